@@ -1,0 +1,131 @@
+"""Command line: ``waterplan validate SCENARIO`` and ``waterplan run SCENARIO --out DIR``.
+
+A thin layer over the same functions the notebooks call. Errors a user can cause end in one
+clear message (file, field, value, what would be valid) and a non-zero exit code, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ._errors import InfeasibleError, InputError, Problem, SolverError, WaterplanError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Water-allocation planning for Shanxi's 四水四定 plans. "
+         "Edit a scenario file, check it with 'validate', run it with 'run', read report.html and map.html.",
+)
+err = Console(stderr=True)
+out = Console()
+
+EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 2, 3, 4
+
+
+class Solver(str, Enum):
+    highs = "highs"
+    cbc = "cbc"
+
+
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
+
+
+def _fail(exc: WaterplanError) -> None:
+    code = EXIT_INPUT
+    title = "Input error"
+    if isinstance(exc, InfeasibleError):
+        code, title = EXIT_INFEASIBLE, "Targets in conflict"
+    elif isinstance(exc, SolverError):
+        code, title = EXIT_SOLVER, "Solver error"
+    err.print(f"[bold red]{title}:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+
+
+@app.command()
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="The scenario file (YAML), e.g. scenarios/taiyuan-2030.yaml.")],
+) -> None:
+    """Check a scenario, its demand table and its network layers without solving.
+
+    Reports every problem found (file, field, value, what would be valid) and exits 2, or
+    prints a summary and exits 0.
+    """
+    from .network import build_graph
+    from .scenario import load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+        G = build_graph(sc)
+    except WaterplanError as exc:
+        _fail(exc)
+        return
+    kinds: dict[str, int] = {}
+    for _n, d in G.nodes(data=True):
+        kinds[d["kind"]] = kinds.get(d["kind"], 0) + 1
+    out.print(f"[green]OK[/] {sc.name}: {len(sc.counties)} counties, {len(sc.demands)} demands "
+              f"({sc.demands['demand_10k_m3'].sum():,.0f} 万m³), {len(sc.constraints)} policy constraints, "
+              f"graph of {G.number_of_nodes()} nodes and {G.number_of_edges()} edges "
+              f"({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))}).")
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="The scenario file (YAML).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the run into.")] = Path("runs/run"),
+    force: Annotated[bool, typer.Option("--force", help="Replace the folder if it exists.")] = False,
+    solver: Annotated[Solver, typer.Option(help="LP solver: HiGHS (default) or CBC.")] = Solver.highs,
+    lang: Annotated[Lang, typer.Option(help="Names on the map: zh (official) or en (alias).")] = Lang.zh,
+) -> None:
+    """Allocate water for a scenario and write tables, report and map into --out.
+
+    Writes allocation.csv, balance.csv, flows.csv, sources.csv, indicators.csv, duals.csv,
+    stages.csv, manifest.json, report.md, report.html and map.html. The folder is written
+    completely or not at all.
+    """
+    from .run import run_scenario, write_run
+
+    if out_dir.exists() and not force:
+        _fail(InputError([Problem(
+            "<command line>", "--out", str(out_dir), "a folder that does not exist yet (or pass --force)")]))
+    try:
+        with err.status(f"Solving {scenario} …"):
+            res = run_scenario(scenario, solver=solver.value)
+        path = write_run(res, out_dir, force=force, lang=lang.value)
+    except WaterplanError as exc:
+        _fail(exc)
+        return
+    b = res.results.balance
+    t = Table(title=f"{res.scenario.name}: balance by sector (万m³/yr)")
+    for col in ("sector", "demand", "supplied", "shortage", "coverage"):
+        t.add_column(col, justify="right" if col != "sector" else "left")
+    s = b.groupby("sector")[["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]].sum()
+    for sector, r in s.iterrows():
+        cov = r.supplied_10k_m3 / r.demand_10k_m3 if r.demand_10k_m3 else 1.0
+        t.add_row(str(sector), f"{r.demand_10k_m3:,.0f}", f"{r.supplied_10k_m3:,.0f}",
+                  f"{r.shortage_10k_m3:,.0f}", f"{cov:.1%}")
+    out.print(t)
+    ind = res.results.indicators
+    counts = ind["status"].value_counts().to_dict()
+    out.print(f"Targets: {', '.join(f'{v} {k}' for k, v in counts.items())}. "
+              f"Solver {res.manifest['solver']}, {res.manifest['timings_s']['total']:.2f} s.")
+    out.print(f"Wrote {path}/ (report.html, map.html, tables).")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,195 @@
+"""Tables from a solution: allocation, balance, flows, sources, indicator report, duals.
+
+All volumes are 万m³ per year (columns end in ``_10k_m3``). Names are given both as the
+official Chinese name (``*_zh``) and an English/pinyin alias (``*_en``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .boundaries import county_table
+from .scenario import SECTOR_NAMES, Scenario
+from .solve import Solution
+
+__all__ = ["Results", "tabulate"]
+
+TOL = 1e-6
+
+
+@dataclass
+class Results:
+    """The tables of one run."""
+
+    allocation: pd.DataFrame
+    balance: pd.DataFrame
+    flows: pd.DataFrame
+    sources: pd.DataFrame
+    indicators: pd.DataFrame
+    duals: pd.DataFrame
+    stages: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"allocation": self.allocation, "balance": self.balance, "flows": self.flows,
+                "sources": self.sources, "indicators": self.indicators, "duals": self.duals,
+                "stages": self.stages}
+
+
+def _names() -> pd.DataFrame:
+    return county_table().set_index("adcode")[["name_zh", "name_en"]]
+
+
+def _shadow(sol: Solution, cid: str) -> tuple[float, str]:
+    for st in sol.stages:
+        if st.priority is None:
+            continue
+        d = st.duals.get(cid, 0.0)
+        if abs(d) > 1e-9:
+            return d, st.name
+    return 0.0, ""
+
+
+def _status(value: float, target: float, relation: str) -> tuple[str, float]:
+    slack = target - value if relation == "<=" else value - target
+    scale = max(1.0, abs(target)) * 1e-6
+    return ("met" if slack >= -scale else "violated"), slack
+
+
+def tabulate(sol: Solution) -> Results:
+    """Turn a :class:`~waterplan.solve.Solution` into the run's tables."""
+    m = sol.model
+    G = m.G
+    sc: Scenario = m.scenario
+    names = _names()
+    year = sc.year
+
+    def cz(a: str) -> str:
+        return str(names.loc[a, "name_zh"]) if a in names.index else a
+
+    def ce(a: str) -> str:
+        return str(names.loc[a, "name_en"]) if a in names.index else a
+
+    # allocation: county × sector × source
+    rows = []
+    for (d, s), expr in m.arrived.items():
+        v = sol.value(expr)
+        if v <= TOL:
+            continue
+        nd, ns = G.nodes[d], G.nodes[s]
+        rows.append({"scenario": sc.name, "period": year, "county": nd["county"], "county_zh": cz(nd["county"]),
+                     "county_en": ce(nd["county"]), "sector": nd["sector"],
+                     "sector_zh": sc.spec.sectors[nd["sector"]].name_zh, "source": s,
+                     "source_zh": ns["name_zh"], "source_en": ns["name_en"], "source_kind": ns["source_kind"],
+                     "volume_10k_m3": v})
+    allocation = pd.DataFrame(rows).sort_values(["county", "sector", "source"]).reset_index(drop=True)
+
+    brow = []
+    for n, d in G.nodes(data=True):
+        if d["kind"] != "demand":
+            continue
+        sup = sol.value(m.delivery[n])
+        dem = d["demand"]
+        brow.append({"scenario": sc.name, "period": year, "county": d["county"], "county_zh": cz(d["county"]),
+                     "county_en": ce(d["county"]), "sector": d["sector"],
+                     "sector_zh": sc.spec.sectors[d["sector"]].name_zh, "priority": d["priority"],
+                     "demand_10k_m3": dem, "supplied_10k_m3": sup, "shortage_10k_m3": sol.shortage[n],
+                     "coverage": sup / dem if dem > 0 else 1.0})
+    balance = pd.DataFrame(brow).sort_values(["county", "priority", "sector"]).reset_index(drop=True)
+
+    frow = []
+    totals: dict[tuple[str, str], float] = {}
+    for (u, v, _s), val in sol.flows.items():
+        totals[(u, v)] = totals.get((u, v), 0.0) + val
+    for u, v, e in G.edges(data=True):
+        if e["kind"] == "sewer":
+            continue
+        f = totals.get((u, v), 0.0)
+        cap = e["capacity"]
+        frow.append({"scenario": sc.name, "period": year, "edge": e["id"], "layer_id": e["layer_id"],
+                     "kind": e["kind"], "from": u, "to": v, "flow_10k_m3": f, "loss_10k_m3": f * e["loss"],
+                     "capacity_10k_m3": cap, "utilisation": (f / cap) if cap else None})
+    flows = pd.DataFrame(frow)
+
+    srow = []
+    for s, q in sol.release.items():
+        d = G.nodes[s]
+        withdrawn = q - sol.value(m.to_outlet[s])
+        srow.append({"scenario": sc.name, "period": year, "source": s, "name_zh": d["name_zh"],
+                     "name_en": d["name_en"], "kind": d["kind"], "source_kind": d["source_kind"],
+                     "county": d.get("county", ""), "available_10k_m3": d.get("available"),
+                     "released_10k_m3": q, "withdrawn_10k_m3": withdrawn,
+                     "wastewater_collected_10k_m3": sol.value(m.wastewater[s]) if s in m.wastewater else None,
+                     "treated_10k_m3": sol.treated.get(s), "treatment_capacity_10k_m3":
+                         d.get("capacity") if d["kind"] == "wwtp" else None})
+    sources = pd.DataFrame(srow)
+
+    irow = []
+    for c in sc.constraints:
+        lhs, rhs = m.policy_expr[c.id]
+        lv = sol.value(lhs)
+        relation = "<=" if c.type == "cap" else ">="
+        if c.type == "ratio_floor":
+            den = sol.value(rhs) if rhs is not None else 0.0
+            value = lv / den if den > TOL else float("nan")
+            status, slack_v = _status(lv - c.value * den, 0.0, ">=")
+            shown_value, shown_target, unit = value * 100, c.value * 100, "%"
+            slack_shown = (value - c.value) * 100 if den > TOL else float("nan")
+            dual, stage = _shadow(sol, c.id)
+            shadow = dual * den / 100.0  # shortage change per +1 percentage point of the floor
+            shadow_unit = "万m³ shortage per +1 percentage point"
+        else:
+            status, slack_v = _status(lv, c.value, relation)
+            shown_value, shown_target, unit, slack_shown = lv, c.value, "万m³", slack_v
+            dual, stage = _shadow(sol, c.id)
+            shadow = dual
+            shadow_unit = "万m³ shortage per +1 万m³ of the target value"
+        irow.append({"id": c.id, "indicator_zh": c.name_zh, "indicator_en": c.name_en, "kind": c.type,
+                     "relation": relation, "target": shown_target, "value": shown_value, "unit": unit,
+                     "target_as_given": f"{relation} {c.value_as_given:g} {c.unit}", "status": status,
+                     "slack": slack_shown, "binding": abs(slack_v) <= max(1.0, abs(c.value)) * 1e-6,
+                     "shadow_price": shadow, "shadow_price_unit": shadow_unit if stage else "",
+                     "shadow_price_stage": stage, "clause": c.clause, "reason": ""})
+    levers = sc.spec.levers
+    ag_use = sum(sol.value(m.delivery[n]) for n, d in G.nodes(data=True)
+                 if d["kind"] == "demand" and d["sector"] == "agriculture")
+    for t in sc.spec.targets:
+        base = {"id": t.id, "indicator_zh": t.name_zh, "indicator_en": t.name_en or t.id, "unit": t.unit,
+                "target_as_given": t.target, "clause": t.clause, "binding": False, "shadow_price": None,
+                "shadow_price_unit": "", "shadow_price_stage": "", "slack": None}
+        if t.status == "not_modelled":
+            irow.append({**base, "kind": "not modelled", "relation": "", "target": None, "value": None,
+                         "status": "not modelled", "reason": t.reason})
+        elif t.status == "rule":
+            irow.append({**base, "kind": "rule", "relation": "", "target": None, "value": None,
+                         "status": "met", "reason": f"modelled as a rule: {t.reason}"})
+        else:
+            if t.lever is not None:
+                raw = levers[t.lever].value
+                value = raw * 100 if t.unit == "%" else raw
+                reason = f"scenario input (levers.{t.lever})"
+            else:
+                eff = levers["irrigation_efficiency"].value if "irrigation_efficiency" in levers else 1.0
+                quota = levers["net_irrigation_quota_m3_per_mu"].value \
+                    if "net_irrigation_quota_m3_per_mu" in levers else float("nan")
+                value = ag_use * eff / quota
+                reason = (f"computed: agricultural use {ag_use:,.0f} 万m³ × efficiency {eff} / net quota "
+                          f"{quota} m³/mu")
+            status, slack = _status(value, float(t.value or 0.0), t.relation or ">=")
+            irow.append({**base, "kind": "indicator", "relation": t.relation, "target": t.value, "value": value,
+                         "status": status, "slack": slack, "reason": reason})
+    indicators = pd.DataFrame(irow)
+
+    drow = [{"stage": st.name, "priority": st.priority, "constraint": cid, "dual": dv}
+            for st in sol.stages for cid, dv in st.duals.items()]
+    duals = pd.DataFrame(drow)
+    stages = pd.DataFrame([{"stage": st.name, "priority": st.priority, "objective": st.objective,
+                            "seconds": st.seconds} for st in sol.stages])
+    return Results(allocation=allocation, balance=balance, flows=flows, sources=sources,
+                   indicators=indicators, duals=duals, stages=stages)
+
+
+def sector_label(sector: str, lang: str = "zh") -> str:
+    zh, en = SECTOR_NAMES[sector]
+    return zh if lang == "zh" else en

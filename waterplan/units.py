@@ -1,0 +1,138 @@
+"""Units of water volume and flow, converted with pint.
+
+The model works in 万m³ per year (``10k_m3``). Scenario files and tables give every number
+with its unit, in the plans' own words (亿m³, 万m³, 万t/d, m³/s …) or in pint syntax. A
+volume without a time base is read as a yearly volume; a flow rate is turned into a yearly
+volume over 365 days. One tonne of water is one m³.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import pint
+
+from ._errors import InputError, Problem
+
+__all__ = [
+    "MODEL_UNIT",
+    "UNIT_ALIASES",
+    "to_fraction",
+    "to_model_volume",
+    "ureg",
+]
+
+MODEL_UNIT = "万m³/yr"
+
+ureg = pint.UnitRegistry()
+ureg.define("wan_m3 = 1e4 * meter**3")
+ureg.define("yi_m3 = 1e8 * meter**3")
+ureg.define("tonne_water = meter**3")
+ureg.define("wan_t = 1e4 * meter**3")
+
+#: Plan spellings → pint expressions.
+UNIT_ALIASES: dict[str, str] = {
+    "亿m³": "yi_m3",
+    "亿m3": "yi_m3",
+    "亿立方米": "yi_m3",
+    "1e8 m3": "yi_m3",
+    "万m³": "wan_m3",
+    "万m3": "wan_m3",
+    "万立方米": "wan_m3",
+    "1e4 m3": "wan_m3",
+    "10k m3": "wan_m3",
+    "m³": "meter**3",
+    "m3": "meter**3",
+    "立方米": "meter**3",
+    "hm³": "hectometer**3",
+    "hm3": "hectometer**3",
+    "万t/d": "wan_t/day",
+    "万吨/日": "wan_t/day",
+    "万吨/天": "wan_t/day",
+    "万m³/d": "wan_m3/day",
+    "万m3/d": "wan_m3/day",
+    "t/d": "tonne_water/day",
+    "m³/d": "meter**3/day",
+    "m3/d": "meter**3/day",
+    "m³/s": "meter**3/second",
+    "m3/s": "meter**3/second",
+    "立方米/秒": "meter**3/second",
+    "万m³/yr": "wan_m3/year",
+    "万m³/a": "wan_m3/year",
+    "亿m³/yr": "yi_m3/year",
+    "亿m³/a": "yi_m3/year",
+}
+
+_VALID = "a volume (亿m³, 万m³, m³, hm³) or a flow (万t/d, 万m³/d, m³/d, t/d, m³/s)"
+
+
+@lru_cache(maxsize=256)
+def _parse(unit: str) -> pint.Quantity:
+    expr = UNIT_ALIASES.get(unit.strip(), unit.strip())
+    q = ureg.parse_expression(expr)
+    if not isinstance(q, pint.Quantity):  # a bare number such as "3"
+        raise ValueError(unit)
+    return q
+
+
+def to_model_volume(value: object, unit: object, *, file: str, field: str) -> float:
+    """Convert ``value`` in ``unit`` to 万m³ per year.
+
+    Parameters
+    ----------
+    value
+        The number as read from the input.
+    unit
+        Its unit, e.g. ``"亿m³"`` or ``"万t/d"``.
+    file, field
+        Where the number was read, for the error message.
+
+    Raises
+    ------
+    InputError
+        If the unit is missing, unknown, not a volume or flow, or the value is not a number.
+
+    Examples
+    --------
+    >>> to_model_volume(1.5, "亿m³", file="s.yaml", field="value")
+    15000.0
+    >>> round(to_model_volume(9, "万t/d", file="s.yaml", field="capacity"), 6)
+    3285.0
+    """
+    if unit is None or (isinstance(unit, float) and math.isnan(unit)) or str(unit).strip() == "":
+        raise InputError(Problem(file, f"{field}.unit", unit, f"a unit is required: {_VALID}"))
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(Problem(file, field, value, "a number")) from None
+    if not math.isfinite(number):
+        raise InputError(Problem(file, field, value, "a finite number"))
+    try:
+        u = _parse(str(unit))
+    except Exception:  # pint raises many kinds of errors on malformed text
+        raise InputError(Problem(file, f"{field}.unit", unit, f"unknown unit; use {_VALID}")) from None
+    q = number * u
+    if q.check("[length]**3"):
+        return float(q.to("wan_m3").magnitude)
+    if q.check("[length]**3/[time]"):
+        return float(q.to("wan_m3/year").magnitude) * (365.0 / 365.25)
+    raise InputError(Problem(file, f"{field}.unit", unit, f"not a volume or flow; use {_VALID}"))
+
+
+def to_fraction(value: object, unit: object, *, file: str, field: str) -> float:
+    """Convert a ratio given in ``%`` or as a plain fraction (unit ``1``) to a fraction.
+
+    >>> to_fraction(30, "%", file="s.yaml", field="value")
+    0.3
+    """
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(Problem(file, field, value, "a number")) from None
+    u = str(unit).strip() if unit is not None else ""
+    if u == "%":
+        return number / 100.0
+    if u in {"1", "fraction"}:
+        return number
+    raise InputError(Problem(file, f"{field}.unit", unit, "'%' or '1' (a plain fraction)"))
