@@ -23,6 +23,7 @@ dual is the shadow price.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -116,20 +117,21 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
     x: dict[tuple[str, str, str], pulp.LpVariable] = {}
     for (u, v), srcs in reach.items():
         for s in sorted(srcs):
-            x[(u, v, s)] = pulp.LpVariable(f"x_{len(x)}", lowBound=0)
+            x[(u, v, s)] = prob.add_variable(f"x_{len(x)}", lowBound=0)
     sources = [n for n, d in G.nodes(data=True) if "source_kind" in d]
     q = {}
     treated = {}
     for s in sources:
         d = G.nodes[s]
         if d["kind"] == "wwtp":
-            q[s] = pulp.LpVariable(f"q_{len(q)}", lowBound=0, upBound=d.get("reclaimed_capacity"))
-            treated[s] = pulp.LpVariable(f"t_{len(treated)}", lowBound=0, upBound=d["capacity"])
+            q[s] = prob.add_variable(f"q_{len(q)}", lowBound=0, upBound=d.get("reclaimed_capacity"))
+            treated[s] = prob.add_variable(f"t_{len(treated)}", lowBound=0, upBound=d["capacity"])
         else:
-            q[s] = pulp.LpVariable(f"q_{len(q)}", lowBound=0, upBound=d["available"])
+            q[s] = prob.add_variable(f"q_{len(q)}", lowBound=0, upBound=d["available"])
     demands = [n for n, d in G.nodes(data=True) if d["kind"] == "demand"]
-    shortage = {d: pulp.LpVariable(f"short_{i}", lowBound=0) for i, d in enumerate(demands)}
+    shortage = {d: prob.add_variable(f"short_{i}", lowBound=0) for i, d in enumerate(demands)}
 
+    counter = itertools.count()
     inflow: dict[tuple[str, str], list] = defaultdict(list)
     outflow: dict[tuple[str, str], list] = defaultdict(list)
     edge_total: dict[tuple[str, str], list] = defaultdict(list)
@@ -149,21 +151,21 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
             release = q[s] if s == n else 0
             if not ins and not outs and s != n:
                 continue
-            prob += pulp.lpSum(ins) + release == pulp.lpSum(outs), f"bal_{len(prob.constraints)}"
+            prob += pulp.lpSum(ins) + release == pulp.lpSum(outs), f"bal_{next(counter)}"
         cap = d.get("capacity") if d["kind"] != "wwtp" else None
         if cap is not None:
             prob += pulp.lpSum(v for s in sources for v in outflow.get((n, s), [])) <= cap, \
-                f"nodecap_{len(prob.constraints)}"
+                f"nodecap_{next(counter)}"
     for (u, v), vars_ in edge_total.items():
         e = G.edges[u, v]
         if e["capacity"] is not None:
-            prob += pulp.lpSum(vars_) <= e["capacity"], f"cap_{len(prob.constraints)}"
+            prob += pulp.lpSum(vars_) <= e["capacity"], f"cap_{next(counter)}"
         if e["min_flow"]:
-            prob += pulp.lpSum(vars_) >= e["min_flow"], f"minflow_{len(prob.constraints)}"
+            prob += pulp.lpSum(vars_) >= e["min_flow"], f"minflow_{next(counter)}"
     for (u, v), _srcs in reach.items():
         e = G.edges[u, v]
         if e["min_flow"] and (u, v) not in edge_total:
-            prob += pulp.LpAffineExpression() >= e["min_flow"], f"minflow_{len(prob.constraints)}"
+            prob += pulp.LpAffineExpression() >= e["min_flow"], f"minflow_{next(counter)}"
 
     arrived: dict[tuple[str, str], pulp.LpAffineExpression] = {}
     delivery = {}
@@ -172,7 +174,7 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
         for s, expr in per_source.items():
             arrived[(dnode, s)] = expr
         delivery[dnode] = pulp.lpSum(per_source.values())
-        prob += delivery[dnode] + shortage[dnode] == G.nodes[dnode]["demand"], f"dem_{len(prob.constraints)}"
+        prob += delivery[dnode] + shortage[dnode] == G.nodes[dnode]["demand"], f"dem_{next(counter)}"
 
     wastewater: dict[str, pulp.LpAffineExpression] = {w: pulp.LpAffineExpression() for w in treated}
     sectors = spec.sectors
@@ -181,8 +183,8 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
             r = sectors[G.nodes[u]["sector"]].return_coef * e["share"]
             wastewater[v] = wastewater[v] + r * delivery[u]
     for w, t in treated.items():
-        prob += t <= wastewater[w], f"ww_{len(prob.constraints)}"
-        prob += q[w] <= G.nodes[w]["yield"] * t, f"yield_{len(prob.constraints)}"
+        prob += t <= wastewater[w], f"ww_{next(counter)}"
+        prob += q[w] <= G.nodes[w]["yield"] * t, f"yield_{next(counter)}"
 
     to_outlet = {s: pulp.LpAffineExpression() for s in sources}
     for (u, v, s), var in x.items():
@@ -194,7 +196,7 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
     for c in scenario.constraints:
         lhs, rhs = _rows_for(c, m)
         m.policy_expr[c.id] = (lhs, rhs)
-        s = pulp.LpVariable(f"slack_{len(m.slack)}", lowBound=0) if elastic else 0
+        s = prob.add_variable(f"slack_{len(m.slack)}", lowBound=0) if elastic else 0
         if elastic:
             m.slack[c.id] = s  # type: ignore[assignment]
         name = f"policy_{len(m.policy)}"
@@ -205,5 +207,5 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
         else:
             row = lhs - c.value * rhs + s >= 0  # type: ignore[operator]
         prob += row, name
-        m.policy[c.id] = prob.constraints[name]
+        m.policy[c.id] = prob.get_constraint_by_name(name)
     return m

@@ -82,7 +82,7 @@ def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs") -> R
         "inputs_sha256": sc.inputs,
         "versions": _versions(),
         "solver": sol.solver,
-        "lp_size": {"variables": len(m.prob.variables()), "constraints": len(m.prob.constraints)},
+        "lp_size": {"variables": len(m.prob.variables()), "constraints": len(m.prob.constraints())},
         "graph_size": {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()},
         "stages": [{"stage": s.name, "objective": s.objective, "seconds": s.seconds} for s in sol.stages],
         "timings_s": {"load": t1 - t0, "graph": t2 - t1, "solve": t3 - t2, "tables": t4 - t3,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,7 +73,11 @@ def get_solver(name: str = "highs", *, msg: bool = False, time_limit: float | No
         log.warning("HiGHS (highspy) is not available; falling back to CBC")
         name = "cbc"
     if name == "cbc":
-        return pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit)
+        # PuLP's bundled CBC (a released build). PuLP 3 flags it as deprecated in favour of the
+        # 'cbcbox' development build, which proved feasible LPs infeasible in our tests.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit)
     msg_ = f"unknown solver {name!r}; use 'highs' or 'cbc'"
     raise SolverError(msg_)
 
@@ -160,6 +165,8 @@ def solve(G: nx.DiGraph, scenario: Scenario, *, solver: str = "highs", lp_dump: 
     priorities = sorted({d["priority"] for _n, d in G.nodes(data=True) if d["kind"] == "demand"})
     objectives: list[tuple[str, int | None, pulp.LpAffineExpression]] = []
     for p in priorities:
+        if sum(G.nodes[n]["demand"] for n in m.shortage if G.nodes[n]["priority"] == p) <= 0:
+            continue  # nothing to allocate at this priority (and CBC reports such LPs as 'unknown')
         expr = pulp.lpSum(v for n, v in m.shortage.items() if G.nodes[n]["priority"] == p)
         objectives.append((f"shortage of priority {p}", p, expr))
     pref = pulp.lpSum(
@@ -171,6 +178,9 @@ def solve(G: nx.DiGraph, scenario: Scenario, *, solver: str = "highs", lp_dump: 
     objectives.append(("cost and conveyance", None, cost))
     for i, (name, prio, expr) in enumerate(objectives):
         ts = time.perf_counter()
+        expr = pulp.LpAffineExpression(expr)
+        if not any(coef for coef in expr.values()):
+            continue  # a constant objective decides nothing (and CBC reports such LPs as 'unknown')
         m.prob.setObjective(expr)
         try:
             z = _run(m.prob, lp, name, lp_dump)
@@ -183,7 +193,7 @@ def solve(G: nx.DiGraph, scenario: Scenario, *, solver: str = "highs", lp_dump: 
                             duals=duals))
         log.info("stage %s: objective %.6g (%.3f s)", name, z, stages[-1].seconds)
         if i < len(objectives) - 1:
-            tol = 1e-7 * max(1.0, abs(z)) + 1e-6
+            tol = 1e-7 * max(1.0, abs(z)) + 1e-6  # 0.01 m³: above the solvers' feasibility tolerances
             m.prob += expr <= z + tol, f"fix_stage_{i}"
     sol = Solution(
         model=m, solver=solver_name, stages=stages,
