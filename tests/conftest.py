@@ -16,41 +16,82 @@ import yaml
 A, B = "140105", "140106"  # 小店区, 迎泽区
 
 SECTORS = {
-    "domestic": {"name_zh": "生活", "priority": 1, "accepts": ["surface", "groundwater_porous"],
-                 "return_coef": 0.8},
-    "industry": {"name_zh": "工业", "priority": 2, "accepts": ["reclaimed", "surface", "groundwater_porous"],
-                 "prefers": ["reclaimed"], "return_coef": 0.0},
+    "domestic": {"name_zh": "生活", "priority": 1, "accepts": ["surface", "groundwater_porous"], "return_coef": 0.8},
+    "industry": {
+        "name_zh": "工业",
+        "priority": 2,
+        "accepts": ["reclaimed", "surface", "groundwater_porous"],
+        "prefers": ["reclaimed"],
+        "return_coef": 0.0,
+    },
     "agriculture": {"name_zh": "农业", "priority": 3, "accepts": ["surface", "reclaimed"]},
 }
 
 
-def node(nid: str, kind: str, *, source_kind: str | None = None, lon: float = 112.5, lat: float = 37.8,
-         **attrs: Any) -> dict[str, Any]:
-    props = {"id": nid, "name_zh": nid, "name_en": nid, "kind": kind, "source_kind": source_kind,
-             "tags": attrs.pop("tags", ""), "county": attrs.pop("county", A), "provenance": "test", **attrs}
+def node(
+    nid: str, kind: str, *, source_kind: str | None = None, lon: float = 112.5, lat: float = 37.8, **attrs: Any
+) -> dict[str, Any]:
+    props = {
+        "id": nid,
+        "name_zh": nid,
+        "name_en": nid,
+        "kind": kind,
+        "source_kind": source_kind,
+        "tags": attrs.pop("tags", ""),
+        "county": attrs.pop("county", A),
+        "provenance": "test",
+        **attrs,
+    }
     return {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
 
 
 def edge(eid: str, a: str, b: str, kind: str = "pipeline", sectors: str = "", **attrs: Any) -> dict[str, Any]:
-    props = {"id": eid, "name_zh": eid, "name_en": eid, "kind": kind, "from": a, "to": b, "sectors": sectors,
-             "provenance": "test", **attrs}
-    return {"type": "Feature", "properties": props,
-            "geometry": {"type": "LineString", "coordinates": [[112.5, 37.8], [112.6, 37.9]]}}
+    props = {
+        "id": eid,
+        "name_zh": eid,
+        "name_en": eid,
+        "kind": kind,
+        "from": a,
+        "to": b,
+        "sectors": sectors,
+        "provenance": "test",
+        **attrs,
+    }
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "LineString", "coordinates": [[112.5, 37.8], [112.6, 37.9]]},
+    }
 
 
-def write_case(folder: Path, *, nodes: list[dict], edges: list[dict], demands: list[tuple],
-               constraints: list[dict] | None = None, sectors: dict | None = None,
-               extra: dict | None = None) -> Path:
+def write_case(
+    folder: Path,
+    *,
+    nodes: list[dict],
+    edges: list[dict],
+    demands: list[tuple],
+    constraints: list[dict] | None = None,
+    sectors: dict | None = None,
+    extra: dict | None = None,
+) -> Path:
     """Write layers, demand CSV and scenario YAML; return the scenario path."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "net").mkdir(exist_ok=True)
     for name, feats in (("nodes", nodes), ("edges", edges)):
         (folder / "net" / f"{name}.geojson").write_text(
-            json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False), encoding="utf-8")
+            json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False), encoding="utf-8"
+        )
     lines = ["county,sector,demand,unit"] + [",".join(str(x) for x in row) for row in demands]
     (folder / "demands.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    spec = {"name": "case", "year": 2030, "study_area": {"counties": [A, B]}, "network": "net",
-            "demands": "demands.csv", "sectors": sectors or SECTORS, "constraints": constraints or []}
+    spec = {
+        "name": "case",
+        "year": 2030,
+        "study_area": {"counties": [A, B]},
+        "network": "net",
+        "demands": "demands.csv",
+        "sectors": sectors or SECTORS,
+        "constraints": constraints or [],
+    }
     spec.update(extra or {})
     path = folder / "case.yaml"
     path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")

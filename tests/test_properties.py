@@ -41,7 +41,7 @@ def check_mass_balance(sol, *, rel=1e-6) -> None:
     assert sum(sol.release.values()) == pytest.approx(delivered + lost + to_outlet, abs=rel * scale)
     for n, d in G.nodes(data=True):
         if d["kind"] == "demand":
-            assert -1e-6 <= sol.value(m.delivery[n]) <= d["demand"] + 1e-6
+            assert -1e-5 <= sol.value(m.delivery[n]) <= d["demand"] * (1 + 1e-7) + 1e-5
     totals: dict[tuple[str, str], float] = defaultdict(float)
     for (u, v, _s), f in sol.flows.items():
         totals[(u, v)] += f
@@ -50,8 +50,8 @@ def check_mass_balance(sol, *, rel=1e-6) -> None:
         if cap is not None:
             assert f <= cap + 1e-6 * max(1.0, cap)
     for w, t in sol.treated.items():
-        assert sol.release[w] <= G.nodes[w]["yield"] * t + 1e-6
-        assert t <= sol.value(m.wastewater[w]) + 1e-6
+        assert sol.release[w] <= G.nodes[w]["yield"] * t * (1 + 1e-7) + 1e-5
+        assert t <= sol.value(m.wastewater[w]) * (1 + 1e-7) + 1e-5
 
 
 def check_policy(sol) -> None:
@@ -74,11 +74,20 @@ def networks(draw):
     nodes, edges, demands = [], [], []
     kinds = ["surface", "groundwater_porous", "surface"]
     for i in range(n_src):
-        nodes.append(node(f"S{i}", "intake", source_kind=kinds[i], available=draw(st.integers(0, 150)),
-                          available_unit=W))
+        nodes.append(
+            node(f"S{i}", "intake", source_kind=kinds[i], available=draw(st.integers(0, 150)), available_unit=W)
+        )
     nodes.append(node("J", "junction"))
-    nodes.append(node("WW", "wwtp", source_kind="reclaimed", capacity=draw(st.integers(0, 60)), capacity_unit=W,
-                      **{"yield": draw(st.sampled_from([0.5, 0.8, 1.0]))}))
+    nodes.append(
+        node(
+            "WW",
+            "wwtp",
+            source_kind="reclaimed",
+            capacity=draw(st.integers(0, 60)),
+            capacity_unit=W,
+            **{"yield": draw(st.sampled_from([0.5, 0.8, 1.0]))},
+        )
+    )
     for i in range(n_src):
         loss = draw(st.sampled_from([0.0, 0.05, 0.2]))
         cap = draw(st.one_of(st.none(), st.integers(10, 120)))
@@ -97,13 +106,31 @@ def networks(draw):
             demands.append((c, s, draw(st.integers(0, 80)), W))
     constraints = []
     if draw(st.booleans()):
-        constraints.append({"id": "cap0", "name_zh": "上限", "type": "cap", "measure": "withdrawal",
-                            "sources": {"ids": ["S0"]}, "value": draw(st.integers(0, 100)), "unit": W,
-                            "clause": "test"})
+        constraints.append(
+            {
+                "id": "cap0",
+                "name_zh": "上限",
+                "type": "cap",
+                "measure": "withdrawal",
+                "sources": {"ids": ["S0"]},
+                "value": draw(st.integers(0, 100)),
+                "unit": W,
+                "clause": "test",
+            }
+        )
     if draw(st.booleans()):
-        constraints.append({"id": "agcap", "name_zh": "农业", "type": "cap", "measure": "use",
-                            "sectors": ["agriculture"], "value": draw(st.integers(0, 100)), "unit": W,
-                            "clause": "test"})
+        constraints.append(
+            {
+                "id": "agcap",
+                "name_zh": "农业",
+                "type": "cap",
+                "measure": "use",
+                "sectors": ["agriculture"],
+                "value": draw(st.integers(0, 100)),
+                "unit": W,
+                "clause": "test",
+            }
+        )
     return {"nodes": nodes, "edges": edges, "demands": demands, "constraints": constraints}
 
 

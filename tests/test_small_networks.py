@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
+from conftest import A, B, edge, node
 
 from waterplan import build_graph, load_scenario, solve, tabulate
-
-from conftest import A, B, edge, node
 
 W = "万m³"
 
@@ -27,9 +26,11 @@ def alloc(path, solver="highs"):
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 def test_one_source_two_priorities(case, solver):
     """S(100) -> A:domestic (p1, 70), A:industry (p2, 50): domestic full, industry 30."""
-    path = case(nodes=[node("S", "intake", source_kind="surface", available=100, available_unit=W)],
-                edges=[edge("e", "S", f"county:{A}", sectors="domestic,industry")],
-                demands=[(A, "domestic", 70, W), (A, "industry", 50, W)])
+    path = case(
+        nodes=[node("S", "intake", source_kind="surface", available=100, available_unit=W)],
+        edges=[edge("e", "S", f"county:{A}", sectors="domestic,industry")],
+        demands=[(A, "domestic", 70, W), (A, "industry", 50, W)],
+    )
     *_, bal = alloc(path, solver)
     assert bal.loc[(A, "domestic"), "supplied_10k_m3"] == pytest.approx(70, abs=1e-4)
     assert bal.loc[(A, "industry"), "supplied_10k_m3"] == pytest.approx(30, abs=1e-4)
@@ -38,12 +39,24 @@ def test_one_source_two_priorities(case, solver):
 
 def test_policy_cap_on_a_source(case):
     """S(200, cap 90 by policy) -> A:domestic (70), A:industry (50): industry gets 20."""
-    path = case(nodes=[node("S", "intake", source_kind="surface", available=200, available_unit=W)],
-                edges=[edge("e", "S", f"county:{A}", sectors="domestic,industry")],
-                demands=[(A, "domestic", 70, W), (A, "industry", 50, W)],
-                constraints=[{"id": "cap", "name_zh": "上限", "type": "cap", "measure": "withdrawal",
-                              "sources": {"ids": ["S"]}, "value": 0.009, "unit": "亿m³", "clause": "test"}])
-    _, _, sol, res, bal = alloc(path)
+    path = case(
+        nodes=[node("S", "intake", source_kind="surface", available=200, available_unit=W)],
+        edges=[edge("e", "S", f"county:{A}", sectors="domestic,industry")],
+        demands=[(A, "domestic", 70, W), (A, "industry", 50, W)],
+        constraints=[
+            {
+                "id": "cap",
+                "name_zh": "上限",
+                "type": "cap",
+                "measure": "withdrawal",
+                "sources": {"ids": ["S"]},
+                "value": 0.009,
+                "unit": "亿m³",
+                "clause": "test",
+            }
+        ],
+    )
+    _, _, _sol, res, bal = alloc(path)
     assert bal.loc[(A, "industry"), "supplied_10k_m3"] == pytest.approx(20, abs=1e-4)
     row = res.indicators.set_index("id").loc["cap"]
     assert row["value"] == pytest.approx(90) and row["status"] == "met" and row["binding"]
@@ -54,10 +67,12 @@ def test_policy_cap_on_a_source(case):
 
 def test_lossy_canal(case):
     """S(100) -canal, loss 20%-> A:domestic (100): delivered 80, withdrawn 100, loss 20."""
-    path = case(nodes=[node("S", "intake", source_kind="surface", available=100, available_unit=W)],
-                edges=[edge("c", "S", f"county:{A}", kind="canal", sectors="domestic", loss=0.2)],
-                demands=[(A, "domestic", 100, W)])
-    _, _, sol, res, bal = alloc(path)
+    path = case(
+        nodes=[node("S", "intake", source_kind="surface", available=100, available_unit=W)],
+        edges=[edge("c", "S", f"county:{A}", kind="canal", sectors="domestic", loss=0.2)],
+        demands=[(A, "domestic", 100, W)],
+    )
+    _, _, _sol, res, bal = alloc(path)
     assert bal.loc[(A, "domestic"), "supplied_10k_m3"] == pytest.approx(80, abs=1e-4)
     src = res.sources.set_index("source").loc["S"]
     assert src["withdrawn_10k_m3"] == pytest.approx(100, abs=1e-4)
@@ -70,12 +85,18 @@ def test_capacity_on_an_edge_and_two_sources(case):
 
     Pipe carries 30, wells 40: domestic gets 70, shortage 10.
     """
-    path = case(nodes=[node("S1", "intake", source_kind="surface", available=100, available_unit=W),
-                       node("G", "groundwater", source_kind="groundwater_porous", available=40, available_unit=W)],
-                edges=[edge("p", "S1", f"county:{A}", sectors="domestic", capacity=0.3, capacity_unit="hm³"),
-                       edge("w", "G", f"county:{A}", kind="wells", sectors="domestic")],
-                demands=[(A, "domestic", 80, W)])
-    _, _, sol, res, bal = alloc(path)
+    path = case(
+        nodes=[
+            node("S1", "intake", source_kind="surface", available=100, available_unit=W),
+            node("G", "groundwater", source_kind="groundwater_porous", available=40, available_unit=W),
+        ],
+        edges=[
+            edge("p", "S1", f"county:{A}", sectors="domestic", capacity=0.3, capacity_unit="hm³"),
+            edge("w", "G", f"county:{A}", kind="wells", sectors="domestic"),
+        ],
+        demands=[(A, "domestic", 80, W)],
+    )
+    _, _, _sol, res, bal = alloc(path)
     assert bal.loc[(A, "domestic"), "supplied_10k_m3"] == pytest.approx(70, abs=1e-4)
     mix = res.allocation.set_index("source")["volume_10k_m3"]
     assert mix["S1"] == pytest.approx(30) and mix["G"] == pytest.approx(40, abs=1e-4)
@@ -87,13 +108,19 @@ def test_wwtp_loop(case):
     S also feeds industry (100, p2). Wastewater = 0.8 × 50 = 40; reclaimed = 20.
     Industry: 50 surface + 20 reclaimed = 70; shortage 30. Industry prefers reclaimed.
     """
-    path = case(nodes=[node("S", "intake", source_kind="surface", available=100, available_unit=W),
-                       node("WW", "wwtp", source_kind="reclaimed", capacity=1000, capacity_unit=W, **{"yield": 0.5})],
-                edges=[edge("e", "S", f"county:{A}", sectors="domestic,industry"),
-                       edge("sw", f"county:{A}", "WW", kind="sewer", sectors="domestic", share=1.0),
-                       edge("rw", "WW", f"county:{A}", kind="reclaimed_pipe", sectors="industry")],
-                demands=[(A, "domestic", 50, W), (A, "industry", 100, W)])
-    _, _, sol, res, bal = alloc(path)
+    path = case(
+        nodes=[
+            node("S", "intake", source_kind="surface", available=100, available_unit=W),
+            node("WW", "wwtp", source_kind="reclaimed", capacity=1000, capacity_unit=W, **{"yield": 0.5}),
+        ],
+        edges=[
+            edge("e", "S", f"county:{A}", sectors="domestic,industry"),
+            edge("sw", f"county:{A}", "WW", kind="sewer", sectors="domestic", share=1.0),
+            edge("rw", "WW", f"county:{A}", kind="reclaimed_pipe", sectors="industry"),
+        ],
+        demands=[(A, "domestic", 50, W), (A, "industry", 100, W)],
+    )
+    _, _, _sol, res, bal = alloc(path)
     assert bal.loc[(A, "domestic"), "supplied_10k_m3"] == pytest.approx(50, abs=1e-4)
     assert bal.loc[(A, "industry"), "supplied_10k_m3"] == pytest.approx(70, abs=1e-4)
     a = res.allocation.set_index(["sector", "source"])["volume_10k_m3"]
@@ -105,12 +132,18 @@ def test_wwtp_loop(case):
 
 def test_wwtp_capacity_limits_reclaimed(case):
     """As the loop above, but the WWTP treats at most 10: reclaimed = 0.5 × 10 = 5."""
-    path = case(nodes=[node("S", "intake", source_kind="surface", available=100, available_unit=W),
-                       node("WW", "wwtp", source_kind="reclaimed", capacity=10, capacity_unit=W, **{"yield": 0.5})],
-                edges=[edge("e", "S", f"county:{A}", sectors="domestic,industry"),
-                       edge("sw", f"county:{A}", "WW", kind="sewer", sectors="domestic", share=1.0),
-                       edge("rw", "WW", f"county:{A}", kind="reclaimed_pipe", sectors="industry")],
-                demands=[(A, "domestic", 50, W), (A, "industry", 100, W)])
+    path = case(
+        nodes=[
+            node("S", "intake", source_kind="surface", available=100, available_unit=W),
+            node("WW", "wwtp", source_kind="reclaimed", capacity=10, capacity_unit=W, **{"yield": 0.5}),
+        ],
+        edges=[
+            edge("e", "S", f"county:{A}", sectors="domestic,industry"),
+            edge("sw", f"county:{A}", "WW", kind="sewer", sectors="domestic", share=1.0),
+            edge("rw", "WW", f"county:{A}", kind="reclaimed_pipe", sectors="industry"),
+        ],
+        demands=[(A, "domestic", 50, W), (A, "industry", 100, W)],
+    )
     *_, bal = alloc(path)
     assert bal.loc[(A, "industry"), "supplied_10k_m3"] == pytest.approx(55, abs=1e-4)
 
@@ -121,12 +154,18 @@ def test_quality_matching_keeps_reclaimed_from_domestic(case):
     S(30) -> A:domestic(50); WW (reclaimed, 100 produced from domestic? no: zero inflow) — domestic
     never takes reclaimed, so domestic shortage is 20 whatever reclaimed exists.
     """
-    path = case(nodes=[node("S", "intake", source_kind="surface", available=30, available_unit=W),
-                       node("R", "intake", source_kind="reclaimed", available=100, available_unit=W)],
-                edges=[edge("e", "S", f"county:{A}", sectors="domestic"),
-                       edge("r", "R", f"county:{A}", kind="reclaimed_pipe", sectors="domestic,industry")],
-                demands=[(A, "domestic", 50, W), (A, "industry", 10, W)])
-    _, _, sol, res, bal = alloc(path)
+    path = case(
+        nodes=[
+            node("S", "intake", source_kind="surface", available=30, available_unit=W),
+            node("R", "intake", source_kind="reclaimed", available=100, available_unit=W),
+        ],
+        edges=[
+            edge("e", "S", f"county:{A}", sectors="domestic"),
+            edge("r", "R", f"county:{A}", kind="reclaimed_pipe", sectors="domestic,industry"),
+        ],
+        demands=[(A, "domestic", 50, W), (A, "industry", 10, W)],
+    )
+    _, _, _sol, res, bal = alloc(path)
     assert bal.loc[(A, "domestic"), "supplied_10k_m3"] == pytest.approx(30, abs=1e-4)
     assert not ((res.allocation["sector"] == "domestic") & (res.allocation["source"] == "R")).any()
     assert bal.loc[(A, "industry"), "supplied_10k_m3"] == pytest.approx(10, abs=1e-4)
@@ -137,20 +176,39 @@ def test_ratio_floor_forces_reuse(case):
     and A:agriculture(100, prefers surface when cheaper); WW yield 1.0. Floor: reclaimed ≥ 48."""
     sectors = {
         "domestic": {"name_zh": "生活", "priority": 1, "accepts": ["surface"], "return_coef": 0.8},
-        "agriculture": {"name_zh": "农业", "priority": 2, "accepts": ["surface", "reclaimed"],
-                        "prefers": ["surface", "reclaimed"]},
+        "agriculture": {
+            "name_zh": "农业",
+            "priority": 2,
+            "accepts": ["surface", "reclaimed"],
+            "prefers": ["surface", "reclaimed"],
+        },
     }
-    path = case(nodes=[node("S", "intake", source_kind="surface", available=200, available_unit=W),
-                       node("WW", "wwtp", source_kind="reclaimed", capacity=1000, capacity_unit=W, **{"yield": 1.0})],
-                edges=[edge("e", "S", f"county:{A}", sectors="domestic,agriculture"),
-                       edge("sw", f"county:{A}", "WW", kind="sewer", sectors="domestic", share=1.0),
-                       edge("rw", "WW", f"county:{A}", kind="reclaimed_pipe", sectors="agriculture")],
-                demands=[(A, "domestic", 100, W), (A, "agriculture", 100, W)], sectors=sectors,
-                constraints=[{"id": "reuse", "name_zh": "再生水利用率", "type": "ratio_floor",
-                              "numerator": {"measure": "withdrawal", "sources": {"kinds": ["reclaimed"]}},
-                              "denominator": {"measure": "wastewater"}, "value": 60, "unit": "%",
-                              "clause": "test"}])
-    _, _, sol, res, bal = alloc(path)
+    path = case(
+        nodes=[
+            node("S", "intake", source_kind="surface", available=200, available_unit=W),
+            node("WW", "wwtp", source_kind="reclaimed", capacity=1000, capacity_unit=W, **{"yield": 1.0}),
+        ],
+        edges=[
+            edge("e", "S", f"county:{A}", sectors="domestic,agriculture"),
+            edge("sw", f"county:{A}", "WW", kind="sewer", sectors="domestic", share=1.0),
+            edge("rw", "WW", f"county:{A}", kind="reclaimed_pipe", sectors="agriculture"),
+        ],
+        demands=[(A, "domestic", 100, W), (A, "agriculture", 100, W)],
+        sectors=sectors,
+        constraints=[
+            {
+                "id": "reuse",
+                "name_zh": "再生水利用率",
+                "type": "ratio_floor",
+                "numerator": {"measure": "withdrawal", "sources": {"kinds": ["reclaimed"]}},
+                "denominator": {"measure": "wastewater"},
+                "value": 60,
+                "unit": "%",
+                "clause": "test",
+            }
+        ],
+    )
+    _, _, _sol, res, _bal = alloc(path)
     a = res.allocation.set_index(["sector", "source"])["volume_10k_m3"]
     assert a[("agriculture", "WW")] == pytest.approx(48, abs=1e-4)
     assert a[("agriculture", "S")] == pytest.approx(52, abs=1e-4)
@@ -160,17 +218,30 @@ def test_ratio_floor_forces_reuse(case):
 
 def test_earmark_floor(case):
     """S(100) -> A:industry (p2, 100) and B:industry (p2, 100); earmark: B gets ≥ 70 from S."""
-    path = case(nodes=[node("S", "intake", source_kind="surface", available=100, available_unit=W)],
-                edges=[edge("ea", "S", f"county:{A}", sectors="industry"),
-                       edge("eb", "S", f"county:{B}", sectors="industry")],
-                demands=[(A, "industry", 100, W), (B, "industry", 100, W)],
-                constraints=[{"id": "em", "name_zh": "专项", "type": "floor", "measure": "use",
-                              "sources": {"ids": ["S"]}, "counties": ["迎泽区"], "sectors": ["industry"],
-                              "value": 70, "unit": W, "clause": "test"}])
+    path = case(
+        nodes=[node("S", "intake", source_kind="surface", available=100, available_unit=W)],
+        edges=[edge("ea", "S", f"county:{A}", sectors="industry"), edge("eb", "S", f"county:{B}", sectors="industry")],
+        demands=[(A, "industry", 100, W), (B, "industry", 100, W)],
+        constraints=[
+            {
+                "id": "em",
+                "name_zh": "专项",
+                "type": "floor",
+                "measure": "use",
+                "sources": {"ids": ["S"]},
+                "counties": ["迎泽区"],
+                "sectors": ["industry"],
+                "value": 70,
+                "unit": W,
+                "clause": "test",
+            }
+        ],
+    )
     *_, bal = alloc(path)
     assert bal.loc[(B, "industry"), "supplied_10k_m3"] >= 70 - 1e-6
-    assert bal.loc[(A, "industry"), "supplied_10k_m3"] + bal.loc[(B, "industry"), "supplied_10k_m3"] == \
-        pytest.approx(100)
+    assert bal.loc[(A, "industry"), "supplied_10k_m3"] + bal.loc[(B, "industry"), "supplied_10k_m3"] == pytest.approx(
+        100
+    )
 
 
 def _pure_flow_case(case):
@@ -180,19 +251,25 @@ def _pure_flow_case(case):
     A:domestic 70, B:domestic 40 (one priority), costs in yuan per m³.
     """
     return case(
-        nodes=[node("S1", "intake", source_kind="surface", available=60, available_unit=W),
-               node("S2", "intake", source_kind="surface", available=80, available_unit=W),
-               node("J", "junction")],
-        edges=[edge("s1j", "S1", "J", cost=1), edge("s2j", "S2", "J", cost=4),
-               edge("s1a", "S1", f"county:{A}", sectors="domestic", cost=7),
-               edge("ja", "J", f"county:{A}", sectors="domestic", capacity=50, capacity_unit=W, cost=2),
-               edge("jb", "J", f"county:{B}", sectors="domestic", cost=1)],
-        demands=[(A, "domestic", 70, W), (B, "domestic", 40, W)])
+        nodes=[
+            node("S1", "intake", source_kind="surface", available=60, available_unit=W),
+            node("S2", "intake", source_kind="surface", available=80, available_unit=W),
+            node("J", "junction"),
+        ],
+        edges=[
+            edge("s1j", "S1", "J", cost=1),
+            edge("s2j", "S2", "J", cost=4),
+            edge("s1a", "S1", f"county:{A}", sectors="domestic", cost=7),
+            edge("ja", "J", f"county:{A}", sectors="domestic", capacity=50, capacity_unit=W, cost=2),
+            edge("jb", "J", f"county:{B}", sectors="domestic", cost=1),
+        ],
+        demands=[(A, "domestic", 70, W), (B, "domestic", 40, W)],
+    )
 
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 def test_cross_check_with_networkx_min_cost_flow(case, solver):
-    sc, G, sol, res, bal = alloc(_pure_flow_case(case), solver)
+    _sc, G, sol, _res, bal = alloc(_pure_flow_case(case), solver)
     assert bal["shortage_10k_m3"].sum() == pytest.approx(0, abs=1e-5)
     # the same graph as a min-cost-flow problem: weight = cost + 1 (the model's conveyance term)
     F = nx.DiGraph()

@@ -58,8 +58,18 @@ def test_round_trip(lng, lat):
 def test_taiyuan_counties_loaded_in_wgs84():
     gdf = load_counties(city="太原市")
     assert gdf.crs.to_epsg() == 4326
-    assert set(gdf["adcode"]) == {"140105", "140106", "140107", "140108", "140109", "140110",
-                                  "140121", "140122", "140123", "140181"}
+    assert set(gdf["adcode"]) == {
+        "140105",
+        "140106",
+        "140107",
+        "140108",
+        "140109",
+        "140110",
+        "140121",
+        "140122",
+        "140123",
+        "140181",
+    }
     assert gdf.set_index("adcode").loc["140121", "name_en"] == "Qingxu County"
     assert gdf.geometry.is_valid.all()
     jinyuan = gdf.set_index("adcode").loc["140110", "geometry"]
@@ -86,8 +96,17 @@ def test_every_shanxi_county_loads():
     assert gdf["adcode"].str.match(r"^14\d{4}$").all()
 
 
-@pytest.mark.parametrize(("key", "code"), [("140121", "140121"), (140121, "140121"), ("清徐县", "140121"),
-                                           ("清徐", "140121"), ("Qingxu County", "140121"), ("qingxu", "140121")])
+@pytest.mark.parametrize(
+    ("key", "code"),
+    [
+        ("140121", "140121"),
+        (140121, "140121"),
+        ("清徐县", "140121"),
+        ("清徐", "140121"),
+        ("Qingxu County", "140121"),
+        ("qingxu", "140121"),
+    ],
+)
 def test_resolve_county(key, code):
     assert resolve_county(key) == code
 
@@ -98,22 +117,36 @@ def test_resolve_county_typo_suggests():
 
 
 def test_resolve_county_ambiguous_name():
-    with pytest.raises(InputError, match="ambiguous.*140502"):
+    with pytest.raises(InputError, match=r"ambiguous.*140502"):
         resolve_county("城区")
 
 
-@pytest.mark.parametrize(("value", "unit", "expected"), [
-    (1.5, "亿m³", 15000.0), (7602, "万m³", 7602.0), (1e6, "m³", 100.0), (9, "万t/d", 3285.0),
-    (1, "m³/s", 3153.6), (2, "hm³", 200.0), (1, "1e4 m**3/day", 365.0),
-])
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (1.5, "亿m³", 15000.0),
+        (7602, "万m³", 7602.0),
+        (1e6, "m³", 100.0),
+        (9, "万t/d", 3285.0),
+        (1, "m³/s", 3153.6),
+        (2, "hm³", 200.0),
+        (1, "1e4 m**3/day", 365.0),
+    ],
+)
 def test_units(value, unit, expected):
     assert to_model_volume(value, unit, file="f", field="x") == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(("unit", "match"), [
-    (None, "a unit is required"), ("", "a unit is required"), ("kg", "not a volume or flow"),
-    ("fathoms", "unknown unit|not a volume"), ("m**", "unknown unit"),
-])
+@pytest.mark.parametrize(
+    ("unit", "match"),
+    [
+        (None, "a unit is required"),
+        ("", "a unit is required"),
+        ("kg", "not a volume or flow"),
+        ("fathoms", "unknown unit|not a volume"),
+        ("m**", "unknown unit"),
+    ],
+)
 def test_bad_units(unit, match):
     with pytest.raises(InputError, match=match):
         to_model_volume(1, unit, file="f.csv", field="demand")

@@ -201,9 +201,7 @@ def resolve_county(
         low = text.lower()
         hits = table[(table["name_zh"] == text) | (table["name_en"].str.lower() == low)]
     if hits.empty:
-        hits = table[
-            (table["name_zh"].str[:-1] == text) | (table["name_en"].str.lower().str.split().str[0] == low)
-        ]
+        hits = table[(table["name_zh"].str[:-1] == text) | (table["name_en"].str.lower().str.split().str[0] == low)]
     if len(hits) == 1:
         return str(hits["adcode"].iloc[0])
     where = "" if within is None else " in the study area"
@@ -254,10 +252,16 @@ def load_counties(
         rows = table[table["adcode"].isin(codes)].set_index("adcode").loc[codes].reset_index()
     elif city is not None:
         text = str(city).strip()
-        rows = table[(table["city_adcode"] == text) | (table["city_zh"] == text) | (table["city_zh"] == text + "市")
-                     | (table["city_en"].str.lower() == text.lower())]
+        rows = table[
+            (table["city_adcode"] == text)
+            | (table["city_zh"] == text)
+            | (table["city_zh"] == text + "市")
+            | (table["city_en"].str.lower() == text.lower())
+        ]
         if rows.empty:
-            raise InputError(Problem("<argument>", "city", city, "a city adcode such as 140100 or a name such as 太原市"))
+            raise InputError(
+                Problem("<argument>", "city", city, "a city adcode such as 140100 or a name such as 太原市")
+            )
     elif province is not None:
         rows = table[table["province_zh"] == province]
         if rows.empty:
@@ -270,6 +274,7 @@ def load_counties(
         with open(root / path, encoding="utf-8") as fh:
             geom = shapely.geometry.shape(json.load(fh))
         geoms.append(_geometry_gcj02_to_wgs84(geom))
-    gdf = gpd.GeoDataFrame(rows.drop(columns=["path", "province_zh"]).reset_index(drop=True),
-                           geometry=geoms, crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        rows.drop(columns=["path", "province_zh"]).reset_index(drop=True), geometry=geoms, crs="EPSG:4326"
+    )
     return gdf

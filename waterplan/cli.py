@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +23,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Water-allocation planning for Shanxi's 四水四定 plans. "
-         "Edit a scenario file, check it with 'validate', run it with 'run', read report.html and map.html.",
+    "Edit a scenario file, check it with 'validate', run it with 'run', read report.html and map.html.",
 )
 err = Console(stderr=True)
 out = Console()
@@ -31,12 +31,12 @@ out = Console()
 EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 2, 3, 4
 
 
-class Solver(str, Enum):
+class Solver(StrEnum):
     highs = "highs"
     cbc = "cbc"
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     zh = "zh"
     en = "en"
 
@@ -78,10 +78,12 @@ def validate(
     kinds: dict[str, int] = {}
     for _n, d in G.nodes(data=True):
         kinds[d["kind"]] = kinds.get(d["kind"], 0) + 1
-    out.print(f"[green]OK[/] {sc.name}: {len(sc.counties)} counties, {len(sc.demands)} demands "
-              f"({sc.demands['demand_10k_m3'].sum():,.0f} 万m³), {len(sc.constraints)} policy constraints, "
-              f"graph of {G.number_of_nodes()} nodes and {G.number_of_edges()} edges "
-              f"({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))}).")
+    out.print(
+        f"[green]OK[/] {sc.name}: {len(sc.counties)} counties, {len(sc.demands)} demands "
+        f"({sc.demands['demand_10k_m3'].sum():,.0f} 万m³), {len(sc.constraints)} policy constraints, "
+        f"graph of {G.number_of_nodes()} nodes and {G.number_of_edges()} edges "
+        f"({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))})."
+    )
 
 
 @app.command()
@@ -101,8 +103,11 @@ def run(
     from .run import run_scenario, write_run
 
     if out_dir.exists() and not force:
-        _fail(InputError([Problem(
-            "<command line>", "--out", str(out_dir), "a folder that does not exist yet (or pass --force)")]))
+        _fail(
+            InputError(
+                [Problem("<command line>", "--out", str(out_dir), "a folder that does not exist yet (or pass --force)")]
+            )
+        )
     try:
         with err.status(f"Solving {scenario} …"):
             res = run_scenario(scenario, solver=solver.value)
@@ -117,13 +122,20 @@ def run(
     s = b.groupby("sector")[["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]].sum()
     for sector, r in s.iterrows():
         cov = r.supplied_10k_m3 / r.demand_10k_m3 if r.demand_10k_m3 else 1.0
-        t.add_row(str(sector), f"{r.demand_10k_m3:,.0f}", f"{r.supplied_10k_m3:,.0f}",
-                  f"{r.shortage_10k_m3:,.0f}", f"{cov:.1%}")
+        t.add_row(
+            str(sector),
+            f"{r.demand_10k_m3:,.0f}",
+            f"{r.supplied_10k_m3:,.0f}",
+            f"{r.shortage_10k_m3:,.0f}",
+            f"{cov:.1%}",
+        )
     out.print(t)
     ind = res.results.indicators
     counts = ind["status"].value_counts().to_dict()
-    out.print(f"Targets: {', '.join(f'{v} {k}' for k, v in counts.items())}. "
-              f"Solver {res.manifest['solver']}, {res.manifest['timings_s']['total']:.2f} s.")
+    out.print(
+        f"Targets: {', '.join(f'{v} {k}' for k, v in counts.items())}. "
+        f"Solver {res.manifest['solver']}, {res.manifest['timings_s']['total']:.2f} s."
+    )
     out.print(f"Wrote {path}/ (report.html, map.html, tables).")
 
 

@@ -52,8 +52,7 @@ class AllocationModel:
     wastewater: dict[str, pulp.LpAffineExpression]
     to_outlet: dict[str, pulp.LpAffineExpression]
     policy: dict[str, pulp.LpConstraint] = field(default_factory=dict)
-    policy_expr: dict[str, tuple[pulp.LpAffineExpression, pulp.LpAffineExpression | None]] = field(
-        default_factory=dict)
+    policy_expr: dict[str, tuple[pulp.LpAffineExpression, pulp.LpAffineExpression | None]] = field(default_factory=dict)
     slack: dict[str, pulp.LpVariable] = field(default_factory=dict)
 
     def source_nodes(self, sel: Selection) -> list[str]:
@@ -63,9 +62,13 @@ class AllocationModel:
         return nodes
 
     def demand_nodes(self, sel: Selection) -> list[str]:
-        return [n for n, d in self.G.nodes(data=True) if d["kind"] == "demand"
-                and (sel.counties is None or d["county"] in sel.counties)
-                and (sel.sectors is None or d["sector"] in sel.sectors)]
+        return [
+            n
+            for n, d in self.G.nodes(data=True)
+            if d["kind"] == "demand"
+            and (sel.counties is None or d["county"] in sel.counties)
+            and (sel.sectors is None or d["sector"] in sel.sectors)
+        ]
 
     def measure(self, sel: Selection) -> pulp.LpAffineExpression:
         """The linear expression a selection measures (see the scenario docs)."""
@@ -75,21 +78,30 @@ class AllocationModel:
         if sel.measure == "available":
             return pulp.lpSum(G.nodes[s].get("available", 0.0) for s in self.source_nodes(sel))
         if sel.measure == "wastewater":
-            wwtps = [n for n in self.wastewater
-                     if (sel.counties is None or G.nodes[n].get("county") in sel.counties)
-                     and (sel.source_ids is None or n in sel.source_ids)
-                     and (sel.source_tags is None or G.nodes[n].get("tags", set()) & sel.source_tags)]
+            wwtps = [
+                n
+                for n in self.wastewater
+                if (sel.counties is None or G.nodes[n].get("county") in sel.counties)
+                and (sel.source_ids is None or n in sel.source_ids)
+                and (sel.source_tags is None or G.nodes[n].get("tags", set()) & sel.source_tags)
+            ]
             return pulp.lpSum(self.wastewater[w] for w in wwtps)
         any_source = sel.source_ids is None and sel.source_kinds is None and sel.source_tags is None
-        sources = None if any_source else set(
-            sources_matching(G, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags))
+        sources = (
+            None
+            if any_source
+            else set(sources_matching(G, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags))
+        )
         demands = set(self.demand_nodes(sel))
         coef = {n: 1.0 for n in demands}
         if sel.measure == "consumption":
             sectors = self.scenario.spec.sectors
             coef = {n: sectors[G.nodes[n]["sector"]].consumptive_coef for n in demands}
-        return pulp.lpSum(coef[d] * expr for (d, s), expr in self.arrived.items()
-                          if d in demands and (sources is None or s in sources))
+        return pulp.lpSum(
+            coef[d] * expr
+            for (d, s), expr in self.arrived.items()
+            if d in demands and (sources is None or s in sources)
+        )
 
 
 def _rows_for(c: Constraint, m: AllocationModel) -> tuple[pulp.LpAffineExpression, pulp.LpAffineExpression | None]:
@@ -154,8 +166,7 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
             prob += pulp.lpSum(ins) + release == pulp.lpSum(outs), f"bal_{next(counter)}"
         cap = d.get("capacity") if d["kind"] != "wwtp" else None
         if cap is not None:
-            prob += pulp.lpSum(v for s in sources for v in outflow.get((n, s), [])) <= cap, \
-                f"nodecap_{next(counter)}"
+            prob += pulp.lpSum(v for s in sources for v in outflow.get((n, s), [])) <= cap, f"nodecap_{next(counter)}"
     for (u, v), vars_ in edge_total.items():
         e = G.edges[u, v]
         if e["capacity"] is not None:
@@ -191,8 +202,19 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
         if G.nodes[v]["kind"] == "outlet":
             to_outlet[s] = to_outlet[s] + (1.0 - G.edges[u, v]["loss"]) * var
 
-    m = AllocationModel(G=G, scenario=scenario, prob=prob, x=x, q=q, treated=treated, shortage=shortage,
-                        arrived=arrived, delivery=delivery, wastewater=wastewater, to_outlet=to_outlet)
+    m = AllocationModel(
+        G=G,
+        scenario=scenario,
+        prob=prob,
+        x=x,
+        q=q,
+        treated=treated,
+        shortage=shortage,
+        arrived=arrived,
+        delivery=delivery,
+        wastewater=wastewater,
+        to_outlet=to_outlet,
+    )
     for c in scenario.constraints:
         lhs, rhs = _rows_for(c, m)
         m.policy_expr[c.id] = (lhs, rhs)

@@ -35,8 +35,18 @@ __all__ = [
     "sources_matching",
 ]
 
-NODE_KINDS = ("intake", "reservoir", "spring", "wellfield", "groundwater", "mine", "plant", "wwtp",
-              "junction", "outlet")
+NODE_KINDS = (
+    "intake",
+    "reservoir",
+    "spring",
+    "wellfield",
+    "groundwater",
+    "mine",
+    "plant",
+    "wwtp",
+    "junction",
+    "outlet",
+)
 EDGE_KINDS = ("trunk", "canal", "river", "pipeline", "distribution", "reclaimed_pipe", "wells", "sewer")
 _SURFACE_KINDS = {"yellow_mainstem", "yellow_tributary", "surface", "spring"}
 
@@ -56,7 +66,9 @@ def read_layers(folder: str | Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
         try:
             gdf = gpd.read_file(path)
         except Exception as exc:  # pyogrio raises its own DataSourceError
-            raise InputError(Problem(_rel(path), "(file)", str(exc).splitlines()[0], "a readable GeoJSON file")) from None
+            raise InputError(
+                Problem(_rel(path), "(file)", str(exc).splitlines()[0], "a readable GeoJSON file")
+            ) from None
         if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
             gdf = gdf.to_crs(4326)
         out.append(gdf)
@@ -78,8 +90,9 @@ def _volume(props: dict[str, Any], key: str, fname: str, where: str, problems: l
     return v
 
 
-def _fraction(props: dict[str, Any], key: str, default: float, fname: str, where: str,
-              problems: list[Problem]) -> float:
+def _fraction(
+    props: dict[str, Any], key: str, default: float, fname: str, where: str, problems: list[Problem]
+) -> float:
     value = props.get(key)
     if _blank(value):
         return default
@@ -150,8 +163,12 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
             continue
         geom = row["geometry"]
         attrs: dict[str, Any] = {
-            "kind": kind, "name_zh": row.get("name_zh") or nid, "name_en": row.get("name_en") or nid,
-            "county": str(row.get("county") or ""), "lon": geom.x, "lat": geom.y,
+            "kind": kind,
+            "name_zh": row.get("name_zh") or nid,
+            "name_en": row.get("name_en") or nid,
+            "county": str(row.get("county") or ""),
+            "lon": geom.x,
+            "lat": geom.y,
             "provenance": row.get("provenance", ""),
         }
         skind = row.get("source_kind")
@@ -171,11 +188,13 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
                 avail = _volume(row, "available", nfile, where, problems)
                 if nid in overrides:
                     o = overrides.pop(nid)
-                    avail = to_model_volume(o.available, o.unit, file=_rel(scenario.path),
-                                            field=f"sources.{nid}.available")
+                    avail = to_model_volume(
+                        o.available, o.unit, file=_rel(scenario.path), field=f"sources.{nid}.available"
+                    )
                 if avail is None:
-                    problems.append(Problem(nfile, f"{where}.available", None,
-                                            "a source needs an available volume with its unit"))
+                    problems.append(
+                        Problem(nfile, f"{where}.available", None, "a source needs an available volume with its unit")
+                    )
                     avail = 0.0
                 if skind in _SURFACE_KINDS:
                     avail *= spec.hydrology.surface_factor
@@ -185,8 +204,11 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
         attrs["cost"] = float(row["cost"]) if not _blank(row.get("cost")) else 0.0
         G.add_node(nid, **attrs)
     for nid in overrides:
-        problems.append(Problem(_rel(scenario.path), f"sources.{nid}", nid,
-                                "a source node id in the network layer (no such source)"))
+        problems.append(
+            Problem(
+                _rel(scenario.path), f"sources.{nid}", nid, "a source node id in the network layer (no such source)"
+            )
+        )
 
     # demand nodes
     sectors = spec.sectors
@@ -194,9 +216,17 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
     for r in scenario.demands.itertuples():
         node = f"demand:{r.county}:{r.sector}"
         lookup[(r.county, r.sector)] = node
-        G.add_node(node, kind="demand", county=r.county, sector=r.sector,
-                   priority=sectors[r.sector].priority, demand=float(r.demand_10k_m3), row=int(r.row),
-                   name_zh=f"{r.county}:{sectors[r.sector].name_zh}", name_en=f"{r.county}:{r.sector}")
+        G.add_node(
+            node,
+            kind="demand",
+            county=r.county,
+            sector=r.sector,
+            priority=sectors[r.sector].priority,
+            demand=float(r.demand_10k_m3),
+            row=int(r.row),
+            name_zh=f"{r.county}:{sectors[r.sector].name_zh}",
+            name_en=f"{r.county}:{r.sector}",
+        )
 
     for i, row in enumerate(gdf_edges.to_dict("records")):
         eid = row.get("id")
@@ -220,16 +250,27 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
                 problems.append(Problem(efile, f"{where}.sectors", s, f"sector names: {', '.join(sectors)}"))
         if kind == "sewer":
             if not a.startswith("county:") or b not in G or G.nodes[b]["kind"] != "wwtp":
-                problems.append(Problem(efile, f"{where}.from/to", f"{a} → {b}",
-                                        "a sewer runs from county:ADCODE to a WWTP node"))
+                problems.append(
+                    Problem(efile, f"{where}.from/to", f"{a} → {b}", "a sewer runs from county:ADCODE to a WWTP node")
+                )
                 continue
             share = _fraction(row, "share", 1.0, efile, where, problems)
             county = a.split(":", 1)[1]
             for s in sector_list:
                 d = lookup.get((county, s))
                 if d is not None:
-                    G.add_edge(d, b, id=f"{eid}>{s}", layer_id=eid, kind="sewer", share=share,
-                               capacity=None, loss=0.0, cost=0.0, min_flow=0.0)
+                    G.add_edge(
+                        d,
+                        b,
+                        id=f"{eid}>{s}",
+                        layer_id=eid,
+                        kind="sewer",
+                        share=share,
+                        capacity=None,
+                        loss=0.0,
+                        cost=0.0,
+                        min_flow=0.0,
+                    )
             continue
         if a not in G:
             if a.startswith("county:") or any(n == a for n in gdf_nodes["id"]):
@@ -237,7 +278,10 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
             problems.append(Problem(efile, f"{where}.from", a, "the id of a node in nodes.geojson"))
             continue
         attrs = {
-            "id": eid, "layer_id": eid, "kind": kind, "name_zh": row.get("name_zh") or "",
+            "id": eid,
+            "layer_id": eid,
+            "kind": kind,
+            "name_zh": row.get("name_zh") or "",
             "name_en": row.get("name_en") or "",
             "capacity": _volume(row, "capacity", efile, where, problems),
             "loss": _fraction(row, "loss", 0.0, efile, where, problems),
@@ -255,12 +299,28 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
                 continue
             hub = f"{eid}@{county}"
             end = row["geometry"].coords[-1] if row.get("geometry") is not None else (math.nan, math.nan)
-            G.add_node(hub, kind="delivery", county=county, name_zh=attrs["name_zh"] or eid,
-                       name_en=attrs["name_en"] or eid, lon=end[0], lat=end[1])
+            G.add_node(
+                hub,
+                kind="delivery",
+                county=county,
+                name_zh=attrs["name_zh"] or eid,
+                name_en=attrs["name_en"] or eid,
+                lon=end[0],
+                lat=end[1],
+            )
             G.add_edge(a, hub, **attrs)
             for t in targets:
-                G.add_edge(hub, t, id=f"{eid}>{G.nodes[t]['sector']}", layer_id=eid, kind="service",
-                           capacity=None, loss=0.0, cost=0.0, min_flow=0.0)
+                G.add_edge(
+                    hub,
+                    t,
+                    id=f"{eid}>{G.nodes[t]['sector']}",
+                    layer_id=eid,
+                    kind="service",
+                    capacity=None,
+                    loss=0.0,
+                    cost=0.0,
+                    min_flow=0.0,
+                )
         elif b in G:
             G.add_edge(a, b, **attrs)
         elif any(n == b for n in gdf_nodes["id"]):
@@ -289,8 +349,11 @@ def commodity_reach(G: nx.DiGraph, accepts: dict[str, set[str]]) -> dict[tuple[s
     sources = [n for n, d in H.nodes(data=True) if "source_kind" in d]
     useful: dict[str, set[str]] = {}
     for kind in {H.nodes[s]["source_kind"] for s in sources}:
-        sinks = [n for n, d in H.nodes(data=True)
-                 if (d["kind"] == "demand" and kind in accepts[d["sector"]]) or d["kind"] == "outlet"]
+        sinks = [
+            n
+            for n, d in H.nodes(data=True)
+            if (d["kind"] == "demand" and kind in accepts[d["sector"]]) or d["kind"] == "outlet"
+        ]
         nodes: set[str] = set(sinks)
         for t in sinks:
             nodes |= nx.ancestors(H, t)
@@ -326,11 +389,17 @@ def check_graph(G: nx.DiGraph, scenario: Scenario) -> None:
     dfile = _rel(scenario.demands_path)
     for n, d in G.nodes(data=True):
         if d["kind"] == "demand" and d["demand"] > 0 and n not in fed:
-            problems.append(Problem(
-                f"{dfile} row {d['row']}", "county/sector", f"{d['county']}/{d['sector']}",
-                f"unreachable demand: no source of a kind the sector accepts ({', '.join(sorted(accepts[d['sector']]))}) "
-                f"reaches it; add an edge to county:{d['county']} with this sector in "
-                f"{_rel(scenario.network_dir / 'edges.geojson')}"))
+            problems.append(
+                Problem(
+                    f"{dfile} row {d['row']}",
+                    "county/sector",
+                    f"{d['county']}/{d['sector']}",
+                    "unreachable demand: no source of a kind the sector accepts "
+                    f"({', '.join(sorted(accepts[d['sector']]))}) "
+                    f"reaches it; add an edge to county:{d['county']} with this sector in "
+                    f"{_rel(scenario.network_dir / 'edges.geojson')}",
+                )
+            )
     sfile = _rel(scenario.path)
     for c in scenario.constraints:
         for side_name, sel in (("", c.lhs), (".denominator", c.rhs)):
@@ -344,37 +413,61 @@ def check_graph(G: nx.DiGraph, scenario: Scenario) -> None:
             if sel.source_tags:
                 all_tags = set().union(*(d.get("tags", set()) for _n, d in G.nodes(data=True)))
                 for tag in sorted(sel.source_tags - all_tags):
-                    problems.append(Problem(sfile, f"{field}.tags", tag,
-                                            f"a tag some source carries: {', '.join(sorted(all_tags))}"))
+                    problems.append(
+                        Problem(
+                            sfile, f"{field}.tags", tag, f"a tag some source carries: {', '.join(sorted(all_tags))}"
+                        )
+                    )
             if sel.source_kinds:
                 present = {d["source_kind"] for _n, d in G.nodes(data=True) if "source_kind" in d}
                 for k in sorted(sel.source_kinds - present):
-                    problems.append(Problem(sfile, f"{field}.kinds", k,
-                                            f"a kind some source in the network has: {', '.join(sorted(present))}"))
+                    problems.append(
+                        Problem(
+                            sfile,
+                            f"{field}.kinds",
+                            k,
+                            f"a kind some source in the network has: {', '.join(sorted(present))}",
+                        )
+                    )
     for n, d in G.nodes(data=True):
         if d["kind"] != "demand":
             continue
         total = sum(e["share"] for _u, _v, e in G.out_edges(n, data=True) if e["kind"] == "sewer")
         if total > 1.0 + 1e-9:
-            problems.append(Problem(_rel(scenario.network_dir / "edges.geojson"), "share", round(total, 6),
-                                    f"sewer shares from county:{d['county']} ({d['sector']}) add up to at most 1"))
+            problems.append(
+                Problem(
+                    _rel(scenario.network_dir / "edges.geojson"),
+                    "share",
+                    round(total, 6),
+                    f"sewer shares from county:{d['county']} ({d['sector']}) add up to at most 1",
+                )
+            )
     raise_if(problems)
 
 
-def sources_matching(G: nx.DiGraph, *, ids: set[str] | None, kinds: set[str] | None,
-                     tags: set[str] | None) -> list[str]:
+def sources_matching(
+    G: nx.DiGraph, *, ids: set[str] | None, kinds: set[str] | None, tags: set[str] | None
+) -> list[str]:
     """Source nodes matching any of the given ids, kinds or tags (all sources if none given)."""
     out = []
     for n, d in G.nodes(data=True):
         if "source_kind" not in d:
             continue
-        if (ids is None and kinds is None and tags is None) or (ids and n in ids) or (kinds and d["source_kind"] in kinds) or (tags and d.get("tags", set()) & tags):
+        if (
+            (ids is None and kinds is None and tags is None)
+            or (ids and n in ids)
+            or (kinds and d["source_kind"] in kinds)
+            or (tags and d.get("tags", set()) & tags)
+        ):
             out.append(n)
     return out
 
 
-def graph_to_gdfs(G: nx.DiGraph, *, edge_flows: pd.Series | None = None,
-                  ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def graph_to_gdfs(
+    G: nx.DiGraph,
+    *,
+    edge_flows: pd.Series | None = None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Convert the physical part of ``G`` (no demand or delivery nodes) to two GeoDataFrames.
 
     Edges into a county's delivery point are drawn to the point where it sits.
@@ -383,10 +476,19 @@ def graph_to_gdfs(G: nx.DiGraph, *, edge_flows: pd.Series | None = None,
     for n, d in G.nodes(data=True):
         if d["kind"] == "demand":
             continue
-        rows.append({"id": n, "kind": d["kind"], "name_zh": d["name_zh"], "name_en": d["name_en"],
-                     "source_kind": d.get("source_kind", ""), "county": d.get("county", ""),
-                     "available_10k_m3": d.get("available"), "capacity_10k_m3": d.get("capacity"),
-                     "geometry": Point(d["lon"], d["lat"])})
+        rows.append(
+            {
+                "id": n,
+                "kind": d["kind"],
+                "name_zh": d["name_zh"],
+                "name_en": d["name_en"],
+                "source_kind": d.get("source_kind", ""),
+                "county": d.get("county", ""),
+                "available_10k_m3": d.get("available"),
+                "capacity_10k_m3": d.get("capacity"),
+                "geometry": Point(d["lon"], d["lat"]),
+            }
+        )
     gdf_nodes = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
     pos = {r["id"]: (r["geometry"].x, r["geometry"].y) for r in rows}
     erows = []
@@ -396,8 +498,18 @@ def graph_to_gdfs(G: nx.DiGraph, *, edge_flows: pd.Series | None = None,
         if u not in pos or v not in pos:
             continue
         end = pos[v]
-        erows.append({"id": d["id"], "kind": d["kind"], "from": u, "to": v, "name_zh": d.get("name_zh", ""),
-                      "name_en": d.get("name_en", ""), "capacity_10k_m3": d["capacity"], "loss": d["loss"],
-                      "geometry": LineString([pos[u], end])})
+        erows.append(
+            {
+                "id": d["id"],
+                "kind": d["kind"],
+                "from": u,
+                "to": v,
+                "name_zh": d.get("name_zh", ""),
+                "name_en": d.get("name_en", ""),
+                "capacity_10k_m3": d["capacity"],
+                "loss": d["loss"],
+                "geometry": LineString([pos[u], end]),
+            }
+        )
     gdf_edges = gpd.GeoDataFrame(erows, geometry="geometry", crs="EPSG:4326")
     return gdf_nodes, gdf_edges

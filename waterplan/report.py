@@ -31,32 +31,40 @@ def what_binds(results: Results) -> list[str]:
         if r.shadow_price_stage and isinstance(r.shadow_price, float) and abs(r.shadow_price) > 1e-9:
             step = "+1 percentage point" if r.kind == "ratio_floor" else "+1 万m³"
             effect = "removes" if r.shadow_price < 0 else "adds"
-            out.append(f"{r.indicator_zh} ({r.indicator_en}, {r.clause}) binds: {step} on its target "
-                       f"{effect} {abs(r.shadow_price):.3f} 万m³ of {r.shadow_price_stage}.")
+            out.append(
+                f"{r.indicator_zh} ({r.indicator_en}, {r.clause}) binds: {step} on its target "
+                f"{effect} {abs(r.shadow_price):.3f} 万m³ of {r.shadow_price_stage}."
+            )
     return out
 
 
 def _indicator_table(ind: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "#": range(1, len(ind) + 1),
-        "指标 indicator": [f"{a} / {b}" for a, b in zip(ind["indicator_zh"], ind["indicator_en"], strict=True)],
-        "单位 unit": ind["unit"],
-        "目标 target": ind["target_as_given"],
-        "值 value": [_fmt(v, 2) for v in ind["value"]],
-        "状态 status": [_STATUS_ZH.get(s, s) for s in ind["status"]],
-        "余量 slack": [_fmt(v, 2) for v in ind["slack"]],
-        "影子价格 shadow price": [
-            f"{_fmt(p, 3)} ({s})" if st else "" for p, s, st in
-            zip(ind["shadow_price"], ind["shadow_price_stage"], ind["shadow_price_stage"], strict=True)],
-        "条款 clause": ind["clause"],
-        "说明 note": ind["reason"],
-    })
+    return pd.DataFrame(
+        {
+            "#": range(1, len(ind) + 1),
+            "指标 indicator": [f"{a} / {b}" for a, b in zip(ind["indicator_zh"], ind["indicator_en"], strict=True)],
+            "单位 unit": ind["unit"],
+            "目标 target": ind["target_as_given"],
+            "值 value": [_fmt(v, 2) for v in ind["value"]],
+            "状态 status": [_STATUS_ZH.get(s, s) for s in ind["status"]],
+            "余量 slack": [_fmt(v, 2) for v in ind["slack"]],
+            "影子价格 shadow price": [
+                f"{_fmt(p, 3)} ({s})" if st else ""
+                for p, s, st in zip(
+                    ind["shadow_price"], ind["shadow_price_stage"], ind["shadow_price_stage"], strict=True
+                )
+            ],
+            "条款 clause": ind["clause"],
+            "说明 note": ind["reason"],
+        }
+    )
 
 
 def _summary(results: Results) -> pd.DataFrame:
     b = results.balance
     s = b.groupby(["sector", "sector_zh"], as_index=False)[
-        ["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]].sum()
+        ["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]
+    ].sum()
     s["coverage"] = s["supplied_10k_m3"] / s["demand_10k_m3"]
     return s
 
@@ -64,39 +72,74 @@ def _summary(results: Results) -> pd.DataFrame:
 def report_markdown(scenario: Scenario, results: Results, manifest: dict) -> str:
     """The report as Markdown."""
     spec = scenario.spec
-    lines = [f"# {spec.title_zh or spec.name}", "", f"**{spec.title_en}** — scenario `{spec.name}`, year {spec.year}",
-             f"Plan: {spec.plan}", "",
-             "> Illustrative data: county demands and many network figures are derived or assumed "
-             "(each with its derivation in the inputs); replace them with the bureau's own tables.", ""]
+    lines = [
+        f"# {spec.title_zh or spec.name}",
+        "",
+        f"**{spec.title_en}** — scenario `{spec.name}`, year {spec.year}",
+        f"Plan: {spec.plan}",
+        "",
+        "> Illustrative data: county demands and many network figures are derived or assumed "
+        "(each with its derivation in the inputs); replace them with the bureau's own tables.",
+        "",
+    ]
     s = _summary(results)
     tot_d, tot_s = s["demand_10k_m3"].sum(), s["supplied_10k_m3"].sum()
-    lines += ["## Summary 概况", "",
-              f"Total demand {tot_d:,.0f} 万m³, supplied {tot_s:,.0f} 万m³, shortage {tot_d - tot_s:,.0f} 万m³ "
-              f"(coverage {tot_s / tot_d:.1%}). Solver {manifest['solver']}, "
-              f"{manifest['timings_s']['total']:.2f} s.", ""]
-    lines += [pd.DataFrame({
-        "部门 sector": [f"{a} {b}" for a, b in zip(s["sector_zh"], s["sector"], strict=True)],
-        "需水 demand": [_fmt(v, 0) for v in s["demand_10k_m3"]],
-        "供水 supplied": [_fmt(v, 0) for v in s["supplied_10k_m3"]],
-        "缺水 shortage": [_fmt(v, 0) for v in s["shortage_10k_m3"]],
-        "保障率 coverage": [f"{v:.1%}" for v in s["coverage"]]}).to_markdown(index=False), ""]
-    lines += ["## 指标清单 Compliance with the plan's targets", "",
-              _indicator_table(results.indicators).to_markdown(index=False), ""]
+    lines += [
+        "## Summary 概况",
+        "",
+        f"Total demand {tot_d:,.0f} 万m³, supplied {tot_s:,.0f} 万m³, shortage {tot_d - tot_s:,.0f} 万m³ "
+        f"(coverage {tot_s / tot_d:.1%}). Solver {manifest['solver']}, "
+        f"{manifest['timings_s']['total']:.2f} s.",
+        "",
+    ]
+    lines += [
+        pd.DataFrame(
+            {
+                "部门 sector": [f"{a} {b}" for a, b in zip(s["sector_zh"], s["sector"], strict=True)],
+                "需水 demand": [_fmt(v, 0) for v in s["demand_10k_m3"]],
+                "供水 supplied": [_fmt(v, 0) for v in s["supplied_10k_m3"]],
+                "缺水 shortage": [_fmt(v, 0) for v in s["shortage_10k_m3"]],
+                "保障率 coverage": [f"{v:.1%}" for v in s["coverage"]],
+            }
+        ).to_markdown(index=False),
+        "",
+    ]
+    lines += [
+        "## 指标清单 Compliance with the plan's targets",
+        "",
+        _indicator_table(results.indicators).to_markdown(index=False),
+        "",
+    ]
     binds = what_binds(results)
     lines += ["## What binds 约束分析", ""] + ([f"- {b}" for b in binds] or ["- No policy target binds."]) + [""]
     per = results.balance.groupby(["county", "county_zh", "county_en"], as_index=False)[
-        ["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]].sum()
+        ["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]
+    ].sum()
     per["coverage"] = per["supplied_10k_m3"] / per["demand_10k_m3"]
-    lines += ["## Counties 县域平衡 (万m³/yr)", "", pd.DataFrame({
-        "adcode": per["county"], "县 county": [f"{a} {b}" for a, b in zip(per["county_zh"], per["county_en"],
-                                                                       strict=True)],
-        "需水 demand": [_fmt(v, 0) for v in per["demand_10k_m3"]],
-        "供水 supplied": [_fmt(v, 0) for v in per["supplied_10k_m3"]],
-        "缺水 shortage": [_fmt(v, 0) for v in per["shortage_10k_m3"]],
-        "保障率 coverage": [f"{v:.1%}" for v in per["coverage"]]}).to_markdown(index=False), ""]
+    lines += [
+        "## Counties 县域平衡 (万m³/yr)",
+        "",
+        pd.DataFrame(
+            {
+                "adcode": per["county"],
+                "县 county": [f"{a} {b}" for a, b in zip(per["county_zh"], per["county_en"], strict=True)],
+                "需水 demand": [_fmt(v, 0) for v in per["demand_10k_m3"]],
+                "供水 supplied": [_fmt(v, 0) for v in per["supplied_10k_m3"]],
+                "缺水 shortage": [_fmt(v, 0) for v in per["shortage_10k_m3"]],
+                "保障率 coverage": [f"{v:.1%}" for v in per["coverage"]],
+            }
+        ).to_markdown(index=False),
+        "",
+    ]
     mix = results.sources.groupby("source_kind", as_index=False)["withdrawn_10k_m3"].sum()
-    lines += ["## Sources 水源结构 (万m³/yr)", "", mix.rename(columns={
-        "source_kind": "kind", "withdrawn_10k_m3": "withdrawn 万m³"}).to_markdown(index=False, floatfmt=",.0f"), ""]
+    lines += [
+        "## Sources 水源结构 (万m³/yr)",
+        "",
+        mix.rename(columns={"source_kind": "kind", "withdrawn_10k_m3": "withdrawn 万m³"}).to_markdown(
+            index=False, floatfmt=",.0f"
+        ),
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -108,15 +151,19 @@ def report_html(scenario: Scenario, results: Results, manifest: dict) -> str:
     tot_d, tot_s = s["demand_10k_m3"].sum(), s["supplied_10k_m3"].sum()
     binds = "".join(f"<li>{e(b)}</li>" for b in what_binds(results)) or "<li>No policy target binds.</li>"
     table = _indicator_table(results.indicators).to_html(index=False, escape=True, classes="t")
-    style = ("body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
-             ".t{border-collapse:collapse;font-size:13px}.t td,.t th{border:1px solid #ccc;padding:3px 6px}")
-    return (f"<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>{e(spec.name)}</title>"
-            f"<style>{style}</style></head><body><h1>{e(spec.title_zh or spec.name)}</h1>"
-            f"<p><b>{e(spec.title_en)}</b> — scenario <code>{e(spec.name)}</code>, year {spec.year}. "
-            f"Plan: {e(spec.plan)}</p><p><i>Illustrative data: county demands and many network figures are "
-            f"derived or assumed; replace them with the bureau's own tables.</i></p>"
-            f"<p>Total demand {tot_d:,.0f} 万m³, supplied {tot_s:,.0f} 万m³, shortage {tot_d - tot_s:,.0f} 万m³ "
-            f"(coverage {tot_s / tot_d:.1%}). Solver {e(manifest['solver'])}.</p>"
-            f"<h2>指标清单 Compliance with the plan's targets</h2>{table}<h2>What binds 约束分析</h2><ul>{binds}</ul>"
-            f"<p>Map: <a href='map.html'>map.html</a>. Tables: allocation.csv, balance.csv, flows.csv, "
-            f"sources.csv, indicators.csv.</p></body></html>")
+    style = (
+        "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
+        ".t{border-collapse:collapse;font-size:13px}.t td,.t th{border:1px solid #ccc;padding:3px 6px}"
+    )
+    return (
+        f"<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>{e(spec.name)}</title>"
+        f"<style>{style}</style></head><body><h1>{e(spec.title_zh or spec.name)}</h1>"
+        f"<p><b>{e(spec.title_en)}</b> — scenario <code>{e(spec.name)}</code>, year {spec.year}. "
+        f"Plan: {e(spec.plan)}</p><p><i>Illustrative data: county demands and many network figures are "
+        f"derived or assumed; replace them with the bureau's own tables.</i></p>"
+        f"<p>Total demand {tot_d:,.0f} 万m³, supplied {tot_s:,.0f} 万m³, shortage {tot_d - tot_s:,.0f} 万m³ "
+        f"(coverage {tot_s / tot_d:.1%}). Solver {e(manifest['solver'])}.</p>"
+        f"<h2>指标清单 Compliance with the plan's targets</h2>{table}<h2>What binds 约束分析</h2><ul>{binds}</ul>"
+        f"<p>Map: <a href='map.html'>map.html</a>. Tables: allocation.csv, balance.csv, flows.csv, "
+        f"sources.csv, indicators.csv.</p></body></html>"
+    )

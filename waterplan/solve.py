@@ -114,24 +114,44 @@ def _explain(G: nx.DiGraph, scenario: Scenario, solver: pulp.LpSolver) -> Infeas
     if pulp.LpStatus[m.prob.status] != "Optimal":
         return InfeasibleError(
             "the network cannot balance even with every policy target relaxed: check minimum flows "
-            "(min_flow) on edges against capacities and upstream availability")
+            "(min_flow) on edges against capacities and upstream availability"
+        )
     conflicts = []
     for c in scenario.constraints:
         amount = float(m.slack[c.id].value() or 0.0)
         if amount > 1e-6:
-            conflicts.append({"id": c.id, "name_zh": c.name_zh, "name_en": c.name_en, "clause": c.clause,
-                              "type": c.type, "target": c.value_as_given, "unit": c.unit,
-                              "give_10k_m3": amount})
+            conflicts.append(
+                {
+                    "id": c.id,
+                    "name_zh": c.name_zh,
+                    "name_en": c.name_en,
+                    "clause": c.clause,
+                    "type": c.type,
+                    "target": c.value_as_given,
+                    "unit": c.unit,
+                    "give_10k_m3": amount,
+                }
+            )
     lines = "\n".join(
         f"  - {r['id']} {r['name_zh']} ({r['clause']}): {r['type']} {r['target']} {r['unit']} "
-        f"would have to give {r['give_10k_m3']:,.1f} 万m³" for r in conflicts)
-    msg = ("the plan's targets cannot all hold at once; relaxing these (and only these) by the amounts "
-           f"shown would make them consistent:\n{lines}")
+        f"would have to give {r['give_10k_m3']:,.1f} 万m³"
+        for r in conflicts
+    )
+    msg = (
+        "the plan's targets cannot all hold at once; relaxing these (and only these) by the amounts "
+        f"shown would make them consistent:\n{lines}"
+    )
     return InfeasibleError(msg, conflicts)
 
 
-def solve(G: nx.DiGraph, scenario: Scenario, *, solver: str = "highs", lp_dump: Path | None = None,
-          model: AllocationModel | None = None) -> Solution:
+def solve(
+    G: nx.DiGraph,
+    scenario: Scenario,
+    *,
+    solver: str = "highs",
+    lp_dump: Path | None = None,
+    model: AllocationModel | None = None,
+) -> Solution:
     """Allocate water by lexicographic priorities.
 
     Parameters
@@ -171,7 +191,8 @@ def solve(G: nx.DiGraph, scenario: Scenario, *, solver: str = "highs", lp_dump: 
         objectives.append((f"shortage of priority {p}", p, expr))
     pref = pulp.lpSum(
         _source_rank(scenario, G.nodes[d]["sector"], G.nodes[s]["source_kind"]) * expr
-        for (d, s), expr in m.arrived.items())
+        for (d, s), expr in m.arrived.items()
+    )
     objectives.append(("source preference", None, pref))
     cost = pulp.lpSum(G.edges[u, v]["cost"] * var + var for (u, v, _s), var in m.x.items())
     cost += pulp.lpSum(G.nodes[s].get("cost", 0.0) * var for s, var in m.q.items())
@@ -189,14 +210,15 @@ def solve(G: nx.DiGraph, scenario: Scenario, *, solver: str = "highs", lp_dump: 
                 raise _explain(G, scenario, lp) from None
             raise
         duals = {cid: float(row.pi) if row.pi is not None else 0.0 for cid, row in m.policy.items()}
-        stages.append(Stage(name=name, priority=prio, objective=z, seconds=time.perf_counter() - ts,
-                            duals=duals))
+        stages.append(Stage(name=name, priority=prio, objective=z, seconds=time.perf_counter() - ts, duals=duals))
         log.info("stage %s: objective %.6g (%.3f s)", name, z, stages[-1].seconds)
         if i < len(objectives) - 1:
             tol = 1e-7 * max(1.0, abs(z)) + 1e-6  # 0.01 m³: above the solvers' feasibility tolerances
             m.prob += expr <= z + tol, f"fix_stage_{i}"
     sol = Solution(
-        model=m, solver=solver_name, stages=stages,
+        model=m,
+        solver=solver_name,
+        stages=stages,
         flows={k: float(v.value() or 0.0) for k, v in m.x.items()},
         release={k: float(v.value() or 0.0) for k, v in m.q.items()},
         treated={k: float(v.value() or 0.0) for k, v in m.treated.items()},

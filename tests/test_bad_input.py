@@ -1,0 +1,238 @@
+"""Bad input ends in one clear message naming file, field and value — never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import TAIYUAN, A, edge, node
+from typer.testing import CliRunner
+
+from waterplan import InfeasibleError, InputError, build_graph, load_scenario, run_scenario, solve
+from waterplan.cli import app
+
+W = "万m³"
+runner = CliRunner()
+
+
+def simple(case, *, demands=None, constraints=None, edges=None, extra=None):
+    return case(
+        nodes=[node("S", "intake", source_kind="surface", available=100, available_unit=W)],
+        edges=edges or [edge("e", "S", f"county:{A}", sectors="domestic,industry")],
+        demands=demands or [(A, "domestic", 50, W)],
+        constraints=constraints,
+        extra=extra,
+    )
+
+
+def test_unknown_county_name_in_demands(case):
+    path = simple(case, demands=[("小店去", "domestic", 50, W)])
+    with pytest.raises(
+        InputError, match=r"demands.csv row 2: field 'county' = '小店去': no such county in the study area"
+    ):
+        load_scenario(path)
+
+
+def test_unknown_adcode_in_demands(case):
+    path = simple(case, demands=[("140999", "domestic", 50, W)])
+    with pytest.raises(InputError, match=r"row 2: field 'county' = '140999'"):
+        load_scenario(path)
+
+
+def test_missing_unit(case):
+    path = simple(case, demands=[(A, "domestic", 50, "")])
+    with pytest.raises(InputError, match=r"row 2: field 'demand.unit' = '': a unit is required"):
+        load_scenario(path)
+
+
+def test_unknown_unit(case):
+    path = simple(case, demands=[(A, "domestic", 50, "万立方")])
+    with pytest.raises(InputError, match=r"field 'demand.unit' = '万立方': unknown unit"):
+        load_scenario(path)
+
+
+def test_negative_demand(case):
+    path = simple(case, demands=[(A, "domestic", -5, W)])
+    with pytest.raises(InputError, match=r"row 2: field 'demand' = '-5': a demand of zero or more"):
+        load_scenario(path)
+
+
+def test_all_problems_reported_together(case):
+    path = simple(case, demands=[(A, "domestic", -5, W), ("nowhere", "industry", 1, W), (A, "farming", 1, W)])
+    with pytest.raises(InputError, match=r"3 problems") as info:
+        load_scenario(path)
+    assert len(info.value.problems) == 3
+
+
+def test_constraint_on_missing_source(case):
+    path = simple(
+        case,
+        constraints=[
+            {
+                "id": "c",
+                "name_zh": "x",
+                "type": "cap",
+                "measure": "withdrawal",
+                "sources": {"ids": ["NOPE"]},
+                "value": 1,
+                "unit": W,
+                "clause": "t",
+            }
+        ],
+    )
+    with pytest.raises(InputError, match=r"case.yaml: field 'constraints \(c\).sources.ids' = 'NOPE'"):
+        build_graph(load_scenario(path))
+
+
+def test_constraint_on_missing_tag(case):
+    path = simple(
+        case,
+        constraints=[
+            {
+                "id": "c",
+                "name_zh": "x",
+                "type": "cap",
+                "measure": "withdrawal",
+                "sources": {"tags": ["hutuo"]},
+                "value": 1,
+                "unit": W,
+                "clause": "t",
+            }
+        ],
+    )
+    with pytest.raises(InputError, match=r"sources.tags' = 'hutuo'"):
+        build_graph(load_scenario(path))
+
+
+def test_constraint_without_unit(case):
+    path = simple(
+        case,
+        constraints=[{"id": "c", "name_zh": "x", "type": "cap", "measure": "withdrawal", "value": 1, "clause": "t"}],
+    )
+    with pytest.raises(InputError, match=r"field 'constraints\[0\] \(c\).value.unit' = None: a unit is required"):
+        load_scenario(path)
+
+
+def test_unreachable_demand(case):
+    path = simple(case, demands=[(A, "domestic", 50, W), (A, "agriculture", 10, W)])
+    with pytest.raises(InputError, match=r"row 3: field 'county/sector' = '140105/agriculture': unreachable demand"):
+        build_graph(load_scenario(path))
+
+
+def test_malformed_yaml(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("name: x\nsectors: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad.yaml: field 'line \d+, column \d+'"):
+        load_scenario(p)
+
+
+def test_unknown_key_in_scenario(case):
+    path = simple(case, extra={"yeer": 2030})
+    with pytest.raises(InputError, match=r"field 'yeer' .*unknown key"):
+        load_scenario(path)
+
+
+def test_missing_scenario_file(tmp_path):
+    with pytest.raises(InputError, match="no such scenario file"):
+        load_scenario(tmp_path / "nope.yaml")
+
+
+def test_edge_to_missing_node(case):
+    path = simple(case, edges=[edge("e", "S", f"county:{A}", sectors="domestic"), edge("x", "S", "GHOST")])
+    with pytest.raises(InputError, match=r"edges.geojson: field 'features\[1\] \(x\).to' = 'GHOST'"):
+        build_graph(load_scenario(path))
+
+
+def test_conflicting_caps_are_explained(case):
+    """A floor on S above a cap on all withdrawal: they cannot both hold; nothing is relaxed silently."""
+    path = simple(
+        case,
+        constraints=[
+            {
+                "id": "cap",
+                "name_zh": "总量",
+                "type": "cap",
+                "measure": "withdrawal",
+                "value": 30,
+                "unit": W,
+                "clause": "c1",
+            },
+            {
+                "id": "floor",
+                "name_zh": "下限",
+                "type": "floor",
+                "measure": "withdrawal",
+                "sources": {"ids": ["S"]},
+                "value": 45,
+                "unit": W,
+                "clause": "c2",
+            },
+        ],
+    )
+    sc = load_scenario(path)
+    with pytest.raises(InfeasibleError, match=r"cannot all hold") as info:
+        solve(build_graph(sc), sc)
+    conflicts = {c["id"]: c["give_10k_m3"] for c in info.value.conflicts}
+    assert sum(conflicts.values()) == pytest.approx(15)
+    assert set(conflicts) <= {"cap", "floor"}
+
+
+def test_cli_validate_ok():
+    result = runner.invoke(app, ["validate", str(TAIYUAN)])
+    assert result.exit_code == 0, result.output
+    assert "OK taiyuan-2030" in result.output
+
+
+def test_cli_reports_bad_input_without_traceback(case):
+    path = simple(case, demands=[(A, "domestic", -5, W)])
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "Input error" in result.output and "demand of zero or more" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_infeasible_exit_code(case):
+    path = simple(
+        case,
+        constraints=[
+            {
+                "id": "floor",
+                "name_zh": "下限",
+                "type": "floor",
+                "measure": "withdrawal",
+                "value": 500,
+                "unit": W,
+                "clause": "c2",
+            }
+        ],
+    )
+    result = runner.invoke(app, ["run", str(path), "--out", str(Path(path).parent / "out")])
+    assert result.exit_code == 3
+    assert "floor" in result.output and "Traceback" not in result.output
+    assert not (Path(path).parent / "out").exists()
+
+
+def test_run_refuses_existing_folder_and_failed_run_keeps_good_output(tmp_path, case):
+    out = tmp_path / "run"
+    ok = runner.invoke(app, ["run", str(TAIYUAN), "--out", str(out)])
+    assert ok.exit_code == 0, ok.output
+    before = (out / "allocation.csv").read_bytes()
+    again = runner.invoke(app, ["run", str(TAIYUAN), "--out", str(out)])
+    assert again.exit_code == 2 and "--force" in again.output
+    bad = tmp_path / "bad"
+    shutil.copytree(TAIYUAN.parent, bad / "scenarios")
+    shutil.copytree(TAIYUAN.parent.parent / "gis", bad / "gis")
+    text = (bad / "scenarios" / "taiyuan-2030.yaml").read_text(encoding="utf-8")
+    (bad / "scenarios" / "taiyuan-2030.yaml").write_text(
+        text.replace("value: 1700\n", "value: 99999\n"), encoding="utf-8"
+    )
+    failed = runner.invoke(app, ["run", str(bad / "scenarios" / "taiyuan-2030.yaml"), "--out", str(out), "--force"])
+    assert failed.exit_code == 3 and "TY30-gujiao-earmark" in failed.output
+    assert (out / "allocation.csv").read_bytes() == before
+    assert not list(tmp_path.glob(".run.tmp-*"))
+
+
+def test_python_api_run(tmp_path):
+    res = run_scenario(TAIYUAN, solver="cbc")
+    assert res.manifest["solver"] == "CBC"

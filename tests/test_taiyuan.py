@@ -1,0 +1,158 @@
+"""The Taiyuan 2030 scenario: constraints hold, mass balances, two solvers agree, report complete."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from conftest import TAIYUAN
+from test_properties import check_mass_balance, check_policy
+
+from waterplan import build_graph, load_scenario, run_scenario, solve, write_run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Every 2030 target of seed 003 in shared/reference/policy-targets.md (Taiyuan table, 2030
+# column, plus the rows that hold from 2027 on and the allocation rules).
+DIGEST_2030 = {
+    "TY30-total": "用水总量",
+    "TY30-groundwater": "地下水用水量",
+    "TY30-gw-group": "供水集团",
+    "TY30-gw-counties": "各县",
+    "TY30-yellow": "黄河干流水",
+    "TY30-hutuo": "滹沱河水",
+    "TY30-fen": "汾河干流水",
+    "TY30-jinci": "晋祠泉地表水",
+    "TY30-nonconventional": "非常规水源",
+    "TY30-yellow-fen-hutuo": "黄河干流水、汾河干流水和滹沱河水",
+    "TY30-gdp-intensity": "万元地区生产总值",
+    "TY30-ind-intensity": "万元工业增加值",
+    "TY30-boundary": "城镇开发边界",
+    "TY30-leakage": "漏损率",
+    "TY30-fixtures": "节水器具",
+    "TY30-irrigated-area": "农业灌溉面积",
+    "TY30-hsf": "高标准农田",
+    "TY30-green": "绿化覆盖率",
+    "TY30-irr-coef": "灌溉水有效利用系数",
+    "TY30-reclaimed-rate": "再生水利用率",
+    "TY-agriculture": "农业用水总量",
+    "TY30-qingxu-reclaimed": "清徐",
+    "TY30-gujiao-earmark": "古交",
+    "TY30-domestic-first": "生活",
+    "TY30-industry-reclaimed": "疏干水",
+}
+
+
+@pytest.fixture(scope="module")
+def taiyuan():
+    sc = load_scenario(TAIYUAN)
+    G = build_graph(sc)
+    return sc, G, solve(G, sc, solver="highs"), solve(G, sc, solver="cbc")
+
+
+def test_constraints_hold_and_mass_balances(taiyuan):
+    _, _, a, b = taiyuan
+    for sol in (a, b):
+        check_mass_balance(sol)
+        check_policy(sol)
+
+
+def test_highs_and_cbc_agree_on_every_stage(taiyuan):
+    _, _, a, b = taiyuan
+    assert [s.name for s in a.stages] == [s.name for s in b.stages]
+    for sa, sb in zip(a.stages, b.stages, strict=True):
+        # shortage stages agree tightly; the tie-breaking stages inherit the 1e-7 relative
+        # tolerance with which each earlier optimum is held, so they agree to 1e-5
+        rel = 1e-7 if sa.priority is not None else 1e-5
+        assert sa.objective == pytest.approx(sb.objective, rel=rel, abs=1e-3), sa.name
+
+
+def test_domestic_fully_served_and_shortage_falls_on_low_priorities(taiyuan):
+    _, G, sol, _ = taiyuan
+    short = {p: 0.0 for p in range(1, 5)}
+    for n, s in sol.shortage.items():
+        short[G.nodes[n]["priority"]] += s
+    assert short[1] == pytest.approx(0, abs=1e-4) and short[2] == pytest.approx(0, abs=1e-4)
+    assert short[4] > 1000  # the growth case exceeds the 10.47 亿m³ cap: ecology gives way
+
+
+def test_report_lists_every_2030_target(taiyuan):
+    sc, *_ = taiyuan
+    res = run_scenario(sc)
+    ind = res.results.indicators.set_index("id")
+    for tid, word in DIGEST_2030.items():
+        assert tid in ind.index, tid
+        assert word in ind.loc[tid, "indicator_zh"], (tid, ind.loc[tid, "indicator_zh"])
+        assert ind.loc[tid, "status"] in {"met", "violated", "not modelled"}
+        assert ind.loc[tid, "clause"].startswith("003")
+    not_modelled = ind[ind["status"] == "not modelled"]
+    assert (not_modelled["reason"].str.len() > 10).all()
+
+
+def test_shadow_prices_match_finite_differences(taiyuan):
+    """Each binding cap's dual equals the change of its stage's optimum when the cap grows by 1 万m³."""
+    sc, G, sol, _ = taiyuan
+    res = run_scenario(sc)
+    ind = res.results.indicators.set_index("id")
+    checked = 0
+    for c in sc.constraints:
+        if c.type == "ratio_floor":
+            continue
+        row = ind.loc[c.id]
+        if not row["shadow_price_stage"]:
+            continue
+        stage = next(s for s in sol.stages if s.name == row["shadow_price_stage"])
+        c.value += 1.0
+        try:
+            again = solve(G, sc)
+        finally:
+            c.value -= 1.0
+        moved = next(s for s in again.stages if s.name == stage.name).objective - stage.objective
+        assert moved == pytest.approx(row["shadow_price"], abs=2e-3), c.id
+        checked += 1
+    assert checked >= 3
+
+
+def test_demands_match_their_derivation():
+    spec = importlib.util.spec_from_file_location("derive", ROOT / "scenarios/taiyuan/derive_demands.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    derived = mod.derive()
+    for year, rows in derived.items():
+        with open(ROOT / f"scenarios/taiyuan/demands-{year}.csv", encoding="utf-8") as fh:
+            assert list(csv.DictReader(fh)) == rows
+    total_2025 = sum(float(r["demand"]) for r in derived[2025])
+    assert total_2025 == pytest.approx(75300, abs=5)  # 7.53 亿m³, seed 003 二(一)
+    assert sum(float(r["demand"]) for r in derived[2030]) > 104700  # above the 10.47 亿m³ cap
+
+
+def test_every_feature_and_number_has_a_source():
+    for layer in ("nodes", "edges"):
+        gdf = gpd.read_file(ROOT / f"gis/taiyuan/{layer}.geojson")
+        assert gdf["provenance"].str.len().min() > 3, layer
+    with open(ROOT / "scenarios/taiyuan/demands-2030.csv", encoding="utf-8") as fh:
+        assert all(r["derivation"].startswith("illustrative") for r in csv.DictReader(fh))
+
+
+def test_run_folder(tmp_path):
+    res = run_scenario(TAIYUAN)
+    out = write_run(res, tmp_path / "run")
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "allocation.csv",
+        "balance.csv",
+        "flows.csv",
+        "indicators.csv",
+        "manifest.json",
+        "map.html",
+        "report.html",
+        "report.md",
+    } <= names
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["solver"] == "HiGHS" and len(manifest["inputs_sha256"]) == 4
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert "L.map(" in html and "清徐县" in html and "呼延水厂" in html
