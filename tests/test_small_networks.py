@@ -291,3 +291,17 @@ def test_cross_check_with_networkx_min_cost_flow(case, solver):
     # 20 direct from S1; S1's other 40 go through J, S2 gives 50:
     # s1a 20×8 + s1j 40×2 + s2j 50×5 + ja 50×3 + jb 40×2 + delivery 110×1 = 830
     assert expected == 830
+
+
+def test_features_may_leave_optional_properties_out(case):
+    """S -> J (no 'sectors', no 'tags' keys at all) -> A:domestic: the blanks read as 'none given'."""
+    s = node("S", "intake", source_kind="surface", available=10, available_unit=W)
+    del s["properties"]["tags"]
+    j = node("J", "junction")
+    e1 = edge("sj", "S", "J")
+    del e1["properties"]["sectors"]
+    path = case(
+        nodes=[s, j], edges=[e1, edge("ja", "J", f"county:{A}", sectors="domestic")], demands=[(A, "domestic", 20, W)]
+    )
+    *_, bal = alloc(path)
+    assert bal.loc[(A, "domestic"), "supplied_10k_m3"] == pytest.approx(10, abs=1e-4)

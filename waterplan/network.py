@@ -166,7 +166,7 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
             "kind": kind,
             "name_zh": row.get("name_zh") or nid,
             "name_en": row.get("name_en") or nid,
-            "county": str(row.get("county") or ""),
+            "county": "" if _blank(row.get("county")) else str(row.get("county")),
             "lon": geom.x,
             "lat": geom.y,
             "provenance": row.get("provenance", ""),
@@ -177,7 +177,8 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
                 problems.append(Problem(nfile, f"{where}.source_kind", skind, f"one of {', '.join(SOURCE_KINDS)}"))
                 continue
             attrs["source_kind"] = skind
-            attrs["tags"] = {t.strip() for t in str(row.get("tags") or "").split(",") if t.strip()}
+            raw_tags = "" if _blank(row.get("tags")) else str(row.get("tags"))
+            attrs["tags"] = {t.strip() for t in raw_tags.split(",") if t.strip()}
             if kind == "wwtp":
                 attrs["capacity"] = _volume(row, "capacity", nfile, where, problems)
                 attrs["reclaimed_capacity"] = _volume(row, "reclaimed_capacity", nfile, where, problems)
@@ -243,7 +244,7 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
         if not _in_service(row, spec.year):
             continue
         a, b = str(row.get("from")), str(row.get("to"))
-        raw_sectors = str(row.get("sectors") or "").strip()
+        raw_sectors = "" if _blank(row.get("sectors")) else str(row.get("sectors")).strip()
         sector_list = list(sectors) if raw_sectors in ("*", "") else [s.strip() for s in raw_sectors.split(",")]
         for s in sector_list:
             if s not in sectors and s not in ("domestic", "industry", "agriculture", "ecology", "municipal"):
