@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import pulp
@@ -131,8 +132,8 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
         for s in sorted(srcs):
             x[(u, v, s)] = prob.add_variable(f"x_{len(x)}", lowBound=0)
     sources = [n for n, d in G.nodes(data=True) if "source_kind" in d]
-    q = {}
-    treated = {}
+    q: dict[str, pulp.LpVariable] = {}
+    treated: dict[str, pulp.LpVariable] = {}
     for s in sources:
         d = G.nodes[s]
         if d["kind"] == "wwtp":
@@ -218,16 +219,16 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
     for c in scenario.constraints:
         lhs, rhs = _rows_for(c, m)
         m.policy_expr[c.id] = (lhs, rhs)
-        s = prob.add_variable(f"slack_{len(m.slack)}", lowBound=0) if elastic else 0
+        slack: Any = prob.add_variable(f"slack_{len(m.slack)}", lowBound=0) if elastic else 0
         if elastic:
-            m.slack[c.id] = s  # type: ignore[assignment]
+            m.slack[c.id] = slack
         name = f"policy_{len(m.policy)}"
         if c.type == "cap":
-            row = lhs - s <= c.value
+            row = lhs - slack <= c.value
         elif c.type == "floor":
-            row = lhs + s >= c.value
+            row = lhs + slack >= c.value
         else:
-            row = lhs - c.value * rhs + s >= 0  # type: ignore[operator]
+            row = lhs - c.value * rhs + slack >= 0  # type: ignore[operator]
         prob += row, name
         m.policy[c.id] = prob.get_constraint_by_name(name)
     return m

@@ -93,7 +93,7 @@ def _volume(props: dict[str, Any], key: str, fname: str, where: str, problems: l
 def _fraction(
     props: dict[str, Any], key: str, default: float, fname: str, where: str, problems: list[Problem]
 ) -> float:
-    value = props.get(key)
+    value: Any = props.get(key)
     if _blank(value):
         return default
     try:
@@ -108,7 +108,7 @@ def _fraction(
 
 
 def _in_service(props: dict[str, Any], year: int) -> bool:
-    c = props.get("commissioned")
+    c: Any = props.get("commissioned")
     return _blank(c) or int(float(c)) <= year
 
 

@@ -128,8 +128,8 @@ def tabulate(sol: Solution) -> Results:
 
     frow = []
     totals: dict[tuple[str, str], float] = {}
-    for (u, v, _s), val in sol.flows.items():
-        totals[(u, v)] = totals.get((u, v), 0.0) + val
+    for (a, b, _s), val in sol.flows.items():
+        totals[(a, b)] = totals.get((a, b), 0.0) + val
     for u, v, e in G.edges(data=True):
         if e["kind"] == "sewer":
             continue

@@ -398,7 +398,7 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
         if c.id in seen:
             problems.append(Problem(fname, f"{where}.id", c.id, "a unique id"))
         seen.add(c.id)
-        common = {"fname": fname, "study": study, "spec": spec, "problems": problems}
+        common: dict[str, Any] = {"fname": fname, "study": study, "spec": spec, "problems": problems}
         if c.type == "ratio_floor":
             if c.numerator is None or c.denominator is None:
                 problems.append(Problem(fname, where, c.type, "a ratio_floor needs numerator and denominator"))

@@ -25,7 +25,7 @@ __all__ = [
 
 MODEL_UNIT = "万m³/yr"
 
-ureg = pint.UnitRegistry()
+ureg: pint.UnitRegistry = pint.UnitRegistry()
 ureg.define("wan_m3 = 1e4 * meter**3")
 ureg.define("yi_m3 = 1e8 * meter**3")
 ureg.define("tonne_water = meter**3")
