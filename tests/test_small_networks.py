@@ -102,16 +102,13 @@ def test_capacity_on_an_edge_and_two_sources(case):
     assert mix["S1"] == pytest.approx(30) and mix["G"] == pytest.approx(40, abs=1e-4)
 
 
-def test_wwtp_loop(case):
-    """S(100) -> A:domestic (50, return 0.8, sewer share 1) -> WWTP (yield 0.5) -> A:industry.
-
-    S also feeds industry (100, p2). Wastewater = 0.8 × 50 = 40; reclaimed = 20.
-    Industry: 50 surface + 20 reclaimed = 70; shortage 30. Industry prefers reclaimed.
-    """
-    path = case(
+def _wwtp_case(case, capacity):
+    """S(100) -> A:domestic (50, return 0.8, sewer share 1) -> WWTP (yield 0.5) -> A:industry;
+    S also feeds industry (100, p2)."""
+    return case(
         nodes=[
             node("S", "intake", source_kind="surface", available=100, available_unit=W),
-            node("WW", "wwtp", source_kind="reclaimed", capacity=1000, capacity_unit=W, **{"yield": 0.5}),
+            node("WW", "wwtp", source_kind="reclaimed", capacity=capacity, capacity_unit=W, **{"yield": 0.5}),
         ],
         edges=[
             edge("e", "S", f"county:{A}", sectors="domestic,industry"),
@@ -120,7 +117,12 @@ def test_wwtp_loop(case):
         ],
         demands=[(A, "domestic", 50, W), (A, "industry", 100, W)],
     )
-    _, _, _sol, res, bal = alloc(path)
+
+
+def test_wwtp_loop(case):
+    """Wastewater = 0.8 × 50 = 40; reclaimed = 20. Industry: 50 surface + 20 reclaimed = 70,
+    shortage 30. Industry prefers reclaimed."""
+    _, _, _sol, res, bal = alloc(_wwtp_case(case, 1000))
     assert bal.loc[(A, "domestic"), "supplied_10k_m3"] == pytest.approx(50, abs=1e-4)
     assert bal.loc[(A, "industry"), "supplied_10k_m3"] == pytest.approx(70, abs=1e-4)
     a = res.allocation.set_index(["sector", "source"])["volume_10k_m3"]
@@ -132,19 +134,7 @@ def test_wwtp_loop(case):
 
 def test_wwtp_capacity_limits_reclaimed(case):
     """As the loop above, but the WWTP treats at most 10: reclaimed = 0.5 × 10 = 5."""
-    path = case(
-        nodes=[
-            node("S", "intake", source_kind="surface", available=100, available_unit=W),
-            node("WW", "wwtp", source_kind="reclaimed", capacity=10, capacity_unit=W, **{"yield": 0.5}),
-        ],
-        edges=[
-            edge("e", "S", f"county:{A}", sectors="domestic,industry"),
-            edge("sw", f"county:{A}", "WW", kind="sewer", sectors="domestic", share=1.0),
-            edge("rw", "WW", f"county:{A}", kind="reclaimed_pipe", sectors="industry"),
-        ],
-        demands=[(A, "domestic", 50, W), (A, "industry", 100, W)],
-    )
-    *_, bal = alloc(path)
+    *_, bal = alloc(_wwtp_case(case, 10))
     assert bal.loc[(A, "industry"), "supplied_10k_m3"] == pytest.approx(55, abs=1e-4)
 
 

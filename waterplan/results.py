@@ -77,22 +77,28 @@ def tabulate(sol: Solution) -> Results:
     def ce(a: str) -> str:
         return str(names.loc[a, "name_en"]) if a in names.index else a
 
+    def demand_key(node: str) -> dict[str, object]:
+        d = G.nodes[node]
+        return {
+            "scenario": sc.name,
+            "period": year,
+            "county": d["county"],
+            "county_zh": cz(d["county"]),
+            "county_en": ce(d["county"]),
+            "sector": d["sector"],
+            "sector_zh": sc.spec.sectors[d["sector"]].name_zh,
+        }
+
     # allocation: county × sector × source
     rows = []
     for (d, s), expr in m.arrived.items():
         v = sol.value(expr)
         if v <= TOL:
             continue
-        nd, ns = G.nodes[d], G.nodes[s]
+        ns = G.nodes[s]
         rows.append(
             {
-                "scenario": sc.name,
-                "period": year,
-                "county": nd["county"],
-                "county_zh": cz(nd["county"]),
-                "county_en": ce(nd["county"]),
-                "sector": nd["sector"],
-                "sector_zh": sc.spec.sectors[nd["sector"]].name_zh,
+                **demand_key(d),
                 "source": s,
                 "source_zh": ns["name_zh"],
                 "source_en": ns["name_en"],
@@ -110,13 +116,7 @@ def tabulate(sol: Solution) -> Results:
         dem = d["demand"]
         brow.append(
             {
-                "scenario": sc.name,
-                "period": year,
-                "county": d["county"],
-                "county_zh": cz(d["county"]),
-                "county_en": ce(d["county"]),
-                "sector": d["sector"],
-                "sector_zh": sc.spec.sectors[d["sector"]].name_zh,
+                **demand_key(n),
                 "priority": d["priority"],
                 "demand_10k_m3": dem,
                 "supplied_10k_m3": sup,
