@@ -63,8 +63,7 @@ def validate(
 ) -> None:
     """Check a scenario, its demand table and its network layers without solving.
 
-    Reports every problem found (file, field, value, what would be valid) and exits 2, or
-    prints a summary and exits 0.
+    Reports every problem found (file, field, value, what would be valid) and exits 2, or prints a summary and exits 0.
     """
     from .network import build_graph
     from .scenario import load_scenario
@@ -96,10 +95,8 @@ def run(
 ) -> None:
     """Allocate water for a scenario and write tables, report and map into --out.
 
-    Writes allocation.csv, balance.csv, flows.csv, sources.csv, indicators.csv, duals.csv,
-    stages.csv, manifest.json, report.md, report.html and map.html. The folder is written
-    completely or not at all.
-    """
+    Writes allocation.csv, balance.csv, flows.csv, sources.csv, indicators.csv, duals.csv, stages.csv, manifest.json, report.md, report.html and map.html. The folder is written completely or not at all. Exit codes: 2 bad input, 3 targets in conflict, 4 solver failure.
+    """  # noqa: E501
     from .run import run_scenario, write_run
 
     if out_dir.exists() and not force:
