@@ -228,7 +228,7 @@ def test_run_refuses_existing_folder_and_failed_run_keeps_good_output(tmp_path, 
         text.replace("value: 1700\n", "value: 99999\n"), encoding="utf-8"
     )
     failed = runner.invoke(app, ["run", str(bad / "scenarios" / "taiyuan-2030.yaml"), "--out", str(out), "--force"])
-    assert failed.exit_code == 3 and "TY30-gujiao-earmark" in failed.output
+    assert failed.exit_code == 3 and "TY-gujiao-earmark" in failed.output
     assert (out / "allocation.csv").read_bytes() == before
     assert not list(tmp_path.glob(".run.tmp-*"))
 

@@ -87,6 +87,9 @@ class AllocationModel:
                 and (sel.source_tags is None or G.nodes[n].get("tags", set()) & sel.source_tags)
             ]
             return pulp.lpSum(self.wastewater[w] for w in wwtps)
+        if sel.measure == "flow":
+            assert sel.edges is not None
+            return pulp.lpSum(var for (u, v, _s), var in self.x.items() if G.edges[u, v]["layer_id"] in sel.edges)
         any_source = sel.source_ids is None and sel.source_kinds is None and sel.source_tags is None
         sources = (
             None

@@ -430,6 +430,29 @@ def check_graph(G: nx.DiGraph, scenario: Scenario) -> None:
                             f"a kind some source in the network has: {', '.join(sorted(present))}",
                         )
                     )
+    layer_ids = {d["layer_id"] for _u, _v, d in G.edges(data=True)}
+    for c in scenario.constraints:
+        for side_name, sel in (("", c.lhs), (".denominator", c.rhs)):
+            if sel is not None and sel.edges:
+                for eid in sorted(sel.edges - layer_ids):
+                    problems.append(
+                        Problem(
+                            sfile,
+                            f"constraints ({c.id}){side_name}.edges",
+                            eid,
+                            "the id of an edge in service in the network layer",
+                        )
+                    )
+        if c.rhs is not None and _structurally_zero(G, scenario, c.rhs):
+            problems.append(
+                Problem(
+                    sfile,
+                    f"constraints ({c.id}).denominator",
+                    c.rhs.measure,
+                    "a denominator that can be positive: nothing in the network matches it, so the "
+                    "ratio is undefined (0/0); check its sources, counties and sectors",
+                )
+            )
     for n, d in G.nodes(data=True):
         if d["kind"] != "demand":
             continue
@@ -444,6 +467,31 @@ def check_graph(G: nx.DiGraph, scenario: Scenario) -> None:
                 )
             )
     raise_if(problems)
+
+
+def _structurally_zero(G: nx.DiGraph, scenario: Scenario, sel: Any) -> bool:
+    """True if a selection can only ever measure zero (no matching source, WWTP or demand)."""
+    srcs = sources_matching(G, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags)
+    if sel.counties is not None and sel.measure in ("withdrawal", "available", "wastewater"):
+        srcs = [n for n in srcs if G.nodes[n].get("county") in sel.counties]
+    if sel.measure == "available":
+        return sum(G.nodes[n].get("available", 0.0) for n in srcs) <= 0
+    if sel.measure == "wastewater":
+        wwtps = [n for n in srcs if G.nodes[n]["kind"] == "wwtp"]
+        return not any(G.in_edges(w) for w in wwtps)
+    if sel.measure == "withdrawal":
+        return not srcs
+    if sel.measure == "flow":
+        return not sel.edges
+    demands = [
+        n
+        for n, d in G.nodes(data=True)
+        if d["kind"] == "demand"
+        and d["demand"] > 0
+        and (sel.counties is None or d["county"] in sel.counties)
+        and (sel.sectors is None or d["sector"] in sel.sectors)
+    ]
+    return not demands or not srcs
 
 
 def sources_matching(

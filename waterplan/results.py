@@ -13,6 +13,7 @@ import pandas as pd
 from .boundaries import county_table
 from .scenario import SECTOR_NAMES, Scenario
 from .solve import Solution
+from .units import to_model_volume
 
 __all__ = ["Results", "tabulate"]
 
@@ -61,6 +62,60 @@ def _status(value: float, target: float, relation: str) -> tuple[str, float]:
     slack = target - value if relation == "<=" else value - target
     scale = max(1.0, abs(target)) * 1e-6
     return ("met" if slack >= -scale else "violated"), slack
+
+
+def _computed_indicators(sol: Solution, balance: pd.DataFrame) -> dict[str, tuple[float | None, str]]:
+    """Indicators computed from the solution and the scenario's inputs: (value, how)."""
+    sc = sol.model.scenario
+    out: dict[str, tuple[float | None, str]] = {}
+    dem = sc.demands.set_index(["county", "sector"])
+    ag = balance[balance["sector"] == "agriculture"]
+    area = 0.0
+    has_area = False
+    for r in ag.itertuples():
+        key = (r.county, "agriculture")
+        unit = str(dem.loc[key, "quantity_unit"]) if key in dem.index else ""
+        if unit in ("万亩", "亩"):
+            has_area = True
+            qty = float(dem.loc[key, "quantity"]) * (1.0 if unit == "万亩" else 1e-4)
+            area += qty * float(r.coverage)
+    if has_area:
+        out["irrigated_area"] = (
+            area,
+            "computed: Σ over counties of irrigated area (demand table) × coverage of the agricultural demand",
+        )
+    else:
+        out["irrigated_area"] = (None, "the demand table gives no irrigated area (quantity in 万亩) for agriculture")
+    eco = sc.spec.economy
+    if eco is not None:
+
+        def per_10k_yuan(use_10k_m3: float, amount: object) -> float:
+            a = amount  # an Amount
+            factor = {"亿元": 1e4, "万元": 1.0}.get(a.unit)  # type: ignore[attr-defined]
+            if factor is None:
+                raise ValueError(a.unit)  # type: ignore[attr-defined]
+            return use_10k_m3 * 1e4 / (a.value * factor)  # type: ignore[attr-defined]
+
+        total = float(sum(sol.release.values()) - sum(sol.value(e) for e in sol.model.to_outlet.values()))
+        industry = float(balance.loc[balance["sector"] == "industry", "supplied_10k_m3"].sum())
+        b = eco.base
+        base_total = to_model_volume(b.total_use.value, b.total_use.unit, file="scenario", field="economy")
+        base_ind = to_model_volume(b.industry_use.value, b.industry_use.unit, file="scenario", field="economy")
+        i0, i1 = per_10k_yuan(base_total, b.gdp), per_10k_yuan(total, eco.gdp)
+        out["gdp_intensity_reduction"] = (
+            (1 - i1 / i0) * 100,
+            f"computed: {i1:.2f} m³/万元 GDP vs {i0:.2f} in {b.year} (total use / GDP)",
+        )
+        j0, j1 = per_10k_yuan(base_ind, b.industrial_va), per_10k_yuan(industry, eco.industrial_va)
+        out["industrial_intensity_reduction"] = (
+            (1 - j1 / j0) * 100,
+            f"computed: {j1:.2f} m³/万元 industrial value added vs {j0:.2f} in {b.year}",
+        )
+    else:
+        reason = "needs GDP and industrial value-added inputs (economy: in the scenario)"
+        out["gdp_intensity_reduction"] = (None, reason)
+        out["industrial_intensity_reduction"] = (None, reason)
+    return out
 
 
 def tabulate(sol: Solution) -> Results:
@@ -217,12 +272,7 @@ def tabulate(sol: Solution) -> Results:
                 "reason": "",
             }
         )
-    levers = sc.spec.levers
-    ag_use = sum(
-        sol.value(m.delivery[n])
-        for n, d in G.nodes(data=True)
-        if d["kind"] == "demand" and d["sector"] == "agriculture"
-    )
+    computed = _computed_indicators(sol, balance)
     for t in sc.spec.targets:
         base = {
             "id": t.id,
@@ -249,7 +299,8 @@ def tabulate(sol: Solution) -> Results:
                     "reason": t.reason,
                 }
             )
-        elif t.status == "rule":
+            continue
+        if t.status == "rule":
             irow.append(
                 {
                     **base,
@@ -261,33 +312,39 @@ def tabulate(sol: Solution) -> Results:
                     "reason": f"modelled as a rule: {t.reason}",
                 }
             )
+            continue
+        if t.lever is not None:
+            raw = sc.spec.levers[t.lever].value
+            value: float | None = raw * 100 if t.unit == "%" else raw
+            reason = f"scenario input (levers.{t.lever})"
         else:
-            if t.lever is not None:
-                raw = levers[t.lever].value
-                value = raw * 100 if t.unit == "%" else raw
-                reason = f"scenario input (levers.{t.lever})"
-            else:
-                eff = levers["irrigation_efficiency"].value if "irrigation_efficiency" in levers else 1.0
-                quota = (
-                    levers["net_irrigation_quota_m3_per_mu"].value
-                    if "net_irrigation_quota_m3_per_mu" in levers
-                    else float("nan")
-                )
-                value = ag_use * eff / quota
-                reason = f"computed: agricultural use {ag_use:,.0f} 万m³ × efficiency {eff} / net quota {quota} m³/mu"
-            status, slack = _status(value, float(t.value or 0.0), t.relation or ">=")
+            value, reason = computed.get(str(t.indicator), (None, "no inputs for this indicator"))
+        if value is None:
             irow.append(
                 {
                     **base,
                     "kind": "indicator",
                     "relation": t.relation,
                     "target": t.value,
-                    "value": value,
-                    "status": status,
-                    "slack": slack,
+                    "value": None,
+                    "status": "not modelled",
                     "reason": reason,
                 }
             )
+            continue
+        status, slack = _status(value, float(t.value or 0.0), t.relation or ">=")
+        irow.append(
+            {
+                **base,
+                "kind": "indicator",
+                "relation": t.relation,
+                "target": t.value,
+                "value": value,
+                "status": status,
+                "slack": slack,
+                "reason": reason,
+            }
+        )
     indicators = pd.DataFrame(irow)
 
     drow = [

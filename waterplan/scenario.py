@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ._errors import InputError, Problem, raise_if
 from .boundaries import county_table, resolve_county
-from .units import to_fraction, to_model_volume
+from .units import quota_volume, to_fraction, to_model_volume
 
 __all__ = [
     "SECTOR_NAMES",
@@ -49,7 +49,7 @@ SECTOR_NAMES = {
     "ecology": ("生态", "Ecology"),
     "municipal": ("市政杂用", "Municipal"),
 }
-MEASURES = ("withdrawal", "use", "consumption", "wastewater", "available")
+MEASURES = ("withdrawal", "use", "consumption", "wastewater", "available", "flow")
 
 
 class _Strict(BaseModel):
@@ -63,8 +63,9 @@ class SourceSelector(_Strict):
 
 
 class Side(_Strict):
-    measure: Literal["withdrawal", "use", "consumption", "wastewater", "available"]
+    measure: Literal["withdrawal", "use", "consumption", "wastewater", "available", "flow"]
     sources: SourceSelector | None = None
+    edges: list[str] | None = None
     counties: list[str | int] | None = None
     sectors: list[str] | None = None
 
@@ -74,8 +75,9 @@ class ConstraintSpec(_Strict):
     name_zh: str
     name_en: str = ""
     type: Literal["cap", "floor", "ratio_floor"]
-    measure: Literal["withdrawal", "use", "consumption", "wastewater", "available"] | None = None
+    measure: Literal["withdrawal", "use", "consumption", "wastewater", "available", "flow"] | None = None
     sources: SourceSelector | None = None
+    edges: list[str] | None = None
     counties: list[str | int] | None = None
     sectors: list[str] | None = None
     numerator: Side | None = None
@@ -101,6 +103,7 @@ class LeverSpec(_Strict):
     value: float
     clause: str = ""
     note: str = ""
+    applies_to: list[str] = Field(default_factory=list)
 
 
 class TargetSpec(_Strict):
@@ -113,9 +116,31 @@ class TargetSpec(_Strict):
     status: Literal["not_modelled", "rule"] | None = None
     reason: str = ""
     lever: str | None = None
-    indicator: Literal["irrigated_area"] | None = None
+    indicator: Literal["irrigated_area", "gdp_intensity_reduction", "industrial_intensity_reduction"] | None = None
     relation: Literal["<=", ">="] | None = None
     value: float | None = None
+
+
+class Amount(_Strict):
+    value: float = Field(ge=0)
+    unit: str
+    source: str = ""
+
+
+class EconomyBase(_Strict):
+    year: int
+    gdp: Amount
+    industrial_va: Amount
+    total_use: Amount
+    industry_use: Amount
+
+
+class Economy(_Strict):
+    """GDP and industrial value added, for the intensity indicators (m³ per 万元)."""
+
+    base: EconomyBase
+    gdp: Amount
+    industrial_va: Amount
 
 
 class StudyArea(_Strict):
@@ -151,6 +176,7 @@ class ScenarioSpec(_Strict):
     targets: list[TargetSpec] = Field(default_factory=list)
     sources: dict[str, SourceOverride] = Field(default_factory=dict)
     hydrology: Hydrology = Field(default_factory=Hydrology)
+    economy: Economy | None = None
 
     @field_validator("sectors")
     @classmethod
@@ -172,6 +198,7 @@ class Selection:
     source_tags: set[str] | None = None
     counties: set[str] | None = None
     sectors: set[str] | None = None
+    edges: set[str] | None = None
 
 
 @dataclass
@@ -240,6 +267,104 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+_PATH_KEYS = ("network", "demands")
+_ID_LISTS = ("constraints", "targets")
+
+
+def _merge(
+    parent: dict[str, Any], child: dict[str, Any], *, fname: str, parent_name: str, where: str, problems: list[Problem]
+) -> dict[str, Any]:
+    """Deep-merge ``child`` onto ``parent``: mappings merge key by key, lists of items with an
+    ``id`` (constraints, targets) merge item by item (``drop: true`` removes one), anything
+    else is replaced."""
+    out = dict(parent)
+    for key, value in child.items():
+        here = f"{where}{key}"
+        if key in _ID_LISTS and not where:
+            out[key] = _merge_ids(
+                parent.get(key, []), value, fname=fname, parent_name=parent_name, where=here, problems=problems
+            )
+        elif isinstance(value, dict) and isinstance(parent.get(key), dict):
+            out[key] = _merge(
+                parent[key], value, fname=fname, parent_name=parent_name, where=f"{here}.", problems=problems
+            )
+        else:
+            out[key] = value
+    return out
+
+
+def _merge_ids(
+    parent: list[Any], child: Any, *, fname: str, parent_name: str, where: str, problems: list[Problem]
+) -> list[Any]:
+    if not isinstance(child, list):
+        problems.append(Problem(fname, where, type(child).__name__, "a list of items with an id"))
+        return parent
+    items = {item.get("id"): dict(item) for item in parent if isinstance(item, dict)}
+    order = list(items)
+    for i, item in enumerate(child):
+        if not isinstance(item, dict) or "id" not in item:
+            problems.append(Problem(fname, f"{where}[{i}]", item, "an item with an id"))
+            continue
+        iid = item["id"]
+        if item.get("drop") is True:
+            if iid not in items:
+                problems.append(
+                    Problem(
+                        fname,
+                        f"{where}[{i}].id",
+                        iid,
+                        f"the id of an item of {parent_name} to drop; it has: {', '.join(order)}",
+                    )
+                )
+            else:
+                del items[iid]
+                order.remove(iid)
+            continue
+        if iid in items:
+            items[iid] = _merge(
+                items[iid], item, fname=fname, parent_name=parent_name, where=f"{where}[{i}].", problems=problems
+            )
+        elif "type" in item or "target" in item:
+            items[iid] = item
+            order.append(iid)
+        else:
+            problems.append(
+                Problem(
+                    fname,
+                    f"{where}[{i}].id",
+                    iid,
+                    f"an override of an item that does not exist in {parent_name} (it has: {', '.join(order)}); "
+                    "a new item needs all its fields",
+                )
+            )
+    return [items[i] for i in order]
+
+
+def _load_dict(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[Path]]:
+    """Read a scenario file and everything it extends; paths made absolute."""
+    fname = _rel(path)
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " → ".join(_rel(p) for p in (*chain, resolved))
+        raise InputError(Problem(fname, "extends", cycle, "a chain of scenarios without a cycle"))
+    data = _read_yaml(path)
+    for key in _PATH_KEYS:
+        if isinstance(data.get(key), str):
+            data[key] = str((path.parent / data[key]).resolve())
+    files = [path]
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        return data, files
+    parent_path = path.parent / str(parent_ref)
+    if not parent_path.is_file():
+        raise InputError(Problem(fname, "extends", parent_ref, "the path of an existing scenario file"))
+    parent, parent_files = _load_dict(parent_path, (*chain, resolved))
+    problems: list[Problem] = []
+    merged = _merge(parent, data, fname=fname, parent_name=_rel(parent_path), where="", problems=problems)
+    raise_if(problems)
+    return merged, parent_files + files
+
+
 def _spec_from_dict(data: dict[str, Any], fname: str) -> ScenarioSpec:
     try:
         return ScenarioSpec.model_validate(data)
@@ -273,56 +398,106 @@ def _study_counties(spec: ScenarioSpec, fname: str) -> list[str]:
     raise InputError(Problem(fname, "study_area", None, "give city or counties"))
 
 
-def _read_demands(
-    path: Path, counties: list[str], sectors: dict[str, SectorSpec], problems: list[Problem]
-) -> pd.DataFrame:
+_DEMAND_COLUMNS = [
+    "county",
+    "sector",
+    "demand_10k_m3",
+    "net_10k_m3",
+    "quantity",
+    "quantity_unit",
+    "quota",
+    "quota_unit",
+    "basis",
+    "row",
+    "derivation",
+]
+
+
+def _gross(net: float, sector: str, basis: str, spec: ScenarioSpec, where: str, problems: list[Problem]) -> float:
+    """Net → gross demand with the scenario's levers (irrigation efficiency, network leakage)."""
+    if basis in ("", "gross"):
+        return net
+    if basis != "net":
+        problems.append(Problem(where, "basis", basis, "'gross' (default) or 'net'"))
+        return net
+    levers = spec.levers
+    if sector == "agriculture":
+        eff = levers.get("irrigation_efficiency")
+        if eff is None or not 0 < eff.value <= 1:
+            problems.append(
+                Problem(
+                    where,
+                    "basis",
+                    basis,
+                    "a net agricultural demand needs levers.irrigation_efficiency in (0, 1] in the scenario",
+                )
+            )
+            return net
+        return net / eff.value
+    leak = levers.get("network_leakage")
+    if leak is not None and sector in (leak.applies_to or ["domestic", "municipal"]):
+        if not 0 <= leak.value < 1:
+            problems.append(Problem(where, "basis", basis, "levers.network_leakage must be in [0, 1)"))
+            return net
+        return net / (1.0 - leak.value)
+    return net
+
+
+def _read_demands(path: Path, counties: list[str], spec: ScenarioSpec, problems: list[Problem]) -> pd.DataFrame:
     fname = _rel(path)
+    sectors = spec.sectors
+    empty = pd.DataFrame(columns=_DEMAND_COLUMNS)
     if not path.is_file():
         problems.append(Problem(fname, "(file)", str(path), "no such demand table (CSV)"))
-        return pd.DataFrame(columns=["county", "sector", "demand_10k_m3", "row"])
+        return empty
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         problems.append(Problem(fname, "(file)", str(exc).splitlines()[0], "a UTF-8 CSV table"))
-        return pd.DataFrame(columns=["county", "sector", "demand_10k_m3", "row"])
-    missing = [c for c in ("county", "sector", "demand", "unit") if c not in raw.columns]
-    if missing:
+        return empty
+    has_volume = {"demand", "unit"} <= set(raw.columns)
+    has_quota = {"quantity", "quantity_unit", "quota", "quota_unit"} <= set(raw.columns)
+    if "county" not in raw.columns or "sector" not in raw.columns or not (has_volume or has_quota):
         problems.append(
             Problem(
                 fname,
                 "(header)",
                 list(raw.columns),
-                f"columns county, sector, demand, unit are required; missing {missing}",
+                "columns county, sector and either demand, unit or quantity, quantity_unit, quota, quota_unit",
             )
         )
-        return pd.DataFrame(columns=["county", "sector", "demand_10k_m3", "row"])
+        return empty
     rows = []
     seen: dict[tuple[str, str], int] = {}
     for i, r in enumerate(raw.to_dict("records"), start=2):
-        where = f"row {i}"
+        where = f"{fname} row {i}"
         try:
-            adcode = resolve_county(r["county"], file=f"{fname} {where}", field="county", within=counties)
+            adcode = resolve_county(r["county"], file=where, field="county", within=counties)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
         sector = r["sector"].strip()
         if sector not in sectors:
-            problems.append(
-                Problem(f"{fname} {where}", "sector", sector, f"one of the scenario's sectors: {', '.join(sectors)}")
-            )
+            problems.append(Problem(where, "sector", sector, f"one of the scenario's sectors: {', '.join(sectors)}"))
             continue
         try:
-            value = to_model_volume(r["demand"], r["unit"], file=f"{fname} {where}", field="demand")
+            if has_volume and str(r.get("demand", "")).strip() != "":
+                net = to_model_volume(r["demand"], r["unit"], file=where, field="demand")
+                if net < 0:
+                    problems.append(Problem(where, "demand", r["demand"], "a demand of zero or more"))
+                    continue
+            elif has_quota and str(r.get("quantity", "")).strip() != "":
+                net = quota_volume(r["quantity"], r["quantity_unit"], r["quota"], r["quota_unit"], file=where)
+            else:
+                problems.append(Problem(where, "demand", "", "a demand with its unit, or a quantity and a quota"))
+                continue
         except InputError as exc:
             problems.extend(exc.problems)
-            continue
-        if value < 0:
-            problems.append(Problem(f"{fname} {where}", "demand", r["demand"], "a demand of zero or more"))
             continue
         if (adcode, sector) in seen:
             problems.append(
                 Problem(
-                    f"{fname} {where}",
+                    where,
                     "county/sector",
                     f"{r['county']}/{sector}",
                     f"each county × sector once (already on row {seen[(adcode, sector)]})",
@@ -330,16 +505,24 @@ def _read_demands(
             )
             continue
         seen[(adcode, sector)] = i
+        basis = str(r.get("basis", "")).strip()
+        gross = _gross(net, sector, basis, spec, where, problems)
         rows.append(
             {
                 "county": adcode,
                 "sector": sector,
-                "demand_10k_m3": value,
+                "demand_10k_m3": gross,
+                "net_10k_m3": net,
+                "quantity": r.get("quantity", ""),
+                "quantity_unit": r.get("quantity_unit", ""),
+                "quota": r.get("quota", ""),
+                "quota_unit": r.get("quota_unit", ""),
+                "basis": basis or "gross",
                 "row": i,
                 "derivation": r.get("derivation", ""),
             }
         )
-    return pd.DataFrame(rows, columns=["county", "sector", "demand_10k_m3", "row", "derivation"])
+    return pd.DataFrame(rows, columns=_DEMAND_COLUMNS)
 
 
 def _selection(
@@ -353,11 +536,16 @@ def _selection(
     study: list[str],
     spec: ScenarioSpec,
     problems: list[Problem],
+    edges: list[str] | None = None,
 ) -> Selection:
     if measure is None:
         problems.append(Problem(fname, f"{where}.measure", None, f"one of {', '.join(MEASURES)}"))
         measure = "withdrawal"
     sel = Selection(measure=measure)
+    if measure == "flow":
+        if not edges:
+            problems.append(Problem(fname, f"{where}.edges", edges, "measure 'flow' needs a list of edge ids"))
+        sel.edges = set(edges or [])
     if sources is not None:
         sel.source_ids = set(sources.ids) or None
         sel.source_kinds = set(sources.kinds) or None
@@ -411,8 +599,12 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
             if not 0 <= value <= 1:
                 problems.append(Problem(fname, f"{where}.value", c.value, "a ratio between 0 and 100 %"))
             n, d = c.numerator, c.denominator
-            lhs = _selection(n.measure, n.sources, n.counties, n.sectors, where=f"{where}.numerator", **common)
-            rhs = _selection(d.measure, d.sources, d.counties, d.sectors, where=f"{where}.denominator", **common)
+            lhs = _selection(
+                n.measure, n.sources, n.counties, n.sectors, where=f"{where}.numerator", edges=n.edges, **common
+            )
+            rhs = _selection(
+                d.measure, d.sources, d.counties, d.sectors, where=f"{where}.denominator", edges=d.edges, **common
+            )
         else:
             try:
                 value = to_model_volume(c.value, c.unit, file=fname, field=f"{where}.value")
@@ -421,7 +613,7 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
                 continue
             if value < 0:
                 problems.append(Problem(fname, f"{where}.value", c.value, "a volume of zero or more"))
-            lhs = _selection(c.measure, c.sources, c.counties, c.sectors, where=where, **common)
+            lhs = _selection(c.measure, c.sources, c.counties, c.sectors, where=where, edges=c.edges, **common)
             rhs = None
         out.append(
             Constraint(
@@ -466,7 +658,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     fname = _rel(path)
-    data = _read_yaml(path)
+    data, files = _load_dict(path)
     spec = _spec_from_dict(data, fname)
     problems: list[Problem] = []
     for name, s in spec.sectors.items():
@@ -484,7 +676,7 @@ def load_scenario(path: str | Path) -> Scenario:
     if not network_dir.is_dir():
         problems.append(Problem(fname, "network", spec.network, "a folder holding nodes.geojson and edges.geojson"))
     demands_path = (base / spec.demands).resolve()
-    demands = _read_demands(demands_path, study, spec.sectors, problems)
+    demands = _read_demands(demands_path, study, spec, problems)
     constraints = _constraints(spec, fname, study, problems)
     for t in spec.targets:
         if t.lever is not None and t.lever not in spec.levers:
@@ -497,7 +689,8 @@ def load_scenario(path: str | Path) -> Scenario:
                 )
             )
     raise_if(problems)
-    inputs = {fname: _sha256(path), _rel(demands_path): _sha256(demands_path)}
+    inputs = {_rel(f): _sha256(f) for f in files}
+    inputs[_rel(demands_path)] = _sha256(demands_path)
     for layer in ("nodes.geojson", "edges.geojson"):
         p = network_dir / layer
         if p.is_file():

@@ -16,8 +16,10 @@ import pint
 from ._errors import InputError, Problem
 
 __all__ = [
+    "DRIVER_ALIASES",
     "MODEL_UNIT",
     "UNIT_ALIASES",
+    "quota_volume",
     "to_fraction",
     "to_model_volume",
     "ureg",
@@ -30,6 +32,9 @@ ureg.define("wan_m3 = 1e4 * meter**3")
 ureg.define("yi_m3 = 1e8 * meter**3")
 ureg.define("tonne_water = meter**3")
 ureg.define("wan_t = 1e4 * meter**3")
+ureg.define("person = [population]")
+ureg.define("mu = 10000 / 15 * meter**2")  # 1 亩 = 666.67 m²
+ureg.define("yuan = [currency]")
 
 #: Plan spellings → pint expressions.
 UNIT_ALIASES: dict[str, str] = {
@@ -64,12 +69,31 @@ UNIT_ALIASES: dict[str, str] = {
     "亿m³/a": "yi_m3/year",
 }
 
+#: Quantities and quotas (demand drivers), plan spellings → pint expressions.
+DRIVER_ALIASES: dict[str, str] = {
+    "万人": "1e4 * person",
+    "人": "person",
+    "万亩": "1e4 * mu",
+    "亩": "mu",
+    "万元": "1e4 * yuan",
+    "亿元": "1e8 * yuan",
+    "L/(人·d)": "liter/person/day",
+    "L/人/d": "liter/person/day",
+    "L/(person·d)": "liter/person/day",
+    "m³/(人·a)": "meter**3/person/year",
+    "m³/人/a": "meter**3/person/year",
+    "m³/亩": "meter**3/mu",
+    "m3/亩": "meter**3/mu",
+    "m³/万元": "meter**3/(1e4 * yuan)",
+    "m3/万元": "meter**3/(1e4 * yuan)",
+}
+
 _VALID = "a volume (亿m³, 万m³, m³, hm³) or a flow (万t/d, 万m³/d, m³/d, t/d, m³/s)"
 
 
 @lru_cache(maxsize=256)
 def _parse(unit: str) -> pint.Quantity:
-    expr = UNIT_ALIASES.get(unit.strip(), unit.strip())
+    expr = UNIT_ALIASES.get(unit.strip()) or DRIVER_ALIASES.get(unit.strip()) or unit.strip()
     q = ureg.parse_expression(expr)
     if not isinstance(q, pint.Quantity):  # a bare number such as "3"
         raise ValueError(unit)
@@ -112,12 +136,55 @@ def to_model_volume(value: object, unit: object, *, file: str, field: str) -> fl
         u = _parse(str(unit))
     except Exception:  # pint raises many kinds of errors on malformed text
         raise InputError(Problem(file, f"{field}.unit", unit, f"unknown unit; use {_VALID}")) from None
-    q = number * u
+    volume = _as_volume(number * u)
+    if volume is not None:
+        return volume
+    raise InputError(Problem(file, f"{field}.unit", unit, f"not a volume or flow; use {_VALID}"))
+
+
+def _as_volume(q: pint.Quantity) -> float | None:
     if q.check("[length]**3"):
         return float(q.to("wan_m3").magnitude)
     if q.check("[length]**3/[time]"):
         return float(q.to("wan_m3/year").magnitude) * (365.0 / 365.25)
-    raise InputError(Problem(file, f"{field}.unit", unit, f"not a volume or flow; use {_VALID}"))
+    return None
+
+
+def quota_volume(
+    quantity: object, quantity_unit: object, quota: object, quota_unit: object, *, file: str, field: str = "quota"
+) -> float:
+    """Yearly volume (万m³) of ``quantity`` users at ``quota`` per user.
+
+    >>> round(quota_volume(10, "万人", 120, "L/(人·d)", file="d.csv"), 6)
+    438.0
+    >>> quota_volume(2, "万亩", 130, "m³/亩", file="d.csv")
+    260.0
+    """
+    parsed = []
+    for value, unit, name in ((quantity, quantity_unit, "quantity"), (quota, quota_unit, field)):
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise InputError(Problem(file, name, value, "a number")) from None
+        if number < 0:
+            raise InputError(Problem(file, name, value, "zero or more"))
+        if unit is None or str(unit).strip() == "":
+            raise InputError(Problem(file, f"{name}_unit", unit, f"a unit: {', '.join(DRIVER_ALIASES)}"))
+        try:
+            parsed.append(number * _parse(str(unit)))
+        except Exception:
+            raise InputError(Problem(file, f"{name}_unit", unit, f"one of {', '.join(DRIVER_ALIASES)}")) from None
+    volume = _as_volume(parsed[0] * parsed[1])
+    if volume is None:
+        raise InputError(
+            Problem(
+                file,
+                f"{field}_unit",
+                quota_unit,
+                f"a quota per unit of '{quantity_unit}' (e.g. L/(人·d) for 万人, m³/亩 for 万亩, m³/万元 for 万元)",
+            )
+        )
+    return volume
 
 
 def to_fraction(value: object, unit: object, *, file: str, field: str) -> float:
