@@ -134,7 +134,7 @@ def test_consumption_versus_withdrawal_cap(case, measure, delivered, withdrawn, 
             }
         ],
     )
-    _, _, sol, res, bal = alloc(path)
+    _, _, _sol, res, bal = alloc(path)
     assert bal.loc[(A, "agriculture"), "supplied_10k_m3"] == pytest.approx(delivered, abs=1e-4)
     assert res.sources.set_index("source").loc["S", "withdrawn_10k_m3"] == pytest.approx(withdrawn, abs=1e-4)
     assert 0.5 * bal.loc[(A, "agriculture"), "supplied_10k_m3"] == pytest.approx(consumed, abs=1e-4)

@@ -315,11 +315,11 @@ def tabulate(sol: Solution) -> Results:
             continue
         if t.lever is not None:
             raw = sc.spec.levers[t.lever].value
-            value: float | None = raw * 100 if t.unit == "%" else raw
+            shown: float | None = raw * 100 if t.unit == "%" else raw
             reason = f"scenario input (levers.{t.lever})"
         else:
-            value, reason = computed.get(str(t.indicator), (None, "no inputs for this indicator"))
-        if value is None:
+            shown, reason = computed.get(str(t.indicator), (None, "no inputs for this indicator"))
+        if shown is None:
             irow.append(
                 {
                     **base,

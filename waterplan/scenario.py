@@ -313,7 +313,7 @@ def _merge_ids(
                         fname,
                         f"{where}[{i}].id",
                         iid,
-                        f"the id of an item of {parent_name} to drop; it has: {', '.join(order)}",
+                        f"the id of an item of {parent_name} to drop; it has: {', '.join(str(o) for o in order)}",
                     )
                 )
             else:
@@ -333,7 +333,8 @@ def _merge_ids(
                     fname,
                     f"{where}[{i}].id",
                     iid,
-                    f"an override of an item that does not exist in {parent_name} (it has: {', '.join(order)}); "
+                    f"an override of an item that does not exist in {parent_name} "
+                    f"(it has: {', '.join(str(o) for o in order)}); "
                     "a new item needs all its fields",
                 )
             )
