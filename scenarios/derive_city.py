@@ -62,7 +62,7 @@ def derive(folder: Path) -> dict[int, list[dict[str, str]]]:
         rows = []
         for c in counties:
 
-            def row(sector: str, **kw: str) -> dict[str, str]:
+            def row(sector: str, c: dict[str, str] = c, **kw: str) -> dict[str, str]:
                 r = dict.fromkeys(FIELDS, "")
                 r.update(county=c["adcode"], county_zh=c["county_zh"], sector=sector, **kw)
                 return r

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _layers import C, write_layers  # noqa: E402
+from _layers import C, write_layers
 
-from waterplan.boundaries import county_table  # noqa: E402
+from waterplan.boundaries import county_table
 
 NAMES = county_table().set_index("adcode")
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _layers import write_layers  # noqa: E402
+from _layers import write_layers
 
 OUT = Path(__file__).resolve().parents[1] / "gis" / "taiyuan"
 DS = "shared/reference/data-sources.md"
