@@ -96,3 +96,92 @@ def write_layers(
         )
         (out / f"{layer}.geojson").write_text(text, encoding="utf-8")
     print(f"wrote {len(node_feats)} nodes and {len(edge_feats)} edges to {out}")
+
+
+def county_point_nodes(
+    table: dict[str, float],
+    *,
+    prefix: str,
+    kind: str,
+    source_kind: str,
+    tags: str,
+    names: object,
+    seat: dict[str, tuple[float, float]],
+    offset: tuple[float, float],
+    attrs: object,
+    name_zh: str,
+    name_en: str,
+    provenance: str,
+) -> list:
+    """One node per county (e.g. a county WWTP or its mine water) placed beside the county seat.
+
+    ``attrs(value)`` gives the node's attributes; ``provenance`` may use ``{value}``.
+    """
+    out = []
+    for county, value in table.items():
+        lon, lat = seat[county]
+        zh = names.loc[county, "name_zh"]  # type: ignore[attr-defined]
+        en = names.loc[county, "name_en"]  # type: ignore[attr-defined]
+        out.append(
+            (
+                f"{prefix}_{county}",
+                f"{zh}{name_zh}",
+                f"{en} {name_en}",
+                kind,
+                source_kind,
+                tags,
+                county,
+                lon + offset[0],
+                lat + offset[1],
+                attrs(value),
+                provenance.format(value=value),
+            )
+        )  # type: ignore[operator]
+    return out
+
+
+def reclaimed_edges(pipes: list) -> list:
+    """Edges for (wwtp, county, sectors, attrs, provenance) reclaimed-water pipes."""
+    return [
+        (f"rw_{w[5:]}_{county}_{i}", "", "", "reclaimed_pipe", w, C + county, sectors, attrs, prov)
+        for i, (w, county, sectors, attrs, prov) in enumerate(pipes)
+    ]
+
+
+def sewer_edges(sewers: dict[str, list[tuple[str, float]]], assume: str) -> list:
+    """Edges carrying a share of each county's domestic and industrial return flow to a WWTP."""
+    return [
+        (
+            f"sewer_{county}_{w[5:]}",
+            "",
+            "",
+            "sewer",
+            C + county,
+            w,
+            "domestic,industry",
+            {"share": share},
+            f"{assume}share {share} of the county's domestic and industrial return flow collected here.",
+        )
+        for county, plants in sewers.items()
+        for w, share in plants
+    ]
+
+
+def county_edges(
+    counties: list[str], *, prefix: str, source: str, kind: str, sectors: str, loss: float, provenance: str
+) -> list:
+    """One edge per county from ``source`` (``{county}`` in ``source`` is replaced)."""
+    return [
+        (
+            f"{prefix}_{county}" if "{county}" not in prefix else prefix.format(county=county),
+            "",
+            "",
+            kind,
+            source.format(county=county),
+            C + county,
+            sectors,
+            {"loss": loss},
+            provenance,
+        )
+        for county in counties
+    ]

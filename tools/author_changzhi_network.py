@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _layers import C, write_layers
+from _layers import C, county_edges, county_point_nodes, reclaimed_edges, sewer_edges, write_layers
 
 from waterplan.boundaries import county_table
 
@@ -249,48 +249,42 @@ COUNTY_WWTP = {  # county WWTPs (万t/d), assumption
     "140430": 1.5,
     "140431": 1.5,
 }
-for county, cap in COUNTY_WWTP.items():
-    lon, lat = SEAT[county]
-    NODES.append(
-        (
-            f"wwtp_{county}",
-            f"{NAMES.loc[county, 'name_zh']}污水处理厂",
-            f"{NAMES.loc[county, 'name_en']} WWTP",
-            "wwtp",
-            "reclaimed",
-            "reclaimed",
-            county,
-            lon + 0.03,
-            lat + 0.02,
-            {
-                "capacity": cap,
-                "capacity_unit": "万t/d",
-                "yield": 0.85,
-                "reclaimed_capacity": cap,
-                "reclaimed_capacity_unit": "万t/d",
-            },
-            f"{ASSUME}county WWTP(s) of {cap} 万t/d together, reclaimed yield 0.85. Position beside the seat.",
-        )
-    )
+NODES += county_point_nodes(
+    COUNTY_WWTP,
+    prefix="wwtp",
+    kind="wwtp",
+    source_kind="reclaimed",
+    tags="reclaimed",
+    names=NAMES,
+    seat=SEAT,
+    offset=(0.03, 0.02),
+    name_zh="污水处理厂",
+    name_en="WWTP",
+    attrs=lambda cap: {
+        "capacity": cap,
+        "capacity_unit": "万t/d",
+        "yield": 0.85,
+        "reclaimed_capacity": cap,
+        "reclaimed_capacity_unit": "万t/d",
+    },
+    provenance=ASSUME + "county WWTP(s) of {value} 万t/d together, reclaimed yield 0.85. Position beside the seat.",
+)
 MINES = {"140423": 1500, "140405": 1200, "140406": 800, "140431": 1500, "140429": 600, "140428": 500}
-for county, avail in MINES.items():
-    lon, lat = SEAT[county]
-    NODES.append(
-        (
-            f"mine_{county}",
-            f"{NAMES.loc[county, 'name_zh']}矿井水",
-            f"{NAMES.loc[county, 'name_en']} mine water",
-            "mine",
-            "mine",
-            "mine_water",
-            county,
-            lon - 0.04,
-            lat + 0.03,
-            {"available": avail, "available_unit": "万m³"},
-            f"Mine water to downstream industry, irrigation and ecology ({S001} 二(三)11); mine water > 1,000 "
-            f"万m³ among large industry in 2024 ({DS}). {ASSUME}{avail} 万m³/yr produced in this county.",
-        )
-    )
+NODES += county_point_nodes(
+    MINES,
+    prefix="mine",
+    kind="mine",
+    source_kind="mine",
+    tags="mine_water",
+    names=NAMES,
+    seat=SEAT,
+    offset=(-0.04, 0.03),
+    name_zh="矿井水",
+    name_en="mine water",
+    attrs=lambda v: {"available": v, "available_unit": "万m³"},
+    provenance=f"Mine water to downstream industry, irrigation and ecology ({S001} 二(三)11); mine water > 1,000 "
+    f"万m³ among large industry in 2024 ({DS}). {ASSUME}" + "{value} 万m³/yr produced in this county.",
+)
 
 XINAN_COUNTIES = ["140403", "140404", "140406", "140405", "140428", "140427", "140425", "140426", "140423"]
 EDGES = [
@@ -526,48 +520,33 @@ EDGES = [
         f"{ASSUME}loss 2%.",
     ),
 ]
-for county in XINAN_COUNTIES:
-    EDGES.append(
-        (
-            f"xinan_{county}",
-            "",
-            "",
-            "distribution",
-            "j_xinan",
-            C + county,
-            "domestic,industry,municipal",
-            {"loss": 0.09},
-            f"辛安泉 supply to one of its 9 counties ({DS}); loss 9% = the 2025 leakage ceiling ({S001} 二(一)4).",
-        )
-    )
-for county in ALL:
-    EDGES.append(
-        (
-            f"gw_{county}_use",
-            "",
-            "",
-            "wells",
-            f"gw_{county}",
-            C + county,
-            "*",
-            {"loss": 0.0},
-            "Self-supply wells inside the county.",
-        )
-    )
-for county in MINES:
-    EDGES.append(
-        (
-            f"mine_{county}_use",
-            "",
-            "",
-            "pipeline",
-            f"mine_{county}",
-            C + county,
-            "industry,agriculture,ecology",
-            {"loss": 0.02},
-            f"Mine water to industry, irrigation and ecology ({S001} 二(三)11). {ASSUME}loss 2%.",
-        )
-    )
+EDGES += county_edges(
+    XINAN_COUNTIES,
+    prefix="xinan",
+    source="j_xinan",
+    kind="distribution",
+    sectors="domestic,industry,municipal",
+    loss=0.09,
+    provenance=f"辛安泉 supply to one of its 9 counties ({DS}); loss 9% = the 2025 leakage ceiling ({S001} 二(一)4).",
+)
+EDGES += county_edges(
+    ALL,
+    prefix="gw_{county}_use",
+    source="gw_{county}",
+    kind="wells",
+    sectors="*",
+    loss=0.0,
+    provenance="Self-supply wells inside the county.",
+)
+EDGES += county_edges(
+    list(MINES),
+    prefix="mine_{county}_use",
+    source="mine_{county}",
+    kind="pipeline",
+    sectors="industry,agriculture,ecology",
+    loss=0.02,
+    provenance=f"Mine water to industry, irrigation and ecology ({S001} 二(三)11). {ASSUME}loss 2%.",
+)
 RECLAIMED = [
     (
         "wwtp_main",
@@ -609,26 +588,11 @@ for county in COUNTY_WWTP:
             f"{ASSUME}loss 3%.",
         )
     )
-for i, (w, county, sectors, attrs, prov) in enumerate(RECLAIMED):
-    EDGES.append((f"rw_{w[5:]}_{county}_{i}", "", "", "reclaimed_pipe", w, C + county, sectors, attrs, prov))
+EDGES += reclaimed_edges(RECLAIMED)
 SEWERS = {"140403": [("wwtp_main", 0.55), ("wwtp_changbei", 0.3), ("wwtp_binhu", 0.1)]}
 for county in COUNTY_WWTP:
     SEWERS[county] = [(f"wwtp_{county}", 0.8 if county in ("140404", "140405", "140406", "140423") else 0.7)]
-for county, plants in SEWERS.items():
-    for w, share in plants:
-        EDGES.append(
-            (
-                f"sewer_{county}_{w[5:]}",
-                "",
-                "",
-                "sewer",
-                C + county,
-                w,
-                "domestic,industry",
-                {"share": share},
-                f"{ASSUME}share {share} of the county's domestic and industrial return flow collected here.",
-            )
-        )
+EDGES += sewer_edges(SEWERS, ASSUME)
 COUNTY_GW = {
     "140403": 2000,
     "140404": 2200,

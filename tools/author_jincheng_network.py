@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _layers import C, write_layers
+from _layers import C, county_edges, county_point_nodes, reclaimed_edges, sewer_edges, write_layers
 
 from waterplan.boundaries import county_table
 
@@ -204,47 +204,41 @@ NODES = [
     ),
 ]
 COUNTY_WWTP = {"140521": 1.5, "140522": 2.5, "140524": 1.0, "140525": 2.0, "140581": 3.0}
-for county, cap in COUNTY_WWTP.items():
-    lon, lat = SEAT[county]
-    NODES.append(
-        (
-            f"wwtp_{county}",
-            f"{NAMES.loc[county, 'name_zh']}污水处理厂",
-            f"{NAMES.loc[county, 'name_en']} WWTP",
-            "wwtp",
-            "reclaimed",
-            "reclaimed",
-            county,
-            lon + 0.03,
-            lat + 0.02,
-            {
-                "capacity": cap,
-                "capacity_unit": "万t/d",
-                "yield": 0.85,
-                "reclaimed_capacity": cap,
-                "reclaimed_capacity_unit": "万t/d",
-            },
-            f"{ASSUME}county WWTP(s) of {cap} 万t/d together, reclaimed yield 0.85.",
-        )
-    )
+NODES += county_point_nodes(
+    COUNTY_WWTP,
+    prefix="wwtp",
+    kind="wwtp",
+    source_kind="reclaimed",
+    tags="reclaimed",
+    names=NAMES,
+    seat=SEAT,
+    offset=(0.03, 0.02),
+    name_zh="污水处理厂",
+    name_en="WWTP",
+    attrs=lambda cap: {
+        "capacity": cap,
+        "capacity_unit": "万t/d",
+        "yield": 0.85,
+        "reclaimed_capacity": cap,
+        "reclaimed_capacity_unit": "万t/d",
+    },
+    provenance=ASSUME + "county WWTP(s) of {value} 万t/d together, reclaimed yield 0.85.",
+)
 MINES = {"140521": 2500, "140522": 2000, "140581": 2500, "140525": 2500, "140524": 500}
-for county, avail in MINES.items():
-    lon, lat = SEAT[county]
-    NODES.append(
-        (
-            f"mine_{county}",
-            f"{NAMES.loc[county, 'name_zh']}矿井水",
-            f"{NAMES.loc[county, 'name_en']} mine water",
-            "mine",
-            "mine",
-            "mine_water",
-            county,
-            lon - 0.04,
-            lat + 0.03,
-            {"available": avail, "available_unit": "万m³"},
-            f"Mine water, ≥ 75% to be used ({S002} 三(五)17). {ASSUME}{avail} 万m³/yr produced in this county.",
-        )
-    )
+NODES += county_point_nodes(
+    MINES,
+    prefix="mine",
+    kind="mine",
+    source_kind="mine",
+    tags="mine_water",
+    names=NAMES,
+    seat=SEAT,
+    offset=(-0.04, 0.03),
+    name_zh="矿井水",
+    name_en="mine water",
+    attrs=lambda v: {"available": v, "available_unit": "万m³"},
+    provenance=f"Mine water, ≥ 75% to be used ({S002} 三(五)17). {ASSUME}" + "{value} 万m³/yr produced in this county.",
+)
 
 EDGES = [
     (
@@ -402,48 +396,33 @@ EDGES = [
         "Karst wells of the 延河泉 spring area.",
     ),
 ]
-for county in ["140502", "140525", "140522", "140521"]:
-    EDGES.append(
-        (
-            f"zhangfeng_{county}",
-            "",
-            "",
-            "distribution",
-            "j_zhangfeng",
-            C + county,
-            "domestic,industry,municipal",
-            {"loss": 0.10},
-            f"张峰 supply to 城区, 泽州, 阳城, 沁水 ({DS}); loss 10% = the leakage ceiling ({S002} 二).",
-        )
-    )
-for county in ALL:
-    EDGES.append(
-        (
-            f"gw_{county}_use",
-            "",
-            "",
-            "wells",
-            f"gw_{county}",
-            C + county,
-            "*",
-            {"loss": 0.0},
-            "Self-supply wells inside the county.",
-        )
-    )
-for county in MINES:
-    EDGES.append(
-        (
-            f"mine_{county}_use",
-            "",
-            "",
-            "pipeline",
-            f"mine_{county}",
-            C + county,
-            "industry,agriculture,ecology",
-            {"loss": 0.02},
-            f"Mine water to industry, irrigation and ecology ({S002} 三(五)17). {ASSUME}loss 2%.",
-        )
-    )
+EDGES += county_edges(
+    ["140502", "140525", "140522", "140521"],
+    prefix="zhangfeng",
+    source="j_zhangfeng",
+    kind="distribution",
+    sectors="domestic,industry,municipal",
+    loss=0.10,
+    provenance=f"张峰 supply to 城区, 泽州, 阳城, 沁水 ({DS}); loss 10% = the leakage ceiling ({S002} 二).",
+)
+EDGES += county_edges(
+    ALL,
+    prefix="gw_{county}_use",
+    source="gw_{county}",
+    kind="wells",
+    sectors="*",
+    loss=0.0,
+    provenance="Self-supply wells inside the county.",
+)
+EDGES += county_edges(
+    list(MINES),
+    prefix="mine_{county}_use",
+    source="mine_{county}",
+    kind="pipeline",
+    sectors="industry,agriculture,ecology",
+    loss=0.02,
+    provenance=f"Mine water to industry, irrigation and ecology ({S002} 三(五)17). {ASSUME}loss 2%.",
+)
 RECLAIMED = [
     (
         "wwtp_city",
@@ -471,26 +450,11 @@ for county in COUNTY_WWTP:
             f"County reclaimed water ({S002} 三(五)17). {ASSUME}loss 3%.",
         )
     )
-for i, (w, county, sectors, attrs, prov) in enumerate(RECLAIMED):
-    EDGES.append((f"rw_{w[5:]}_{county}_{i}", "", "", "reclaimed_pipe", w, C + county, sectors, attrs, prov))
+EDGES += reclaimed_edges(RECLAIMED)
 SEWERS = {"140502": [("wwtp_city", 0.9)], "140525": [("wwtp_park", 0.3), ("wwtp_140525", 0.5)]}
 for county in COUNTY_WWTP:
     SEWERS.setdefault(county, [(f"wwtp_{county}", 0.75)])
-for county, plants in SEWERS.items():
-    for w, share in plants:
-        EDGES.append(
-            (
-                f"sewer_{county}_{w[5:]}",
-                "",
-                "",
-                "sewer",
-                C + county,
-                w,
-                "domestic,industry",
-                {"share": share},
-                f"{ASSUME}share {share} of the county's domestic and industrial return flow collected here.",
-            )
-        )
+EDGES += sewer_edges(SEWERS, ASSUME)
 COUNTY_GW = {"140502": 1200, "140521": 1800, "140522": 2200, "140524": 1500, "140525": 3500, "140581": 3500}
 
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _layers import write_layers
+from _layers import reclaimed_edges, write_layers
 
 OUT = Path(__file__).resolve().parents[1] / "gis" / "taiyuan"
 DS = "shared/reference/data-sources.md"
@@ -949,8 +949,7 @@ RECLAIMED = [
     ),
     ("wwtp_loufan", "140123", "ecology,industry", {"loss": 0.0}, f"{ASSUME}river and industry uses."),
 ]
-for i, (w, county, sectors, attrs, prov) in enumerate(RECLAIMED):
-    EDGES.append((f"rw_{w[5:]}_{county}_{i}", "", "", "reclaimed_pipe", w, C + county, sectors, attrs, prov))
+EDGES += reclaimed_edges(RECLAIMED)
 # sewers: share of a county's return flow collected by each WWTP
 SEWERS = {
     "140105": [("wwtp_chengnan", 0.65), ("wwtp_jinyang", 0.3)],
