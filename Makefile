@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SCENARIO ?= scenarios/taiyuan-2030.yaml
 OUT ?= runs/taiyuan-2030
 
-.PHONY: run test setup bench lint clean
+.PHONY: run test setup browser bench lint clean
 
 $(BIN)/waterplan: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,15 @@ setup: $(BIN)/waterplan
 run: setup
 	$(BIN)/waterplan run $(SCENARIO) --out $(OUT) --force
 
-test: setup
+# The browser test drives Debian's Chromium; a CJK font makes Chinese names legible in maps.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
+	  else echo "note: install Debian packages chromium and fonts-wqy-zenhei for the browser test"; fi; \
+	fi
+
+test: setup browser
 	$(BIN)/python -m pytest -q
 
 bench: setup

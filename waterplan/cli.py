@@ -36,6 +36,13 @@ class Solver(StrEnum):
     cbc = "cbc"
 
 
+class Basemap(StrEnum):
+    none = "none"
+    osm = "osm"
+    tianditu = "tianditu"
+    amap = "amap"
+
+
 class Lang(StrEnum):
     zh = "zh"
     en = "en"
@@ -92,6 +99,10 @@ def run(
     force: Annotated[bool, typer.Option("--force", help="Replace the folder if it exists.")] = False,
     solver: Annotated[Solver, typer.Option(help="LP solver: HiGHS (default) or CBC.")] = Solver.highs,
     lang: Annotated[Lang, typer.Option(help="Names on the map: zh (official) or en (alias).")] = Lang.zh,
+    basemap: Annotated[
+        Basemap, typer.Option(help="Map background: none (works offline), osm, tianditu, amap.")
+    ] = Basemap.none,
+    tianditu_key: Annotated[str | None, typer.Option(help="Your Tianditu key, for --basemap tianditu.")] = None,
 ) -> None:
     """Allocate water for a scenario and write tables, report and map into --out.
 
@@ -99,6 +110,8 @@ def run(
     """  # noqa: E501
     from .run import run_scenario, write_run
 
+    if basemap == "tianditu" and not tianditu_key:
+        _fail(InputError([Problem("<command line>", "--tianditu-key", None, "a Tianditu key for --basemap tianditu")]))
     if out_dir.exists() and not force:
         _fail(
             InputError(
@@ -108,7 +121,9 @@ def run(
     try:
         with err.status(f"Solving {scenario} …"):
             res = run_scenario(scenario, solver=solver.value)
-        path = write_run(res, out_dir, force=force, lang=lang.value)
+        path = write_run(
+            res, out_dir, force=force, lang=lang.value, basemap=Basemap(basemap).value, tianditu_key=tianditu_key
+        )
     except WaterplanError as exc:
         _fail(exc)
         return

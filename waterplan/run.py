@@ -114,7 +114,15 @@ def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs") -> R
     return RunResult(scenario=sc, graph=G, solution=sol, results=res, manifest=manifest)
 
 
-def write_run(run: RunResult, out: str | Path, *, force: bool = False, lang: str = "zh") -> Path:
+def write_run(
+    run: RunResult,
+    out: str | Path,
+    *,
+    force: bool = False,
+    lang: str = "zh",
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+) -> Path:
     """Write a run's tables, report, map and manifest into the folder ``out``.
 
     Refuses to replace an existing folder unless ``force``; writes into a temporary folder
@@ -135,7 +143,9 @@ def write_run(run: RunResult, out: str | Path, *, force: bool = False, lang: str
             df.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8")
         (tmp / "report.md").write_text(report_markdown(run.scenario, run.results, run.manifest), encoding="utf-8")
         (tmp / "report.html").write_text(report_html(run.scenario, run.results, run.manifest), encoding="utf-8")
-        allocation_map(run.graph, run.results, lang=lang).save(str(tmp / "map.html"))
+        allocation_map(run.graph, run.results, lang=lang, basemap=basemap, tianditu_key=tianditu_key).save(
+            str(tmp / "map.html")
+        )
         run.manifest["timings_s"]["write"] = time.perf_counter() - t0
         (tmp / "manifest.json").write_text(json.dumps(run.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         if out.exists():

@@ -1,0 +1,121 @@
+"""The map in a real browser: headless Debian Chromium driven by Playwright, network refused.
+
+Skipped (with the reason) only where Chromium is not installed; `.ci/run` installs it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import TAIYUAN
+
+from waterplan import run_scenario
+from waterplan.boundaries import load_counties
+from waterplan.maps import allocation_map
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (make test installs it)")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = Path(__file__).resolve().parents[1] / "runs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def taiyuan_run():
+    return run_scenario(TAIYUAN)
+
+
+def _open(path: Path, tmp_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+    page = context.new_page()
+    log = {"console_errors": [], "requests": [], "dialogs": []}
+    page.on("console", lambda m: log["console_errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: log["console_errors"].append(str(exc)))
+    page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
+
+    def refuse(route):
+        url = route.request.url
+        if not url.startswith(("file:", "data:", "about:")):
+            log["requests"].append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/*", refuse)
+    page.goto(path.as_uri())
+    page.wait_for_selector(".leaflet-container", timeout=15000)
+    page.wait_for_timeout(500)
+    return pw, browser, page, log
+
+
+def test_map_works_offline_in_chromium(taiyuan_run, tmp_path):
+    path = tmp_path / "map.html"
+    allocation_map(taiyuan_run.graph, taiyuan_run.results).save(str(path))
+    pw, browser, page, log = _open(path, tmp_path)
+    try:
+        assert page.evaluate("typeof L !== 'undefined' && typeof L.map === 'function'")
+        # 10 counties in the shown choropleth, network lines and source markers drawn as SVG paths
+        n_paths = page.locator("path.leaflet-interactive").count()
+        n_edges = len(taiyuan_run.results.flows["layer_id"].unique())
+        assert n_paths >= 10 + n_edges // 2
+        labels = page.locator(".leaflet-control-layers").inner_text()
+        for word in ("供水保障率", "缺水量", "非常规水占比", "地下水占比", "供水网络", "水源与水厂"):
+            assert word in labels
+        assert page.locator(".leaflet-control-scale").count() == 1
+        assert page.locator(".wp-legend").first.is_visible()
+        # click a county: its popup opens with the balance table
+        box = page.locator("path.leaflet-interactive").first.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_selector(".leaflet-popup-content", timeout=5000)
+        assert "保障率" in page.locator(".leaflet-popup-content").inner_text()
+        # switch the choropleth: the legend follows
+        page.locator(".leaflet-control-layers").get_by_text("地下水占比").click()
+        page.wait_for_timeout(200)
+        assert page.locator(".wp-legend[data-var='groundwater_share']").is_visible()
+        assert not page.locator(".wp-legend[data-var='coverage']").is_visible()
+        page.keyboard.press("Escape")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator(".leaflet-control-layers").get_by_text("供水保障率").click()
+        page.screenshot(path=str(SHOTS / "taiyuan-2030-map.png"))
+        assert log["requests"] == [], f"the map tried to reach the network: {log['requests']}"
+        assert log["console_errors"] == [], log["console_errors"]
+    finally:
+        browser.close()
+        pw.stop()
+
+
+def test_text_from_data_is_escaped(taiyuan_run, tmp_path):
+    counties = load_counties(sorted(taiyuan_run.results.balance["county"].unique()))
+    evil = "<script>alert('xss')</script><img src=x onerror=alert(1)>${alert(3)}`+alert(4)+`"
+    counties.loc[0, "name_en"] = evil
+    path = tmp_path / "evil.html"
+    allocation_map(taiyuan_run.graph, taiyuan_run.results, lang="en", counties=counties).save(str(path))
+    raw = path.read_text(encoding="utf-8")
+    assert "<script>alert('xss')</script>" not in raw and "<img src=x" not in raw and "${alert(3)}" not in raw
+    pw, browser, page, log = _open(path, tmp_path)
+    try:
+        box = page.locator("path.leaflet-interactive").first.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(500)
+        assert log["dialogs"] == []
+        assert page.locator("img[src='x']").count() == 0
+        assert log["console_errors"] == [], log["console_errors"]
+        # the text is shown as text
+        assert "alert('xss')" in page.locator(".leaflet-popup-content").inner_text()
+    finally:
+        browser.close()
+        pw.stop()
