@@ -18,6 +18,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import branca.colormap as cm
 import folium
@@ -265,7 +266,7 @@ def allocation_map(
     fmap.default_js = []
     fmap.default_css = []
     js, css = _leaflet_assets()
-    root = fmap.get_root()
+    root: Any = fmap.get_root()  # a branca Figure
     root.header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css")
     root.header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js")
     root.header.add_child(folium.Element(_DOLLAR_SHIM), name="dollar_shim")
@@ -334,7 +335,7 @@ def allocation_map(
     )
     fmax = max(1.0, float(flows["flow"].max()))
     pos = {n: shift(d["lon"], d["lat"]) for n, d in G.nodes(data=True) if d["kind"] != "demand"}
-    first_edge = {}
+    first_edge: dict[str, tuple[str, str, dict[str, Any]]] = {}
     for u, v, d in G.edges(data=True):
         if d["kind"] not in ("service", "sewer"):
             first_edge.setdefault(d["layer_id"], (u, v, d))
