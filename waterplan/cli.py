@@ -151,5 +151,42 @@ def run(
     out.print(f"Wrote {path}/ (report.html, map.html, tables).")
 
 
+class Format(StrEnum):
+    gpkg = "gpkg"
+    shp = "shp"
+    geojson = "geojson"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+@app.command()
+def export(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder written by 'waterplan run'.")],
+    out_path: Annotated[
+        Path, typer.Option("--out", "-o", help="Output file (gpkg, xlsx) or folder (shp, geojson, csv).")
+    ],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.gpkg,
+    crs: Annotated[
+        str,
+        typer.Option(
+            help="EPSG:4326 (WGS84), EPSG:4490 (CGCS2000), EPSG:4513–4554 (CGCS2000 Gauss–Krüger), gk3 or gk6 to pick the zone."
+        ),
+    ] = "EPSG:4326",
+    force: Annotated[bool, typer.Option("--force", help="Replace the output if it exists.")] = False,
+) -> None:
+    """Export a run's GIS layers (counties with balance, network edges with flows, nodes) and tables.
+
+    GeoPackage and Shapefile come with a QGIS style (.qml) for the coverage choropleth; Shapefile field names are cut to 10 characters (see fields.csv beside them). The output is written completely or not at all.
+    """  # noqa: E501
+    from .export import export_run
+
+    try:
+        path = export_run(run_dir, out_path, fmt=Format(fmt).value, crs=crs, force=force)
+    except WaterplanError as exc:
+        _fail(exc)
+        return
+    out.print(f"Wrote {path} ({Format(fmt).value}, {crs}).")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

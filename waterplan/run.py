@@ -21,6 +21,7 @@ from pathlib import Path
 import networkx as nx
 
 from ._errors import InputError, Problem
+from .export import LAYER_FILES, run_layers
 from .maps import allocation_map
 from .network import build_graph
 from .report import report_html, report_markdown
@@ -44,6 +45,9 @@ RUN_FILES = (
     "report.md",
     "report.html",
     "map.html",
+    "counties.geojson",
+    "network_edges.geojson",
+    "network_nodes.geojson",
 )
 
 
@@ -146,6 +150,9 @@ def write_run(
         allocation_map(run.graph, run.results, lang=lang, basemap=basemap, tianditu_key=tianditu_key).save(
             str(tmp / "map.html")
         )
+        layers = run_layers(run.graph, run.results, scenario=run.scenario.name, period=run.scenario.year)
+        for name, gdf in layers.items():
+            gdf.to_file(tmp / LAYER_FILES[name], driver="GeoJSON", engine="pyogrio")
         run.manifest["timings_s"]["write"] = time.perf_counter() - t0
         (tmp / "manifest.json").write_text(json.dumps(run.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         if out.exists():

@@ -1,0 +1,123 @@
+"""GIS exports reopen with geopandas in their declared CRS with the same features and values."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from conftest import TAIYUAN
+from typer.testing import CliRunner
+
+from waterplan import InputError, run_scenario, write_run
+from waterplan.cli import app
+from waterplan.export import SHP_FIELDS, export_run, resolve_crs
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    return write_run(run_scenario(TAIYUAN), tmp_path_factory.mktemp("runs") / "ty30")
+
+
+def _original(run_dir: Path, layer: str) -> gpd.GeoDataFrame:
+    return gpd.read_file(run_dir / f"{layer}.geojson")
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:4490", "gk3"])
+def test_gpkg_round_trip(run_dir, tmp_path, crs):
+    out = export_run(run_dir, tmp_path / "ty.gpkg", fmt="gpkg", crs=crs)
+    expected = resolve_crs(crs, (111.5, 37.0, 113.0, 38.5))
+    for layer in ("counties", "network_edges", "network_nodes"):
+        got = gpd.read_file(out, layer=layer)
+        ref = _original(run_dir, layer)
+        assert got.crs == expected
+        assert len(got) == len(ref)
+        assert list(got["id" if "id" in got else "adcode"]) == list(ref["id" if "id" in ref else "adcode"])
+        num = [c for c in ref.columns if c.endswith("_10k_m3") or c == "coverage"]
+        pd.testing.assert_frame_equal(pd.DataFrame(got[num]), pd.DataFrame(ref[num]), check_dtype=False)
+        back = got.to_crs(4326)
+        assert back.geometry.geom_equals_exact(ref.geometry, tolerance=1e-7).all()
+    assert ET.parse(out.with_suffix(".qml")).getroot().find("renderer-v2").get("attr") == "coverage"
+
+
+def test_gauss_kruger_zone_for_shanxi():
+    assert resolve_crs("gk3", (111.5, 37.0, 113.0, 38.5)).to_epsg() == 4546  # CGCS2000 3° GK, CM 111°E
+    assert resolve_crs("gk6", (111.5, 37.0, 113.0, 38.5)).to_epsg() == 4508  # CGCS2000 6° GK, zone 19 (CM 111°E)
+
+
+def test_shapefile_keeps_every_field_readable(run_dir, tmp_path):
+    out = export_run(run_dir, tmp_path / "ty_shp", fmt="shp", crs="EPSG:4490")
+    legend = pd.read_csv(out / "fields.csv")
+    for layer in ("counties", "network_edges", "network_nodes"):
+        got = gpd.read_file(out / f"{layer}.shp")
+        ref = _original(run_dir, layer)
+        assert got.crs.to_epsg() == 4490
+        assert all(len(c) <= 10 for c in got.columns)
+        for long, short in SHP_FIELDS.items():
+            if long in ref.columns:
+                assert short in got.columns, (layer, long)
+                if long.endswith("_10k_m3") or long in ("coverage", "utilisation"):
+                    assert got[short].fillna(-1).to_numpy() == pytest.approx(ref[long].fillna(-1).to_numpy(), rel=1e-9)
+                elif long in ("name_zh", "id", "adcode"):
+                    # UTF-8 names survive (a Shapefile stores an empty text as NULL)
+                    assert list(got[short].fillna("").astype(str)) == list(ref[long].fillna("").astype(str))
+        assert set(legend[legend["layer"] == layer]["field"]) >= {c for c in got.columns if c != "geometry"}
+    root = ET.parse(out / "counties.qml").getroot()
+    assert root.find("renderer-v2").get("attr") == "coverage" and len(root.find("renderer-v2/ranges")) == 5
+
+
+def test_geojson_csv_xlsx(run_dir, tmp_path):
+    gj = export_run(run_dir, tmp_path / "gj", fmt="geojson")
+    assert len(gpd.read_file(gj / "counties.geojson")) == 10
+    csv = export_run(run_dir, tmp_path / "csv", fmt="csv", crs="EPSG:4490")
+    edges = pd.read_csv(csv / "network_edges.csv")
+    assert edges["wkt"].str.startswith("LINESTRING").all()
+    assert (csv / "indicators.csv").is_file()
+    xl = export_run(run_dir, tmp_path / "ty.xlsx", fmt="xlsx")
+    sheets = pd.read_excel(xl, sheet_name=None)
+    assert {"counties", "network_edges", "network_nodes", "balance", "allocation", "indicators"} <= set(sheets)
+    assert len(sheets["counties"]) == 10 and {"x", "y"} <= set(sheets["counties"].columns)
+
+
+def test_unknown_crs(run_dir, tmp_path):
+    with pytest.raises(InputError, match=r"field '--crs' = 'EPSG:99999'"):
+        export_run(run_dir, tmp_path / "x.gpkg", crs="EPSG:99999")
+
+
+def test_missing_and_incomplete_run_folder(run_dir, tmp_path):
+    with pytest.raises(InputError, match=r"field 'RUN' = .*the folder of a run"):
+        export_run(tmp_path / "nope", tmp_path / "x.gpkg")
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    (partial / "manifest.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(InputError, match=r"balance.csv.*a complete run folder"):
+        export_run(partial, tmp_path / "x.gpkg")
+
+
+def test_existing_output_refused_unless_force(run_dir, tmp_path):
+    out = tmp_path / "ty.gpkg"
+    out.write_bytes(b"precious")
+    result = runner.invoke(app, ["export", str(run_dir), "--out", str(out)])
+    assert result.exit_code == 2 and "--force" in result.output and "Traceback" not in result.output
+    assert out.read_bytes() == b"precious"
+    result = runner.invoke(app, ["export", str(run_dir), "--out", str(out), "--force", "--crs", "EPSG:4490"])
+    assert result.exit_code == 0, result.output
+    assert gpd.read_file(out, layer="counties").crs.to_epsg() == 4490
+
+
+def test_failed_export_leaves_nothing_half_written(run_dir, tmp_path, monkeypatch):
+    out = tmp_path / "ty.gpkg"
+    out.write_bytes(b"precious")
+
+    def boom(*_a, **_k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("waterplan.export.write_qml", boom)
+    with pytest.raises(RuntimeError):
+        export_run(run_dir, out, force=True)
+    assert out.read_bytes() == b"precious"
+    assert not list(tmp_path.glob(".ty.gpkg.tmp-*"))

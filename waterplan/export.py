@@ -1,0 +1,302 @@
+"""GIS layers of a run, and their export to GeoPackage, Shapefile, GeoJSON, CSV or Excel.
+
+A run folder holds three WGS84 layers (``counties.geojson``, ``network_edges.geojson``,
+``network_nodes.geojson``) beside its tables. :func:`export_run` writes them in another format
+and coordinate system — WGS84 (EPSG:4326), CGCS2000 (EPSG:4490) or a CGCS2000 Gauss–Krüger zone
+(``gk3``/``gk6`` picks the zone from the data; EPSG:4513–4554 name them) — with a QGIS layer style
+(``.qml``) for the coverage choropleth. Shapefile field names are cut to 10 characters with a
+fixed, documented mapping (:data:`SHP_FIELDS`), written beside the files as ``fields.csv``.
+Outputs are written to a temporary path first; an existing output is replaced only with
+``force``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+import pyproj
+from shapely.geometry import LineString, Point
+
+from ._errors import InputError, Problem
+from .boundaries import load_counties
+from .maps import CHOROPLETHS, county_indicators
+from .results import Results
+
+__all__ = ["FORMATS", "LAYER_FILES", "SHP_FIELDS", "export_run", "resolve_crs", "run_layers", "write_qml"]
+
+FORMATS = ("gpkg", "shp", "geojson", "csv", "xlsx")
+LAYER_FILES = {
+    "counties": "counties.geojson",
+    "network_edges": "network_edges.geojson",
+    "network_nodes": "network_nodes.geojson",
+}
+#: Shapefile field names (≤ 10 characters) for the long names of the layers.
+SHP_FIELDS = {
+    "adcode": "adcode",
+    "name_zh": "name_zh",
+    "name_en": "name_en",
+    "city_zh": "city_zh",
+    "city_en": "city_en",
+    "city_adcode": "city_code",
+    "demand_10k_m3": "dem_10km3",
+    "supplied_10k_m3": "sup_10km3",
+    "shortage_10k_m3": "sht_10km3",
+    "coverage": "coverage",
+    "reclaimed_share": "recl_shr",
+    "groundwater_share": "gw_shr",
+    "id": "id",
+    "kind": "kind",
+    "from": "from_node",
+    "to": "to_node",
+    "flow_10k_m3": "flow_10km3",
+    "loss_10k_m3": "loss_10km3",
+    "capacity_10k_m3": "cap_10km3",
+    "utilisation": "util",
+    "source_kind": "src_kind",
+    "county": "county",
+    "available_10k_m3": "avl_10km3",
+    "withdrawn_10k_m3": "wdr_10km3",
+    "scenario": "scenario",
+    "period": "period",
+}
+assert all(len(v) <= 10 for v in SHP_FIELDS.values()) and len(set(SHP_FIELDS.values())) == len(SHP_FIELDS)
+_REQUIRED = ["manifest.json", "balance.csv", "allocation.csv", "flows.csv", "indicators.csv", *LAYER_FILES.values()]
+
+
+def run_layers(G: nx.DiGraph, results: Results, *, scenario: str, period: int) -> dict[str, gpd.GeoDataFrame]:
+    """The run's three GIS layers in WGS84: counties, network edges and nodes with results."""
+    per = county_indicators(results)
+    counties = load_counties(sorted(results.balance["county"].unique()))
+    counties = counties.merge(per, left_on="adcode", right_index=True, how="left")
+    counties.insert(0, "scenario", scenario)
+    counties.insert(1, "period", period)
+    flows = results.flows.groupby("layer_id", as_index=False).agg(
+        kind=("kind", "first"),
+        flow_10k_m3=("flow_10k_m3", "sum"),
+        loss_10k_m3=("loss_10k_m3", "sum"),
+        capacity_10k_m3=("capacity_10k_m3", "first"),
+    )
+    flows["utilisation"] = flows["flow_10k_m3"] / flows["capacity_10k_m3"]
+    ends = {}
+    for u, v, d in G.edges(data=True):
+        if d["kind"] not in ("service", "sewer"):
+            ends.setdefault(d["layer_id"], (u, v, d))
+    rows = []
+    for r in flows.itertuples():
+        u, v, d = ends[r.layer_id]
+        a, b = G.nodes[u], G.nodes[v]
+        rows.append(
+            {
+                "scenario": scenario,
+                "period": period,
+                "id": r.layer_id,
+                "kind": r.kind,
+                "name_zh": d.get("name_zh", ""),
+                "name_en": d.get("name_en", ""),
+                "from": u,
+                "to": v.split("@")[1] if "@" in v else v,
+                "flow_10k_m3": r.flow_10k_m3,
+                "loss_10k_m3": r.loss_10k_m3,
+                "capacity_10k_m3": r.capacity_10k_m3,
+                "utilisation": r.utilisation,
+                "geometry": LineString([(a["lon"], a["lat"]), (b["lon"], b["lat"])]),
+            }
+        )
+    edges = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    src = results.sources.set_index("source")
+    nrows = []
+    for n, d in G.nodes(data=True):
+        if d["kind"] in ("demand", "delivery"):
+            continue
+        nrows.append(
+            {
+                "scenario": scenario,
+                "period": period,
+                "id": n,
+                "kind": d["kind"],
+                "name_zh": d["name_zh"],
+                "name_en": d["name_en"],
+                "source_kind": d.get("source_kind", ""),
+                "county": d.get("county", ""),
+                "available_10k_m3": d.get("available"),
+                "withdrawn_10k_m3": float(src.loc[n, "withdrawn_10k_m3"]) if n in src.index else None,
+                "geometry": Point(d["lon"], d["lat"]),
+            }
+        )
+    nodes = gpd.GeoDataFrame(nrows, geometry="geometry", crs="EPSG:4326")
+    return {"counties": counties, "network_edges": edges, "network_nodes": nodes}
+
+
+def resolve_crs(crs: str, bounds: tuple[float, float, float, float] | None = None) -> pyproj.CRS:
+    """Turn ``EPSG:4490``, ``4326``, ``gk3`` or ``gk6`` into a CRS (Gauss–Krüger zones chosen by longitude).
+
+    >>> resolve_crs("gk3", (111.5, 37.0, 113.0, 38.5)).to_epsg()
+    4546
+    """
+    text = str(crs).strip()
+    if text.lower() in ("gk3", "gk6"):
+        if bounds is None:
+            msg = "a Gauss–Krüger zone needs the data's extent"
+            raise ValueError(msg)
+        lon = (bounds[0] + bounds[2]) / 2
+        if text.lower() == "gk3":
+            cm_ = 3 * round(lon / 3)
+            return pyproj.CRS.from_epsg(4534 + (cm_ - 75) // 3)  # CGCS2000 / 3-degree GK CM 75E … 135E
+        zone = int(lon // 6) + 1
+        return pyproj.CRS.from_epsg(4502 + zone - 13)  # CGCS2000 / GK CM 75E (zone 13) … 135E (zone 23)
+    try:
+        return pyproj.CRS.from_user_input(text)
+    except pyproj.exceptions.CRSError:
+        raise InputError(
+            Problem(
+                "<command line>",
+                "--crs",
+                crs,
+                "a coordinate system such as EPSG:4326 (WGS84), EPSG:4490 (CGCS2000), a CGCS2000 "
+                "Gauss–Krüger zone EPSG:4513–4554, or gk3 / gk6 to pick the zone",
+            )
+        ) from None
+
+
+def write_qml(path: Path, *, field: str = "coverage") -> None:
+    """A QGIS style: graduated fill on ``field`` with the web map's colours for coverage."""
+    _zh, en, colours, (lo, hi) = CHOROPLETHS["coverage"]
+    step = (hi - lo) / len(colours)
+    ranges, symbols = [], []
+    for i, colour in enumerate(colours):
+        a = lo + i * step if i else 0.0
+        b = lo + (i + 1) * step
+        rgb = ",".join(str(int(colour[k : k + 2], 16)) for k in (1, 3, 5))
+        ranges.append(f'<range lower="{a:.4f}" upper="{b:.4f}" symbol="{i}" label="{a:.0%} – {b:.0%}" render="true"/>')
+        symbols.append(
+            f'<symbol type="fill" name="{i}" alpha="1" force_rhr="0" clip_to_extent="1"><layer class="SimpleFill" '
+            f'enabled="1" pass="0" locked="0"><Option type="Map"><Option name="color" type="QString" '
+            f'value="{rgb},255"/><Option name="outline_color" type="QString" value="51,51,51,255"/>'
+            f'<Option name="outline_width" type="QString" value="0.26"/><Option name="style" type="QString" '
+            f'value="solid"/></Option></layer></symbol>'
+        )
+    text = (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        '<qgis version="3.28.0" styleCategories="Symbology">\n'
+        f'  <renderer-v2 type="graduatedSymbol" attr="{field}" graduatedMethod="GraduatedColor" '
+        'symbollevels="0" enableorderby="0" forceraster="0">\n'
+        f"    <ranges>{''.join(ranges)}</ranges>\n    <symbols>{''.join(symbols)}</symbols>\n"
+        "  </renderer-v2>\n"
+        f"  <layerGeometryType>2</layerGeometryType>\n  <!-- {en} -->\n</qgis>\n"
+    )
+    path.write_text(text, encoding="utf-8")
+
+
+def _check_run(run_dir: Path) -> None:
+    if not run_dir.is_dir():
+        raise InputError(Problem("<command line>", "RUN", str(run_dir), "the folder of a run (waterplan run … --out)"))
+    missing = [f for f in _REQUIRED if not (run_dir / f).is_file()]
+    if missing:
+        raise InputError(
+            Problem(
+                str(run_dir), "(files)", ", ".join(missing), "a complete run folder; run the scenario again to write it"
+            )
+        )
+
+
+def export_run(
+    run_dir: str | Path, out: str | Path, *, fmt: str = "gpkg", crs: str = "EPSG:4326", force: bool = False
+) -> Path:
+    """Export a run folder's layers and tables.
+
+    Parameters
+    ----------
+    run_dir
+        A folder written by ``waterplan run``.
+    out
+        The output: a file for ``gpkg`` and ``xlsx``, a folder for ``shp``, ``geojson`` and ``csv``.
+    fmt
+        One of :data:`FORMATS`.
+    crs
+        Target coordinate system (see :func:`resolve_crs`).
+    force
+        Replace ``out`` if it exists.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
+    run_dir, out = Path(run_dir), Path(out)
+    if fmt not in FORMATS:
+        raise InputError(Problem("<command line>", "--format", fmt, f"one of {', '.join(FORMATS)}"))
+    _check_run(run_dir)
+    if out.exists() and not force:
+        raise InputError(Problem("<command line>", "--out", str(out), "a path that does not exist yet (or --force)"))
+    layers = {name: gpd.read_file(run_dir / f) for name, f in LAYER_FILES.items()}
+    for gdf in layers.values():
+        for col in gdf.columns:
+            if col in ("adcode", "county", "city_adcode"):
+                gdf[col] = gdf[col].astype(str)
+    target = resolve_crs(crs, tuple(layers["counties"].total_bounds))
+    layers = {k: v.to_crs(target) for k, v in layers.items()}
+    tables = {
+        name: pd.read_csv(run_dir / f"{name}.csv", dtype={"county": str})
+        for name in ("balance", "allocation", "indicators")
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        staged = tmp_dir / out.name
+        if fmt == "gpkg":
+            for name, gdf in layers.items():
+                gdf.to_file(staged, layer=name, driver="GPKG", engine="pyogrio")
+            write_qml(staged.with_suffix(".qml"))
+        elif fmt == "shp":
+            staged.mkdir()
+            legend = []
+            for name, gdf in layers.items():
+                short = gdf.rename(columns={c: SHP_FIELDS[c] for c in gdf.columns if c in SHP_FIELDS})
+                short.to_file(staged / f"{name}.shp", driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")
+                legend += [
+                    {"layer": name, "field": SHP_FIELDS.get(c, c), "long_name": c}
+                    for c in gdf.columns
+                    if c != "geometry"
+                ]
+            pd.DataFrame(legend).to_csv(staged / "fields.csv", index=False, encoding="utf-8")
+            write_qml(staged / "counties.qml", field=SHP_FIELDS["coverage"])
+        elif fmt == "geojson":
+            staged.mkdir()
+            for name, gdf in layers.items():
+                gdf.to_file(staged / f"{name}.geojson", driver="GeoJSON", engine="pyogrio")
+        elif fmt == "csv":
+            staged.mkdir()
+            for name, gdf in layers.items():
+                df = pd.DataFrame(gdf.drop(columns="geometry"))
+                df["wkt"] = gdf.geometry.to_wkt()
+                df.to_csv(staged / f"{name}.csv", index=False, encoding="utf-8")
+            for name, df in tables.items():
+                df.to_csv(staged / f"{name}.csv", index=False, encoding="utf-8")
+        else:  # xlsx
+            with pd.ExcelWriter(staged, engine="openpyxl") as xl:
+                for name, gdf in layers.items():
+                    df = pd.DataFrame(gdf.drop(columns="geometry"))
+                    if name == "counties":  # polygons are too long for a cell: give the label point
+                        pts = gdf.geometry.representative_point()
+                        df["x"], df["y"] = pts.x, pts.y
+                    else:
+                        df["wkt"] = gdf.geometry.to_wkt()
+                    df.to_excel(xl, sheet_name=name, index=False)
+                for name, df in tables.items():
+                    df.to_excel(xl, sheet_name=name, index=False)
+        (tmp_dir / "crs.json").write_text(json.dumps({"crs": target.to_string()}), encoding="utf-8")
+        extras = [staged.with_suffix(".qml")] if fmt == "gpkg" else []
+        if out.exists():
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+        staged.rename(out)
+        for extra in extras:
+            extra.replace(out.with_suffix(".qml"))
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    return out
