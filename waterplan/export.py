@@ -83,7 +83,7 @@ def run_layers(G: nx.DiGraph, results: Results, *, scenario: str, period: int) -
         capacity_10k_m3=("capacity_10k_m3", "first"),
     )
     flows["utilisation"] = flows["flow_10k_m3"] / flows["capacity_10k_m3"]
-    ends = {}
+    ends: dict[str, tuple[str, str, dict]] = {}
     for u, v, d in G.edges(data=True):
         if d["kind"] not in ("service", "sewer"):
             ends.setdefault(d["layer_id"], (u, v, d))
@@ -166,7 +166,8 @@ def resolve_crs(crs: str, bounds: tuple[float, float, float, float] | None = Non
 
 def write_qml(path: Path, *, field: str = "coverage") -> None:
     """A QGIS style: graduated fill on ``field`` with the web map's colours for coverage."""
-    _zh, en, colours, (lo, hi) = CHOROPLETHS["coverage"]
+    _zh, en, colours, rng = CHOROPLETHS["coverage"]
+    lo, hi = rng or (0.0, 1.0)
     step = (hi - lo) / len(colours)
     ranges, symbols = [], []
     for i, colour in enumerate(colours):
