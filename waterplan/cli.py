@@ -169,7 +169,7 @@ def export(
     crs: Annotated[
         str,
         typer.Option(
-            help="EPSG:4326 (WGS84), EPSG:4490 (CGCS2000), EPSG:4513–4554 (CGCS2000 Gauss–Krüger); gk3/gk6 pick the zone."
+            help="EPSG:4326 (WGS84), EPSG:4490 (CGCS2000), EPSG:4513–4554 (its Gauss–Krüger zones); gk3/gk6 pick one."
         ),
     ] = "EPSG:4326",
     force: Annotated[bool, typer.Option("--force", help="Replace the output if it exists.")] = False,
