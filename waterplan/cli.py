@@ -188,5 +188,30 @@ def export(
     out.print(f"Wrote {path} ({Format(fmt).value}, {crs}).")
 
 
+@app.command("print-map")
+def print_map_cmd(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder written by 'waterplan run'.")],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="A .png or .pdf file.")],
+    lang: Annotated[Lang, typer.Option(help="Names: zh (official) or en (alias).")] = Lang.zh,
+    title: Annotated[str | None, typer.Option(help="Map title (default: the scenario).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+) -> None:
+    """Draw a run's coverage map for a printed report (title, legend, north arrow, scale bar)."""
+    from .printmap import print_map
+
+    if out_path.exists() and not force:
+        _fail(
+            InputError(
+                [Problem("<command line>", "--out", str(out_path), "a file that does not exist yet (or --force)")]
+            )
+        )
+    try:
+        path = print_map(run_dir, out_path, lang=Lang(lang).value, title=title)
+    except WaterplanError as exc:
+        _fail(exc)
+        return
+    out.print(f"Wrote {path}.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

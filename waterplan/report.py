@@ -163,6 +163,7 @@ def report_html(scenario: Scenario, results: Results, manifest: dict) -> str:
         f"derived or assumed; replace them with the bureau's own tables.</i></p>"
         f"<p>Total demand {tot_d:,.0f} 万m³, supplied {tot_s:,.0f} 万m³, shortage {tot_d - tot_s:,.0f} 万m³ "
         f"(coverage {tot_s / tot_d:.1%}). Solver {e(manifest['solver'])}.</p>"
+        f"<p><img src='map.png' alt='coverage map' style='max-width:100%'></p>"
         f"<h2>指标清单 Compliance with the plan's targets</h2>{table}<h2>What binds 约束分析</h2><ul>{binds}</ul>"
         f"<p>Map: <a href='map.html'>map.html</a>. Tables: allocation.csv, balance.csv, flows.csv, "
         f"sources.csv, indicators.csv.</p></body></html>"

@@ -24,6 +24,7 @@ from ._errors import InputError, Problem
 from .export import LAYER_FILES, run_layers
 from .maps import allocation_map
 from .network import build_graph
+from .printmap import print_map
 from .report import report_html, report_markdown
 from .results import Results, tabulate
 from .scenario import Scenario, load_scenario
@@ -48,6 +49,7 @@ RUN_FILES = (
     "counties.geojson",
     "network_edges.geojson",
     "network_nodes.geojson",
+    "map.png",
 )
 
 
@@ -153,6 +155,12 @@ def write_run(
         layers = run_layers(run.graph, run.results, scenario=run.scenario.name, period=run.scenario.year)
         for name, gdf in layers.items():
             gdf.to_file(tmp / LAYER_FILES[name], driver="GeoJSON", engine="pyogrio")
+        print_map(
+            tmp,
+            tmp / "map.png",
+            lang=lang,
+            title=run.scenario.spec.title_zh if lang == "zh" else run.scenario.spec.title_en,
+        )
         run.manifest["timings_s"]["write"] = time.perf_counter() - t0
         (tmp / "manifest.json").write_text(json.dumps(run.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         if out.exists():

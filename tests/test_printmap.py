@@ -1,0 +1,42 @@
+"""Print maps: PNG and PDF with the expected page furniture; bad paths refused."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import TAIYUAN
+from PIL import Image
+from typer.testing import CliRunner
+
+from waterplan import InputError, run_scenario, write_run
+from waterplan.cli import app
+from waterplan.printmap import print_map
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    return write_run(run_scenario(TAIYUAN), tmp_path_factory.mktemp("runs") / "ty30")
+
+
+def test_run_folder_has_print_map(run_dir):
+    img = Image.open(run_dir / "map.png")
+    assert img.size[0] > 1000 and img.size[1] > 1000
+    colours = {c for _n, c in img.convert("RGB").getcolors(maxcolors=1 << 20)}
+    assert (26, 150, 65) in colours or (166, 217, 106) in colours  # coverage classes are drawn
+
+
+def test_pdf_and_png(run_dir, tmp_path):
+    pdf = print_map(run_dir, tmp_path / "m.pdf", lang="en", title="Taiyuan 2030")
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    result = runner.invoke(app, ["print-map", str(run_dir), "--out", str(tmp_path / "m.png")])
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(app, ["print-map", str(run_dir), "--out", str(tmp_path / "m.png")])
+    assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_bad_paths(run_dir, tmp_path):
+    with pytest.raises(InputError, match=r"field '--out' = .*m.svg.*\.png or \.pdf"):
+        print_map(run_dir, tmp_path / "m.svg")
+    with pytest.raises(InputError, match="a complete run folder"):
+        print_map(tmp_path, tmp_path / "m.png")

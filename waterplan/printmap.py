@@ -1,0 +1,146 @@
+"""Static maps for printed reports (matplotlib): PNG or PDF, with title, legend, north arrow and
+scale bar, drawn in the CGCS2000 Gauss–Krüger zone of the data so that distances are true."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib_scalebar.scalebar import ScaleBar
+
+from ._errors import InputError, Problem
+from .export import LAYER_FILES, resolve_crs
+from .maps import CHOROPLETHS
+
+__all__ = ["cjk_font", "print_map"]
+
+log = logging.getLogger(__name__)
+_CJK = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei")
+
+
+def cjk_font() -> str | None:
+    """The name of an installed font with Chinese glyphs, or None."""
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((n for n in _CJK if n in names), None)
+
+
+def print_map(
+    run_dir: str | Path, out: str | Path, *, lang: str = "zh", title: str | None = None, dpi: int = 200
+) -> Path:
+    """Draw a run's coverage map for print.
+
+    Parameters
+    ----------
+    run_dir
+        A run folder (it holds the GIS layers).
+    out
+        ``.png`` or ``.pdf``.
+    lang
+        ``"zh"`` for official names (needs a CJK font, e.g. Debian's fonts-wqy-zenhei; without one
+        the English aliases are used and a warning is logged) or ``"en"``.
+    title
+        Map title; by default the scenario name.
+    """
+    run_dir, out = Path(run_dir), Path(out)
+    if out.suffix.lower() not in (".png", ".pdf"):
+        raise InputError(Problem("<command line>", "--out", str(out), "a file ending in .png or .pdf"))
+    missing = [f for f in LAYER_FILES.values() if not (run_dir / f).is_file()]
+    if missing:
+        raise InputError(Problem(str(run_dir), "(files)", ", ".join(missing), "a complete run folder"))
+    font = cjk_font()
+    if lang == "zh" and font is None:
+        log.warning("no CJK font installed (e.g. Debian fonts-wqy-zenhei): using English names")
+        lang = "en"
+    counties = gpd.read_file(run_dir / LAYER_FILES["counties"])
+    edges = gpd.read_file(run_dir / LAYER_FILES["network_edges"])
+    nodes = gpd.read_file(run_dir / LAYER_FILES["network_nodes"])
+    crs = resolve_crs("gk3", tuple(counties.total_bounds))
+    counties, edges, nodes = (g.to_crs(crs) for g in (counties, edges, nodes))
+    zh, en, colours, _rng = CHOROPLETHS["coverage"]
+    bounds = [0.0, 0.6, 0.8, 0.9, 0.99, 1.0001]
+    cmap, norm = ListedColormap(colours), BoundaryNorm(bounds, len(colours))
+    rc = {"font.family": [font, "DejaVu Sans"]} if font else {}
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # weight fallbacks are harmless
+    with plt.rc_context(rc):
+        fig, ax = plt.subplots(figsize=(8.27, 8.27))  # A4 width
+        counties.plot(ax=ax, column="coverage", cmap=cmap, norm=norm, edgecolor="#333333", linewidth=0.6)
+        xmin, ymin, xmax, ymax = counties.total_bounds
+        flows = edges["flow_10k_m3"].fillna(0.0)
+        fmax = max(1.0, float(flows.max()))
+        edges[flows > 1e-6].plot(ax=ax, color="#1f4e9c", linewidth=0.4 + 4.0 * flows[flows > 1e-6] / fmax, alpha=0.8)
+        src = nodes[nodes["kind"].isin(["intake", "reservoir", "spring", "wellfield", "mine", "plant", "wwtp"])]
+        src.plot(ax=ax, markersize=14, color="#6a3d9a", zorder=5)
+        name_col = "name_zh" if lang == "zh" else "name_en"
+        for r in counties.itertuples():
+            p = r.geometry.representative_point()
+            ax.annotate(
+                str(getattr(r, name_col)), (p.x, p.y), ha="center", va="center", fontsize=7, color="#111111", zorder=6
+            )
+        pad_x, pad_y = (xmax - xmin) * 0.05, (ymax - ymin) * 0.05
+        ax.set_xlim(xmin - pad_x, xmax + pad_x)
+        ax.set_ylim(ymin - pad_y, ymax + pad_y)
+        ax.set_axis_off()
+        ax.add_artist(ScaleBar(1.0, units="m", location="lower left", box_alpha=0.7))
+        ax.annotate(
+            "N",
+            xy=(0.95, 0.95),
+            xytext=(0.95, 0.86),
+            xycoords="axes fraction",
+            ha="center",
+            va="center",
+            fontsize=12,
+            fontweight="bold",
+            arrowprops={"arrowstyle": "-|>", "facecolor": "black", "lw": 1.5},
+        )
+        labels = ["< 60%", "60–80%", "80–90%", "90–99%", "≥ 99%"]
+        handles = [Patch(facecolor=c, edgecolor="#333333", label=lab) for c, lab in zip(colours, labels, strict=True)]
+        handles += [
+            Line2D(
+                [0],
+                [0],
+                color="#1f4e9c",
+                lw=2,
+                label="供水网络（线宽=流量）" if lang == "zh" else "Network (width = flow)",
+            ),
+            Line2D(
+                [0],
+                [0],
+                marker="o",
+                color="w",
+                markerfacecolor="#6a3d9a",
+                markersize=6,
+                label="水源与水厂" if lang == "zh" else "Sources and plants",
+            ),
+        ]
+        ax.legend(
+            handles=handles,
+            title=zh if lang == "zh" else en,
+            loc="lower right",
+            fontsize=7,
+            title_fontsize=8,
+            framealpha=0.9,
+        )
+        scenario = str(counties["scenario"].iloc[0]) if "scenario" in counties else run_dir.name
+        ax.set_title(title or scenario, fontsize=13)
+        fig.text(
+            0.01,
+            0.01,
+            f"CGCS2000 / {crs.name.split('/')[-1].strip()} · data illustrative · waterplan",
+            fontsize=6,
+            color="#555555",
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp{out.suffix}")
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
+        plt.close(fig)
+        tmp.replace(out)
+    return out
