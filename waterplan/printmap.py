@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import matplotlib
@@ -68,7 +69,7 @@ def print_map(
     zh, en, colours, _rng = CHOROPLETHS["coverage"]
     bounds = [0.0, 0.6, 0.8, 0.9, 0.99, 1.0001]
     cmap, norm = ListedColormap(colours), BoundaryNorm(bounds, len(colours))
-    rc = {"font.family": [font, "DejaVu Sans"]} if font else {}
+    rc: dict[str, Any] = {"font.family": [font, "DejaVu Sans"]} if font else {}
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # weight fallbacks are harmless
     with plt.rc_context(rc):
         fig, ax = plt.subplots(figsize=(8.27, 8.27))  # A4 width
@@ -102,7 +103,9 @@ def print_map(
             arrowprops={"arrowstyle": "-|>", "facecolor": "black", "lw": 1.5},
         )
         labels = ["< 60%", "60–80%", "80–90%", "90–99%", "≥ 99%"]
-        handles = [Patch(facecolor=c, edgecolor="#333333", label=lab) for c, lab in zip(colours, labels, strict=True)]
+        handles: list[Any] = [
+            Patch(facecolor=c, edgecolor="#333333", label=lab) for c, lab in zip(colours, labels, strict=True)
+        ]
         handles += [
             Line2D(
                 [0],
