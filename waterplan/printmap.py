@@ -71,7 +71,7 @@ def print_map(
     cmap, norm = ListedColormap(colours), BoundaryNorm(bounds, len(colours))
     rc: dict[str, Any] = {"font.family": [font, "DejaVu Sans"]} if font else {}
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # weight fallbacks are harmless
-    with plt.rc_context(rc):
+    with plt.rc_context(rc):  # type: ignore[arg-type]
         fig, ax = plt.subplots(figsize=(8.27, 8.27))  # A4 width
         counties.plot(ax=ax, column="coverage", cmap=cmap, norm=norm, edgecolor="#333333", linewidth=0.6)
         xmin, ymin, xmax, ymax = counties.total_bounds
