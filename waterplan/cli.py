@@ -119,8 +119,7 @@ def run(
             )
         )
     try:
-        with err.status(f"Solving {scenario} …"):
-            res = run_scenario(scenario, solver=solver.value)
+        res = run_scenario(scenario, solver=solver.value, progress=sys.stderr.isatty())
         path = write_run(
             res, out_dir, force=force, lang=lang.value, basemap=Basemap(basemap).value, tianditu_key=tianditu_key
         )

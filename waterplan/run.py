@@ -87,7 +87,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs") -> RunResult:
+def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs", progress: bool = False) -> RunResult:
     """Load (if needed), build, solve and tabulate a scenario, without writing anything.
 
     >>> res = run_scenario("scenarios/taiyuan-2030.yaml")
@@ -99,7 +99,7 @@ def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs") -> R
     t1 = time.perf_counter()
     G = build_graph(sc)
     t2 = time.perf_counter()
-    sol = solve(G, sc, solver=solver)
+    sol = solve(G, sc, solver=solver, progress=progress)
     t3 = time.perf_counter()
     res = tabulate(sol)
     t4 = time.perf_counter()

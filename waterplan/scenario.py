@@ -634,13 +634,17 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
     return out
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read and check a scenario file and its demand table.
 
     Parameters
     ----------
     path
         The scenario's YAML file.
+    overrides
+        Changes merged onto the file as a scenario that ``extends`` it would: mappings key by
+        key, constraints and targets by id (``{"constraints": [{"id": "TY-groundwater",
+        "value": 1.2}]}``). For sweeps and sensitivity studies from Python.
 
     Returns
     -------
@@ -660,6 +664,10 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     fname = _rel(path)
     data, files = _load_dict(path)
+    if overrides:
+        problems_o: list[Problem] = []
+        data = _merge(data, overrides, fname="<overrides>", parent_name=fname, where="", problems=problems_o)
+        raise_if(problems_o)
     spec = _spec_from_dict(data, fname)
     problems: list[Problem] = []
     for name, s in spec.sectors.items():

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import networkx as nx
 import pulp
+from tqdm import tqdm
 
 from ._errors import InfeasibleError, SolverError
 from .model import AllocationModel, build_model
@@ -151,6 +152,7 @@ def solve(
     solver: str = "highs",
     lp_dump: Path | None = None,
     model: AllocationModel | None = None,
+    progress: bool = False,
 ) -> Solution:
     """Allocate water by lexicographic priorities.
 
@@ -164,6 +166,10 @@ def solve(
         ``"highs"`` (default) or ``"cbc"``.
     lp_dump
         Where to write the LP if a stage fails (for inspection).
+    progress
+        Show a progress bar over the stages (on the terminal).
+    progress
+        Show a progress bar over the stages (on the terminal).
 
     Returns
     -------
@@ -197,7 +203,8 @@ def solve(
     cost = pulp.lpSum(G.edges[u, v]["cost"] * var + var for (u, v, _s), var in m.x.items())
     cost += pulp.lpSum(G.nodes[s].get("cost", 0.0) * var for s, var in m.q.items())
     objectives.append(("cost and conveyance", None, cost))
-    for i, (name, prio, expr) in enumerate(objectives):
+    bar = tqdm(objectives, desc=f"{scenario.name}: solving", unit="stage", disable=not progress, leave=False)
+    for i, (name, prio, expr) in enumerate(bar):
         ts = time.perf_counter()
         expr = pulp.LpAffineExpression(expr)
         if not any(coef for coef in expr.values()):
