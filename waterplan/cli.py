@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -43,6 +44,11 @@ class Basemap(StrEnum):
     amap = "amap"
 
 
+class Mode(StrEnum):
+    full = "full"
+    myopic = "myopic"
+
+
 class Lang(StrEnum):
     zh = "zh"
     en = "en"
@@ -62,6 +68,29 @@ def _fail(exc: WaterplanError) -> None:
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+
+
+def _run_monthly(sc: object, out_dir: Path, *, force: bool, mode: str, years: int | None) -> None:
+    from .multiperiod import guarantee_rates, solve_monthly
+    from .network import build_graph
+    from .run import write_monthly_run
+
+    G = build_graph(sc)  # type: ignore[arg-type]
+    with err.status(f"{mode} monthly run …"):
+        res = solve_monthly(G, sc, mode=mode, years=years)  # type: ignore[arg-type]
+    path = write_monthly_run(res, out_dir, force=force)
+    g = guarantee_rates(res)
+    t = Table(title=f"{res.scenario.name}: supply guarantee rates, worst county ({len(res.months)} months, {mode})")
+    for col in ("sector", "years fully supplied", "months fully supplied", "target"):
+        t.add_column(col, justify="right" if col != "sector" else "left")
+    for sector, r in (
+        g.groupby("sector")
+        .agg(y=("years_fully_supplied", "min"), m=("months_fully_supplied", "min"), target=("target_years", "first"))
+        .iterrows()
+    ):
+        t.add_row(str(sector), f"{r.y:.0%}", f"{r.m:.0%}", "" if pd.isna(r.target) else f"{r.target:.0%}")
+    out.print(t)
+    out.print(f"{res.timings['total']:.1f} s ({res.lp_size['columns']:,} columns). Wrote {path}/.")
 
 
 @app.command()
@@ -103,6 +132,10 @@ def run(
         Basemap, typer.Option(help="Map background: none (works offline), osm, tianditu, amap.")
     ] = Basemap.none,
     tianditu_key: Annotated[str | None, typer.Option(help="Your Tianditu key, for --basemap tianditu.")] = None,
+    mode: Annotated[
+        Mode | None, typer.Option(help="Monthly scenarios: full horizon or myopic (default: the file's).")
+    ] = None,
+    years: Annotated[int | None, typer.Option(help="Monthly scenarios: years to run (default: the file's).")] = None,
 ) -> None:
     """Allocate water for a scenario and write tables, report and map into --out.
 
@@ -118,8 +151,14 @@ def run(
                 [Problem("<command line>", "--out", str(out_dir), "a folder that does not exist yet (or pass --force)")]
             )
         )
+    from .scenario import load_scenario
+
     try:
-        res = run_scenario(scenario, solver=solver.value, progress=sys.stderr.isatty())
+        sc = load_scenario(scenario)
+        if sc.spec.time is not None:
+            _run_monthly(sc, out_dir, force=force, mode=(mode.value if mode else sc.spec.time.mode), years=years)
+            return
+        res = run_scenario(sc, solver=solver.value, progress=sys.stderr.isatty())
         path = write_run(
             res, out_dir, force=force, lang=lang.value, basemap=Basemap(basemap).value, tianditu_key=tianditu_key
         )

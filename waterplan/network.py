@@ -202,6 +202,34 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
                 attrs["available"] = avail
         elif kind != "wwtp":
             attrs["capacity"] = _volume(row, "capacity", nfile, where, problems)
+        if kind == "reservoir":
+            storage = _volume(row, "storage", nfile, where, problems)
+            if storage is not None:
+                attrs["storage"] = storage
+                dead = _volume(row, "dead_storage", nfile, where, problems)
+                init = _volume(row, "initial_storage", nfile, where, problems)
+                attrs["dead_storage"] = dead if dead is not None else 0.0
+                attrs["initial_storage"] = init if init is not None else 0.5 * storage
+                attrs["evaporation"] = _fraction(row, "evaporation", 0.0, nfile, where, problems)
+                if attrs["initial_storage"] > storage:
+                    problems.append(
+                        Problem(
+                            nfile,
+                            f"{where}.initial_storage",
+                            row.get("initial_storage"),
+                            f"at most the storage capacity ({row.get('storage')} {row.get('storage_unit')})",
+                        )
+                    )
+                if attrs["dead_storage"] > storage:
+                    problems.append(
+                        Problem(nfile, f"{where}.dead_storage", row.get("dead_storage"), "at most the storage capacity")
+                    )
+                if attrs["initial_storage"] < attrs["dead_storage"]:
+                    problems.append(
+                        Problem(
+                            nfile, f"{where}.initial_storage", row.get("initial_storage"), "at least the dead storage"
+                        )
+                    )
         attrs["cost"] = float(row["cost"]) if not _blank(row.get("cost")) else 0.0
         G.add_node(nid, **attrs)
     for nid in overrides:

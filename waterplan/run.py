@@ -13,16 +13,19 @@ import platform
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 import networkx as nx
+import pandas as pd
 
 from ._errors import InputError, Problem
 from .export import LAYER_FILES, run_layers
 from .maps import allocation_map
+from .multiperiod import MonthlyResult, guarantee_rates
 from .network import build_graph
 from .printmap import print_map
 from .report import report_html, report_markdown
@@ -30,7 +33,7 @@ from .results import Results, tabulate
 from .scenario import Scenario, load_scenario
 from .solve import Solution, solve
 
-__all__ = ["RunResult", "run_scenario", "write_run"]
+__all__ = ["RunResult", "run_scenario", "write_monthly_run", "write_run"]
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +123,131 @@ def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs", prog
     return RunResult(scenario=sc, graph=G, solution=sol, results=res, manifest=manifest)
 
 
+def _atomic_folder(out: str | Path, force: bool, write: Callable[[Path], None]) -> Path:
+    """Write a folder through ``write(tmp)`` into a temporary sibling, then swap it into place."""
+    out = Path(out)
+    if out.exists() and not force:
+        raise InputError(
+            Problem(
+                "<command line>", "--out", str(out), "a folder that does not exist yet (or pass --force to replace it)"
+            )
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        write(tmp)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{int(time.time())}")
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = False) -> Path:
+    """Write a monthly run: monthly balance, guarantee rates, storage, yearly policy values, report."""
+    G = res.graph
+    sc = res.scenario
+    guarantee = guarantee_rates(res)
+
+    def write(tmp: Path) -> None:
+        long = []
+        for d in res.shortage.columns:
+            nd = G.nodes[d]
+            long.append(
+                pd.DataFrame(
+                    {
+                        "month": res.months,
+                        "county": nd["county"],
+                        "sector": nd["sector"],
+                        "demand_10k_m3": res.demand[d].to_numpy(),
+                        "supplied_10k_m3": (res.demand[d] - res.shortage[d]).to_numpy(),
+                        "shortage_10k_m3": res.shortage[d].to_numpy(),
+                    }
+                )
+            )
+        pd.concat(long).to_csv(tmp / "balance_monthly.csv", index=False, encoding="utf-8")
+        guarantee.to_csv(tmp / "guarantee.csv", index=False, encoding="utf-8")
+        storage = pd.concat(
+            {
+                "storage_10k_m3": res.storage,
+                "spill_10k_m3": res.spill,
+                "release_10k_m3": res.release[list(res.storage.columns)],
+            },
+            axis=1,
+        )
+        storage.to_csv(tmp / "storage.csv", index_label="month", encoding="utf-8")
+        res.release.to_csv(tmp / "sources_monthly.csv", index_label="month", encoding="utf-8")
+        yearly = []
+        for c in sc.constraints:
+            if c.id not in res.policy.columns:
+                continue
+            for year, v in res.policy[c.id].items():
+                yearly.append(
+                    {
+                        "year": year,
+                        "id": c.id,
+                        "indicator_zh": c.name_zh,
+                        "type": c.type,
+                        "value_10k_m3": v,
+                        "target": c.value,
+                        "clause": c.clause,
+                    }
+                )
+        pd.DataFrame(yearly).to_csv(tmp / "policy_yearly.csv", index=False, encoding="utf-8")
+        if not res.floor_shortfall.empty:
+            res.floor_shortfall.to_csv(tmp / "floor_shortfall.csv", index_label="month", encoding="utf-8")
+        manifest = {
+            "scenario": sc.name,
+            "mode": res.mode,
+            "months": len(res.months),
+            "first_month": res.months[0],
+            "last_month": res.months[-1],
+            "inputs_sha256": sc.inputs,
+            "versions": _versions(),
+            "solver": "HiGHS (highspy)",
+            "lp_size": res.lp_size,
+            "objective": res.objective,
+            "timings_s": res.timings,
+            "hydrology": "illustrative generated series (waterplan.hydrology)"
+            if not (sc.spec.time and sc.spec.time.series)
+            else f"series {sc.spec.time.series}",
+            "units": "万m³ per month unless a column says otherwise",
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        by_sector = guarantee.groupby("sector").agg(
+            years=("years_fully_supplied", "min"),
+            months=("months_fully_supplied", "min"),
+            target=("target_years", "first"),
+        )
+        lines = [
+            f"# {sc.spec.title_zh or sc.name} — {res.mode} monthly run",
+            "",
+            f"{len(res.months)} months ({res.months[0]} … {res.months[-1]}); hydrology: {manifest['hydrology']}. "
+            "Illustrative data.",
+            "",
+            "## Lexicographic objective (万m³ over the horizon)",
+            "",
+            *[f"- {k}: {v:,.1f}" for k, v in res.objective.items()],
+            "",
+            "## Supply guarantee rates 供水保证率 (worst county of each sector)",
+            "",
+            by_sector.to_markdown(floatfmt=".3f"),
+            "",
+            "Per county × sector: guarantee.csv. Yearly policy values: policy_yearly.csv (every yearly cap "
+            "holds by construction).",
+            "",
+        ]
+        (tmp / "report.md").write_text("\n".join(lines), encoding="utf-8")
+
+    return _atomic_folder(out, force, write)
+
+
 def write_run(
     run: RunResult,
     out: str | Path,
@@ -134,16 +262,8 @@ def write_run(
     Refuses to replace an existing folder unless ``force``; writes into a temporary folder
     first and swaps it into place at the end.
     """
-    out = Path(out)
-    if out.exists() and not force:
-        raise InputError(
-            Problem(
-                "<command line>", "--out", str(out), "a folder that does not exist yet (or pass --force to replace it)"
-            )
-        )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+
+    def write(tmp: Path) -> None:
         t0 = time.perf_counter()
         for name, df in run.results.tables().items():
             df.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8")
@@ -163,15 +283,7 @@ def write_run(
         )
         run.manifest["timings_s"]["write"] = time.perf_counter() - t0
         (tmp / "manifest.json").write_text(json.dumps(run.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{int(time.time())}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    out = _atomic_folder(out, force, write)
     log.info("wrote %d files to %s", len(RUN_FILES), out)
     return out

@@ -143,6 +143,20 @@ class Economy(_Strict):
     industrial_va: Amount
 
 
+class TimeSpec(_Strict):
+    """A monthly, multi-year run (``time:`` in a scenario)."""
+
+    step: Literal["month"] = "month"
+    years: int = Field(default=1, ge=1, le=200)
+    start_year: int = 1971
+    seed: int = 20301
+    series: str | None = None
+    mode: Literal["full", "myopic"] = "full"
+    demand_patterns: dict[str, list[float]] = Field(default_factory=dict)
+    guarantee_targets: dict[str, float] = Field(default_factory=dict)
+    note: str = ""
+
+
 class StudyArea(_Strict):
     city: str | None = None
     counties: list[str | int] | None = None
@@ -177,6 +191,7 @@ class ScenarioSpec(_Strict):
     sources: dict[str, SourceOverride] = Field(default_factory=dict)
     hydrology: Hydrology = Field(default_factory=Hydrology)
     economy: Economy | None = None
+    time: TimeSpec | None = None
 
     @field_validator("sectors")
     @classmethod
@@ -267,7 +282,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-_PATH_KEYS = ("network", "demands")
+_PATH_KEYS = ("network", "demands")  # resolved against the file that names them
 _ID_LISTS = ("constraints", "targets")
 
 
@@ -687,6 +702,38 @@ def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) 
     demands_path = (base / spec.demands).resolve()
     demands = _read_demands(demands_path, study, spec, problems)
     constraints = _constraints(spec, fname, study, problems)
+    if spec.time is not None:
+        from .hydrology import check_pattern
+
+        for sector, pattern in spec.time.demand_patterns.items():
+            if sector not in spec.sectors:
+                problems.append(
+                    Problem(
+                        fname,
+                        f"time.demand_patterns.{sector}",
+                        sector,
+                        f"one of the scenario's sectors: {', '.join(spec.sectors)}",
+                    )
+                )
+                continue
+            try:
+                check_pattern(pattern, file=fname, field=f"time.demand_patterns.{sector}")
+            except InputError as exc:
+                problems.extend(exc.problems)
+        for sector, share in spec.time.guarantee_targets.items():
+            if sector not in spec.sectors or not 0 <= share <= 1:
+                problems.append(
+                    Problem(
+                        fname,
+                        f"time.guarantee_targets.{sector}",
+                        share,
+                        "a sector of the scenario and a share of years between 0 and 1",
+                    )
+                )
+        if spec.time.series and not (path.parent / spec.time.series).is_file() and not Path(spec.time.series).is_file():
+            problems.append(
+                Problem(fname, "time.series", spec.time.series, "a CSV series (month, source, value, unit)")
+            )
     for t in spec.targets:
         if t.lever is not None and t.lever not in spec.levers:
             problems.append(
