@@ -91,6 +91,8 @@ def test_myopic_never_beats_full_horizon(case):
     full = solve_monthly(G, sc, mode="full", series=inflow)
     staged = solve_monthly(G, sc, mode="full", series=inflow, staged=True)
     myopic = solve_monthly(G, sc, mode="myopic", series=inflow)
+    cold = solve_monthly(G, sc, mode="myopic", series=inflow, warm_start=False)
+    assert cold.objective == pytest.approx(myopic.objective, abs=1e-6)  # the warm start changes only speed
     assert full.objective["shortage of priority 1"] == pytest.approx(0.0, abs=1e-5)
     assert full.objective["shortage of priority 2"] == pytest.approx(40.0, abs=1e-5)
     assert staged.objective == pytest.approx(full.objective, abs=1e-5)

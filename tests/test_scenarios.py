@@ -27,7 +27,14 @@ def test_dry_year_is_a_few_lines_and_shrinks_surface_water():
     dry = load_scenario(ROOT / "taiyuan-2030-dry.yaml")
     assert len((ROOT / "taiyuan-2030-dry.yaml").read_text(encoding="utf-8").splitlines()) < 12
     g0, g1 = build_graph(normal), build_graph(dry)
-    assert g1.nodes["fen_res1"]["available"] == pytest.approx(0.75 * g0.nodes["fen_res1"]["available"])
+    from waterplan.hydrology import year_type_factor
+
+    assert g1.nodes["fen_res1"]["available"] == pytest.approx(
+        year_type_factor(0.75, 0.35) * g0.nodes["fen_res1"]["available"]
+    )
+    assert g1.nodes["yr_wjz"]["available"] == pytest.approx(
+        year_type_factor(0.75, 0.08) * g0.nodes["yr_wjz"]["available"]
+    )
     assert g1.nodes["gw_140121"]["available"] == g0.nodes["gw_140121"]["available"]  # groundwater unchanged
     assert [c.id for c in dry.constraints] == [c.id for c in normal.constraints]
 

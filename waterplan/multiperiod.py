@@ -192,15 +192,23 @@ class MonthlyResult:
 def _monthly_inputs(
     G: nx.DiGraph, scenario: Scenario, months: list[str], series: pd.DataFrame | None, params: SeriesParams
 ) -> pd.DataFrame:
-    surface = {
-        n: (d["source_kind"], d["available"] / max(scenario.spec.hydrology.surface_factor, 1e-12))
+    """Monthly inflows (万m³) per surface source: the given series (scaled by an explicit
+    ``surface_factor``), or the generator around each source's mean yield."""
+    from .network import surface_factor
+
+    hyd = scenario.spec.hydrology
+    factor = {
+        n: surface_factor(hyd, d["source_kind"], n)
         for n, d in G.nodes(data=True)
         if d.get("source_kind") in SURFACE and d["kind"] != "wwtp"
     }
-    if series is None:
+    if series is None:  # undo the annual year-type scaling: a long series has its own dry years
+        surface = {n: (G.nodes[n]["source_kind"], G.nodes[n]["available"] / max(f, 1e-12)) for n, f in factor.items()}
         series = generate_series(surface, params)
+        scale = 1.0 if hyd.surface_factor is None else hyd.surface_factor
+        return series.pivot(index="month", columns="source", values="value_10k_m3").reindex(months) * scale
     table = series.pivot(index="month", columns="source", values="value_10k_m3").reindex(months)
-    return table * scenario.spec.hydrology.surface_factor
+    return table * (1.0 if hyd.surface_factor is None else hyd.surface_factor)
 
 
 def _reservoirs(G: nx.DiGraph) -> list[str]:
@@ -476,7 +484,6 @@ def _full_horizon(
     h = _highs(lp_solver)
     tbuilt = time.perf_counter()
     objective: dict[str, float] = {}
-    solve_s = 0.0
     if staged:
         _pass(h, np.zeros(n_cols), col_lb, col_ub, row_lo, row_hi, all_rows, all_cols, all_vals)
         for p in tiers:
@@ -613,7 +620,6 @@ def _myopic(
     used_src: dict[str, float] = {}
     policy_year: dict[str, dict[str, float]] = {}
     steps = []
-    solve_s = 0.0
     all_c = np.arange(n_cols, dtype=np.int32)
     for t in range(T):
         if t % 12 == 0:

@@ -107,6 +107,19 @@ def _fraction(
     return v
 
 
+def surface_factor(hydrology: Any, source_kind: str, source_id: str) -> float:
+    """The scaling of a surface source's mean yield in the scenario's hydrological year."""
+    from .hydrology import YEAR_TYPES, SeriesParams, year_type_factor
+
+    if hydrology.surface_factor is not None:
+        return float(hydrology.surface_factor)
+    if hydrology.year_type == "mean":
+        return 1.0
+    p = SeriesParams()
+    cv = p.cv.get(source_id, p.regulated_cv if source_kind in p.regulated_kinds else p.default_cv)
+    return year_type_factor(YEAR_TYPES[hydrology.year_type], cv)
+
+
 def _in_service(props: dict[str, Any], year: int) -> bool:
     c: Any = props.get("commissioned")
     return _blank(c) or int(float(c)) <= year
@@ -198,7 +211,7 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
                     )
                     avail = 0.0
                 if skind in _SURFACE_KINDS:
-                    avail *= spec.hydrology.surface_factor
+                    avail *= surface_factor(spec.hydrology, skind, nid)
                 attrs["available"] = avail
         elif kind != "wwtp":
             attrs["capacity"] = _volume(row, "capacity", nfile, where, problems)

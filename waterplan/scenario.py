@@ -169,8 +169,13 @@ class SourceOverride(_Strict):
 
 
 class Hydrology(_Strict):
-    year_type: str = "normal"
-    surface_factor: float = Field(default=1.0, ge=0.0)
+    """Hydrological year of an annual run: ``mean`` (the sources' mean yields), a year type with
+    its exceedance probability (wet P25, normal P50, dry P75, very_dry P95 — each surface source
+    scaled by its lognormal quantile, see :func:`waterplan.hydrology.year_type_factor`), or an
+    explicit ``surface_factor``."""
+
+    year_type: Literal["mean", "wet", "normal", "dry", "very_dry", "P25", "P50", "P75", "P95"] = "mean"
+    surface_factor: float | None = Field(default=None, ge=0.0)
     note: str = ""
 
 
