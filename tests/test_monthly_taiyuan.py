@@ -13,7 +13,7 @@ SC = Path(__file__).resolve().parents[1] / "scenarios" / "taiyuan-2030-monthly.y
 
 
 def _lex(objective: dict[str, float]) -> list[float]:
-    keys = ["floor shortfall"] + sorted(k for k in objective if k.startswith("shortage"))
+    keys = ["floor shortfall", *sorted(k for k in objective if k.startswith("shortage"))]
     return [round(objective.get(k, 0.0), 2) for k in keys]
 
 

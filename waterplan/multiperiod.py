@@ -62,7 +62,7 @@ class Template:
     t_col: dict[str, int]
     short_col: dict[str, int]
     tiers: dict[int, np.ndarray] = field(default_factory=dict)
-    secondary: np.ndarray | None = None
+    secondary: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_rows(self) -> int:
@@ -616,7 +616,7 @@ def _myopic(
     values = np.zeros((T, n))
     s_vals = {k: np.zeros(T) for k in reservoirs}
     sp_vals = {k: np.zeros(T) for k in reservoirs}
-    used: dict[int, float] = {}
+    used: dict[Any, float] = {}
     used_src: dict[str, float] = {}
     policy_year: dict[str, dict[str, float]] = {}
     steps = []
@@ -645,7 +645,9 @@ def _myopic(
             rhs = float(inflow.iloc[t][res_id]) + (1.0 - evap) * storage_prev[res_id]
             row_lo[r + k] = row_hi[r + k] = rhs
         h.changeColsBounds(n_cols, all_c, np.concatenate([lb, s_lb]), np.concatenate([ub, s_ub]))
-        h.changeRowsBounds(len(row_lo), np.arange(len(row_lo), dtype=np.int32), row_lo, row_hi)
+        h.changeRowsBounds(  # type: ignore[attr-defined]
+            len(row_lo), np.arange(len(row_lo), dtype=np.int32), row_lo, row_hi
+        )
         if not warm_start:
             h.clearSolver()
         ts = time.perf_counter()
