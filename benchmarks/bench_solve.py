@@ -58,19 +58,23 @@ def generated_case(folder: Path, n_counties: int, seed: int = 0) -> Path:
     for city, grp in gdf.groupby("city_adcode"):
         c = grp.geometry.union_all().representative_point()
         nodes.append(_feature({"id": f"trunk_{city}", "name_zh": "干线", "kind": "junction"}, [c.x, c.y]))
-        nodes.append(
-            _feature(
-                {
-                    "id": f"river_{city}",
-                    "name_zh": "河流",
-                    "kind": "intake",
-                    "source_kind": "surface",
-                    "available": rng.randint(3000, 20000),
-                    "available_unit": W,
-                },
-                [c.x + 0.1, c.y],
-            )
-        )
+        avail = rng.randint(3000, 20000)
+        reservoir = {
+            "id": f"river_{city}",
+            "name_zh": "水库",
+            "kind": "reservoir",
+            "source_kind": "surface",
+            "available": avail,
+            "available_unit": W,
+            "storage": avail // 2,
+            "storage_unit": W,
+            "dead_storage": avail // 20,
+            "dead_storage_unit": W,
+            "initial_storage": avail // 4,
+            "initial_storage_unit": W,
+            "evaporation": 0.003,
+        }
+        nodes.append(_feature(reservoir, [c.x + 0.1, c.y]))
         edges.append(
             _feature(
                 {
