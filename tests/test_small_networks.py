@@ -295,3 +295,59 @@ def test_features_may_leave_optional_properties_out(case):
     )
     *_, bal = alloc(path)
     assert bal.loc[(A, "domestic"), "supplied_10k_m3"] == pytest.approx(10, abs=1e-4)
+
+
+def _trading_case(case, *, link: float, enabled: bool = True, equity: bool = False):
+    """S(200) -> A:industry (60, quota 100); S -link (capacity)-> B:industry (70, quota 20).
+
+    Trade = min(A's surplus 40, B's deficit 50, link room − B's own quota) (closed form).
+    """
+    return case(
+        nodes=[node("S", "intake", source_kind="surface", available=200, available_unit=W)],
+        edges=[
+            edge("ea", "S", f"county:{A}", sectors="industry"),
+            edge("eb", "S", f"county:{B}", sectors="industry", capacity=link, capacity_unit=W),
+        ],
+        demands=[(A, "industry", 60, W), (B, "industry", 70, W)],
+        extra={
+            "trading": {
+                "quotas": [{"county": A, "value": 100, "unit": W}, {"county": B, "value": 20, "unit": W}],
+                "sectors": ["industry"],
+                "cost_yuan_per_m3": 0.3,
+                "enabled": enabled,
+                "clause": "003 (六)20",
+            },
+            "equity": equity,
+        },
+    )
+
+
+@pytest.mark.parametrize(("link", "traded"), [(45.0, 25.0), (100.0, 40.0), (65.0, 40.0)])
+def test_trading_moves_the_closed_form_volume(case, link, traded):
+    _, _, sol, res, bal = alloc(_trading_case(case, link=link))
+    assert sol.trades[(A, B)] == pytest.approx(traded, abs=1e-4)
+    assert sol.trades.get((B, A), 0.0) == pytest.approx(0.0, abs=1e-6)
+    assert bal.loc[(B, "industry"), "supplied_10k_m3"] == pytest.approx(20 + traded, abs=1e-4)
+    assert bal.loc[(B, "industry"), "supplied_10k_m3"] <= link + 1e-6  # never more than the link carries
+    t = res.trades.set_index(["seller", "buyer"]).loc[(A, B)]
+    link_price = res.flows.set_index("edge").loc["eb", "shadow_price"]
+    if traded < 40:  # the link limits: more quota is worth nothing, more link capacity 1 for 1
+        assert (t["seller_value"], t["buyer_value"], link_price) == pytest.approx((0.0, 0.0, -1.0), abs=1e-6)
+    else:  # A's surplus is sold out: a 万m³ more quota on either side removes a 万m³ of B's shortage
+        assert (t["seller_value"], t["buyer_value"], link_price) == pytest.approx((-1.0, -1.0, 0.0), abs=1e-6)
+
+
+def test_without_trading_quotas_bind(case):
+    _, _, sol, _res, bal = alloc(_trading_case(case, link=100.0, enabled=False))
+    assert not sol.trades
+    assert bal.loc[(B, "industry"), "supplied_10k_m3"] == pytest.approx(20, abs=1e-4)
+
+
+def test_equity_spreads_a_priority_shortage_in_proportion(case):
+    """With the equity rule, the 10 万m³ that A (60) and B (70) cannot both have is shared so that
+    both are short by the same fraction: 10/130 = 7.69 %; A sells 60 − 4.615 … = 44.615 of quota."""
+    _, _, sol, _res, bal = alloc(_trading_case(case, link=100.0, equity=True))
+    frac = 10 / 130
+    assert bal.loc[(A, "industry"), "shortage_10k_m3"] == pytest.approx(60 * frac, abs=1e-4)
+    assert bal.loc[(B, "industry"), "shortage_10k_m3"] == pytest.approx(70 * frac, abs=1e-4)
+    assert sol.trades[(A, B)] == pytest.approx(100 - 60 * (1 - frac), abs=1e-4)

@@ -189,6 +189,94 @@ def run(
     out.print(f"Wrote {path}/ (report.html, map.html, tables).")
 
 
+@app.command("explain")
+def explain_cmd(
+    scenario: Annotated[Path, typer.Argument(help="The scenario file (YAML).")],
+) -> None:
+    """Explain why a scenario's targets cannot all hold: the smallest set of targets to relax, by how much, and what they conflict with. Exits 0 either way."""  # noqa: E501
+    from .explain import explain
+    from .network import build_graph
+    from .scenario import load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+        ex = explain(build_graph(sc), sc)
+    except WaterplanError as exc:
+        _fail(exc)
+        return
+    out.print(ex.text(), markup=False, highlight=False)
+
+
+@app.command("capacity")
+def capacity_cmd(
+    scenario: Annotated[Path, typer.Argument(help="The scenario file (YAML).")],
+    out_csv: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Also write the county table to this CSV.")
+    ] = None,
+) -> None:
+    """Carrying capacity (以水定人/地/产): the largest population, irrigated area and industrial output each county and the whole area can carry, and which caps limit them."""  # noqa: E501
+    from .capacity import carrying_capacity
+    from .network import build_graph
+    from .scenario import load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+        res = carrying_capacity(build_graph(sc), sc)
+    except WaterplanError as exc:
+        _fail(exc)
+        return
+    t = Table(title=f"{sc.name}: what the water can carry (whole area, demand of one sector scaled in every county)")
+    for col in ("sector", "now", "capacity", "plan figure", "headroom", "limited by"):
+        t.add_column(col)
+    for r in res.city.itertuples():
+        unit = r.quantity_unit or "万m³"
+        now = r.quantity_now if pd.notna(r.quantity_now) else r.demand_10k_m3
+        cap = (
+            r.quantity_capacity
+            if r.quantity_capacity is not None and pd.notna(r.quantity_capacity)
+            else r.capacity_10k_m3
+        )
+        plan = "" if r.plan_figure is None or pd.isna(r.plan_figure) else f"{r.plan_figure:,.1f}"
+        head = "" if r.headroom_vs_plan is None or pd.isna(r.headroom_vs_plan) else f"{r.headroom_vs_plan:+,.1f}"
+        t.add_row(r.sector, f"{now:,.1f} {unit}", f"{cap:,.1f} {unit}", plan, head, r.limited_by)
+    out.print(t)
+    c = Table(title="per county (one county at a time)")
+    for col in ("county", "sector", "now", "capacity", "limited by"):
+        c.add_column(col)
+    for r in res.counties.itertuples():
+        unit = r.quantity_unit or "万m³"
+        now = r.quantity_now if r.quantity_now is not None and pd.notna(r.quantity_now) else r.demand_10k_m3
+        cap = (
+            r.quantity_capacity
+            if r.quantity_capacity is not None and pd.notna(r.quantity_capacity)
+            else r.capacity_10k_m3
+        )
+        c.add_row(f"{r.county_zh}", r.sector, f"{now:,.1f} {unit}", f"{cap:,.1f} {unit}", r.limited_by)
+    out.print(c)
+    if out_csv is not None:
+        res.counties.to_csv(out_csv, index=False, encoding="utf-8")
+        out.print(f"Wrote {out_csv}.")
+
+
+@app.command("compare")
+def compare_cmd(
+    scenarios: Annotated[list[Path], typer.Argument(help="Two or more scenario files; the first is the reference.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the comparison.")] = Path("runs/compare"),
+    force: Annotated[bool, typer.Option("--force", help="Replace the folder if it exists.")] = False,
+) -> None:
+    """Compare scenarios side by side: balance by sector, coverage by county (with a difference map), source mix, binding targets."""  # noqa: E501
+    from .compare import compare_scenarios
+
+    if len(scenarios) < 2:
+        _fail(InputError([Problem("<command line>", "SCENARIOS", len(scenarios), "two or more scenario files")]))
+    try:
+        path = compare_scenarios(scenarios, out_dir, force=force)
+    except WaterplanError as exc:
+        _fail(exc)
+        return
+    out.print(f"Wrote {path}/ (compare.md, compare_*.csv, diff_*.html).")
+
+
 class Format(StrEnum):
     gpkg = "gpkg"
     shp = "shp"

@@ -160,16 +160,19 @@ def _county_popup(adcode: str, name: str, results: Results, lang: str) -> str:
     zh = lang == "zh"
     rows = "".join(
         f"<tr><td>{e(str(r.sector_zh if zh else r.sector))}</td><td>{r.demand_10k_m3:,.0f}</td>"
-        f"<td>{r.supplied_10k_m3:,.0f}</td><td>{r.shortage_10k_m3:,.0f}</td><td>{r.coverage:.0%}</td></tr>"
+        f"<td>{r.supplied_10k_m3:,.0f}</td><td>{r.shortage_10k_m3:,.0f}</td><td>{r.coverage:.0%}</td>"
+        f"<td>{getattr(r, 'shadow_price', 0.0):.2f}</td></tr>"
         for r in b.itertuples()
     )
+
     a = results.allocation[results.allocation["county"] == adcode]
     mix = a.groupby("source_zh" if zh else "source_en")["volume_10k_m3"].sum().sort_values(ascending=False)
     mix_rows = "".join(f"<tr><td>{e(str(k))}</td><td>{v:,.0f}</td></tr>" for k, v in mix.items())
     head = (
-        "<tr><th>部门</th><th>需水</th><th>供水</th><th>缺水</th><th>保障率</th></tr>"
+        "<tr><th>部门</th><th>需水</th><th>供水</th><th>缺水</th><th>保障率</th><th>影子价格</th></tr>"
         if zh
-        else "<tr><th>sector</th><th>demand</th><th>supplied</th><th>shortage</th><th>coverage</th></tr>"
+        else "<tr><th>sector</th><th>demand</th><th>supplied</th><th>shortage</th><th>coverage</th>"
+        "<th>shadow price</th></tr>"
     )
     unit = "万m³/年" if zh else "10⁴ m³/yr"
     src = "水源" if zh else "source"
@@ -334,6 +337,11 @@ def allocation_map(
         flow=("flow_10k_m3", "sum"), capacity=("capacity_10k_m3", "first"), kind=("kind", "first")
     )
     fmax = max(1.0, float(flows["flow"].max()))
+    sp_edge = {}
+    if "shadow_price" in results.flows:
+        for fr in results.flows.itertuples():
+            if fr.shadow_price and abs(fr.shadow_price) > 1e-9:
+                sp_edge[fr.layer_id] = (fr.shadow_price, fr.shadow_price_stage)
     pos = {n: shift(d["lon"], d["lat"]) for n, d in G.nodes(data=True) if d["kind"] != "demand"}
     first_edge: dict[str, tuple[str, str, dict[str, Any]]] = {}
     for u, v, d in G.edges(data=True):
@@ -354,6 +362,9 @@ def allocation_map(
         util = r.flow / r.capacity if r.capacity and pd.notna(r.capacity) else None
         colour = _UTIL(min(util, 1.0)) if util is not None else "#7f7f7f"
         util_text = f", {util:.0%} of capacity" if util is not None else ""
+        price = sp_edge.get(r.layer_id)
+        if price is not None:
+            util_text += f"; +1 万m³ capacity → {price[0]:+.3f} 万m³ {price[1]}"
         folium.PolyLine(
             [pos[u], pos[v]],
             weight=1.5 + 9.0 * r.flow / fmax,

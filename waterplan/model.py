@@ -55,6 +55,11 @@ class AllocationModel:
     policy: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     policy_expr: dict[str, tuple[pulp.LpAffineExpression, pulp.LpAffineExpression | None]] = field(default_factory=dict)
     slack: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    #: row name → (kind, what it is about): ("plant", node), ("edge", layer id), ("demand", node),
+    #: ("quota", county)
+    row_meaning: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: water-rights transfers (seller county, buyer county) → variable (万m³/yr of quota)
+    trades: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
 
     def source_nodes(self, sel: Selection) -> list[str]:
         nodes = sources_matching(self.G, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags)
@@ -114,6 +119,36 @@ def _rows_for(c: Constraint, m: AllocationModel) -> tuple[pulp.LpAffineExpressio
     return lhs, rhs
 
 
+def _trading(m: AllocationModel) -> None:
+    """County quotas of tradable use, with transfers between counties (水权交易).
+
+    use of the tradable sectors in county c ≤ quota_c + bought − sold; with trading disabled no
+    transfer variable exists and the quotas bind as they are.
+    """
+    spec = m.scenario.spec.trading
+    if spec is None:
+        return
+    quotas = m.scenario.quotas
+    tradable = set(spec.sectors)
+    counties = sorted(quotas)
+    if spec.enabled:
+        for a in counties:
+            for b in counties:
+                if a != b:
+                    m.trades[(a, b)] = m.prob.add_variable(f"trade_{len(m.trades)}", lowBound=0)
+    for c in counties:
+        use = pulp.lpSum(
+            expr
+            for (d, _s), expr in m.arrived.items()
+            if m.G.nodes[d]["county"] == c and m.G.nodes[d]["sector"] in tradable
+        )
+        bought = pulp.lpSum(v for (a, b), v in m.trades.items() if b == c)
+        sold = pulp.lpSum(v for (a, b), v in m.trades.items() if a == c)
+        name = f"quota_{c}"
+        m.prob += use - bought + sold <= quotas[c], name
+        m.row_meaning[name] = ("quota", c)
+
+
 def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> AllocationModel:
     """Build the LP for a checked graph.
 
@@ -148,6 +183,7 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
     shortage = {d: prob.add_variable(f"short_{i}", lowBound=0) for i, d in enumerate(demands)}
 
     counter = itertools.count()
+    meaning: dict[str, tuple[str, str]] = {}
     inflow: dict[tuple[str, str], list] = defaultdict(list)
     outflow: dict[tuple[str, str], list] = defaultdict(list)
     edge_total: dict[tuple[str, str], list] = defaultdict(list)
@@ -170,11 +206,15 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
             prob += pulp.lpSum(ins) + release == pulp.lpSum(outs), f"bal_{next(counter)}"
         cap = d.get("capacity") if d["kind"] != "wwtp" else None
         if cap is not None:
-            prob += pulp.lpSum(v for s in sources for v in outflow.get((n, s), [])) <= cap, f"nodecap_{next(counter)}"
+            name = f"nodecap_{next(counter)}"
+            prob += pulp.lpSum(v for s in sources for v in outflow.get((n, s), [])) <= cap, name
+            meaning[name] = ("plant", n)
     for (u, v), vars_ in edge_total.items():
         e = G.edges[u, v]
         if e["capacity"] is not None:
-            prob += pulp.lpSum(vars_) <= e["capacity"], f"cap_{next(counter)}"
+            name = f"cap_{next(counter)}"
+            prob += pulp.lpSum(vars_) <= e["capacity"], name
+            meaning[name] = ("edge", e["layer_id"])
         if e["min_flow"]:
             prob += pulp.lpSum(vars_) >= e["min_flow"], f"minflow_{next(counter)}"
     for (u, v), _srcs in reach.items():
@@ -189,7 +229,9 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
         for s, expr in per_source.items():
             arrived[(dnode, s)] = expr
         delivery[dnode] = pulp.lpSum(per_source.values())
-        prob += delivery[dnode] + shortage[dnode] == G.nodes[dnode]["demand"], f"dem_{next(counter)}"
+        name = f"dem_{next(counter)}"
+        prob += delivery[dnode] + shortage[dnode] == G.nodes[dnode]["demand"], name
+        meaning[name] = ("demand", dnode)
 
     wastewater: dict[str, pulp.LpAffineExpression] = {w: pulp.LpAffineExpression() for w in treated}
     sectors = spec.sectors
@@ -218,7 +260,9 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
         delivery=delivery,
         wastewater=wastewater,
         to_outlet=to_outlet,
+        row_meaning=meaning,
     )
+    _trading(m)
     for c in scenario.constraints:
         lhs, rhs = _rows_for(c, m)
         m.policy_expr[c.id] = (lhs, rhs)

@@ -23,9 +23,20 @@ def _fmt(v: object, digits: int = 1) -> str:
     return str(v)
 
 
-def what_binds(results: Results) -> list[str]:
-    """Plain sentences naming the binding policy targets and what one more unit would buy."""
+def what_binds(results: Results, *, top: int = 5) -> list[str]:
+    """Plain sentences naming the binding targets, sources, pipes and plants, and what one more
+    万m³ of each would buy."""
     out = []
+    sp = results.shadow_prices
+    physical = sp[sp["kind"].isin(["source", "edge", "plant"])] if len(sp) else sp
+    if len(physical):
+        best = physical.sort_values(["priority", "dual"]).drop_duplicates("id").head(top)
+        what = {"source": "available at", "edge": "of capacity on", "plant": "of capacity at"}
+        for r in best.itertuples():
+            out.append(
+                f"One more 万m³ {what[r.kind]} {r.name_zh} ({r.name_en}) would remove {abs(r.dual):.3f} 万m³ "
+                f"of {r.stage}."
+            )
     ind = results.indicators
     for r in ind[ind["kind"].isin(["cap", "floor", "ratio_floor"])].itertuples():
         if r.shadow_price_stage and isinstance(r.shadow_price, float) and abs(r.shadow_price) > 1e-9:

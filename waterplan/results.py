@@ -6,7 +6,7 @@ official Chinese name (``*_zh``) and an English/pinyin alias (``*_en``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -31,9 +31,11 @@ class Results:
     indicators: pd.DataFrame
     duals: pd.DataFrame
     stages: pd.DataFrame
+    shadow_prices: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trades: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {
+        out = {
             "allocation": self.allocation,
             "balance": self.balance,
             "flows": self.flows,
@@ -41,7 +43,11 @@ class Results:
             "indicators": self.indicators,
             "duals": self.duals,
             "stages": self.stages,
+            "shadow_prices": self.shadow_prices,
         }
+        if len(self.trades):
+            out["trades"] = self.trades
+        return out
 
 
 def _names() -> pd.DataFrame:
@@ -116,6 +122,66 @@ def _computed_indicators(sol: Solution, balance: pd.DataFrame) -> dict[str, tupl
         out["gdp_intensity_reduction"] = (None, reason)
         out["industrial_intensity_reduction"] = (None, reason)
     return out
+
+
+_WHAT = {
+    "policy": "target",
+    "source": "availability",
+    "edge": "capacity",
+    "plant": "capacity",
+    "demand": "demand",
+    "quota": "quota",
+}
+
+
+def shadow_price_table(sol: Solution) -> pd.DataFrame:
+    """Every nonzero dual of every shortage stage, in planners' units.
+
+    ``dual`` is the change of the stage's objective — 万m³ of shortage of that priority — per
+    +1 万m³ of the target, availability, capacity or demand. For a demand it is the shortage the
+    next 万m³ of demand would add (1 if it would go unmet, less if water can be moved to it).
+    """
+    m = sol.model
+    G = m.G
+    rows = []
+    cons = {c.id: c for c in m.scenario.constraints}
+    for st in sol.stages:
+        if st.priority is None:
+            continue
+        items: list[tuple[str, str, float]] = [("policy", cid, d) for cid, d in st.duals.items()]
+        items += [("source", sid, d) for sid, d in st.source_duals.items()]
+        items += [(*m.row_meaning[r], d) for r, d in st.row_duals.items()]
+        for kind, ref, dual in items:
+            if abs(dual) <= 1e-9:
+                continue
+            if kind == "policy":
+                zh, en = cons[ref].name_zh, cons[ref].name_en
+            elif kind == "quota":
+                zh, en = f"{ref} 用水指标", f"{ref} quota"
+            elif kind == "edge":
+                e: dict = next((d for _u, _v, d in G.edges(data=True) if d.get("layer_id") == ref), {})
+                zh, en = e.get("name_zh") or ref, e.get("name_en") or ref
+            else:
+                zh, en = G.nodes[ref]["name_zh"], G.nodes[ref]["name_en"]
+            rows.append(
+                {
+                    "stage": st.name,
+                    "priority": st.priority,
+                    "kind": kind,
+                    "id": ref,
+                    "name_zh": zh,
+                    "name_en": en,
+                    "dual": dual,
+                    "meaning": f"万m³ of priority-{st.priority} shortage per +1 万m³ of {_WHAT[kind]}",
+                }
+            )
+    cols = ["stage", "priority", "kind", "id", "name_zh", "name_en", "dual", "meaning"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _first_nonzero(table: pd.DataFrame, kind: str) -> pd.DataFrame:
+    sub = table[table["kind"] == kind].sort_values("priority")
+    return sub.drop_duplicates("id").set_index("id")[["dual", "stage"]]
 
 
 def tabulate(sol: Solution) -> Results:
@@ -359,7 +425,39 @@ def tabulate(sol: Solution) -> Results:
             for st in sol.stages
         ]
     )
+    sp = shadow_price_table(sol)
+    for df, kind, key in ((sources, "source", "source"), (flows, "edge", "layer_id")):
+        first = _first_nonzero(sp, kind)
+        df["shadow_price"] = df[key].map(first["dual"]) if len(first) else 0.0
+        df["shadow_price_stage"] = df[key].map(first["stage"]) if len(first) else ""
+        df["shadow_price"] = df["shadow_price"].fillna(0.0)
+        df["shadow_price_stage"] = df["shadow_price_stage"].fillna("")
+    own = sp[(sp["kind"] == "demand")]
+    own_dual = {(r.id, r.priority): r.dual for r in own.itertuples()}
+    balance["shadow_price"] = [
+        own_dual.get((f"demand:{r.county}:{r.sector}", r.priority), 0.0) for r in balance.itertuples()
+    ]
+    quota_value = _first_nonzero(sp, "quota")["dual"].to_dict() if len(sp) else {}
+    names = _names()
+    trades = pd.DataFrame(
+        [
+            {
+                "seller": a,
+                "seller_zh": names.loc[a, "name_zh"],
+                "buyer": b,
+                "buyer_zh": names.loc[b, "name_zh"],
+                "volume_10k_m3": v,
+                "seller_value": quota_value.get(a, 0.0),
+                "buyer_value": quota_value.get(b, 0.0),
+                "value_unit": "万m³ of shortage removed per +1 万m³ of quota (first binding priority)",
+                "cost_yuan_per_m3": sc.spec.trading.cost_yuan_per_m3 if sc.spec.trading else 0.0,
+            }
+            for (a, b), v in sol.trades.items()
+            if v > TOL
+        ]
+    )
     return Results(
+        trades=trades,
         allocation=allocation,
         balance=balance,
         flows=flows,
@@ -367,6 +465,7 @@ def tabulate(sol: Solution) -> Results:
         indicators=indicators,
         duals=duals,
         stages=stages,
+        shadow_prices=sp,
     )
 
 

@@ -157,6 +157,23 @@ class TimeSpec(_Strict):
     note: str = ""
 
 
+class Quota(_Strict):
+    county: str | int
+    value: float = Field(ge=0)
+    unit: str
+
+
+class Trading(_Strict):
+    """Water-rights trading (水权交易): county quotas of tradable use, and transfers between them."""
+
+    quotas: list[Quota]
+    sectors: list[str] = Field(default_factory=lambda: ["industry", "agriculture", "municipal", "ecology"])
+    cost_yuan_per_m3: float = Field(default=0.0, ge=0.0)
+    enabled: bool = True
+    clause: str = ""
+    note: str = ""
+
+
 class StudyArea(_Strict):
     city: str | None = None
     counties: list[str | int] | None = None
@@ -197,6 +214,11 @@ class ScenarioSpec(_Strict):
     hydrology: Hydrology = Field(default_factory=Hydrology)
     economy: Economy | None = None
     time: TimeSpec | None = None
+    capacity_targets: dict[str, LeverSpec] = Field(default_factory=dict)
+    trading: Trading | None = None
+    #: after each priority's total shortage, spread it evenly: minimise the largest shortage
+    #: fraction of any demand of that priority (equal % coverage where the network allows)
+    equity: bool = True
 
     @field_validator("sectors")
     @classmethod
@@ -250,6 +272,7 @@ class Scenario:
     network_dir: Path
     demands_path: Path
     inputs: dict[str, str] = field(default_factory=dict)
+    quotas: dict[str, float] = field(default_factory=dict)  # trading quotas by county, 万m³/yr
 
     @property
     def name(self) -> str:
@@ -739,6 +762,27 @@ def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) 
             problems.append(
                 Problem(fname, "time.series", spec.time.series, "a CSV series (month, source, value, unit)")
             )
+    quotas: dict[str, float] = {}
+    if spec.trading is not None:
+        for i, q in enumerate(spec.trading.quotas):
+            try:
+                code = resolve_county(q.county, file=fname, field=f"trading.quotas[{i}].county", within=study)
+                quotas[code] = to_model_volume(q.value, q.unit, file=fname, field=f"trading.quotas[{i}].value")
+            except InputError as exc:
+                problems.extend(exc.problems)
+        for sname in spec.trading.sectors:
+            if sname == "domestic":
+                problems.append(
+                    Problem(
+                        fname,
+                        "trading.sectors",
+                        sname,
+                        "tradable sectors other than domestic: "
+                        "water is never traded away from domestic use (003 (六)20)",
+                    )
+                )
+            elif sname not in spec.sectors:
+                problems.append(Problem(fname, "trading.sectors", sname, f"one of {', '.join(spec.sectors)}"))
     for t in spec.targets:
         if t.lever is not None and t.lever not in spec.levers:
             problems.append(
@@ -765,4 +809,5 @@ def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) 
         network_dir=network_dir,
         demands_path=demands_path,
         inputs=inputs,
+        quotas=quotas,
     )

@@ -41,6 +41,10 @@ class Stage:
     objective: float
     seconds: float
     duals: dict[str, float] = field(default_factory=dict)
+    #: duals of the physical rows (plant and edge capacities, demands) by row name
+    row_duals: dict[str, float] = field(default_factory=dict)
+    #: reduced costs of the source releases (the value of one more 万m³ available at a source)
+    source_duals: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -55,6 +59,7 @@ class Solution:
     treated: dict[str, float]
     shortage: dict[str, float]
     seconds: float
+    trades: dict[tuple[str, str], float] = field(default_factory=dict)
 
     def value(self, expr: pulp.LpAffineExpression | float) -> float:
         """Evaluate a linear expression of the model at the solution."""
@@ -109,40 +114,11 @@ def _source_rank(scenario: Scenario, sector: str, kind: str) -> int:
 
 
 def _explain(G: nx.DiGraph, scenario: Scenario, solver: pulp.LpSolver) -> InfeasibleError:
-    m = build_model(G, scenario, elastic=True)
-    m.prob.setObjective(pulp.lpSum(m.slack.values()))
-    m.prob.solve(solver)
-    if pulp.LpStatus[m.prob.status] != "Optimal":
-        return InfeasibleError(
-            "the network cannot balance even with every policy target relaxed: check minimum flows "
-            "(min_flow) on edges against capacities and upstream availability"
-        )
-    conflicts = []
-    for c in scenario.constraints:
-        amount = float(m.slack[c.id].value() or 0.0)
-        if amount > 1e-6:
-            conflicts.append(
-                {
-                    "id": c.id,
-                    "name_zh": c.name_zh,
-                    "name_en": c.name_en,
-                    "clause": c.clause,
-                    "type": c.type,
-                    "target": c.value_as_given,
-                    "unit": c.unit,
-                    "give_10k_m3": amount,
-                }
-            )
-    lines = "\n".join(
-        f"  - {r['id']} {r['name_zh']} ({r['clause']}): {r['type']} {r['target']} {r['unit']} "
-        f"would have to give {r['give_10k_m3']:,.1f} 万m³"
-        for r in conflicts
-    )
-    msg = (
-        "the plan's targets cannot all hold at once; relaxing these (and only these) by the amounts "
-        f"shown would make them consistent:\n{lines}"
-    )
-    return InfeasibleError(msg, conflicts)
+    from .explain import explain
+
+    name = "highs" if isinstance(solver, pulp.HiGHS) else "cbc"
+    ex = explain(G, scenario, solver=name)
+    return InfeasibleError(ex.text(), ex.conflicts)
 
 
 def solve(
@@ -195,6 +171,13 @@ def solve(
             continue  # nothing to allocate at this priority (and CBC reports such LPs as 'unknown')
         expr = pulp.lpSum(v for n, v in m.shortage.items() if G.nodes[n]["priority"] == p)
         objectives.append((f"shortage of priority {p}", p, expr))
+        if scenario.spec.equity:
+            worst = m.prob.add_variable(f"worst_fraction_{p}", lowBound=0)
+            for n, v in m.shortage.items():
+                dem = G.nodes[n]["demand"]
+                if G.nodes[n]["priority"] == p and dem > 0:
+                    m.prob += v - dem * worst <= 0, f"equity_{p}_{len(m.prob.constraints())}"
+            objectives.append((f"equity of priority {p}", None, pulp.LpAffineExpression(worst)))
     pref = pulp.lpSum(
         _source_rank(scenario, G.nodes[d]["sector"], G.nodes[s]["source_kind"]) * expr
         for (d, s), expr in m.arrived.items()
@@ -202,6 +185,9 @@ def solve(
     objectives.append(("source preference", None, pref))
     cost = pulp.lpSum(G.edges[u, v]["cost"] * var + var for (u, v, _s), var in m.x.items())
     cost += pulp.lpSum(G.nodes[s].get("cost", 0.0) * var for s, var in m.q.items())
+    if m.trades:  # transaction cost (元/m³ → per 万m³ it is the same number in 万元), at least a tie-breaker
+        unit_cost = max(scenario.spec.trading.cost_yuan_per_m3, 1e-3) if scenario.spec.trading else 1e-3
+        cost += pulp.lpSum(unit_cost * v for v in m.trades.values())
     objectives.append(("cost and conveyance", None, cost))
     bar = tqdm(objectives, desc=f"{scenario.name}: solving", unit="stage", disable=not progress, leave=False)
     for i, (name, prio, expr) in enumerate(bar):
@@ -217,7 +203,22 @@ def solve(
                 raise _explain(G, scenario, lp) from None
             raise
         duals = {cid: float(row.pi) if row.pi is not None else 0.0 for cid, row in m.policy.items()}
-        stages.append(Stage(name=name, priority=prio, objective=z, seconds=time.perf_counter() - ts, duals=duals))
+        row_duals = {}
+        for rname in m.row_meaning:
+            row = m.prob.get_constraint_by_name(rname)
+            row_duals[rname] = float(row.pi) if row is not None and row.pi is not None else 0.0
+        source_duals = {s: float(v.dj) if v.dj is not None else 0.0 for s, v in m.q.items()}
+        stages.append(
+            Stage(
+                name=name,
+                priority=prio,
+                objective=z,
+                seconds=time.perf_counter() - ts,
+                duals=duals,
+                row_duals=row_duals,
+                source_duals=source_duals,
+            )
+        )
         log.info("stage %s: objective %.6g (%.3f s)", name, z, stages[-1].seconds)
         if i < len(objectives) - 1:
             tol = 1e-7 * max(1.0, abs(z)) + 1e-6  # 0.01 m³: above the solvers' feasibility tolerances
@@ -230,6 +231,7 @@ def solve(
         release={k: float(v.value() or 0.0) for k, v in m.q.items()},
         treated={k: float(v.value() or 0.0) for k, v in m.treated.items()},
         shortage={k: float(v.value() or 0.0) for k, v in m.shortage.items()},
+        trades={k: float(v.value() or 0.0) for k, v in m.trades.items()},
         seconds=time.perf_counter() - t0,
     )
     return sol

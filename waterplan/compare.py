@@ -1,0 +1,133 @@
+"""Scenario comparison: side-by-side tables and a difference map (e.g. normal vs dry year,
+2027 vs 2030, with vs without a new reclaimed line)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import folium
+import pandas as pd
+
+from .boundaries import load_counties
+from .maps import _leaflet_assets, escape
+from .run import RunResult, _atomic_folder, run_scenario
+
+__all__ = ["compare_runs", "compare_scenarios", "difference_map"]
+
+
+def compare_runs(runs: list[RunResult]) -> dict[str, pd.DataFrame]:
+    """Side-by-side tables of several runs (the first is the reference for differences)."""
+    names = [r.scenario.name for r in runs]
+    sectors = pd.concat(
+        {
+            n: r.results.balance.groupby("sector")[["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]].sum()
+            for n, r in zip(names, runs, strict=True)
+        },
+        axis=1,
+    )
+    cov = {}
+    for n, r in zip(names, runs, strict=True):
+        b = r.results.balance.groupby(["county", "county_zh"])[["demand_10k_m3", "supplied_10k_m3"]].sum()
+        cov[n] = b["supplied_10k_m3"] / b["demand_10k_m3"]
+    counties = pd.DataFrame(cov)
+    for n in names[1:]:
+        counties[f"{n} − {names[0]}"] = counties[n] - counties[names[0]]
+    sources = pd.DataFrame(
+        {
+            n: r.results.sources.groupby("source_kind")["withdrawn_10k_m3"].sum()
+            for n, r in zip(names, runs, strict=True)
+        }
+    ).fillna(0.0)
+    targets = pd.concat(
+        {
+            n: r.results.indicators.set_index("id")[["value", "status", "shadow_price"]]
+            for n, r in zip(names, runs, strict=True)
+        },
+        axis=1,
+    )
+    binding = pd.DataFrame(
+        {n: r.results.indicators.set_index("id")["binding"].fillna(False) for n, r in zip(names, runs, strict=True)}
+    )
+    return {"sectors": sectors, "counties": counties, "sources": sources, "targets": targets, "binding": binding}
+
+
+def difference_map(counties_diff: pd.Series, *, label: str) -> folium.Map:
+    """An offline choropleth of a coverage difference per county (adcode index; −1 … +1)."""
+    gdf = load_counties(sorted(counties_diff.index))
+    gdf["diff"] = gdf["adcode"].map(counties_diff)
+    minx, miny, maxx, maxy = gdf.total_bounds
+    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=9, tiles=None, control_scale=True)
+    fmap.default_js = []
+    fmap.default_css = []
+    js, css = _leaflet_assets()
+    root = fmap.get_root()
+    root.header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css")  # type: ignore[attr-defined]
+    root.header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js")  # type: ignore[attr-defined]
+    span = max(0.01, float(gdf["diff"].abs().max()))
+
+    def colour(v: float) -> str:
+        x = max(-1.0, min(1.0, v / span))
+        if x < 0:
+            return f"#{255:02x}{int(255 * (1 + x)):02x}{int(255 * (1 + x)):02x}"
+        return f"#{int(255 * (1 - x)):02x}{int(255 * (1 - 0.4 * x)):02x}{int(255 * (1 - x)):02x}"
+
+    for r in gdf.itertuples():
+        text = escape(f"{r.name_zh} {r.name_en}: {r.diff:+.1%}")
+        fill = colour(r.diff)
+        folium.GeoJson(
+            r.geometry.__geo_interface__,
+            tooltip=folium.Tooltip(text),
+            style_function=lambda _f, c=fill: {
+                "fillColor": c,
+                "color": "#333",
+                "weight": 1,
+                "fillOpacity": 0.7,
+            },
+        ).add_to(fmap)
+    root.html.add_child(  # type: ignore[attr-defined]
+        folium.Element(
+            "<div class='wp-legend' style='position:absolute;bottom:24px;right:10px;z-index:1000;background:#fff;"
+            f"padding:6px 8px;font:12px sans-serif'><b>{escape(label)}</b><div>red: lower coverage</div>"
+            f"<div>green: higher coverage</div><div>scale ±{span:.1%}</div></div>"
+        )
+    )
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return fmap
+
+
+def compare_scenarios(paths: Sequence[str | Path], out: str | Path, *, force: bool = False) -> Path:
+    """Run several scenarios and write the comparison (tables, report, difference maps) into ``out``."""
+    runs = [run_scenario(p) for p in paths]
+    tables = compare_runs(runs)
+    names = [r.scenario.name for r in runs]
+
+    def write(tmp: Path) -> None:
+        for name, df in tables.items():
+            df.to_csv(tmp / f"compare_{name}.csv", encoding="utf-8")
+        lines = [
+            f"# Comparison: {', '.join(names)}",
+            "",
+            "## Balance by sector (万m³/yr)",
+            "",
+            tables["sectors"].round(0).to_markdown(),
+            "",
+            "## Coverage by county",
+            "",
+            tables["counties"].round(3).to_markdown(),
+            "",
+            "## Source mix (万m³/yr withdrawn)",
+            "",
+            tables["sources"].round(0).to_markdown(),
+            "",
+            "## Binding targets",
+            "",
+            tables["binding"].to_markdown(),
+            "",
+        ]
+        (tmp / "compare.md").write_text("\n".join(lines), encoding="utf-8")
+        for n in names[1:]:
+            diff = tables["counties"][f"{n} − {names[0]}"].droplevel("county_zh")
+            difference_map(diff, label=f"coverage {n} − {names[0]}").save(str(tmp / f"diff_{n}.html"))
+
+    return _atomic_folder(out, force, write)

@@ -1,0 +1,132 @@
+"""Why a scenario's targets cannot all hold: the smallest set to relax, by how much, against what.
+
+1. The LP is solved with an elastic slack on every policy constraint, minimising the total slack
+   (万m³): the constraints with positive slack can restore feasibility together.
+2. A deletion filter makes that set minimal: each member in turn is made hard again; if the rest
+   of the set still suffices, it leaves the set. What remains is an irreducible set of targets
+   that must give (no smaller subset of it would do).
+3. With only that set elastic, the slack each must give is reported, and the hard targets and
+   physical limits with nonzero duals in that solve are named as what they conflict with.
+
+Nothing is relaxed in a run: this only explains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+import pulp
+
+from .model import AllocationModel, build_model
+from .scenario import Scenario
+from .solve import get_solver
+
+__all__ = ["Explanation", "explain"]
+
+
+@dataclass
+class Explanation:
+    """``conflicts``: the targets to relax, each with the amount; ``against``: what binds them."""
+
+    feasible: bool
+    conflicts: list[dict[str, object]] = field(default_factory=list)
+    against: list[dict[str, object]] = field(default_factory=list)
+    physical_infeasibility: bool = False
+
+    def text(self) -> str:
+        if self.feasible:
+            return "No conflict: every target of the scenario can hold at the same time."
+        if self.physical_infeasibility:
+            return (
+                "The network cannot balance even with every policy target relaxed: check minimum flows "
+                "(min_flow) on edges against capacities and upstream availability."
+            )
+        lines = ["These targets cannot all hold; relaxing only these, by the amounts shown, is enough:"]
+        for c in self.conflicts:
+            lines.append(
+                f"  - {c['id']} {c['name_zh']} ({c['clause']}): {c['type']} {c['target']:g} {c['unit']} "
+                f"would have to give {c['give_10k_m3']:,.1f} 万m³"
+            )
+        if self.against:
+            lines.append("They conflict with:")
+            for a in self.against:
+                lines.append(f"  - {a['kind']}: {a['name']}")
+        return "\n".join(lines)
+
+
+def _elastic(G: nx.DiGraph, scenario: Scenario, elastic_ids: set[str], solver: str) -> tuple[bool, AllocationModel]:
+    m = build_model(G, scenario, elastic=True)
+    for cid, s in m.slack.items():
+        if cid not in elastic_ids:
+            s.upBound = 0.0
+    m.prob.setObjective(pulp.lpSum(s for cid, s in m.slack.items() if cid in elastic_ids))
+    m.prob.solve(get_solver(solver))
+    return pulp.LpStatus[m.prob.status] == "Optimal", m
+
+
+def explain(G: nx.DiGraph, scenario: Scenario, *, solver: str = "highs") -> Explanation:
+    """Explain a conflict between a scenario's targets (see the module doc).
+
+    Returns
+    -------
+    Explanation
+        ``feasible=True`` and no conflicts when every target can hold.
+    """
+    ids = {c.id for c in scenario.constraints}
+    ok, m = _elastic(G, scenario, set(), solver)
+    if ok:
+        return Explanation(feasible=True)
+    ok, m = _elastic(G, scenario, ids, solver)
+    if not ok:
+        return Explanation(feasible=False, physical_infeasibility=True)
+    chosen = {cid for cid, s in m.slack.items() if (s.value() or 0.0) > 1e-6}
+    for cid in sorted(chosen):  # deletion filter: keep only what is needed
+        trial = chosen - {cid}
+        if trial and _elastic(G, scenario, trial, solver)[0]:
+            chosen = trial
+    ok, m = _elastic(G, scenario, chosen, solver)
+    cons = {c.id: c for c in scenario.constraints}
+    conflicts = [
+        {
+            "id": cid,
+            "name_zh": cons[cid].name_zh,
+            "name_en": cons[cid].name_en,
+            "clause": cons[cid].clause,
+            "type": cons[cid].type,
+            "target": cons[cid].value_as_given,
+            "unit": cons[cid].unit,
+            "give_10k_m3": float(m.slack[cid].value() or 0.0),
+        }
+        for cid in sorted(chosen)
+    ]
+    against = []
+    for cid, row in m.policy.items():
+        if cid not in chosen and row.pi is not None and abs(row.pi) > 1e-9:
+            against.append(
+                {
+                    "kind": "policy target",
+                    "id": cid,
+                    "name": f"{cid} {cons[cid].name_zh} ({cons[cid].clause})",
+                    "dual": float(row.pi),
+                }
+            )
+    for s, var in m.q.items():
+        if var.dj is not None and abs(var.dj) > 1e-9:
+            against.append(
+                {"kind": "source availability", "id": s, "name": f"{s} {G.nodes[s]['name_zh']}", "dual": float(var.dj)}
+            )
+    for name, (kind, ref) in m.row_meaning.items():
+        if kind == "demand":
+            continue
+        row = m.prob.get_constraint_by_name(name)
+        if row is not None and row.pi is not None and abs(row.pi) > 1e-9:
+            label = ref if kind == "edge" else f"{ref} {G.nodes[ref]['name_zh'] if ref in G else ref}"
+            against.append({"kind": f"{kind} capacity", "id": ref, "name": label, "dual": float(row.pi)})
+    for w, t in m.treated.items():
+        if t.dj is not None and abs(t.dj) > 1e-9:
+            against.append(
+                {"kind": "WWTP capacity", "id": w, "name": f"{w} {G.nodes[w]['name_zh']}", "dual": float(t.dj)}
+            )
+    against.sort(key=lambda a: -abs(float(a["dual"])))  # type: ignore[arg-type]
+    return Explanation(feasible=False, conflicts=conflicts, against=against[:8])
