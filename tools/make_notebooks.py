@@ -17,6 +17,8 @@ while not (root / "scenarios").is_dir() and root != root.parent:
     root = root.parent
 os.chdir(root)
 
+import pandas as pd  # noqa: F401  (used by the notebooks' tables)
+
 import waterplan as wp"""
 
 NOTEBOOKS = {
@@ -57,7 +59,7 @@ NOTEBOOKS = {
             "# Comparing scenarios: 2027 vs 2030, normal vs dry year\n\n"
             "The dry-year scenario extends the 2030 one and only scales surface water."
         ),
-        new_code_cell(SETUP + "\nimport pandas as pd"),
+        new_code_cell(SETUP),
         new_code_cell(
             'names = ["taiyuan-2027", "taiyuan-2030", "taiyuan-2030-dry"]\n'
             'runs = {n: wp.run_scenario(f"scenarios/{n}.yaml") for n in names}\n'
@@ -87,7 +89,7 @@ NOTEBOOKS = {
             "compare the slope with the cap's shadow price. The county/group split caps are lifted so "
             "that the total cap alone binds."
         ),
-        new_code_cell(SETUP + "\nimport pandas as pd"),
+        new_code_cell(SETUP),
         new_code_cell(
             "rows = []\n"
             "for cap in [1.2, 1.3, 1.4, 1.5, 1.6, 1.7]:\n"
@@ -117,7 +119,7 @@ NOTEBOOKS = {
                           "How many people, how much irrigated land and how much industry can each county carry "
                           "with the caps of Taiyuan 2030, and which cap limits it? Compared with the plan's "
                           "63.4 万亩 of irrigated area (003 附件1 #8)."),
-        new_code_cell(SETUP + "\nimport pandas as pd"),
+        new_code_cell(SETUP),
         new_code_cell('sc = wp.load_scenario("scenarios/taiyuan-2030.yaml")\n'
                       'G = wp.build_graph(sc)\n'
                       'cap = wp.carrying_capacity(G, sc)\n'
