@@ -115,23 +115,33 @@ NOTEBOOKS = {
         ),
     ],
     "04-carrying-capacity.ipynb": [
-        new_markdown_cell("# Carrying capacity: 以水定人、以水定地、以水定产\n\n"
-                          "How many people, how much irrigated land and how much industry can each county carry "
-                          "with the caps of Taiyuan 2030, and which cap limits it? Compared with the plan's "
-                          "63.4 万亩 of irrigated area (003 附件1 #8)."),
+        new_markdown_cell(
+            "# Carrying capacity: 以水定人、以水定地、以水定产\n\n"
+            "How many people, how much irrigated land and how much industry can each county carry "
+            "with the caps of Taiyuan 2030, and which cap limits it? Compared with the plan's "
+            "63.4 万亩 of irrigated area (003 附件1 #8)."
+        ),
         new_code_cell(SETUP),
-        new_code_cell('sc = wp.load_scenario("scenarios/taiyuan-2030.yaml")\n'
-                      'G = wp.build_graph(sc)\n'
-                      'cap = wp.carrying_capacity(G, sc)\n'
-                      'cap.city[["sector", "quantity_now", "quantity_capacity", "quantity_unit", "plan_figure",\n'
-                      '          "headroom_vs_plan", "limited_by"]].round(1)'),
-        new_code_cell('area = cap.counties[cap.counties["sector"] == "agriculture"]\n'
-                      'area[["county_zh", "quantity_now", "quantity_capacity", "limited_by"]].round(2)'),
-        new_code_cell('# which caps limit most counties?\n'
-                      'cap.counties["limited_by"].str.split("; ").explode().value_counts().head(8)'),
-        new_code_cell('# what one more 万m³ of each binding cap is worth, stage by stage\n'
-                      'res = wp.tabulate(wp.solve(G, sc))\n'
-                      'res.shadow_prices.query("kind == \'policy\'")[["stage", "id", "name_zh", "dual"]].round(3)'),
+        new_code_cell(
+            'sc = wp.load_scenario("scenarios/taiyuan-2030.yaml")\n'
+            "G = wp.build_graph(sc)\n"
+            "cap = wp.carrying_capacity(G, sc)\n"
+            'cap.city[["sector", "quantity_now", "quantity_capacity", "quantity_unit", "plan_figure",\n'
+            '          "headroom_vs_plan", "limited_by"]].round(1)'
+        ),
+        new_code_cell(
+            'area = cap.counties[cap.counties["sector"] == "agriculture"]\n'
+            'area[["county_zh", "quantity_now", "quantity_capacity", "limited_by"]].round(2)'
+        ),
+        new_code_cell(
+            "# which caps limit most counties?\n"
+            'cap.counties["limited_by"].str.split("; ").explode().value_counts().head(8)'
+        ),
+        new_code_cell(
+            "# what one more 万m³ of each binding cap is worth, stage by stage\n"
+            "res = wp.tabulate(wp.solve(G, sc))\n"
+            'res.shadow_prices.query("kind == \'policy\'")[["stage", "id", "name_zh", "dual"]].round(3)'
+        ),
     ],
 }
 

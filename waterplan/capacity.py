@@ -20,7 +20,7 @@ import pulp
 
 from ._errors import InfeasibleError, SolverError
 from .boundaries import county_table
-from .model import AllocationModel, build_model
+from .model import AllocationModel, binding, build_model
 from .scenario import Scenario
 from .solve import Solution, get_solver, solve
 
@@ -45,26 +45,12 @@ class CapacityResult:
 def _limiting(m: AllocationModel, *, most: int = 3) -> tuple[str, str, float]:
     """What limits a solved capacity LP: the binding constraints with the largest duals (within a
     tenth of the largest), policy targets first. Returns (kinds, names, largest dual)."""
-    found: list[tuple[int, float, str, str]] = []
-    for cid, row in m.policy.items():
-        if row.pi is not None and abs(row.pi) > 1e-9:
-            c = next(c for c in m.scenario.constraints if c.id == cid)
-            found.append((0, float(row.pi), "policy target", f"{cid} {c.name_zh} ({c.clause})"))
-    for s, var in m.q.items():
-        if var.dj is not None and abs(var.dj) > 1e-9:
-            found.append((1, float(var.dj), "source availability", f"{s} {m.G.nodes[s]['name_zh']}"))
-    for name, (kind, ref) in m.row_meaning.items():
-        if kind == "demand":
-            continue
-        row = m.prob.get_constraint_by_name(name)
-        if row is not None and row.pi is not None and abs(row.pi) > 1e-9:
-            label = ref if kind == "edge" else f"{ref} {m.G.nodes[ref]['name_zh']}"
-            found.append((1, float(row.pi), f"{kind} capacity", label))
+    found = binding(m)
     if not found:
         return "", "", 0.0
-    top = max(abs(f[1]) for f in found)
-    chosen = sorted((f for f in found if abs(f[1]) >= 0.1 * top), key=lambda f: (f[0], -abs(f[1])))[:most]
-    return "; ".join(f[2] for f in chosen), "; ".join(f[3] for f in chosen), top
+    top = max(abs(float(f["dual"])) for f in found)  # type: ignore[arg-type]
+    chosen = [f for f in found if abs(float(f["dual"])) >= 0.1 * top][:most]  # type: ignore[arg-type]
+    return "; ".join(str(f["kind"]) for f in chosen), "; ".join(str(f["name"]) for f in chosen), top
 
 
 def _solve_max(m: AllocationModel, z: pulp.LpVariable, solver: str) -> float:

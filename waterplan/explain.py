@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import pulp
 
-from .model import AllocationModel, build_model
+from .model import AllocationModel, binding, build_model
 from .scenario import Scenario
 from .solve import get_solver
 
@@ -100,33 +100,6 @@ def explain(G: nx.DiGraph, scenario: Scenario, *, solver: str = "highs") -> Expl
         }
         for cid in sorted(chosen)
     ]
-    against = []
-    for cid, row in m.policy.items():
-        if cid not in chosen and row.pi is not None and abs(row.pi) > 1e-9:
-            against.append(
-                {
-                    "kind": "policy target",
-                    "id": cid,
-                    "name": f"{cid} {cons[cid].name_zh} ({cons[cid].clause})",
-                    "dual": float(row.pi),
-                }
-            )
-    for s, var in m.q.items():
-        if var.dj is not None and abs(var.dj) > 1e-9:
-            against.append(
-                {"kind": "source availability", "id": s, "name": f"{s} {G.nodes[s]['name_zh']}", "dual": float(var.dj)}
-            )
-    for name, (kind, ref) in m.row_meaning.items():
-        if kind == "demand":
-            continue
-        row = m.prob.get_constraint_by_name(name)
-        if row is not None and row.pi is not None and abs(row.pi) > 1e-9:
-            label = ref if kind == "edge" else f"{ref} {G.nodes[ref]['name_zh'] if ref in G else ref}"
-            against.append({"kind": f"{kind} capacity", "id": ref, "name": label, "dual": float(row.pi)})
-    for w, t in m.treated.items():
-        if t.dj is not None and abs(t.dj) > 1e-9:
-            against.append(
-                {"kind": "WWTP capacity", "id": w, "name": f"{w} {G.nodes[w]['name_zh']}", "dual": float(t.dj)}
-            )
+    against = [a for a in binding(m) if a["id"] not in chosen]
     against.sort(key=lambda a: -abs(float(a["dual"])))  # type: ignore[arg-type]
     return Explanation(feasible=False, conflicts=conflicts, against=against[:8])

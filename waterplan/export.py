@@ -21,11 +21,11 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 import pyproj
-from shapely.geometry import LineString, Point
 
 from ._errors import InputError, Problem
 from .boundaries import load_counties
 from .maps import CHOROPLETHS, county_indicators
+from .network import graph_to_gdfs
 from .results import Results
 
 __all__ = ["FORMATS", "LAYER_FILES", "SHP_FIELDS", "export_run", "resolve_crs", "run_layers", "write_qml"]
@@ -83,53 +83,18 @@ def run_layers(G: nx.DiGraph, results: Results, *, scenario: str, period: int) -
         capacity_10k_m3=("capacity_10k_m3", "first"),
     )
     flows["utilisation"] = flows["flow_10k_m3"] / flows["capacity_10k_m3"]
-    ends: dict[str, tuple[str, str, dict]] = {}
-    for u, v, d in G.edges(data=True):
-        if d["kind"] not in ("service", "sewer"):
-            ends.setdefault(d["layer_id"], (u, v, d))
-    rows = []
-    for r in flows.itertuples():
-        u, v, d = ends[r.layer_id]
-        a, b = G.nodes[u], G.nodes[v]
-        rows.append(
-            {
-                "scenario": scenario,
-                "period": period,
-                "id": r.layer_id,
-                "kind": r.kind,
-                "name_zh": d.get("name_zh", ""),
-                "name_en": d.get("name_en", ""),
-                "from": u,
-                "to": v.split("@")[1] if "@" in v else v,
-                "flow_10k_m3": r.flow_10k_m3,
-                "loss_10k_m3": r.loss_10k_m3,
-                "capacity_10k_m3": r.capacity_10k_m3,
-                "utilisation": r.utilisation,
-                "geometry": LineString([(a["lon"], a["lat"]), (b["lon"], b["lat"])]),
-            }
-        )
-    edges = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
-    src = results.sources.set_index("source")
-    nrows = []
-    for n, d in G.nodes(data=True):
-        if d["kind"] in ("demand", "delivery"):
-            continue
-        nrows.append(
-            {
-                "scenario": scenario,
-                "period": period,
-                "id": n,
-                "kind": d["kind"],
-                "name_zh": d["name_zh"],
-                "name_en": d["name_en"],
-                "source_kind": d.get("source_kind", ""),
-                "county": d.get("county", ""),
-                "available_10k_m3": d.get("available"),
-                "withdrawn_10k_m3": float(src.loc[n, "withdrawn_10k_m3"]) if n in src.index else None,
-                "geometry": Point(d["lon"], d["lat"]),
-            }
-        )
-    nodes = gpd.GeoDataFrame(nrows, geometry="geometry", crs="EPSG:4326")
+    gdf_nodes, gdf_edges = graph_to_gdfs(G)
+    edges = gdf_edges.drop_duplicates("id").drop(columns=["capacity_10k_m3", "loss", "kind"])
+    edges["to"] = edges["to"].str.split("@").str[-1]  # a county delivery point is named edge@adcode
+    edges = edges.merge(flows, left_on="id", right_on="layer_id", how="inner").drop(columns="layer_id")
+    edges.insert(0, "scenario", scenario)
+    edges.insert(1, "period", period)
+    edges = gpd.GeoDataFrame(edges, geometry="geometry", crs="EPSG:4326")
+    nodes = gdf_nodes[gdf_nodes["kind"] != "delivery"].drop(columns="capacity_10k_m3").copy()
+    withdrawn = results.sources.set_index("source")["withdrawn_10k_m3"]
+    nodes["withdrawn_10k_m3"] = nodes["id"].map(withdrawn)
+    nodes.insert(0, "scenario", scenario)
+    nodes.insert(1, "period", period)
     return {"counties": counties, "network_edges": edges, "network_nodes": nodes}
 
 

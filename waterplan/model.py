@@ -34,7 +34,7 @@ import pulp
 from .network import commodity_reach, sources_matching
 from .scenario import Constraint, Scenario, Selection
 
-__all__ = ["AllocationModel", "build_model"]
+__all__ = ["AllocationModel", "binding", "build_model"]
 
 
 @dataclass
@@ -111,6 +111,59 @@ class AllocationModel:
             for (d, s), expr in self.arrived.items()
             if d in demands and (sources is None or s in sources)
         )
+
+
+def binding(m: AllocationModel) -> list[dict[str, object]]:
+    """Every constraint with a nonzero dual in the last solve of ``m``, policy targets first.
+
+    Each item: ``kind`` (policy target, source availability, edge/plant/quota capacity, WWTP
+    capacity), ``id``, ``name`` (in the plan's words where it is a target), ``dual``, ``policy``.
+    """
+    cons = {c.id: c for c in m.scenario.constraints}
+    found: list[dict[str, object]] = []
+    for cid, row in m.policy.items():
+        if row.pi is not None and abs(row.pi) > 1e-9:
+            c = cons[cid]
+            found.append(
+                {
+                    "kind": "policy target",
+                    "id": cid,
+                    "name": f"{cid} {c.name_zh} ({c.clause})",
+                    "dual": float(row.pi),
+                    "policy": True,
+                }
+            )
+    for s, var in m.q.items():
+        if var.dj is not None and abs(var.dj) > 1e-9:
+            found.append(
+                {
+                    "kind": "source availability",
+                    "id": s,
+                    "name": f"{s} {m.G.nodes[s]['name_zh']}",
+                    "dual": float(var.dj),
+                    "policy": False,
+                }
+            )
+    for w, t in m.treated.items():
+        if t.dj is not None and abs(t.dj) > 1e-9:
+            found.append(
+                {
+                    "kind": "WWTP capacity",
+                    "id": w,
+                    "name": f"{w} {m.G.nodes[w]['name_zh']}",
+                    "dual": float(t.dj),
+                    "policy": False,
+                }
+            )
+    for name, (kind, ref) in m.row_meaning.items():
+        if kind == "demand":
+            continue
+        row = m.prob.get_constraint_by_name(name)
+        if row is not None and row.pi is not None and abs(row.pi) > 1e-9:
+            label = f"{ref} {m.G.nodes[ref]['name_zh']}" if ref in m.G else ref
+            found.append({"kind": f"{kind} capacity", "id": ref, "name": label, "dual": float(row.pi), "policy": False})
+    found.sort(key=lambda f: (not f["policy"], -abs(float(f["dual"]))))  # type: ignore[arg-type]
+    return found
 
 
 def _rows_for(c: Constraint, m: AllocationModel) -> tuple[pulp.LpAffineExpression, pulp.LpAffineExpression | None]:
