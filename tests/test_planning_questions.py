@@ -114,3 +114,22 @@ def test_compare_normal_and_dry(tmp_path):
     assert "L.map(" in html and "cdn.jsdelivr" not in html
     result = runner.invoke(app, ["compare", str(TAIYUAN), "--out", str(tmp_path / "x")])
     assert result.exit_code == 2 and "two or more" in result.output
+
+
+def test_taiyuan_trading_reduces_shortage_against_fixed_quotas():
+    from waterplan import run_scenario
+
+    path = ROOT / "scenarios" / "taiyuan-2030-trading.yaml"
+    on = run_scenario(load_scenario(path))
+    off = run_scenario(load_scenario(path, overrides={"trading": {"enabled": False}}))
+    assert len(on.results.trades) > 0 and (on.results.trades["volume_10k_m3"] > 0).all()
+    assert on.results.balance["shortage_10k_m3"].sum() < off.results.balance["shortage_10k_m3"].sum() - 1.0
+    # domestic is never a tradable use, and every county's tradable use stays within quota + net purchases
+    net = {c: 0.0 for c in on.scenario.quotas}
+    for r in on.results.trades.itertuples():
+        net[r.buyer] += r.volume_10k_m3
+        net[r.seller] -= r.volume_10k_m3
+    alloc = on.results.allocation
+    for c, quota in on.scenario.quotas.items():
+        used = alloc[(alloc["county"] == c) & (alloc["sector"] != "domestic")]["volume_10k_m3"].sum()
+        assert used <= quota + net[c] + 1e-4
