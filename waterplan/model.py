@@ -121,47 +121,22 @@ def binding(m: AllocationModel) -> list[dict[str, object]]:
     """
     cons = {c.id: c for c in m.scenario.constraints}
     found: list[dict[str, object]] = []
+
+    def add(kind: str, ref: str, name: str, dual: float | None, policy: bool = False) -> None:
+        if dual is not None and abs(dual) > 1e-9:
+            found.append({"kind": kind, "id": ref, "name": name, "dual": float(dual), "policy": policy})
+
     for cid, row in m.policy.items():
-        if row.pi is not None and abs(row.pi) > 1e-9:
-            c = cons[cid]
-            found.append(
-                {
-                    "kind": "policy target",
-                    "id": cid,
-                    "name": f"{cid} {c.name_zh} ({c.clause})",
-                    "dual": float(row.pi),
-                    "policy": True,
-                }
-            )
+        add("policy target", cid, f"{cid} {cons[cid].name_zh} ({cons[cid].clause})", row.pi, policy=True)
     for s, var in m.q.items():
-        if var.dj is not None and abs(var.dj) > 1e-9:
-            found.append(
-                {
-                    "kind": "source availability",
-                    "id": s,
-                    "name": f"{s} {m.G.nodes[s]['name_zh']}",
-                    "dual": float(var.dj),
-                    "policy": False,
-                }
-            )
+        add("source availability", s, f"{s} {m.G.nodes[s]['name_zh']}", var.dj)
     for w, t in m.treated.items():
-        if t.dj is not None and abs(t.dj) > 1e-9:
-            found.append(
-                {
-                    "kind": "WWTP capacity",
-                    "id": w,
-                    "name": f"{w} {m.G.nodes[w]['name_zh']}",
-                    "dual": float(t.dj),
-                    "policy": False,
-                }
-            )
+        add("WWTP capacity", w, f"{w} {m.G.nodes[w]['name_zh']}", t.dj)
     for name, (kind, ref) in m.row_meaning.items():
-        if kind == "demand":
-            continue
-        row = m.prob.get_constraint_by_name(name)
-        if row is not None and row.pi is not None and abs(row.pi) > 1e-9:
+        if kind != "demand":
+            row = m.prob.get_constraint_by_name(name)
             label = f"{ref} {m.G.nodes[ref]['name_zh']}" if ref in m.G else ref
-            found.append({"kind": f"{kind} capacity", "id": ref, "name": label, "dual": float(row.pi), "policy": False})
+            add(f"{kind} capacity", ref, label, row.pi if row is not None else None)
     found.sort(key=lambda f: (not f["policy"], -abs(float(f["dual"]))))  # type: ignore[arg-type]
     return found
 
