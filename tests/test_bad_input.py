@@ -236,3 +236,9 @@ def test_run_refuses_existing_folder_and_failed_run_keeps_good_output(tmp_path, 
 def test_python_api_run(tmp_path):
     res = run_scenario(TAIYUAN, solver="cbc")
     assert res.manifest["solver"] == "CBC"
+
+
+def test_monthly_options_on_an_annual_scenario(tmp_path):
+    result = runner.invoke(app, ["run", str(TAIYUAN), "--out", str(tmp_path / "o"), "--mode", "myopic"])
+    assert result.exit_code == 2 and "only for monthly scenarios" in result.output
+    assert not (tmp_path / "o").exists()
