@@ -328,7 +328,7 @@ def allocation_map(
                 },
                 tooltip=folium.Tooltip(e(f"{getattr(r, name_col)}: {shown}")),
             )
-            gj.add_child(folium.Popup(_county_popup(r.adcode, str(getattr(r, name_col)), results, lang), max_width=460))
+            gj.add_child(folium.Popup(_county_popup(r.adcode, str(getattr(r, name_col)), results, lang), max_width=600))
             gj.add_to(layer)
         layer.add_to(fmap)
         legends.append(_legend_html(var, cmap, lang, visible=(i == 0)))
