@@ -148,3 +148,19 @@ def test_random_networks_balance_and_solvers_agree(net):
         check_mass_balance(b)
         for sa, sb in zip(a.stages, b.stages, strict=True):
             assert sa.objective == pytest.approx(sb.objective, rel=1e-6, abs=1e-4), sa.name
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_weighted_monthly_lp_equals_the_staged_solve(net):
+    """The data-derived weight ladder gives the lexicographic optimum (12 months, random networks)."""
+    from waterplan.multiperiod import solve_monthly
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_case(Path(tmp), **net, extra={"time": {"years": 1, "start_year": 2030}, "equity": False})
+        sc = load_scenario(path)
+        G = build_graph(sc)
+        weighted = solve_monthly(G, sc, mode="full", lp_solver="simplex")
+        staged = solve_monthly(G, sc, mode="full", staged=True)
+        for k, v in staged.objective.items():
+            assert weighted.objective[k] == pytest.approx(v, rel=1e-6, abs=1e-3), k

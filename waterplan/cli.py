@@ -156,8 +156,14 @@ def run(
     try:
         sc = load_scenario(scenario)
         if sc.spec.time is None and (mode is not None or years is not None):
-            raise InputError(Problem("<command line>", "--mode/--years", mode.value if mode else years,
-                                     f"only for monthly scenarios (with a time: section); {scenario} is annual"))
+            raise InputError(
+                Problem(
+                    "<command line>",
+                    "--mode/--years",
+                    mode.value if mode else years,
+                    f"only for monthly scenarios (with a time: section); {scenario} is annual",
+                )
+            )
         if sc.spec.time is not None:
             _run_monthly(sc, out_dir, force=force, mode=(mode.value if mode else sc.spec.time.mode), years=years)
             return
