@@ -44,15 +44,16 @@ FIELDS = [
 ]
 
 
-def _read(path: Path) -> list[dict[str, str]]:
+def read_table(path: Path) -> list[dict[str, str]]:
+    """A small UTF-8 CSV table as a list of rows."""
     with open(path, encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 
 
 def derive(folder: Path) -> dict[int, list[dict[str, str]]]:
     """Rows of each year's demand table, keyed by year."""
-    counties = _read(folder / "counties.csv")
-    years = _read(folder / "years.csv")
+    counties = read_table(folder / "counties.csv")
+    years = read_table(folder / "years.csv")
     sums = {
         col: sum(float(c[col]) for c in counties)
         for col in ("population_10k", "industry_weight", "agriculture_weight", "ecology_weight")
@@ -113,15 +114,19 @@ def derive(folder: Path) -> dict[int, list[dict[str, str]]]:
     return out
 
 
-def main(folder: str) -> None:
-    path = Path(folder)
-    for year, rows in derive(path).items():
-        target = path / f"demands-{year}.csv"
+def write_tables(folder: Path, tables: dict[int, list[dict[str, str]]]) -> None:
+    """Write each year's rows to ``folder/demands-<year>.csv``."""
+    for year, rows in tables.items():
+        target = folder / f"demands-{year}.csv"
         with open(target, "w", encoding="utf-8", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=FIELDS)
             writer.writeheader()
             writer.writerows(rows)
         print(f"wrote {target}: {len(rows)} rows")
+
+
+def main(folder: str) -> None:
+    write_tables(Path(folder), derive(Path(folder)))
 
 
 if __name__ == "__main__":

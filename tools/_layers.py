@@ -185,3 +185,24 @@ def county_edges(
         )
         for county in counties
     ]
+
+
+def wells_and_mine_edges(counties: list[str], mines: list[str], *, mine_provenance: str) -> list:
+    """Each county's self-supply wells (all sectors) and its mine water to industry, irrigation, ecology."""
+    return county_edges(
+        counties,
+        prefix="gw_{county}_use",
+        source="gw_{county}",
+        kind="wells",
+        sectors="*",
+        loss=0.0,
+        provenance="Self-supply wells inside the county.",
+    ) + county_edges(
+        mines,
+        prefix="mine_{county}_use",
+        source="mine_{county}",
+        kind="pipeline",
+        sectors="industry,agriculture,ecology",
+        loss=0.02,
+        provenance=mine_provenance,
+    )

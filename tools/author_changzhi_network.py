@@ -14,7 +14,15 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _layers import C, county_edges, county_point_nodes, reclaimed_edges, sewer_edges, write_layers
+from _layers import (
+    C,
+    county_edges,
+    county_point_nodes,
+    reclaimed_edges,
+    sewer_edges,
+    wells_and_mine_edges,
+    write_layers,
+)
 
 from waterplan.boundaries import county_table
 
@@ -529,23 +537,10 @@ EDGES += county_edges(
     loss=0.09,
     provenance=f"辛安泉 supply to one of its 9 counties ({DS}); loss 9% = the 2025 leakage ceiling ({S001} 二(一)4).",
 )
-EDGES += county_edges(
+EDGES += wells_and_mine_edges(
     ALL,
-    prefix="gw_{county}_use",
-    source="gw_{county}",
-    kind="wells",
-    sectors="*",
-    loss=0.0,
-    provenance="Self-supply wells inside the county.",
-)
-EDGES += county_edges(
     list(MINES),
-    prefix="mine_{county}_use",
-    source="mine_{county}",
-    kind="pipeline",
-    sectors="industry,agriculture,ecology",
-    loss=0.02,
-    provenance=f"Mine water to industry, irrigation and ecology ({S001} 二(三)11). {ASSUME}loss 2%.",
+    mine_provenance=f"Mine water to industry, irrigation and ecology ({S001} 二(三)11). {ASSUME}loss 2%.",
 )
 RECLAIMED = [
     (

@@ -26,8 +26,11 @@ Run ``python scenarios/taiyuan/derive_demands.py`` to regenerate the CSV files.
 
 from __future__ import annotations
 
-import csv
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from derive_city import FIELDS, read_table, write_tables
 
 HERE = Path(__file__).resolve().parent
 TOTAL_2025_10K_M3 = 75300.0  # 7.53 亿m³, seed 003 二(一)
@@ -38,31 +41,13 @@ WEIGHT_COLUMN = {
     "agriculture": "agriculture_weight",
     "ecology": "ecology_weight",
 }
-FIELDS = [
-    "county",
-    "county_zh",
-    "sector",
-    "demand",
-    "unit",
-    "quantity",
-    "quantity_unit",
-    "quota",
-    "quota_unit",
-    "basis",
-    "derivation",
-]
-
-
-def _read(name: str) -> list[dict[str, str]]:
-    with open(HERE / name, encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
 
 
 def derive() -> dict[int, list[dict[str, str]]]:
     """Return the derived rows for 2025 and 2030, keyed by year."""
-    counties = _read("county_weights.csv")
-    sectors = _read("sector_totals.csv")
-    quotas = {q["name"]: q for q in _read("quotas.csv")}
+    counties = read_table(HERE / "county_weights.csv")
+    sectors = read_table(HERE / "sector_totals.csv")
+    quotas = {q["name"]: q for q in read_table(HERE / "quotas.csv")}
     share_sum = sum(float(s["share_2025"]) for s in sectors)
     assert abs(share_sum - 1.0) < 1e-9, f"sector shares sum to {share_sum}, not 1"
     out: dict[int, list[dict[str, str]]] = {2025: [], 2027: [], 2030: []}
@@ -124,13 +109,7 @@ def derive() -> dict[int, list[dict[str, str]]]:
 
 
 def main() -> None:
-    for year, rows in derive().items():
-        path = HERE / f"demands-{year}.csv"
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=FIELDS)
-            writer.writeheader()
-            writer.writerows(rows)
-        print(f"wrote {path.name}: {len(rows)} rows")
+    write_tables(HERE, derive())
 
 
 if __name__ == "__main__":
