@@ -30,7 +30,7 @@ def one_case(counties: int, months: int, mode: str, warm: bool) -> dict:
     from bench_solve import generated_case
 
     from waterplan import build_graph, load_scenario
-    from waterplan.multiperiod import solve_monthly
+    from waterplan.monthly import solve_monthly
 
     with tempfile.TemporaryDirectory() as tmp:
         path = generated_case(Path(tmp), counties)

@@ -27,14 +27,10 @@ def test_dry_year_is_a_few_lines_and_shrinks_surface_water():
     dry = load_scenario(ROOT / "taiyuan-2030-dry.yaml")
     assert len((ROOT / "taiyuan-2030-dry.yaml").read_text(encoding="utf-8").splitlines()) < 12
     g0, g1 = build_graph(normal), build_graph(dry)
-    from waterplan.hydrology import year_type_factor
-
-    assert g1.nodes["fen_res1"]["available"] == pytest.approx(
-        year_type_factor(0.75, 0.35) * g0.nodes["fen_res1"]["available"]
-    )
-    assert g1.nodes["yr_wjz"]["available"] == pytest.approx(
-        year_type_factor(0.75, 0.08) * g0.nodes["yr_wjz"]["available"]
-    )
+    # P75 of a lognormal with mean 1: exp(−σ²/2 + σ·z₀.₂₅), σ² = ln(1 + CV²), z₀.₂₅ = −0.67449
+    # (worked by hand: CV 0.35 → 0.75046; CV 0.08 for the regulated Yellow River → 0.94453)
+    assert g1.nodes["fen_res1"]["available"] == pytest.approx(0.750463 * g0.nodes["fen_res1"]["available"], rel=1e-5)
+    assert g1.nodes["yr_wjz"]["available"] == pytest.approx(0.944535 * g0.nodes["yr_wjz"]["available"], rel=1e-5)
     assert g1.nodes["gw_140121"]["available"] == g0.nodes["gw_140121"]["available"]  # groundwater unchanged
     assert [c.id for c in dry.constraints] == [c.id for c in normal.constraints]
 

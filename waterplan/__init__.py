@@ -14,7 +14,7 @@ from .compare import compare_runs, compare_scenarios
 from .explain import Explanation, explain
 from .maps import allocation_map
 from .model import AllocationModel, build_model
-from .multiperiod import MonthlyResult, guarantee_rates, solve_monthly
+from .monthly import MonthlyResult, guarantee_rates, solve_monthly
 from .network import build_graph, check_graph, graph_to_gdfs, read_layers
 from .results import Results, tabulate
 from .run import RunResult, run_scenario, write_monthly_run, write_run

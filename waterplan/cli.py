@@ -71,7 +71,7 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each
 
 
 def _run_monthly(sc: object, out_dir: Path, *, force: bool, mode: str, years: int | None) -> None:
-    from .multiperiod import guarantee_rates, solve_monthly
+    from .monthly import guarantee_rates, solve_monthly
     from .network import build_graph
     from .run import write_monthly_run
 

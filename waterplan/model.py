@@ -1,7 +1,7 @@
 """The allocation LP, built with PuLP from the graph and the scenario.
 
-Variables (all in 万m³/yr)
---------------------------
+Variables (all in 万m³ per period; one period is a year in an annual run)
+-------------------------------------------------------------------------
 ``x[u, v, s]``
     flow of source ``s``'s water on edge ``(u, v)`` (source tracking keeps water-quality
     matching and the allocation table exact through junctions and plants);
@@ -10,15 +10,39 @@ Variables (all in 万m³/yr)
 ``treated[w]``
     wastewater treated by WWTP ``w`` (≤ capacity and ≤ wastewater collected);
 ``shortage[d]``
-    unmet demand at demand node ``d``.
+    unmet demand at demand node ``d``;
+``worst[p]``
+    the largest shortage fraction among the demands of priority ``p`` (the equity rule);
+``trades[a, b]``
+    water-rights transfers from county ``a`` to county ``b`` (quota, 万m³).
 
 Constraints
 -----------
 balance of every source's water at every node (inflow × (1 − loss) + release = outflow);
 edge and plant capacities, minimum flows; delivery + shortage = demand at every demand
-node; wastewater collected at a WWTP = Σ share × return coefficient × delivery; and the
-scenario's policy constraints (caps, floors, ratio floors), each a named row so that its
-dual is the shadow price.
+node; wastewater collected at a WWTP = Σ share × return coefficient × delivery; county quotas
+of tradable use; shortage ≤ demand × worst fraction of its priority; and the scenario's policy
+constraints (caps, floors, ratio floors), each a named row so that its dual is the shadow price.
+
+Every row and column is **typed** when it is created (:class:`RowInfo`, :class:`ColInfo`): its
+kind, what it is about, and how it scales in time. The monthly engine reads the model through
+these records alone; nothing downstream parses names.
+
+Time scaling (``RowInfo.time`` / ``ColInfo.time``) says what a row's bound or a column's bound
+becomes in a period shorter than the year:
+
+``"rate"``
+    a yearly rate spread over the year (capacities, minimum flows, WWTP capacity): × the
+    period's share of the year;
+``"demand"``
+    a demand: × the demand pattern's share of its sector for that month;
+``"year"``
+    summed over the periods of one year and held against the yearly value (policy targets,
+    trading quotas, yearly availability of groundwater and mine water);
+``"inflow"``
+    a surface source's yield: the period's inflow from the hydrological series;
+``"none"``
+    a balance or definition with a zero right-hand side (unchanged).
 """
 
 from __future__ import annotations
@@ -31,35 +55,94 @@ from typing import Any
 import networkx as nx
 import pulp
 
-from .network import commodity_reach, sources_matching
+from .network import SURFACE_KINDS, commodity_reach, sources_matching
 from .scenario import Constraint, Scenario, Selection
 
-__all__ = ["AllocationModel", "binding", "build_model"]
+__all__ = ["AllocationModel", "ColInfo", "RowInfo", "binding", "build_model"]
+
+#: row kinds whose dual is reported as the value of a physical limit (and ``binding`` lists)
+CAPACITY_ROWS = {"plant": "plant", "edge": "edge", "quota": "quota"}
+
+
+@dataclass(frozen=True)
+class RowInfo:
+    """What a row of the LP is: ``kind``, what it is ``about`` and how it scales in ``time``.
+
+    Kinds: ``balance`` (a source's water at a node), ``plant`` (a node's capacity), ``edge`` (an
+    edge's capacity), ``min_flow``, ``demand``, ``wastewater`` (treated ≤ collected), ``yield``
+    (reclaimed ≤ yield × treated), ``quota`` (tradable use of a county), ``equity`` (a demand's
+    shortage fraction ≤ its priority's worst fraction), ``policy`` (a scenario constraint; about
+    its id).
+    """
+
+    kind: str
+    about: Any
+    time: str
+
+
+@dataclass(frozen=True)
+class ColInfo:
+    """What a column of the LP is: ``kind``, what it is ``about`` and how its bound scales in ``time``.
+
+    Kinds: ``flow`` (about ``(u, v, source)``), ``release`` (a source), ``treated`` (a WWTP),
+    ``shortage`` (a demand node), ``worst`` (a priority), ``trade`` (``(seller, buyer)``),
+    ``slack`` (a constraint id, elastic models only).
+    """
+
+    kind: str
+    about: Any
+    time: str
 
 
 @dataclass
 class AllocationModel:
-    """A PuLP problem with handles to its variables, expressions and policy rows."""
+    """A PuLP problem with handles to its variables, expressions and typed rows and columns."""
 
     G: nx.DiGraph
     scenario: Scenario
     prob: pulp.LpProblem
-    x: dict[tuple[str, str, str], pulp.LpVariable]
-    q: dict[str, pulp.LpVariable]
-    treated: dict[str, pulp.LpVariable]
-    shortage: dict[str, pulp.LpVariable]
-    arrived: dict[tuple[str, str], pulp.LpAffineExpression]
-    delivery: dict[str, pulp.LpAffineExpression]
-    wastewater: dict[str, pulp.LpAffineExpression]
-    to_outlet: dict[str, pulp.LpAffineExpression]
+    x: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
+    q: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    treated: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    shortage: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    arrived: dict[tuple[str, str], pulp.LpAffineExpression] = field(default_factory=dict)
+    delivery: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
+    wastewater: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
+    to_outlet: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
     policy: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     policy_expr: dict[str, tuple[pulp.LpAffineExpression, pulp.LpAffineExpression | None]] = field(default_factory=dict)
     slack: dict[str, pulp.LpVariable] = field(default_factory=dict)
-    #: row name → (kind, what it is about): ("plant", node), ("edge", layer id), ("demand", node),
-    #: ("quota", county)
-    row_meaning: dict[str, tuple[str, str]] = field(default_factory=dict)
-    #: water-rights transfers (seller county, buyer county) → variable (万m³/yr of quota)
+    #: water-rights transfers (seller county, buyer county) → variable (万m³ of quota)
     trades: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    #: priority → the largest shortage fraction of its demands (equity rule)
+    worst: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    #: row name → what it is
+    rows: dict[str, RowInfo] = field(default_factory=dict)
+    #: column name → what it is
+    cols: dict[str, ColInfo] = field(default_factory=dict)
+
+    @property
+    def row_meaning(self) -> dict[str, tuple[str, str]]:
+        """Row name → (kind, what it is about) for plant, edge, quota and demand rows (dual reporting)."""
+        return {
+            name: (info.kind, info.about)
+            for name, info in self.rows.items()
+            if info.kind in CAPACITY_ROWS or info.kind == "demand"
+        }
+
+    def add_col(self, kind: str, about: Any, time: str, lb: float | None = 0.0, ub: float | None = None) -> Any:
+        """Add a typed column."""
+        name = f"{kind}_{len(self.cols)}"
+        var = self.prob.add_variable(name, lowBound=lb, upBound=ub)
+        self.cols[name] = ColInfo(kind, about, time)
+        return var
+
+    def add_row(self, con: pulp.LpConstraint, kind: str, about: Any, time: str) -> str:
+        """Add a typed row; returns its name."""
+        name = f"{kind}_{len(self.rows)}"
+        self.prob += con, name
+        self.rows[name] = RowInfo(kind, about, time)
+        return name
 
     def source_nodes(self, sel: Selection) -> list[str]:
         nodes = sources_matching(self.G, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags)
@@ -95,6 +178,10 @@ class AllocationModel:
         if sel.measure == "flow":
             assert sel.edges is not None
             return pulp.lpSum(var for (u, v, _s), var in self.x.items() if G.edges[u, v]["layer_id"] in sel.edges)
+        return self._use(sel)
+
+    def _use(self, sel: Selection) -> pulp.LpAffineExpression:
+        G = self.G
         any_source = sel.source_ids is None and sel.source_kinds is None and sel.source_tags is None
         sources = (
             None
@@ -102,7 +189,7 @@ class AllocationModel:
             else set(sources_matching(G, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags))
         )
         demands = set(self.demand_nodes(sel))
-        coef = {n: 1.0 for n in demands}
+        coef = dict.fromkeys(demands, 1.0)
         if sel.measure == "consumption":
             sectors = self.scenario.spec.sectors
             coef = {n: sectors[G.nodes[n]["sector"]].consumptive_coef for n in demands}
@@ -132,26 +219,111 @@ def binding(m: AllocationModel) -> list[dict[str, object]]:
         add("source availability", s, f"{s} {m.G.nodes[s]['name_zh']}", var.dj)
     for w, t in m.treated.items():
         add("WWTP capacity", w, f"{w} {m.G.nodes[w]['name_zh']}", t.dj)
-    for name, (kind, ref) in m.row_meaning.items():
-        if kind != "demand":
+    for name, info in m.rows.items():
+        if info.kind in CAPACITY_ROWS:
             row = m.prob.get_constraint_by_name(name)
+            ref = info.about
             label = f"{ref} {m.G.nodes[ref]['name_zh']}" if ref in m.G else ref
-            add(f"{kind} capacity", ref, label, row.pi if row is not None else None)
+            add(f"{CAPACITY_ROWS[info.kind]} capacity", ref, label, row.pi if row is not None else None)
     found.sort(key=lambda f: (not f["policy"], -abs(float(f["dual"]))))  # type: ignore[arg-type]
     return found
 
 
-def _rows_for(c: Constraint, m: AllocationModel) -> tuple[pulp.LpAffineExpression, pulp.LpAffineExpression | None]:
-    lhs = m.measure(c.lhs)
-    rhs = m.measure(c.rhs) if c.rhs is not None else None
-    return lhs, rhs
+def release_time(d: dict[str, Any]) -> str:
+    """How a source's release bound scales in time (see the module docs)."""
+    if d["kind"] == "wwtp":
+        return "rate"
+    if d["kind"] == "reservoir" and d.get("storage"):
+        return "storage"
+    if d["source_kind"] in SURFACE_KINDS:
+        return "inflow"
+    return "year"
+
+
+def _columns(m: AllocationModel, reach: dict[tuple[str, str], set[str]]) -> list[str]:
+    G = m.G
+    for (u, v), srcs in reach.items():
+        for s in sorted(srcs):
+            m.x[(u, v, s)] = m.add_col("flow", (u, v, s), "none")
+    sources = [n for n, d in G.nodes(data=True) if "source_kind" in d]
+    for s in sources:
+        d = G.nodes[s]
+        if d["kind"] == "wwtp":
+            m.q[s] = m.add_col("release", s, "rate", ub=d.get("reclaimed_capacity"))
+            m.treated[s] = m.add_col("treated", s, "rate", ub=d["capacity"])
+        else:
+            m.q[s] = m.add_col("release", s, release_time(d), ub=d["available"])
+    for n, d in G.nodes(data=True):
+        if d["kind"] == "demand":
+            m.shortage[n] = m.add_col("shortage", n, "none")
+    return sources
+
+
+def _network_rows(m: AllocationModel, sources: list[str]) -> dict[tuple[str, str], list]:
+    """Per-source balance at every node, plant and edge capacities, minimum flows."""
+    G = m.G
+    inflow: dict[tuple[str, str], list] = defaultdict(list)
+    outflow: dict[tuple[str, str], list] = defaultdict(list)
+    edge_total: dict[tuple[str, str], list] = defaultdict(list)
+    for (u, v, s), var in m.x.items():
+        inflow[(v, s)].append((1.0 - G.edges[u, v]["loss"]) * var)
+        outflow[(u, s)].append(var)
+        edge_total[(u, v)].append(var)
+    for n, d in G.nodes(data=True):
+        if d["kind"] in ("demand", "outlet"):
+            continue
+        for s in sources:
+            ins, outs = inflow.get((n, s), []), outflow.get((n, s), [])
+            if not ins and not outs and s != n:
+                continue
+            release = m.q[s] if s == n else 0
+            m.add_row(pulp.lpSum(ins) + release == pulp.lpSum(outs), "balance", (n, s), "none")
+        cap = d.get("capacity") if d["kind"] != "wwtp" else None
+        if cap is not None:
+            out = pulp.lpSum(v for s in sources for v in outflow.get((n, s), []))
+            m.add_row(out <= cap, "plant", n, "rate")
+    for (u, v), vars_ in edge_total.items():
+        e = G.edges[u, v]
+        if e["capacity"] is not None:
+            m.add_row(pulp.lpSum(vars_) <= e["capacity"], "edge", e["layer_id"], "rate")
+    for u, v, e in G.edges(data=True):
+        if e.get("min_flow"):
+            m.add_row(pulp.lpSum(edge_total.get((u, v), [])) >= e["min_flow"], "min_flow", e["layer_id"], "rate")
+    return inflow
+
+
+def _demand_rows(m: AllocationModel, sources: list[str], inflow: dict[tuple[str, str], list]) -> None:
+    G = m.G
+    for dnode, short in m.shortage.items():
+        per_source = {s: pulp.lpSum(inflow[(dnode, s)]) for s in sources if (dnode, s) in inflow}
+        for s, expr in per_source.items():
+            m.arrived[(dnode, s)] = expr
+        m.delivery[dnode] = pulp.lpSum(per_source.values())
+        m.add_row(m.delivery[dnode] + short == G.nodes[dnode]["demand"], "demand", dnode, "demand")
+
+
+def _wastewater_rows(m: AllocationModel) -> None:
+    G = m.G
+    m.wastewater = {w: pulp.LpAffineExpression() for w in m.treated}
+    sectors = m.scenario.spec.sectors
+    for u, v, e in G.edges(data=True):
+        if e["kind"] == "sewer":
+            r = sectors[G.nodes[u]["sector"]].return_coef * e["share"]
+            m.wastewater[v] = m.wastewater[v] + r * m.delivery[u]
+    for w, t in m.treated.items():
+        m.add_row(t <= m.wastewater[w], "wastewater", w, "none")
+        m.add_row(m.q[w] <= G.nodes[w]["yield"] * t, "yield", w, "none")
+    m.to_outlet = {s: pulp.LpAffineExpression() for s in m.q}
+    for (u, v, s), var in m.x.items():
+        if G.nodes[v]["kind"] == "outlet":
+            m.to_outlet[s] = m.to_outlet[s] + (1.0 - G.edges[u, v]["loss"]) * var
 
 
 def _trading(m: AllocationModel) -> None:
     """County quotas of tradable use, with transfers between counties (水权交易).
 
-    use of the tradable sectors in county c ≤ quota_c + bought − sold; with trading disabled no
-    transfer variable exists and the quotas bind as they are.
+    use of the tradable sectors in county c ≤ quota_c + bought − sold, over a year; with trading
+    disabled no transfer variable exists and the quotas bind as they are.
     """
     spec = m.scenario.spec.trading
     if spec is None:
@@ -160,10 +332,8 @@ def _trading(m: AllocationModel) -> None:
     tradable = set(spec.sectors)
     counties = sorted(quotas)
     if spec.enabled:
-        for a in counties:
-            for b in counties:
-                if a != b:
-                    m.trades[(a, b)] = m.prob.add_variable(f"trade_{len(m.trades)}", lowBound=0)
+        for a, b in itertools.permutations(counties, 2):
+            m.trades[(a, b)] = m.add_col("trade", (a, b), "none")
     for c in counties:
         use = pulp.lpSum(
             expr
@@ -172,9 +342,43 @@ def _trading(m: AllocationModel) -> None:
         )
         bought = pulp.lpSum(v for (a, b), v in m.trades.items() if b == c)
         sold = pulp.lpSum(v for (a, b), v in m.trades.items() if a == c)
-        name = f"quota_{c}"
-        m.prob += use - bought + sold <= quotas[c], name
-        m.row_meaning[name] = ("quota", c)
+        m.add_row(use - bought + sold <= quotas[c], "quota", c, "year")
+
+
+def _equity(m: AllocationModel) -> None:
+    """shortage_d ≤ demand_d × worst_p for every demand of priority p (the equity rule).
+
+    The demand coefficient scales with the period's demand (``time = "demand"`` on the row: the
+    coefficient of ``worst`` is the period's demand of ``about``).
+    """
+    if not m.scenario.spec.equity:
+        return
+    G = m.G
+    by_priority: dict[int, list[str]] = defaultdict(list)
+    for d in m.shortage:
+        if G.nodes[d]["demand"] > 0:
+            by_priority[G.nodes[d]["priority"]].append(d)
+    for p, demands in sorted(by_priority.items()):
+        m.worst[p] = m.add_col("worst", p, "none")
+        for d in demands:
+            m.add_row(m.shortage[d] - G.nodes[d]["demand"] * m.worst[p] <= 0, "equity", d, "demand")
+
+
+def _policy(m: AllocationModel, c: Constraint, elastic: bool) -> None:
+    lhs = m.measure(c.lhs)
+    rhs = m.measure(c.rhs) if c.rhs is not None else None
+    m.policy_expr[c.id] = (lhs, rhs)
+    slack: Any = 0
+    if elastic:
+        slack = m.slack[c.id] = m.add_col("slack", c.id, "none")
+    if c.type == "cap":
+        row = lhs - slack <= c.value
+    elif c.type == "floor":
+        row = lhs + slack >= c.value
+    else:
+        row = lhs - c.value * rhs + slack >= 0  # type: ignore[operator]
+    name = m.add_row(row, "policy", c.id, "year")
+    m.policy[c.id] = m.prob.get_constraint_by_name(name)
 
 
 def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> AllocationModel:
@@ -189,121 +393,16 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
     elastic
         Add a non-negative slack to every policy constraint (for explaining infeasibility).
     """
-    spec = scenario.spec
-    accepts = {name: set(s.accepts) for name, s in spec.sectors.items()}
+    accepts = {name: set(s.accepts) for name, s in scenario.spec.sectors.items()}
     reach = commodity_reach(G, accepts)
     prob = pulp.LpProblem(f"waterplan_{scenario.name}".replace("-", "_"), pulp.LpMinimize)
-    x: dict[tuple[str, str, str], pulp.LpVariable] = {}
-    for (u, v), srcs in reach.items():
-        for s in sorted(srcs):
-            x[(u, v, s)] = prob.add_variable(f"x_{len(x)}", lowBound=0)
-    sources = [n for n, d in G.nodes(data=True) if "source_kind" in d]
-    q: dict[str, pulp.LpVariable] = {}
-    treated: dict[str, pulp.LpVariable] = {}
-    for s in sources:
-        d = G.nodes[s]
-        if d["kind"] == "wwtp":
-            q[s] = prob.add_variable(f"q_{len(q)}", lowBound=0, upBound=d.get("reclaimed_capacity"))
-            treated[s] = prob.add_variable(f"t_{len(treated)}", lowBound=0, upBound=d["capacity"])
-        else:
-            q[s] = prob.add_variable(f"q_{len(q)}", lowBound=0, upBound=d["available"])
-    demands = [n for n, d in G.nodes(data=True) if d["kind"] == "demand"]
-    shortage = {d: prob.add_variable(f"short_{i}", lowBound=0) for i, d in enumerate(demands)}
-
-    counter = itertools.count()
-    meaning: dict[str, tuple[str, str]] = {}
-    inflow: dict[tuple[str, str], list] = defaultdict(list)
-    outflow: dict[tuple[str, str], list] = defaultdict(list)
-    edge_total: dict[tuple[str, str], list] = defaultdict(list)
-    for (u, v, s), var in x.items():
-        loss = G.edges[u, v]["loss"]
-        inflow[(v, s)].append((1.0 - loss) * var)
-        outflow[(u, s)].append(var)
-        edge_total[(u, v)].append(var)
-
-    # balance of each source's water at every node that is not a demand or an outlet
-    for n, d in G.nodes(data=True):
-        if d["kind"] in ("demand", "outlet"):
-            continue
-        for s in sources:
-            ins = inflow.get((n, s), [])
-            outs = outflow.get((n, s), [])
-            release = q[s] if s == n else 0
-            if not ins and not outs and s != n:
-                continue
-            prob += pulp.lpSum(ins) + release == pulp.lpSum(outs), f"bal_{next(counter)}"
-        cap = d.get("capacity") if d["kind"] != "wwtp" else None
-        if cap is not None:
-            name = f"nodecap_{next(counter)}"
-            prob += pulp.lpSum(v for s in sources for v in outflow.get((n, s), [])) <= cap, name
-            meaning[name] = ("plant", n)
-    for (u, v), vars_ in edge_total.items():
-        e = G.edges[u, v]
-        if e["capacity"] is not None:
-            name = f"cap_{next(counter)}"
-            prob += pulp.lpSum(vars_) <= e["capacity"], name
-            meaning[name] = ("edge", e["layer_id"])
-        if e["min_flow"]:
-            prob += pulp.lpSum(vars_) >= e["min_flow"], f"minflow_{next(counter)}"
-    for (u, v), _srcs in reach.items():
-        e = G.edges[u, v]
-        if e["min_flow"] and (u, v) not in edge_total:
-            prob += pulp.LpAffineExpression() >= e["min_flow"], f"minflow_{next(counter)}"
-
-    arrived: dict[tuple[str, str], pulp.LpAffineExpression] = {}
-    delivery = {}
-    for dnode in demands:
-        per_source = {s: pulp.lpSum(inflow[(dnode, s)]) for s in sources if (dnode, s) in inflow}
-        for s, expr in per_source.items():
-            arrived[(dnode, s)] = expr
-        delivery[dnode] = pulp.lpSum(per_source.values())
-        name = f"dem_{next(counter)}"
-        prob += delivery[dnode] + shortage[dnode] == G.nodes[dnode]["demand"], name
-        meaning[name] = ("demand", dnode)
-
-    wastewater: dict[str, pulp.LpAffineExpression] = {w: pulp.LpAffineExpression() for w in treated}
-    sectors = spec.sectors
-    for u, v, e in G.edges(data=True):
-        if e["kind"] == "sewer":
-            r = sectors[G.nodes[u]["sector"]].return_coef * e["share"]
-            wastewater[v] = wastewater[v] + r * delivery[u]
-    for w, t in treated.items():
-        prob += t <= wastewater[w], f"ww_{next(counter)}"
-        prob += q[w] <= G.nodes[w]["yield"] * t, f"yield_{next(counter)}"
-
-    to_outlet = {s: pulp.LpAffineExpression() for s in sources}
-    for (u, v, s), var in x.items():
-        if G.nodes[v]["kind"] == "outlet":
-            to_outlet[s] = to_outlet[s] + (1.0 - G.edges[u, v]["loss"]) * var
-
-    m = AllocationModel(
-        G=G,
-        scenario=scenario,
-        prob=prob,
-        x=x,
-        q=q,
-        treated=treated,
-        shortage=shortage,
-        arrived=arrived,
-        delivery=delivery,
-        wastewater=wastewater,
-        to_outlet=to_outlet,
-        row_meaning=meaning,
-    )
+    m = AllocationModel(G=G, scenario=scenario, prob=prob)
+    sources = _columns(m, reach)
+    inflow = _network_rows(m, sources)
+    _demand_rows(m, sources, inflow)
+    _wastewater_rows(m)
     _trading(m)
+    _equity(m)
     for c in scenario.constraints:
-        lhs, rhs = _rows_for(c, m)
-        m.policy_expr[c.id] = (lhs, rhs)
-        slack: Any = prob.add_variable(f"slack_{len(m.slack)}", lowBound=0) if elastic else 0
-        if elastic:
-            m.slack[c.id] = slack
-        name = f"policy_{len(m.policy)}"
-        if c.type == "cap":
-            row = lhs - slack <= c.value
-        elif c.type == "floor":
-            row = lhs + slack >= c.value
-        else:
-            row = lhs - c.value * rhs + slack >= 0  # type: ignore[operator]
-        prob += row, name
-        m.policy[c.id] = prob.get_constraint_by_name(name)
+        _policy(m, c, elastic)
     return m

@@ -48,7 +48,7 @@ NODE_KINDS = (
     "outlet",
 )
 EDGE_KINDS = ("trunk", "canal", "river", "pipeline", "distribution", "reclaimed_pipe", "wells", "sewer")
-_SURFACE_KINDS = {"yellow_mainstem", "yellow_tributary", "surface", "spring"}
+SURFACE_KINDS = {"yellow_mainstem", "yellow_tributary", "surface", "spring"}
 
 
 def _blank(v: object) -> bool:
@@ -210,7 +210,7 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
                         Problem(nfile, f"{where}.available", None, "a source needs an available volume with its unit")
                     )
                     avail = 0.0
-                if skind in _SURFACE_KINDS:
+                if skind in SURFACE_KINDS:
                     avail *= surface_factor(spec.hydrology, skind, nid)
                 attrs["available"] = avail
         elif kind != "wwtp":

@@ -25,7 +25,7 @@ import pandas as pd
 from ._errors import InputError, Problem
 from .export import LAYER_FILES, run_layers
 from .maps import allocation_map
-from .multiperiod import MonthlyResult, guarantee_rates
+from .monthly import MonthlyResult, guarantee_rates
 from .network import build_graph
 from .printmap import print_map
 from .report import report_html, report_markdown

@@ -152,6 +152,12 @@ class TimeSpec(_Strict):
     seed: int = 20301
     series: str | None = None
     mode: Literal["full", "myopic"] = "full"
+    #: how the lexicographic tiers are solved: one after another (exact) or as one weighted LP
+    objective: Literal["staged", "weighted"] = "staged"
+    #: a month may draw up to this multiple of the average month from groundwater and mine water
+    #: (wells and pumps are sized above the average for seasonal peaks); the year's total stays
+    #: within the yearly availability
+    groundwater_monthly_peak: float = Field(default=1.5, ge=1.0, le=12.0)
     demand_patterns: dict[str, list[float]] = Field(default_factory=dict)
     guarantee_targets: dict[str, float] = Field(default_factory=dict)
     note: str = ""

@@ -1,10 +1,11 @@
-"""Lexicographic solve: one LP stage per priority level, then source preference, then cost.
+"""Lexicographic solve of an annual run: one LP stage per tier of :func:`waterplan.objective.tiers`.
 
-Stage *k* minimises the total shortage of the demands with priority *k*, holding every
-earlier stage at its optimum (to a small tolerance); the two last stages minimise the
-source-preference ranks (e.g. industry takes reclaimed water first) and then the cost and
-total conveyance, which makes ties deterministic. HiGHS (through PuLP's highspy interface)
-is the default solver; CBC, bundled with PuLP, is the fallback and a cross-check.
+For each priority, its total shortage and then its largest shortage fraction (the equity
+rule), each stage holding every earlier one at its optimum (to a small tolerance); then the
+source-preference ranks (e.g. industry takes reclaimed water first) and the cost and total
+conveyance, which make ties deterministic. The monthly engine solves the same tiers.
+HiGHS (through PuLP's highspy interface) is the default solver; CBC, bundled with PuLP, is the
+fallback and a cross-check.
 
 Nothing is relaxed silently: if the policy constraints cannot all hold, the problem is
 re-solved with an elastic slack on every policy constraint and the error names the targets
@@ -25,6 +26,7 @@ from tqdm import tqdm
 
 from ._errors import InfeasibleError, SolverError
 from .model import AllocationModel, build_model
+from .objective import Tier, stage_tolerance, tiers
 from .scenario import Scenario
 
 __all__ = ["Solution", "Stage", "get_solver", "solve"]
@@ -106,13 +108,6 @@ def _run(prob: pulp.LpProblem, solver: pulp.LpSolver, stage: str, lp_dump: Path 
     return float(pulp.value(prob.objective) or 0.0)
 
 
-def _source_rank(scenario: Scenario, sector: str, kind: str) -> int:
-    spec = scenario.spec
-    order = list(spec.sectors[sector].prefers)
-    order += [k for k in spec.source_preference if k not in order]
-    return order.index(kind) if kind in order else len(order)
-
-
 def _explain(G: nx.DiGraph, scenario: Scenario, solver: pulp.LpSolver) -> InfeasibleError:
     from .explain import explain
 
@@ -144,8 +139,6 @@ def solve(
         Where to write the LP if a stage fails (for inspection).
     progress
         Show a progress bar over the stages (on the terminal).
-    progress
-        Show a progress bar over the stages (on the terminal).
 
     Returns
     -------
@@ -162,70 +155,26 @@ def solve(
     t0 = time.perf_counter()
     m = model or build_model(G, scenario)
     lp = get_solver(solver)
-    solver_name = "HiGHS" if isinstance(lp, pulp.HiGHS) else "CBC"
     stages: list[Stage] = []
-    priorities = sorted({d["priority"] for _n, d in G.nodes(data=True) if d["kind"] == "demand"})
-    objectives: list[tuple[str, int | None, pulp.LpAffineExpression]] = []
-    for p in priorities:
-        if sum(G.nodes[n]["demand"] for n in m.shortage if G.nodes[n]["priority"] == p) <= 0:
-            continue  # nothing to allocate at this priority (and CBC reports such LPs as 'unknown')
-        expr = pulp.lpSum(v for n, v in m.shortage.items() if G.nodes[n]["priority"] == p)
-        objectives.append((f"shortage of priority {p}", p, expr))
-        if scenario.spec.equity:
-            worst = m.prob.add_variable(f"worst_fraction_{p}", lowBound=0)
-            for n, v in m.shortage.items():
-                dem = G.nodes[n]["demand"]
-                if G.nodes[n]["priority"] == p and dem > 0:
-                    m.prob += v - dem * worst <= 0, f"equity_{p}_{len(m.prob.constraints())}"
-            objectives.append((f"equity of priority {p}", None, pulp.LpAffineExpression(worst)))
-    pref = pulp.lpSum(
-        _source_rank(scenario, G.nodes[d]["sector"], G.nodes[s]["source_kind"]) * expr
-        for (d, s), expr in m.arrived.items()
-    )
-    objectives.append(("source preference", None, pref))
-    cost = pulp.lpSum(G.edges[u, v]["cost"] * var + var for (u, v, _s), var in m.x.items())
-    cost += pulp.lpSum(G.nodes[s].get("cost", 0.0) * var for s, var in m.q.items())
-    if m.trades:  # transaction cost (元/m³ → per 万m³ it is the same number in 万元), at least a tie-breaker
-        unit_cost = max(scenario.spec.trading.cost_yuan_per_m3, 1e-3) if scenario.spec.trading else 1e-3
-        cost += pulp.lpSum(unit_cost * v for v in m.trades.values())
-    objectives.append(("cost and conveyance", None, cost))
-    bar = tqdm(objectives, desc=f"{scenario.name}: solving", unit="stage", disable=not progress, leave=False)
-    for i, (name, prio, expr) in enumerate(bar):
+    levels = tiers(m)
+    bar = tqdm(levels, desc=f"{scenario.name}: solving", unit="stage", disable=not progress, leave=False)
+    for i, tier in enumerate(bar):
         ts = time.perf_counter()
-        expr = pulp.LpAffineExpression(expr)
-        if not any(coef for coef in expr.values()):
-            continue  # a constant objective decides nothing (and CBC reports such LPs as 'unknown')
+        expr = tier.expr(m)
         m.prob.setObjective(expr)
         try:
-            z = _run(m.prob, lp, name, lp_dump)
+            z = _run(m.prob, lp, tier.name, lp_dump)
         except InfeasibleError:
             if i == 0:
                 raise _explain(G, scenario, lp) from None
             raise
-        duals = {cid: float(row.pi) if row.pi is not None else 0.0 for cid, row in m.policy.items()}
-        row_duals = {}
-        for rname in m.row_meaning:
-            row = m.prob.get_constraint_by_name(rname)
-            row_duals[rname] = float(row.pi) if row is not None and row.pi is not None else 0.0
-        source_duals = {s: float(v.dj) if v.dj is not None else 0.0 for s, v in m.q.items()}
-        stages.append(
-            Stage(
-                name=name,
-                priority=prio,
-                objective=z,
-                seconds=time.perf_counter() - ts,
-                duals=duals,
-                row_duals=row_duals,
-                source_duals=source_duals,
-            )
-        )
-        log.info("stage %s: objective %.6g (%.3f s)", name, z, stages[-1].seconds)
-        if i < len(objectives) - 1:
-            tol = 1e-7 * max(1.0, abs(z)) + 1e-6  # 0.01 m³: above the solvers' feasibility tolerances
-            m.prob += expr <= z + tol, f"fix_stage_{i}"
-    sol = Solution(
+        stages.append(_stage(m, tier, z, time.perf_counter() - ts))
+        log.info("stage %s: objective %.6g (%.3f s)", tier.name, z, stages[-1].seconds)
+        if i < len(levels) - 1:
+            m.prob += expr <= z + stage_tolerance(z), f"fix_stage_{i}"
+    return Solution(
         model=m,
-        solver=solver_name,
+        solver="HiGHS" if isinstance(lp, pulp.HiGHS) else "CBC",
         stages=stages,
         flows={k: float(v.value() or 0.0) for k, v in m.x.items()},
         release={k: float(v.value() or 0.0) for k, v in m.q.items()},
@@ -234,4 +183,20 @@ def solve(
         trades={k: float(v.value() or 0.0) for k, v in m.trades.items()},
         seconds=time.perf_counter() - t0,
     )
-    return sol
+
+
+def _stage(m: AllocationModel, tier: Tier, z: float, seconds: float) -> Stage:
+    """A solved stage with the duals of the policy rows, the physical rows and the releases."""
+
+    def pi(row: pulp.LpConstraint | None) -> float:
+        return float(row.pi) if row is not None and row.pi is not None else 0.0
+
+    return Stage(
+        name=tier.name,
+        priority=tier.priority if tier.kind == "shortage" else None,
+        objective=z,
+        seconds=seconds,
+        duals={cid: pi(row) for cid, row in m.policy.items()},
+        row_duals={name: pi(m.prob.get_constraint_by_name(name)) for name in m.row_meaning},
+        source_duals={s: float(v.dj) if v.dj is not None else 0.0 for s, v in m.q.items()},
+    )

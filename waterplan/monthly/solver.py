@@ -1,0 +1,200 @@
+"""HiGHS for the monthly engine: passing arrays, checked runs, and the tiers solved staged or weighted.
+
+The tiers are the model's (:func:`waterplan.objective.tiers`), replicated over the months. In
+**staged** mode (the reference, and the default) each tier is minimised in turn and then held
+by a row whose upper bound becomes its optimum plus :func:`~waterplan.objective.stage_tolerance`
+(the rows exist from the start, unbounded, so a month of the myopic run only changes bounds).
+In **weighted** mode the tiers are folded into one objective with weights derived from the
+data (:func:`tier_weights`); the equity rule cannot be ranked exactly that way and is refused.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import highspy
+import networkx as nx
+import numpy as np
+
+from .._errors import InfeasibleError, InputError, Problem, SolverError
+from ..objective import stage_tolerance
+from .template import INF
+
+__all__ = ["Tiered", "exchange_ratio", "new_highs", "pass_model", "run_checked", "tier_weights"]
+
+
+def new_highs(solver: str = "simplex") -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", solver)
+    return h
+
+
+def pass_model(
+    h: highspy.Highs,
+    cost: np.ndarray,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    rlo: np.ndarray,
+    rhi: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    vals: np.ndarray,
+) -> None:
+    """Hand an LP in COO form to HiGHS (column-wise)."""
+    n = len(cost)
+    order = np.lexsort((rows, cols))
+    start = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=n))]).astype(np.int32)
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = len(rlo)
+    lp.col_cost_ = cost
+    lp.col_lower_ = lb
+    lp.col_upper_ = ub
+    lp.row_lower_ = rlo
+    lp.row_upper_ = rhi
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = start
+    lp.a_matrix_.index_ = rows[order].astype(np.int32)
+    lp.a_matrix_.value_ = vals[order]
+    _check(h.passModel(lp), "the LP was refused by HiGHS (a bound or coefficient is not a number?)")
+
+
+def _check(status: highspy.HighsStatus, what: str) -> None:
+    if status == highspy.HighsStatus.kError:
+        raise SolverError(what)
+
+
+def run_checked(h: highspy.Highs, what: str) -> None:
+    """Run HiGHS; anything but an optimum is an error naming ``what``."""
+    _check(h.run(), f"{what}: HiGHS reported an error")
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return
+    if status == highspy.HighsModelStatus.kInfeasible:
+        raise InfeasibleError(f"{what} is infeasible")
+    msg = f"{what}: HiGHS ended with {h.modelStatusToString(status)}"
+    raise SolverError(msg)
+
+
+def exchange_ratio(G: nx.DiGraph) -> float:
+    """The largest water-loss ratio along any path (1 / lowest path efficiency)."""
+    H = nx.DiGraph()
+    for u, v, d in G.edges(data=True):
+        if d["kind"] != "sewer":
+            H.add_edge(u, v, w=-math.log(max(1e-9, 1.0 - d["loss"])))
+    try:
+        return math.exp(nx.dag_longest_path_length(H, weight="w"))
+    except nx.NetworkXUnfeasible:
+        return math.exp(sum(d["w"] for _u, _v, d in H.edges(data=True)))
+
+
+def tier_weights(
+    G: nx.DiGraph, tiers: list[int], *, resolution: float = 1e-3, safety: float = 10.0
+) -> dict[int, float]:
+    """Weights of the shortage tiers (by priority) for the one-LP objective.
+
+    The lowest tier's weight makes ``resolution`` 万m³ of its shortage outweigh the whole
+    (normalised, ≤ 1) tie-breaking objective; each higher tier's weight exceeds the lower one
+    times the network's exchange ratio (× ``safety``, for return flows and ratio rows) plus that.
+    """
+    ratio = exchange_ratio(G) * safety
+    weights: dict[int, float] = {}
+    w = 2.0 / resolution
+    for p in sorted(tiers, reverse=True):
+        weights[p] = w
+        w = w * ratio * 2.0 + 1.0 / resolution
+    return weights
+
+
+@dataclass
+class Tiered:
+    """The tiers of one LP already passed to ``h``: names, cost vectors, and how to solve them.
+
+    ``costs`` are full-length cost vectors, highest tier first; ``fixed_cost`` is added to the
+    last (tie-breaking) tier (spills); ``kinds`` are the tiers' kinds ("shortage", "equity",
+    "preference", "cost", "floor").
+    """
+
+    h: highspy.Highs
+    names: list[str]
+    kinds: list[str]
+    costs: list[np.ndarray]
+    fixed_cost: np.ndarray
+    staged: bool
+    G: nx.DiGraph
+    priorities: list[int | None]
+    mode: str = "full"
+    #: column upper bounds and the number of months (to normalise the tie-breaking terms)
+    ub: np.ndarray | None = None
+    periods: int = 1
+    fix_rows: list[int] = field(default_factory=list)
+    weighted_cost: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.fixed_cost)
+        if self.staged:
+            first = self.h.getNumRow()
+            for c in self.costs[:-1]:
+                nz = np.flatnonzero(c)
+                self.h.addRow(-INF, INF, len(nz), nz.astype(np.int32), c[nz])
+            self.fix_rows = list(range(first, first + len(self.costs) - 1))
+            return
+        if "equity" in self.kinds:
+            raise InputError(
+                Problem(
+                    "<options>",
+                    "objective",
+                    "weighted",
+                    f"the staged objective with the equity rule ({self.mode} mode): a weighted LP cannot "
+                    "rank equity exactly; use objective='staged' or set 'equity: false' in the scenario",
+                )
+            )
+        self.weighted_cost = self._weighted(n)
+
+    def _weighted(self, n: int) -> np.ndarray:
+        shortage = [p for k, p in zip(self.kinds, self.priorities, strict=True) if k == "shortage"]
+        w = tier_weights(self.G, [p for p in shortage if p is not None])
+        secondary = np.zeros(n)
+        for k, c in zip(self.kinds, self.costs, strict=True):
+            if k in ("preference", "cost"):
+                secondary += c
+        ub = self.ub if self.ub is not None else np.ones(n)
+        size = float(np.sum(np.minimum(ub, 1e7)[np.isfinite(ub)])) / max(1, self.periods)
+        bound = float(np.sum(np.abs(secondary))) * max(1.0, size)
+        cost = secondary / max(bound, 1.0) + self.fixed_cost
+        top = max(w.values(), default=1.0) * exchange_ratio(self.G) * 20.0
+        for k, p, c in zip(self.kinds, self.priorities, self.costs, strict=True):
+            if k == "shortage":
+                cost = cost + w[p] * c  # type: ignore[index]
+            elif k == "floor":
+                cost = cost + top * c
+        return cost
+
+    def solve(self, what: str) -> dict[str, float]:
+        """Solve all tiers; return each tier's optimum."""
+        n = len(self.fixed_cost)
+        idx = np.arange(n, dtype=np.int32)
+        x: np.ndarray
+        if self.weighted_cost is not None:
+            self.h.changeColsCost(n, idx, self.weighted_cost)
+            run_checked(self.h, what)
+            x = np.asarray(self.h.getSolution().col_value)
+            return {name: float(c @ x) for name, c in zip(self.names, self.costs, strict=True)}
+        for r in self.fix_rows:
+            self.h.changeRowBounds(r, -INF, INF)
+        out: dict[str, float] = {}
+        for k, (name, c) in enumerate(zip(self.names, self.costs, strict=True)):
+            last = k == len(self.costs) - 1
+            if self.kinds[k] == "equity" and out[self.names[k - 1]] <= stage_tolerance(0.0):
+                out[name] = 0.0  # no shortage at this priority: nothing to share
+                continue
+            self.h.changeColsCost(n, idx, c + self.fixed_cost if last else c)
+            run_checked(self.h, f"{what}, stage '{name}'")
+            x = np.asarray(self.h.getSolution().col_value)
+            z = float(c @ x)
+            out[name] = z
+            if not last:
+                self.h.changeRowBounds(self.fix_rows[k], -INF, z + stage_tolerance(z))
+        return out

@@ -1,0 +1,105 @@
+"""The objective, defined once for every horizon: an ordered list of tiers.
+
+1. for each priority, from the first: the total shortage of its demands, then (the equity rule)
+   the largest shortage fraction among them;
+2. source preference (each sector's ``prefers`` order, then the scenario's ``source_preference``);
+3. cost and conveyance (edge and source costs plus one per 万m³ carried, and the transaction
+   cost of water-rights trades), plus a tie-break of less than :data:`TIE_BREAK` per 万m³,
+   different for every flow and trade, so that the allocation is unique: equally good
+   allocations would otherwise depend on the solver's path (and differ between HiGHS and CBC,
+   or between an annual and a monthly run of the same scenario).
+
+A tier is a list of ``(column name, coefficient)`` pairs over the model's columns. The annual run
+solves the tiers one after another with PuLP (:func:`waterplan.solve`); the monthly engine
+replicates the same coefficients in every month and solves them staged (the reference) or as one
+weighted LP (:func:`tier_weights`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pulp
+
+from .model import AllocationModel
+from .scenario import Scenario
+
+__all__ = ["Tier", "source_rank", "stage_tolerance", "tiers"]
+
+#: the smallest trade cost per 万m³ (a tie-breaker when trading is free)
+MIN_TRADE_COST = 1e-3
+#: the largest tie-breaking cost per 万m³ added to a flow or trade: a BLAKE2 hash of what the
+#: column is about, scaled to [0, TIE_BREAK) — pseudo-random (no two swaps of water cancel by
+#: construction, as they would with a linear code such as CRC), deterministic, and the same in
+#: every horizon and solver. Ten edges of tie-breaks stay below one edge of conveyance (1 per 万m³).
+TIE_BREAK = 1e-3
+
+
+def _tie_break(about: object) -> float:
+    digest = hashlib.blake2b(repr(about).encode("utf-8"), digest_size=8).digest()
+    return TIE_BREAK * int.from_bytes(digest, "big") / 2**64
+
+
+@dataclass
+class Tier:
+    """One level of the lexicographic objective."""
+
+    name: str
+    kind: str  # "shortage", "equity", "preference", "cost"
+    priority: int | None
+    coef: dict[str, float]
+
+    def expr(self, m: AllocationModel) -> pulp.LpAffineExpression:
+        """The tier as a PuLP expression over ``m``'s variables."""
+        var = m.prob.variablesDict()
+        return pulp.LpAffineExpression([(var[name], c) for name, c in self.coef.items()])
+
+
+def stage_tolerance(z: float) -> float:
+    """How far a later stage may move an earlier stage's optimum ``z`` (0.01 m³ and 1e-7 relative:
+    above the solvers' feasibility tolerances)."""
+    return 1e-7 * max(1.0, abs(z)) + 1e-6
+
+
+def source_rank(scenario: Scenario, sector: str, kind: str) -> int:
+    """Position of a source kind in a sector's order of preference (0 = preferred)."""
+    spec = scenario.spec
+    order = list(spec.sectors[sector].prefers)
+    order += [k for k in spec.source_preference if k not in order]
+    return order.index(kind) if kind in order else len(order)
+
+
+def _add(coef: dict[str, float], expr: pulp.LpAffineExpression, factor: float) -> None:
+    for var, c in expr.items():
+        coef[var.name] += factor * c
+
+
+def tiers(m: AllocationModel) -> list[Tier]:
+    """The tiers of ``m``'s objective, highest first (priorities with no demand are left out)."""
+    G, scenario = m.G, m.scenario
+    out: list[Tier] = []
+    for p in sorted({G.nodes[d]["priority"] for d in m.shortage}):
+        demands = [d for d in m.shortage if G.nodes[d]["priority"] == p]
+        if sum(G.nodes[d]["demand"] for d in demands) <= 0:
+            continue
+        out.append(Tier(f"shortage of priority {p}", "shortage", p, {m.shortage[d].name: 1.0 for d in demands}))
+        if p in m.worst:
+            out.append(Tier(f"equity of priority {p}", "equity", p, {m.worst[p].name: 1.0}))
+    pref: dict[str, float] = defaultdict(float)
+    for (d, s), expr in m.arrived.items():
+        _add(pref, expr, source_rank(scenario, G.nodes[d]["sector"], G.nodes[s]["source_kind"]))
+    out.append(Tier("source preference", "preference", None, dict(pref)))
+    cost: dict[str, float] = defaultdict(float)
+    for (u, v, s), var in m.x.items():
+        cost[var.name] += G.edges[u, v]["cost"] + 1.0 + _tie_break((u, v, s))
+    for s, var in m.q.items():
+        cost[var.name] += G.nodes[s].get("cost", 0.0)
+    if m.trades:  # 元/m³ → per 万m³ it is the same number in 万元; at least a tie-breaker
+        trading = scenario.spec.trading
+        unit = max(trading.cost_yuan_per_m3 if trading else 0.0, MIN_TRADE_COST)
+        for pair, var in m.trades.items():
+            cost[var.name] += unit + _tie_break(pair)
+    out.append(Tier("cost and conveyance", "cost", None, dict(cost)))
+    return [t for t in out if any(c for c in t.coef.values())]
