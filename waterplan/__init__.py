@@ -15,7 +15,7 @@ from .explain import Explanation, explain
 from .maps import allocation_map
 from .model import AllocationModel, build_model
 from .monthly import MonthlyResult, guarantee_rates, solve_monthly
-from .network import build_graph, check_graph, graph_to_gdfs, read_layers
+from .network import build_graph, check_graph, graph_from_gdfs, graph_to_gdfs, read_layers
 from .results import Results, tabulate
 from .run import RunResult, run_scenario, write_monthly_run, write_run
 from .scenario import Scenario, load_scenario
@@ -49,6 +49,7 @@ __all__ = [
     "explain",
     "gcj02_to_wgs84",
     "get_solver",
+    "graph_from_gdfs",
     "graph_to_gdfs",
     "guarantee_rates",
     "load_counties",

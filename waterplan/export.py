@@ -83,14 +83,16 @@ def run_layers(G: nx.DiGraph, results: Results, *, scenario: str, period: int) -
         capacity_10k_m3=("capacity_10k_m3", "first"),
     )
     flows["utilisation"] = flows["flow_10k_m3"] / flows["capacity_10k_m3"]
-    gdf_nodes, gdf_edges = graph_to_gdfs(G)
-    edges = gdf_edges.drop_duplicates("id").drop(columns=["capacity_10k_m3", "loss", "kind"])
+    gdf_nodes, gdf_edges = graph_to_gdfs(G, physical=True)
+    edges = gdf_edges[["id", "from", "to", "name_zh", "name_en", "geometry"]].drop_duplicates("id")
     edges["to"] = edges["to"].str.split("@").str[-1]  # a county delivery point is named edge@adcode
     edges = edges.merge(flows, left_on="id", right_on="layer_id", how="inner").drop(columns="layer_id")
     edges.insert(0, "scenario", scenario)
     edges.insert(1, "period", period)
-    edges = gpd.GeoDataFrame(edges, geometry="geometry", crs="EPSG:4326")
-    nodes = gdf_nodes[gdf_nodes["kind"] != "delivery"].drop(columns="capacity_10k_m3").copy()
+    edges = gpd.GeoDataFrame(edges.infer_objects(), geometry="geometry", crs="EPSG:4326")
+    keep = ["id", "kind", "name_zh", "name_en", "source_kind", "county", "available", "geometry"]
+    nodes = gdf_nodes.loc[gdf_nodes["kind"] != "delivery", keep].rename(columns={"available": "available_10k_m3"})
+    nodes = nodes.fillna({"source_kind": "", "county": ""}).infer_objects()
     withdrawn = results.sources.set_index("source")["withdrawn_10k_m3"]
     nodes["withdrawn_10k_m3"] = nodes["id"].map(withdrawn)
     nodes.insert(0, "scenario", scenario)

@@ -13,6 +13,7 @@ All quantities are converted to 万m³/yr when the graph is built.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import pandas as pd
 from shapely.geometry import LineString, Point
 
 from ._errors import InputError, Problem, raise_if
-from .scenario import SOURCE_KINDS, Scenario, _rel
+from .scenario import SECTOR_NAMES, SOURCE_KINDS, Scenario, _rel
 from .units import to_model_volume
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "NODE_KINDS",
     "build_graph",
     "check_graph",
+    "graph_from_gdfs",
     "graph_to_gdfs",
     "read_layers",
     "sources_matching",
@@ -125,6 +127,240 @@ def _in_service(props: dict[str, Any], year: int) -> bool:
     return _blank(c) or int(float(c)) <= year
 
 
+@dataclass
+class _Builder:
+    """What building a graph needs at hand: the scenario, the layers' file names, the problems."""
+
+    scenario: Scenario
+    G: nx.DiGraph
+    nfile: str
+    efile: str
+    node_ids: set[str]
+    problems: list[Problem] = field(default_factory=list)
+    demand_node: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def spec(self) -> Any:
+        return self.scenario.spec
+
+
+def _source_attrs(b: _Builder, row: dict[str, Any], nid: str, kind: str, where: str, attrs: dict[str, Any]) -> bool:
+    """Source attributes of a node (kind, tags, availability or WWTP capacities); False if unusable."""
+    skind = row.get("source_kind")
+    if skind not in SOURCE_KINDS:
+        b.problems.append(Problem(b.nfile, f"{where}.source_kind", skind, f"one of {', '.join(SOURCE_KINDS)}"))
+        return False
+    attrs["source_kind"] = skind
+    raw_tags = "" if _blank(row.get("tags")) else str(row.get("tags"))
+    attrs["tags"] = {t.strip() for t in raw_tags.split(",") if t.strip()}
+    if kind == "wwtp":
+        attrs["capacity"] = _volume(row, "capacity", b.nfile, where, b.problems)
+        attrs["reclaimed_capacity"] = _volume(row, "reclaimed_capacity", b.nfile, where, b.problems)
+        attrs["yield"] = _fraction(row, "yield", 1.0, b.nfile, where, b.problems)
+        if attrs["capacity"] is None:
+            b.problems.append(Problem(b.nfile, f"{where}.capacity", None, "a WWTP needs a treatment capacity"))
+        return True
+    avail = _volume(row, "available", b.nfile, where, b.problems)
+    overrides = b.spec.sources
+    if nid in overrides:
+        o = overrides[nid]
+        avail = to_model_volume(o.available, o.unit, file=_rel(b.scenario.path), field=f"sources.{nid}.available")
+    if avail is None:
+        b.problems.append(
+            Problem(b.nfile, f"{where}.available", None, "a source needs an available volume with its unit")
+        )
+        avail = 0.0
+    if skind in SURFACE_KINDS:
+        avail *= surface_factor(b.spec.hydrology, skind, nid)
+    attrs["available"] = avail
+    return True
+
+
+def _storage_attrs(b: _Builder, row: dict[str, Any], where: str, attrs: dict[str, Any]) -> None:
+    """A reservoir's storage, dead storage, initial storage and monthly evaporation."""
+    storage = _volume(row, "storage", b.nfile, where, b.problems)
+    if storage is None:
+        return
+    dead = _volume(row, "dead_storage", b.nfile, where, b.problems)
+    init = _volume(row, "initial_storage", b.nfile, where, b.problems)
+    attrs["storage"] = storage
+    attrs["dead_storage"] = dead if dead is not None else 0.0
+    attrs["initial_storage"] = init if init is not None else 0.5 * storage
+    attrs["evaporation"] = _fraction(row, "evaporation", 0.0, b.nfile, where, b.problems)
+    checks = (
+        (attrs["initial_storage"] > storage, "initial_storage", "at most the storage capacity"),
+        (attrs["dead_storage"] > storage, "dead_storage", "at most the storage capacity"),
+        (attrs["initial_storage"] < attrs["dead_storage"], "initial_storage", "at least the dead storage"),
+    )
+    for bad, key, valid in checks:
+        if bad:
+            given = row.get(key)
+            if key == "initial_storage" and valid.startswith("at most"):
+                valid = f"at most the storage capacity ({row.get('storage')} {row.get('storage_unit')})"
+            b.problems.append(Problem(b.nfile, f"{where}.{key}", given, valid))
+
+
+def _add_node(b: _Builder, i: int, row: dict[str, Any]) -> None:
+    nid = row.get("id")
+    where = f"features[{i}] ({nid})"
+    if _blank(nid):
+        b.problems.append(Problem(b.nfile, f"features[{i}].id", nid, "a node id"))
+        return
+    if nid in b.G:
+        b.problems.append(Problem(b.nfile, f"{where}.id", nid, "a unique node id"))
+        return
+    kind = row.get("kind")
+    if kind not in NODE_KINDS:
+        b.problems.append(Problem(b.nfile, f"{where}.kind", kind, f"one of {', '.join(NODE_KINDS)}"))
+        return
+    if _blank(row.get("provenance")):
+        b.problems.append(Problem(b.nfile, f"{where}.provenance", None, "a source or derivation for the feature"))
+    if not _in_service(row, b.spec.year):
+        return
+    geom = row["geometry"]
+    attrs: dict[str, Any] = {
+        "kind": kind,
+        "name_zh": row.get("name_zh") or nid,
+        "name_en": row.get("name_en") or nid,
+        "county": "" if _blank(row.get("county")) else str(row.get("county")),
+        "lon": geom.x,
+        "lat": geom.y,
+        "provenance": row.get("provenance", ""),
+    }
+    if not _blank(row.get("source_kind")):
+        if not _source_attrs(b, row, nid, kind, where, attrs):
+            return
+    elif kind != "wwtp":
+        cap = _volume(row, "capacity", b.nfile, where, b.problems)
+        if cap is not None:
+            attrs["capacity"] = cap
+    if kind == "reservoir":
+        _storage_attrs(b, row, where, attrs)
+    attrs["cost"] = float(row["cost"]) if not _blank(row.get("cost")) else 0.0
+    b.G.add_node(nid, **attrs)
+
+
+def _add_demands(b: _Builder) -> None:
+    sectors = b.spec.sectors
+    for r in b.scenario.demands.itertuples():
+        node = f"demand:{r.county}:{r.sector}"
+        b.demand_node[(r.county, r.sector)] = node
+        b.G.add_node(
+            node,
+            kind="demand",
+            county=r.county,
+            sector=r.sector,
+            priority=sectors[r.sector].priority,
+            demand=float(r.demand_10k_m3),
+            row=int(r.row),
+            name_zh=f"{r.county}:{sectors[r.sector].name_zh}",
+            name_en=f"{r.county}:{r.sector}",
+        )
+
+
+def _edge_sectors(b: _Builder, row: dict[str, Any], where: str) -> list[str]:
+    sectors = b.spec.sectors
+    raw = "" if _blank(row.get("sectors")) else str(row.get("sectors")).strip()
+    names = list(sectors) if raw in ("*", "") else [s.strip() for s in raw.split(",")]
+    for s in names:
+        if s not in sectors and s not in SECTOR_NAMES:
+            b.problems.append(Problem(b.efile, f"{where}.sectors", s, f"sector names: {', '.join(sectors)}"))
+    return names
+
+
+def _add_sewer(b: _Builder, row: dict[str, Any], where: str, sectors: list[str]) -> None:
+    eid, a, w = row.get("id"), str(row.get("from")), str(row.get("to"))
+    if w not in b.G and w in b.node_ids:
+        return  # the WWTP is not in service this year
+    if not a.startswith("county:") or w not in b.G or b.G.nodes[w]["kind"] != "wwtp":
+        b.problems.append(
+            Problem(b.efile, f"{where}.from/to", f"{a} → {w}", "a sewer runs from county:ADCODE to a WWTP node")
+        )
+        return
+    share = _fraction(row, "share", 1.0, b.efile, where, b.problems)
+    county = a.split(":", 1)[1]
+    for s in sectors:
+        d = b.demand_node.get((county, s))
+        if d is not None:
+            b.G.add_edge(
+                d, w, id=f"{eid}>{s}", layer_id=eid, kind="sewer", share=share, capacity=None, loss=0.0, cost=0.0,
+                min_flow=0.0,
+            )  # fmt: skip
+
+
+def _add_to_county(b: _Builder, row: dict[str, Any], where: str, sectors: list[str], attrs: dict[str, Any]) -> None:
+    """An edge into a county: to a delivery point there, which serves one demand node per sector."""
+    eid, a, to = row.get("id"), str(row.get("from")), str(row.get("to"))
+    county = to.split(":", 1)[1]
+    if county not in set(b.scenario.counties):
+        b.problems.append(Problem(b.efile, f"{where}.to", to, "a county of the study area"))
+        return
+    targets = [b.demand_node[(county, s)] for s in sectors if (county, s) in b.demand_node]
+    if not targets:
+        return
+    hub = f"{eid}@{county}"
+    end = row["geometry"].coords[-1] if row.get("geometry") is not None else (math.nan, math.nan)
+    b.G.add_node(
+        hub,
+        kind="delivery",
+        county=county,
+        name_zh=attrs["name_zh"] or eid,
+        name_en=attrs["name_en"] or eid,
+        lon=end[0],
+        lat=end[1],
+    )
+    b.G.add_edge(a, hub, **attrs)
+    for t in targets:
+        b.G.add_edge(
+            hub, t, id=f"{eid}>{b.G.nodes[t]['sector']}", layer_id=eid, kind="service", capacity=None, loss=0.0,
+            cost=0.0, min_flow=0.0,
+        )  # fmt: skip
+
+
+def _add_edge(b: _Builder, i: int, row: dict[str, Any]) -> None:
+    eid = row.get("id")
+    where = f"features[{i}] ({eid})"
+    if _blank(eid):
+        b.problems.append(Problem(b.efile, f"features[{i}].id", eid, "an edge id"))
+        return
+    kind = row.get("kind")
+    if kind not in EDGE_KINDS:
+        b.problems.append(Problem(b.efile, f"{where}.kind", kind, f"one of {', '.join(EDGE_KINDS)}"))
+        return
+    if _blank(row.get("provenance")):
+        b.problems.append(Problem(b.efile, f"{where}.provenance", None, "a source or derivation for the feature"))
+    if not _in_service(row, b.spec.year):
+        return
+    a, to = str(row.get("from")), str(row.get("to"))
+    sectors = _edge_sectors(b, row, where)
+    if kind == "sewer":
+        _add_sewer(b, row, where, sectors)
+        return
+    if a not in b.G:
+        if not (a.startswith("county:") or a in b.node_ids):  # else: an end out of service or outside the area
+            b.problems.append(Problem(b.efile, f"{where}.from", a, "the id of a node in nodes.geojson"))
+        return
+    attrs = {
+        "id": eid,
+        "layer_id": eid,
+        "kind": kind,
+        "name_zh": row.get("name_zh") or "",
+        "name_en": row.get("name_en") or "",
+        "capacity": _volume(row, "capacity", b.efile, where, b.problems),
+        "loss": _fraction(row, "loss", 0.0, b.efile, where, b.problems),
+        "cost": float(row["cost"]) if not _blank(row.get("cost")) else 0.0,
+        "min_flow": _volume(row, "min_flow", b.efile, where, b.problems) or 0.0,
+        "provenance": row.get("provenance", ""),
+        "geometry": row.get("geometry"),
+    }
+    if to.startswith("county:"):
+        _add_to_county(b, row, where, sectors, attrs)
+    elif to in b.G:
+        b.G.add_edge(a, to, **attrs)
+    elif to not in b.node_ids:  # else: out of service this year
+        b.problems.append(Problem(b.efile, f"{where}.to", to, "the id of a node in nodes.geojson or county:ADCODE"))
+
+
 def build_graph(scenario: Scenario) -> nx.DiGraph:
     """Build the allocation graph of a scenario.
 
@@ -140,240 +376,38 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
         sources, ``source_kind``, ``tags`` and ``available`` (万m³/yr); WWTPs carry
         ``capacity``, ``yield`` and ``reclaimed_capacity``; demand nodes carry ``sector``,
         ``priority``, ``demand`` and ``row``. Edges carry ``id``, ``kind``, ``capacity``
-        (万m³/yr or ``None``), ``loss``, ``cost``, ``min_flow``; sewer edges carry ``share``.
-        The graph is checked with :func:`check_graph` before it is returned.
+        (万m³/yr or ``None``), ``loss``, ``cost``, ``min_flow`` and the authored ``geometry``
+        (WGS84); sewer edges carry ``share``. The graph is checked with :func:`check_graph`
+        before it is returned.
 
     Raises
     ------
     InputError
         On any bad layer value, dangling edge, or a demand no acceptable source can reach.
     """
-    spec = scenario.spec
     gdf_nodes, gdf_edges = read_layers(scenario.network_dir)
-    nfile = _rel(scenario.network_dir / "nodes.geojson")
-    efile = _rel(scenario.network_dir / "edges.geojson")
-    problems: list[Problem] = []
-    G = nx.DiGraph(name=scenario.name, year=spec.year, crs="EPSG:4326")
-    study = set(scenario.counties)
-    overrides = dict(spec.sources)
-
+    b = _Builder(
+        scenario=scenario,
+        G=nx.DiGraph(name=scenario.name, year=scenario.spec.year, crs="EPSG:4326"),
+        nfile=_rel(scenario.network_dir / "nodes.geojson"),
+        efile=_rel(scenario.network_dir / "edges.geojson"),
+        node_ids={str(n) for n in gdf_nodes["id"] if not _blank(n)},
+    )
     for i, row in enumerate(gdf_nodes.to_dict("records")):
-        nid = row.get("id")
-        where = f"features[{i}] ({nid})"
-        if _blank(nid):
-            problems.append(Problem(nfile, f"features[{i}].id", nid, "a node id"))
-            continue
-        if nid in G:
-            problems.append(Problem(nfile, f"{where}.id", nid, "a unique node id"))
-            continue
-        kind = row.get("kind")
-        if kind not in NODE_KINDS:
-            problems.append(Problem(nfile, f"{where}.kind", kind, f"one of {', '.join(NODE_KINDS)}"))
-            continue
-        if _blank(row.get("provenance")):
-            problems.append(Problem(nfile, f"{where}.provenance", None, "a source or derivation for the feature"))
-        if not _in_service(row, spec.year):
-            continue
-        geom = row["geometry"]
-        attrs: dict[str, Any] = {
-            "kind": kind,
-            "name_zh": row.get("name_zh") or nid,
-            "name_en": row.get("name_en") or nid,
-            "county": "" if _blank(row.get("county")) else str(row.get("county")),
-            "lon": geom.x,
-            "lat": geom.y,
-            "provenance": row.get("provenance", ""),
-        }
-        skind = row.get("source_kind")
-        if not _blank(skind):
-            if skind not in SOURCE_KINDS:
-                problems.append(Problem(nfile, f"{where}.source_kind", skind, f"one of {', '.join(SOURCE_KINDS)}"))
-                continue
-            attrs["source_kind"] = skind
-            raw_tags = "" if _blank(row.get("tags")) else str(row.get("tags"))
-            attrs["tags"] = {t.strip() for t in raw_tags.split(",") if t.strip()}
-            if kind == "wwtp":
-                attrs["capacity"] = _volume(row, "capacity", nfile, where, problems)
-                attrs["reclaimed_capacity"] = _volume(row, "reclaimed_capacity", nfile, where, problems)
-                attrs["yield"] = _fraction(row, "yield", 1.0, nfile, where, problems)
-                if attrs["capacity"] is None:
-                    problems.append(Problem(nfile, f"{where}.capacity", None, "a WWTP needs a treatment capacity"))
-            else:
-                avail = _volume(row, "available", nfile, where, problems)
-                if nid in overrides:
-                    o = overrides.pop(nid)
-                    avail = to_model_volume(
-                        o.available, o.unit, file=_rel(scenario.path), field=f"sources.{nid}.available"
-                    )
-                if avail is None:
-                    problems.append(
-                        Problem(nfile, f"{where}.available", None, "a source needs an available volume with its unit")
-                    )
-                    avail = 0.0
-                if skind in SURFACE_KINDS:
-                    avail *= surface_factor(spec.hydrology, skind, nid)
-                attrs["available"] = avail
-        elif kind != "wwtp":
-            attrs["capacity"] = _volume(row, "capacity", nfile, where, problems)
-        if kind == "reservoir":
-            storage = _volume(row, "storage", nfile, where, problems)
-            if storage is not None:
-                attrs["storage"] = storage
-                dead = _volume(row, "dead_storage", nfile, where, problems)
-                init = _volume(row, "initial_storage", nfile, where, problems)
-                attrs["dead_storage"] = dead if dead is not None else 0.0
-                attrs["initial_storage"] = init if init is not None else 0.5 * storage
-                attrs["evaporation"] = _fraction(row, "evaporation", 0.0, nfile, where, problems)
-                if attrs["initial_storage"] > storage:
-                    problems.append(
-                        Problem(
-                            nfile,
-                            f"{where}.initial_storage",
-                            row.get("initial_storage"),
-                            f"at most the storage capacity ({row.get('storage')} {row.get('storage_unit')})",
-                        )
-                    )
-                if attrs["dead_storage"] > storage:
-                    problems.append(
-                        Problem(nfile, f"{where}.dead_storage", row.get("dead_storage"), "at most the storage capacity")
-                    )
-                if attrs["initial_storage"] < attrs["dead_storage"]:
-                    problems.append(
-                        Problem(
-                            nfile, f"{where}.initial_storage", row.get("initial_storage"), "at least the dead storage"
-                        )
-                    )
-        attrs["cost"] = float(row["cost"]) if not _blank(row.get("cost")) else 0.0
-        G.add_node(nid, **attrs)
-    for nid in overrides:
-        problems.append(
-            Problem(
-                _rel(scenario.path), f"sources.{nid}", nid, "a source node id in the network layer (no such source)"
+        _add_node(b, i, row)
+    for nid in scenario.spec.sources:
+        if nid not in b.node_ids:
+            b.problems.append(
+                Problem(
+                    _rel(scenario.path), f"sources.{nid}", nid, "a source node id in the network layer (no such source)"
+                )
             )
-        )
-
-    # demand nodes
-    sectors = spec.sectors
-    lookup = {}
-    for r in scenario.demands.itertuples():
-        node = f"demand:{r.county}:{r.sector}"
-        lookup[(r.county, r.sector)] = node
-        G.add_node(
-            node,
-            kind="demand",
-            county=r.county,
-            sector=r.sector,
-            priority=sectors[r.sector].priority,
-            demand=float(r.demand_10k_m3),
-            row=int(r.row),
-            name_zh=f"{r.county}:{sectors[r.sector].name_zh}",
-            name_en=f"{r.county}:{r.sector}",
-        )
-
+    _add_demands(b)
     for i, row in enumerate(gdf_edges.to_dict("records")):
-        eid = row.get("id")
-        where = f"features[{i}] ({eid})"
-        if _blank(eid):
-            problems.append(Problem(efile, f"features[{i}].id", eid, "an edge id"))
-            continue
-        kind = row.get("kind")
-        if kind not in EDGE_KINDS:
-            problems.append(Problem(efile, f"{where}.kind", kind, f"one of {', '.join(EDGE_KINDS)}"))
-            continue
-        if _blank(row.get("provenance")):
-            problems.append(Problem(efile, f"{where}.provenance", None, "a source or derivation for the feature"))
-        if not _in_service(row, spec.year):
-            continue
-        a, b = str(row.get("from")), str(row.get("to"))
-        raw_sectors = "" if _blank(row.get("sectors")) else str(row.get("sectors")).strip()
-        sector_list = list(sectors) if raw_sectors in ("*", "") else [s.strip() for s in raw_sectors.split(",")]
-        for s in sector_list:
-            if s not in sectors and s not in ("domestic", "industry", "agriculture", "ecology", "municipal"):
-                problems.append(Problem(efile, f"{where}.sectors", s, f"sector names: {', '.join(sectors)}"))
-        if kind == "sewer":
-            if b not in G and any(n == b for n in gdf_nodes["id"]):
-                continue  # the WWTP is not in service this year
-            if not a.startswith("county:") or b not in G or G.nodes[b]["kind"] != "wwtp":
-                problems.append(
-                    Problem(efile, f"{where}.from/to", f"{a} → {b}", "a sewer runs from county:ADCODE to a WWTP node")
-                )
-                continue
-            share = _fraction(row, "share", 1.0, efile, where, problems)
-            county = a.split(":", 1)[1]
-            for s in sector_list:
-                d = lookup.get((county, s))
-                if d is not None:
-                    G.add_edge(
-                        d,
-                        b,
-                        id=f"{eid}>{s}",
-                        layer_id=eid,
-                        kind="sewer",
-                        share=share,
-                        capacity=None,
-                        loss=0.0,
-                        cost=0.0,
-                        min_flow=0.0,
-                    )
-            continue
-        if a not in G:
-            if a.startswith("county:") or any(n == a for n in gdf_nodes["id"]):
-                continue  # an end out of service (commissioned later) or not in the study area
-            problems.append(Problem(efile, f"{where}.from", a, "the id of a node in nodes.geojson"))
-            continue
-        attrs = {
-            "id": eid,
-            "layer_id": eid,
-            "kind": kind,
-            "name_zh": row.get("name_zh") or "",
-            "name_en": row.get("name_en") or "",
-            "capacity": _volume(row, "capacity", efile, where, problems),
-            "loss": _fraction(row, "loss", 0.0, efile, where, problems),
-            "cost": float(row["cost"]) if not _blank(row.get("cost")) else 0.0,
-            "min_flow": _volume(row, "min_flow", efile, where, problems) or 0.0,
-            "provenance": row.get("provenance", ""),
-        }
-        if b.startswith("county:"):
-            county = b.split(":", 1)[1]
-            if county not in study:
-                problems.append(Problem(efile, f"{where}.to", b, "a county of the study area"))
-                continue
-            targets = [lookup[(county, s)] for s in sector_list if (county, s) in lookup]
-            if not targets:
-                continue
-            hub = f"{eid}@{county}"
-            end = row["geometry"].coords[-1] if row.get("geometry") is not None else (math.nan, math.nan)
-            G.add_node(
-                hub,
-                kind="delivery",
-                county=county,
-                name_zh=attrs["name_zh"] or eid,
-                name_en=attrs["name_en"] or eid,
-                lon=end[0],
-                lat=end[1],
-            )
-            G.add_edge(a, hub, **attrs)
-            for t in targets:
-                G.add_edge(
-                    hub,
-                    t,
-                    id=f"{eid}>{G.nodes[t]['sector']}",
-                    layer_id=eid,
-                    kind="service",
-                    capacity=None,
-                    loss=0.0,
-                    cost=0.0,
-                    min_flow=0.0,
-                )
-        elif b in G:
-            G.add_edge(a, b, **attrs)
-        elif any(n == b for n in gdf_nodes["id"]):
-            continue  # out of service this year
-        else:
-            problems.append(Problem(efile, f"{where}.to", b, "the id of a node in nodes.geojson or county:ADCODE"))
-    raise_if(problems)
-    check_graph(G, scenario)
-    return G
+        _add_edge(b, i, row)
+    raise_if(b.problems)
+    check_graph(b.G, scenario)
+    return b.G
 
 
 def _commodity_edges(G: nx.DiGraph) -> nx.DiGraph:
@@ -414,22 +448,9 @@ def commodity_reach(G: nx.DiGraph, accepts: dict[str, set[str]]) -> dict[tuple[s
     return out
 
 
-def check_graph(G: nx.DiGraph, scenario: Scenario) -> None:
-    """Check the graph before solving, as Pywr's ``check_graph`` does.
-
-    Every demand with a positive volume must be reachable from a source its sector accepts;
-    every source a constraint names must exist; sewer shares of a county must not exceed 1.
-
-    Raises
-    ------
-    InputError
-        Listing every problem.
-    """
-    spec = scenario.spec
-    problems: list[Problem] = []
-    accepts = {name: set(s.accepts) for name, s in spec.sectors.items()}
-    reach = commodity_reach(G, accepts)
-    fed = {v for (_u, v), srcs in reach.items() if srcs}
+def _check_demands(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) -> None:
+    accepts = {name: set(s.accepts) for name, s in scenario.spec.sectors.items()}
+    fed = {v for (_u, v), srcs in commodity_reach(G, accepts).items() if srcs}
     dfile = _rel(scenario.demands_path)
     for n, d in G.nodes(data=True):
         if d["kind"] == "demand" and d["demand"] > 0 and n not in fed:
@@ -444,48 +465,77 @@ def check_graph(G: nx.DiGraph, scenario: Scenario) -> None:
                     f"{_rel(scenario.network_dir / 'edges.geojson')}",
                 )
             )
+
+
+def _check_routes(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) -> None:
+    """Every node of the layers lies on a route from a source to a demand or an outlet."""
+    H = _commodity_edges(G)
+    sources = {n for n, d in H.nodes(data=True) if "source_kind" in d}
+    sinks = {n for n, d in H.nodes(data=True) if d["kind"] in ("demand", "outlet")}
+    downstream = set(sources).union(*(nx.descendants(H, s) for s in sources))
+    upstream = set(sinks).union(*(nx.ancestors(H, t) for t in sinks))
+    nfile = _rel(scenario.network_dir / "nodes.geojson")
+    for n, d in G.nodes(data=True):
+        if d["kind"] in ("demand", "delivery"):
+            continue
+        if n not in downstream:
+            why = "no source's water reaches it"
+        elif n not in upstream:
+            why = "its water reaches no demand or outlet"
+        else:
+            continue
+        problems.append(
+            Problem(
+                nfile,
+                f"id ({d.get('name_zh', n)})",
+                n,
+                f"a node on a route from a source to a demand or an outlet ({why}); connect it with an edge "
+                "in edges.geojson, or remove it, or give it the `commissioned` year of its lines",
+            )
+        )
+
+
+def _check_selection(G: nx.DiGraph, sfile: str, field: str, sel: Any, problems: list[Problem]) -> None:
+    if sel.source_ids:
+        for sid in sorted(sel.source_ids):
+            if sid not in G or "source_kind" not in G.nodes[sid]:
+                problems.append(Problem(sfile, f"{field}.ids", sid, "the id of a source node in the network"))
+    if sel.source_tags:
+        all_tags = set().union(*(d.get("tags", set()) for _n, d in G.nodes(data=True)))
+        for tag in sorted(sel.source_tags - all_tags):
+            problems.append(
+                Problem(sfile, f"{field}.tags", tag, f"a tag some source carries: {', '.join(sorted(all_tags))}")
+            )
+    if sel.source_kinds:
+        present = {d["source_kind"] for _n, d in G.nodes(data=True) if "source_kind" in d}
+        if not sel.source_kinds & present:  # spelling is checked on load; here: does any exist?
+            problems.append(
+                Problem(
+                    sfile,
+                    f"{field}.kinds",
+                    sorted(sel.source_kinds),
+                    f"at least one kind some source in the network has: {', '.join(sorted(present))}",
+                )
+            )
+
+
+def _check_constraints(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) -> None:
     sfile = _rel(scenario.path)
+    layer_ids = {d["layer_id"] for _u, _v, d in G.edges(data=True)}
     for c in scenario.constraints:
         for side_name, sel in (("", c.lhs), (".denominator", c.rhs)):
             if sel is None:
                 continue
-            field = f"constraints ({c.id}){side_name}.sources"
-            if sel.source_ids:
-                for sid in sorted(sel.source_ids):
-                    if sid not in G or "source_kind" not in G.nodes[sid]:
-                        problems.append(Problem(sfile, f"{field}.ids", sid, "the id of a source node in the network"))
-            if sel.source_tags:
-                all_tags = set().union(*(d.get("tags", set()) for _n, d in G.nodes(data=True)))
-                for tag in sorted(sel.source_tags - all_tags):
-                    problems.append(
-                        Problem(
-                            sfile, f"{field}.tags", tag, f"a tag some source carries: {', '.join(sorted(all_tags))}"
-                        )
+            _check_selection(G, sfile, f"constraints ({c.id}){side_name}.sources", sel, problems)
+            for eid in sorted((sel.edges or set()) - layer_ids):
+                problems.append(
+                    Problem(
+                        sfile,
+                        f"constraints ({c.id}){side_name}.edges",
+                        eid,
+                        "the id of an edge in service in the network layer",
                     )
-            if sel.source_kinds:
-                present = {d["source_kind"] for _n, d in G.nodes(data=True) if "source_kind" in d}
-                if not sel.source_kinds & present:  # spelling is checked on load; here: does any exist?
-                    problems.append(
-                        Problem(
-                            sfile,
-                            f"{field}.kinds",
-                            sorted(sel.source_kinds),
-                            f"at least one kind some source in the network has: {', '.join(sorted(present))}",
-                        )
-                    )
-    layer_ids = {d["layer_id"] for _u, _v, d in G.edges(data=True)}
-    for c in scenario.constraints:
-        for side_name, sel in (("", c.lhs), (".denominator", c.rhs)):
-            if sel is not None and sel.edges:
-                for eid in sorted(sel.edges - layer_ids):
-                    problems.append(
-                        Problem(
-                            sfile,
-                            f"constraints ({c.id}){side_name}.edges",
-                            eid,
-                            "the id of an edge in service in the network layer",
-                        )
-                    )
+                )
         if c.rhs is not None and _structurally_zero(G, scenario, c.rhs):
             problems.append(
                 Problem(
@@ -496,6 +546,9 @@ def check_graph(G: nx.DiGraph, scenario: Scenario) -> None:
                     "ratio is undefined (0/0); check its sources, counties and sectors",
                 )
             )
+
+
+def _check_sewer_shares(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) -> None:
     for n, d in G.nodes(data=True):
         if d["kind"] != "demand":
             continue
@@ -509,6 +562,25 @@ def check_graph(G: nx.DiGraph, scenario: Scenario) -> None:
                     f"sewer shares from county:{d['county']} ({d['sector']}) add up to at most 1",
                 )
             )
+
+
+def check_graph(G: nx.DiGraph, scenario: Scenario) -> None:
+    """Check the graph before solving, as Pywr's ``check_graph`` does.
+
+    Every demand with a positive volume must be reachable from a source its sector accepts;
+    every node must lie on a route from a source to a demand or an outlet; every source, tag,
+    kind and edge a constraint names must exist; sewer shares of a county must not exceed 1.
+
+    Raises
+    ------
+    InputError
+        Listing every problem.
+    """
+    problems: list[Problem] = []
+    _check_demands(G, scenario, problems)
+    _check_routes(G, scenario, problems)
+    _check_constraints(G, scenario, problems)
+    _check_sewer_shares(G, scenario, problems)
     raise_if(problems)
 
 
@@ -555,53 +627,83 @@ def sources_matching(
     return out
 
 
-def graph_to_gdfs(
-    G: nx.DiGraph,
-    *,
-    edge_flows: pd.Series | None = None,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Convert the physical part of ``G`` (no demand or delivery nodes) to two GeoDataFrames.
+def _position(d: dict[str, Any]) -> Point | None:
+    lon, lat = d.get("lon"), d.get("lat")
+    if lon is None or lat is None or not (math.isfinite(lon) and math.isfinite(lat)):
+        return None
+    return Point(lon, lat)
 
-    Edges into a county's delivery point are drawn to the point where it sits.
+
+def graph_to_gdfs(G: nx.DiGraph, *, physical: bool = False) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Convert a graph to two GeoDataFrames, nodes and edges, keeping every attribute.
+
+    Nodes: a column ``id`` and one column per attribute; points at ``lon``/``lat`` (demand nodes,
+    which have no position, have no geometry). Edges: ``from``, ``to`` and one column per
+    attribute; the authored line as geometry (none for service and sewer edges). Values keep their
+    Python types (object columns); the graph's own attributes are in ``gdf_edges.attrs["graph"]``.
+    :func:`graph_from_gdfs` turns them back into the same graph.
+
+    Parameters
+    ----------
+    physical
+        Only what is drawn on a map: no demand nodes, no service or sewer edges; an edge without
+        an authored line is drawn straight between its ends.
     """
-    rows = []
+    crs = G.graph.get("crs", "EPSG:4326")
+    nrows = []
     for n, d in G.nodes(data=True):
-        if d["kind"] == "demand":
+        if physical and d["kind"] == "demand":
             continue
-        rows.append(
-            {
-                "id": n,
-                "kind": d["kind"],
-                "name_zh": d["name_zh"],
-                "name_en": d["name_en"],
-                "source_kind": d.get("source_kind", ""),
-                "county": d.get("county", ""),
-                "available_10k_m3": d.get("available"),
-                "capacity_10k_m3": d.get("capacity"),
-                "geometry": Point(d["lon"], d["lat"]),
-            }
-        )
-    gdf_nodes = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
-    pos = {r["id"]: (r["geometry"].x, r["geometry"].y) for r in rows}
+        nrows.append({"id": n, **d, "geometry": _position(d)})
     erows = []
     for u, v, d in G.edges(data=True):
-        if d["kind"] in ("service", "sewer"):
-            continue
-        if u not in pos or v not in pos:
-            continue
-        end = pos[v]
-        erows.append(
-            {
-                "id": d["id"],
-                "kind": d["kind"],
-                "from": u,
-                "to": v,
-                "name_zh": d.get("name_zh", ""),
-                "name_en": d.get("name_en", ""),
-                "capacity_10k_m3": d["capacity"],
-                "loss": d["loss"],
-                "geometry": LineString([pos[u], end]),
-            }
-        )
-    gdf_edges = gpd.GeoDataFrame(erows, geometry="geometry", crs="EPSG:4326")
+        geom = d.get("geometry")
+        if physical:
+            if d["kind"] in ("service", "sewer"):
+                continue
+            a, b = _position(G.nodes[u]), _position(G.nodes[v])
+            if geom is None and a is not None and b is not None:
+                geom = LineString([a, b])
+        erows.append({"from": u, "to": v, **{k: x for k, x in d.items() if k != "geometry"}, "geometry": geom})
+    gdf_nodes = gpd.GeoDataFrame(pd.DataFrame(nrows, dtype=object), geometry="geometry", crs=crs)
+    gdf_edges = gpd.GeoDataFrame(
+        pd.DataFrame(erows, dtype=object, columns=None if erows else ["from", "to", "geometry"]),
+        geometry="geometry",
+        crs=crs,
+    )
+    gdf_edges.attrs["graph"] = dict(G.graph)
     return gdf_nodes, gdf_edges
+
+
+def _present(v: object) -> bool:
+    return not (v is None or (isinstance(v, float) and math.isnan(v)))
+
+
+def graph_from_gdfs(
+    gdf_nodes: gpd.GeoDataFrame, gdf_edges: gpd.GeoDataFrame, *, graph_attrs: dict[str, Any] | None = None
+) -> nx.DiGraph:
+    """The graph two GeoDataFrames describe (the inverse of :func:`graph_to_gdfs`).
+
+    Frames in another CRS are converted to WGS84 (the graph's ``lon``/``lat`` are degrees).
+    Missing values (NaN or None) leave the attribute out, except an edge's ``capacity``, where
+    ``None`` means "no limit". Node positions come from the point geometry.
+    """
+    if gdf_nodes.crs is not None and gdf_nodes.crs.to_epsg() != 4326:
+        gdf_nodes = gdf_nodes.to_crs(4326)
+    if gdf_edges.crs is not None and gdf_edges.crs.to_epsg() != 4326:
+        gdf_edges = gdf_edges.to_crs(4326)
+    attrs = dict(graph_attrs if graph_attrs is not None else gdf_edges.attrs.get("graph", {}))
+    attrs["crs"] = "EPSG:4326"
+    G = nx.DiGraph(**attrs)
+    for row in gdf_nodes.to_dict("records"):
+        geom = row.pop("geometry", None)
+        d = {k: v for k, v in row.items() if k != "id" and _present(v)}
+        if geom is not None and not geom.is_empty:
+            d["lon"], d["lat"] = geom.x, geom.y
+        G.add_node(row["id"], **d)
+    for row in gdf_edges.to_dict("records"):
+        d = {k: v for k, v in row.items() if k not in ("from", "to") and _present(v)}
+        if "capacity" in row:
+            d.setdefault("capacity", None)
+        G.add_edge(row["from"], row["to"], **d)
+    return G
