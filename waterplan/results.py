@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .boundaries import county_table
-from .scenario import SECTOR_NAMES, Scenario
+from .scenario import SECTOR_NAMES, Constraint, Scenario, TargetSpec
 from .solve import Solution
 from .units import to_model_volume
 
@@ -184,42 +184,45 @@ def _first_nonzero(table: pd.DataFrame, kind: str) -> pd.DataFrame:
     return sub.drop_duplicates("id").set_index("id")[["dual", "stage"]]
 
 
-def tabulate(sol: Solution) -> Results:
-    """Turn a :class:`~waterplan.solve.Solution` into the run's tables."""
-    m = sol.model
-    G = m.G
-    sc: Scenario = m.scenario
-    names = _names()
-    year = sc.year
+@dataclass
+class _Labels:
+    """Names for the rows of a run's tables."""
 
-    def cz(a: str) -> str:
-        return str(names.loc[a, "name_zh"]) if a in names.index else a
+    sol: Solution
+    names: pd.DataFrame
 
-    def ce(a: str) -> str:
-        return str(names.loc[a, "name_en"]) if a in names.index else a
+    def county_zh(self, a: str) -> str:
+        return str(self.names.loc[a, "name_zh"]) if a in self.names.index else a
 
-    def demand_key(node: str) -> dict[str, object]:
-        d = G.nodes[node]
+    def county_en(self, a: str) -> str:
+        return str(self.names.loc[a, "name_en"]) if a in self.names.index else a
+
+    def demand(self, node: str) -> dict[str, object]:
+        sc = self.sol.model.scenario
+        d = self.sol.model.G.nodes[node]
         return {
             "scenario": sc.name,
-            "period": year,
+            "period": sc.year,
             "county": d["county"],
-            "county_zh": cz(d["county"]),
-            "county_en": ce(d["county"]),
+            "county_zh": self.county_zh(d["county"]),
+            "county_en": self.county_en(d["county"]),
             "sector": d["sector"],
             "sector_zh": sc.spec.sectors[d["sector"]].name_zh,
         }
 
-    # allocation: county × sector × source
+
+def _allocation_table(sol: Solution, lab: _Labels) -> pd.DataFrame:
+    """County × sector × source."""
+    G = sol.model.G
     rows = []
-    for (d, s), expr in m.arrived.items():
+    for (d, s), expr in sol.model.arrived.items():
         v = sol.value(expr)
         if v <= TOL:
             continue
         ns = G.nodes[s]
         rows.append(
             {
-                **demand_key(d),
+                **lab.demand(d),
                 "source": s,
                 "source_zh": ns["name_zh"],
                 "source_en": ns["name_en"],
@@ -227,17 +230,19 @@ def tabulate(sol: Solution) -> Results:
                 "volume_10k_m3": v,
             }
         )
-    allocation = pd.DataFrame(rows).sort_values(["county", "sector", "source"]).reset_index(drop=True)
+    return pd.DataFrame(rows).sort_values(["county", "sector", "source"]).reset_index(drop=True)
 
-    brow = []
-    for n, d in G.nodes(data=True):
+
+def _balance_table(sol: Solution, lab: _Labels) -> pd.DataFrame:
+    rows = []
+    for n, d in sol.model.G.nodes(data=True):
         if d["kind"] != "demand":
             continue
-        sup = sol.value(m.delivery[n])
+        sup = sol.value(sol.model.delivery[n])
         dem = d["demand"]
-        brow.append(
+        rows.append(
             {
-                **demand_key(n),
+                **lab.demand(n),
                 "priority": d["priority"],
                 "demand_10k_m3": dem,
                 "supplied_10k_m3": sup,
@@ -245,21 +250,24 @@ def tabulate(sol: Solution) -> Results:
                 "coverage": sup / dem if dem > 0 else 1.0,
             }
         )
-    balance = pd.DataFrame(brow).sort_values(["county", "priority", "sector"]).reset_index(drop=True)
+    return pd.DataFrame(rows).sort_values(["county", "priority", "sector"]).reset_index(drop=True)
 
-    frow = []
+
+def _flows_table(sol: Solution) -> pd.DataFrame:
+    sc = sol.model.scenario
     totals: dict[tuple[str, str], float] = {}
     for (a, b, _s), val in sol.flows.items():
         totals[(a, b)] = totals.get((a, b), 0.0) + val
-    for u, v, e in G.edges(data=True):
+    rows = []
+    for u, v, e in sol.model.G.edges(data=True):
         if e["kind"] == "sewer":
             continue
         f = totals.get((u, v), 0.0)
         cap = e["capacity"]
-        frow.append(
+        rows.append(
             {
                 "scenario": sc.name,
-                "period": year,
+                "period": sc.year,
                 "edge": e["id"],
                 "layer_id": e["layer_id"],
                 "kind": e["kind"],
@@ -271,16 +279,18 @@ def tabulate(sol: Solution) -> Results:
                 "utilisation": (f / cap) if cap else None,
             }
         )
-    flows = pd.DataFrame(frow)
+    return pd.DataFrame(rows)
 
-    srow = []
+
+def _sources_table(sol: Solution) -> pd.DataFrame:
+    m = sol.model
+    rows = []
     for s, q in sol.release.items():
-        d = G.nodes[s]
-        withdrawn = q - sol.value(m.to_outlet[s])
-        srow.append(
+        d = m.G.nodes[s]
+        rows.append(
             {
-                "scenario": sc.name,
-                "period": year,
+                "scenario": m.scenario.name,
+                "period": m.scenario.year,
                 "source": s,
                 "name_zh": d["name_zh"],
                 "name_en": d["name_en"],
@@ -289,143 +299,113 @@ def tabulate(sol: Solution) -> Results:
                 "county": d.get("county", ""),
                 "available_10k_m3": d.get("available"),
                 "released_10k_m3": q,
-                "withdrawn_10k_m3": withdrawn,
+                "withdrawn_10k_m3": q - sol.value(m.to_outlet[s]),
                 "wastewater_collected_10k_m3": sol.value(m.wastewater[s]) if s in m.wastewater else None,
                 "treated_10k_m3": sol.treated.get(s),
                 "treatment_capacity_10k_m3": d.get("capacity") if d["kind"] == "wwtp" else None,
             }
         )
-    sources = pd.DataFrame(srow)
+    return pd.DataFrame(rows)
 
-    irow = []
-    for c in sc.constraints:
-        lhs, rhs = m.policy_expr[c.id]
-        lv = sol.value(lhs)
-        relation = "<=" if c.type == "cap" else ">="
-        if c.type == "ratio_floor":
-            den = sol.value(rhs) if rhs is not None else 0.0
-            value = lv / den if den > TOL else float("nan")
-            status, slack_v = _status(lv - c.value * den, 0.0, ">=")
-            shown_value, shown_target, unit = value * 100, c.value * 100, "%"
-            slack_shown = (value - c.value) * 100 if den > TOL else float("nan")
-            dual, stage = _shadow(sol, c.id)
-            shadow = dual * den / 100.0  # shortage change per +1 percentage point of the floor
-            shadow_unit = "万m³ shortage per +1 percentage point"
-        else:
-            status, slack_v = _status(lv, c.value, relation)
-            shown_value, shown_target, unit, slack_shown = lv, c.value, "万m³", slack_v
-            dual, stage = _shadow(sol, c.id)
-            shadow = dual
-            shadow_unit = "万m³ shortage per +1 万m³ of the target value"
-        irow.append(
-            {
-                "id": c.id,
-                "indicator_zh": c.name_zh,
-                "indicator_en": c.name_en,
-                "kind": c.type,
-                "relation": relation,
-                "target": shown_target,
-                "value": shown_value,
-                "unit": unit,
-                "target_as_given": f"{relation} {c.value_as_given:g} {c.unit}",
-                "status": status,
-                "slack": slack_shown,
-                "binding": abs(slack_v) <= max(1.0, abs(c.value)) * 1e-6,
-                "shadow_price": shadow,
-                "shadow_price_unit": shadow_unit if stage else "",
-                "shadow_price_stage": stage,
-                "clause": c.clause,
-                "reason": "",
-            }
-        )
-    computed = _computed_indicators(sol, balance)
-    for t in sc.spec.targets:
-        base = {
-            "id": t.id,
-            "indicator_zh": t.name_zh,
-            "indicator_en": t.name_en or t.id,
-            "unit": t.unit,
-            "target_as_given": t.target,
-            "clause": t.clause,
-            "binding": False,
-            "shadow_price": None,
-            "shadow_price_unit": "",
-            "shadow_price_stage": "",
-            "slack": None,
-        }
-        if t.status == "not_modelled":
-            irow.append(
-                {
-                    **base,
-                    "kind": "not modelled",
-                    "relation": "",
-                    "target": None,
-                    "value": None,
-                    "status": "not modelled",
-                    "reason": t.reason,
-                }
-            )
-            continue
-        if t.status == "rule":
-            irow.append(
-                {
-                    **base,
-                    "kind": "rule",
-                    "relation": "",
-                    "target": None,
-                    "value": None,
-                    "status": "met",
-                    "reason": f"modelled as a rule: {t.reason}",
-                }
-            )
-            continue
-        if t.lever is not None:
-            raw = sc.spec.levers[t.lever].value
-            shown: float | None = raw * 100 if t.unit == "%" else raw
-            reason = f"scenario input (levers.{t.lever})"
-        else:
-            shown, reason = computed.get(str(t.indicator), (None, "no inputs for this indicator"))
-        if shown is None:
-            irow.append(
-                {
-                    **base,
-                    "kind": "indicator",
-                    "relation": t.relation,
-                    "target": t.value,
-                    "value": None,
-                    "status": "not modelled",
-                    "reason": reason,
-                }
-            )
-            continue
-        status, slack = _status(shown, float(t.value or 0.0), t.relation or ">=")
-        irow.append(
-            {
-                **base,
-                "kind": "indicator",
-                "relation": t.relation,
-                "target": t.value,
-                "value": shown,
-                "status": status,
-                "slack": slack,
-                "reason": reason,
-            }
-        )
-    indicators = pd.DataFrame(irow)
 
-    drow = [
-        {"stage": st.name, "priority": st.priority, "constraint": cid, "dual": dv}
-        for st in sol.stages
-        for cid, dv in st.duals.items()
-    ]
-    duals = pd.DataFrame(drow)
-    stages = pd.DataFrame(
+def _constraint_row(sol: Solution, c: Constraint) -> dict[str, object]:
+    """A policy constraint's row of the indicator table: value, status and shadow price."""
+    lhs, rhs = sol.model.policy_expr[c.id]
+    lv = sol.value(lhs)
+    relation = "<=" if c.type == "cap" else ">="
+    dual, stage = _shadow(sol, c.id)
+    if c.type == "ratio_floor":
+        den = sol.value(rhs) if rhs is not None else 0.0
+        value = lv / den if den > TOL else float("nan")
+        status, slack_v = _status(lv - c.value * den, 0.0, ">=")
+        shown_value, shown_target, unit = value * 100, c.value * 100, "%"
+        slack_shown = (value - c.value) * 100 if den > TOL else float("nan")
+        shadow = dual * den / 100.0  # shortage change per +1 percentage point of the floor
+        shadow_unit = "万m³ shortage per +1 percentage point"
+    else:
+        status, slack_v = _status(lv, c.value, relation)
+        shown_value, shown_target, unit, slack_shown = lv, c.value, "万m³", slack_v
+        shadow = dual
+        shadow_unit = "万m³ shortage per +1 万m³ of the target value"
+    return {
+        "id": c.id,
+        "indicator_zh": c.name_zh,
+        "indicator_en": c.name_en,
+        "kind": c.type,
+        "relation": relation,
+        "target": shown_target,
+        "value": shown_value,
+        "unit": unit,
+        "target_as_given": f"{relation} {c.value_as_given:g} {c.unit}",
+        "status": status,
+        "slack": slack_shown,
+        "binding": abs(slack_v) <= max(1.0, abs(c.value)) * 1e-6,
+        "shadow_price": shadow,
+        "shadow_price_unit": shadow_unit if stage else "",
+        "shadow_price_stage": stage,
+        "clause": c.clause,
+        "reason": "",
+    }
+
+
+def _target_row(sol: Solution, t: TargetSpec, computed: dict[str, tuple[float | None, str]]) -> dict[str, object]:
+    """A target's row of the indicator table: not modelled, a rule, a lever or a computed indicator."""
+    sc = sol.model.scenario
+    base: dict[str, object] = {
+        "id": t.id,
+        "indicator_zh": t.name_zh,
+        "indicator_en": t.name_en or t.id,
+        "unit": t.unit,
+        "target_as_given": t.target,
+        "clause": t.clause,
+        "binding": False,
+        "shadow_price": None,
+        "shadow_price_unit": "",
+        "shadow_price_stage": "",
+        "slack": None,
+    }
+    if t.status == "not_modelled":
+        return {**base, "kind": "not modelled", "relation": "", "target": None, "value": None,
+                "status": "not modelled", "reason": t.reason}  # fmt: skip
+    if t.status == "rule":
+        return {**base, "kind": "rule", "relation": "", "target": None, "value": None, "status": "met",
+                "reason": f"modelled as a rule: {t.reason}"}  # fmt: skip
+    if t.lever is not None:
+        raw = sc.spec.levers[t.lever].value
+        shown: float | None = raw * 100 if t.unit == "%" else raw
+        reason = f"scenario input (levers.{t.lever})"
+    else:
+        shown, reason = computed.get(str(t.indicator), (None, "no inputs for this indicator"))
+    row = {**base, "kind": "indicator", "relation": t.relation, "target": t.value, "value": shown, "reason": reason}
+    if shown is None:
+        return {**row, "status": "not modelled"}
+    status, slack = _status(shown, float(t.value or 0.0), t.relation or ">=")
+    return {**row, "status": status, "slack": slack}
+
+
+def _trades_table(sol: Solution, sp: pd.DataFrame, lab: _Labels) -> pd.DataFrame:
+    sc = sol.model.scenario
+    quota_value = _first_nonzero(sp, "quota")["dual"].to_dict() if len(sp) else {}
+    return pd.DataFrame(
         [
-            {"stage": st.name, "priority": st.priority, "objective": st.objective, "seconds": st.seconds}
-            for st in sol.stages
+            {
+                "seller": a,
+                "seller_zh": lab.county_zh(a),
+                "buyer": b,
+                "buyer_zh": lab.county_zh(b),
+                "volume_10k_m3": v,
+                "seller_value": quota_value.get(a, 0.0),
+                "buyer_value": quota_value.get(b, 0.0),
+                "value_unit": "万m³ of shortage removed per +1 万m³ of quota (first binding priority)",
+                "cost_yuan_per_m3": sc.spec.trading.cost_yuan_per_m3 if sc.spec.trading else 0.0,
+            }
+            for (a, b), v in sol.trades.items()
+            if v > TOL
         ]
     )
-    sp = shadow_price_table(sol)
+
+
+def _attach_shadow_prices(sp: pd.DataFrame, sources: pd.DataFrame, flows: pd.DataFrame, balance: pd.DataFrame) -> None:
     for df, kind, key in ((sources, "source", "source"), (flows, "edge", "layer_id")):
         first = _first_nonzero(sp, kind)
         df["shadow_price"] = df[key].map(first["dual"]) if len(first) else 0.0
@@ -437,28 +417,36 @@ def tabulate(sol: Solution) -> Results:
     balance["shadow_price"] = [
         own_dual.get((f"demand:{r.county}:{r.sector}", r.priority), 0.0) for r in balance.itertuples()
     ]
-    quota_value = _first_nonzero(sp, "quota")["dual"].to_dict() if len(sp) else {}
-    names = _names()
-    trades = pd.DataFrame(
+
+
+def tabulate(sol: Solution) -> Results:
+    """Turn a :class:`~waterplan.solve.Solution` into the run's tables."""
+    sc: Scenario = sol.model.scenario
+    lab = _Labels(sol, _names())
+    balance = _balance_table(sol, lab)
+    flows, sources = _flows_table(sol), _sources_table(sol)
+    computed = _computed_indicators(sol, balance)
+    indicators = pd.DataFrame(
+        [_constraint_row(sol, c) for c in sc.constraints] + [_target_row(sol, t, computed) for t in sc.spec.targets]
+    )
+    duals = pd.DataFrame(
         [
-            {
-                "seller": a,
-                "seller_zh": names.loc[a, "name_zh"],
-                "buyer": b,
-                "buyer_zh": names.loc[b, "name_zh"],
-                "volume_10k_m3": v,
-                "seller_value": quota_value.get(a, 0.0),
-                "buyer_value": quota_value.get(b, 0.0),
-                "value_unit": "万m³ of shortage removed per +1 万m³ of quota (first binding priority)",
-                "cost_yuan_per_m3": sc.spec.trading.cost_yuan_per_m3 if sc.spec.trading else 0.0,
-            }
-            for (a, b), v in sol.trades.items()
-            if v > TOL
+            {"stage": st.name, "priority": st.priority, "constraint": cid, "dual": dv}
+            for st in sol.stages
+            for cid, dv in st.duals.items()
         ]
     )
+    stages = pd.DataFrame(
+        [
+            {"stage": st.name, "priority": st.priority, "objective": st.objective, "seconds": st.seconds}
+            for st in sol.stages
+        ]
+    )
+    sp = shadow_price_table(sol)
+    _attach_shadow_prices(sp, sources, flows, balance)
     return Results(
-        trades=trades,
-        allocation=allocation,
+        trades=_trades_table(sol, sp, lab),
+        allocation=_allocation_table(sol, lab),
         balance=balance,
         flows=flows,
         sources=sources,

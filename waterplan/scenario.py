@@ -683,6 +683,95 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
     return out
 
 
+def _check_source_kinds(spec: ScenarioSpec, fname: str, problems: list[Problem]) -> None:
+    for name, s in spec.sectors.items():
+        for k in [*s.accepts, *s.prefers]:
+            if k not in SOURCE_KINDS:
+                problems.append(
+                    Problem(fname, f"sectors.{name}.accepts/prefers", k, f"one of {', '.join(SOURCE_KINDS)}")
+                )
+    for k in spec.source_preference:
+        if k not in SOURCE_KINDS:
+            problems.append(Problem(fname, "source_preference", k, f"one of {', '.join(SOURCE_KINDS)}"))
+
+
+def _check_time(spec: ScenarioSpec, path: Path, fname: str, problems: list[Problem]) -> None:
+    if spec.time is None:
+        return
+    from .hydrology import check_pattern
+
+    for sector, pattern in spec.time.demand_patterns.items():
+        field = f"time.demand_patterns.{sector}"
+        if sector not in spec.sectors:
+            problems.append(Problem(fname, field, sector, f"one of the scenario's sectors: {', '.join(spec.sectors)}"))
+            continue
+        try:
+            check_pattern(pattern, file=fname, field=field)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    for sector, share in spec.time.guarantee_targets.items():
+        if sector not in spec.sectors or not 0 <= share <= 1:
+            problems.append(
+                Problem(
+                    fname,
+                    f"time.guarantee_targets.{sector}",
+                    share,
+                    "a sector of the scenario and a share of years between 0 and 1",
+                )
+            )
+    series = spec.time.series
+    if series and not (path.parent / series).is_file() and not Path(series).is_file():
+        problems.append(Problem(fname, "time.series", series, "a CSV series (month, source, value, unit)"))
+
+
+def _trading_quotas(spec: ScenarioSpec, fname: str, study: list[str], problems: list[Problem]) -> dict[str, float]:
+    quotas: dict[str, float] = {}
+    if spec.trading is None:
+        return quotas
+    for i, q in enumerate(spec.trading.quotas):
+        try:
+            code = resolve_county(q.county, file=fname, field=f"trading.quotas[{i}].county", within=study)
+            quotas[code] = to_model_volume(q.value, q.unit, file=fname, field=f"trading.quotas[{i}].value")
+        except InputError as exc:
+            problems.extend(exc.problems)
+    for sname in spec.trading.sectors:
+        if sname == "domestic":
+            problems.append(
+                Problem(
+                    fname,
+                    "trading.sectors",
+                    sname,
+                    "tradable sectors other than domestic: water is never traded away from domestic use (003 (六)20)",
+                )
+            )
+        elif sname not in spec.sectors:
+            problems.append(Problem(fname, "trading.sectors", sname, f"one of {', '.join(spec.sectors)}"))
+    return quotas
+
+
+def _check_target_levers(spec: ScenarioSpec, fname: str, problems: list[Problem]) -> None:
+    for t in spec.targets:
+        if t.lever is not None and t.lever not in spec.levers:
+            problems.append(
+                Problem(
+                    fname,
+                    f"targets ({t.id}).lever",
+                    t.lever,
+                    f"a key of levers: {', '.join(spec.levers) or '(none defined)'}",
+                )
+            )
+
+
+def _input_hashes(files: list[Path], demands_path: Path, network_dir: Path) -> dict[str, str]:
+    inputs = {_rel(f): _sha256(f) for f in files}
+    inputs[_rel(demands_path)] = _sha256(demands_path)
+    for layer in ("nodes.geojson", "edges.geojson"):
+        p = network_dir / layer
+        if p.is_file():
+            inputs[_rel(p)] = _sha256(p)
+    return inputs
+
+
 def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read and check a scenario file and its demand table.
 
@@ -719,93 +808,18 @@ def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) 
         raise_if(problems_o)
     spec = _spec_from_dict(data, fname)
     problems: list[Problem] = []
-    for name, s in spec.sectors.items():
-        for k in [*s.accepts, *s.prefers]:
-            if k not in SOURCE_KINDS:
-                problems.append(
-                    Problem(fname, f"sectors.{name}.accepts/prefers", k, f"one of {', '.join(SOURCE_KINDS)}")
-                )
-    for k in spec.source_preference:
-        if k not in SOURCE_KINDS:
-            problems.append(Problem(fname, "source_preference", k, f"one of {', '.join(SOURCE_KINDS)}"))
+    _check_source_kinds(spec, fname, problems)
     study = _study_counties(spec, fname)
-    base = path.parent
-    network_dir = (base / spec.network).resolve()
+    network_dir = (path.parent / spec.network).resolve()
     if not network_dir.is_dir():
         problems.append(Problem(fname, "network", spec.network, "a folder holding nodes.geojson and edges.geojson"))
-    demands_path = (base / spec.demands).resolve()
+    demands_path = (path.parent / spec.demands).resolve()
     demands = _read_demands(demands_path, study, spec, problems)
     constraints = _constraints(spec, fname, study, problems)
-    if spec.time is not None:
-        from .hydrology import check_pattern
-
-        for sector, pattern in spec.time.demand_patterns.items():
-            if sector not in spec.sectors:
-                problems.append(
-                    Problem(
-                        fname,
-                        f"time.demand_patterns.{sector}",
-                        sector,
-                        f"one of the scenario's sectors: {', '.join(spec.sectors)}",
-                    )
-                )
-                continue
-            try:
-                check_pattern(pattern, file=fname, field=f"time.demand_patterns.{sector}")
-            except InputError as exc:
-                problems.extend(exc.problems)
-        for sector, share in spec.time.guarantee_targets.items():
-            if sector not in spec.sectors or not 0 <= share <= 1:
-                problems.append(
-                    Problem(
-                        fname,
-                        f"time.guarantee_targets.{sector}",
-                        share,
-                        "a sector of the scenario and a share of years between 0 and 1",
-                    )
-                )
-        if spec.time.series and not (path.parent / spec.time.series).is_file() and not Path(spec.time.series).is_file():
-            problems.append(
-                Problem(fname, "time.series", spec.time.series, "a CSV series (month, source, value, unit)")
-            )
-    quotas: dict[str, float] = {}
-    if spec.trading is not None:
-        for i, q in enumerate(spec.trading.quotas):
-            try:
-                code = resolve_county(q.county, file=fname, field=f"trading.quotas[{i}].county", within=study)
-                quotas[code] = to_model_volume(q.value, q.unit, file=fname, field=f"trading.quotas[{i}].value")
-            except InputError as exc:
-                problems.extend(exc.problems)
-        for sname in spec.trading.sectors:
-            if sname == "domestic":
-                problems.append(
-                    Problem(
-                        fname,
-                        "trading.sectors",
-                        sname,
-                        "tradable sectors other than domestic: "
-                        "water is never traded away from domestic use (003 (六)20)",
-                    )
-                )
-            elif sname not in spec.sectors:
-                problems.append(Problem(fname, "trading.sectors", sname, f"one of {', '.join(spec.sectors)}"))
-    for t in spec.targets:
-        if t.lever is not None and t.lever not in spec.levers:
-            problems.append(
-                Problem(
-                    fname,
-                    f"targets ({t.id}).lever",
-                    t.lever,
-                    f"a key of levers: {', '.join(spec.levers) or '(none defined)'}",
-                )
-            )
+    _check_time(spec, path, fname, problems)
+    quotas = _trading_quotas(spec, fname, study, problems)
+    _check_target_levers(spec, fname, problems)
     raise_if(problems)
-    inputs = {_rel(f): _sha256(f) for f in files}
-    inputs[_rel(demands_path)] = _sha256(demands_path)
-    for layer in ("nodes.geojson", "edges.geojson"):
-        p = network_dir / layer
-        if p.is_file():
-            inputs[_rel(p)] = _sha256(p)
     return Scenario(
         spec=spec,
         path=path,
@@ -814,6 +828,6 @@ def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) 
         constraints=constraints,
         network_dir=network_dir,
         demands_path=demands_path,
-        inputs=inputs,
+        inputs=_input_hashes(files, demands_path, network_dir),
         quotas=quotas,
     )
