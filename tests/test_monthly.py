@@ -259,3 +259,19 @@ def test_weighted_objective_refuses_the_equity_rule(case):
     sc = load_scenario(path)
     with pytest.raises(InputError, match=r"objective' = 'weighted': the staged objective with the equity rule"):
         solve_monthly(build_graph(sc), sc, objective="weighted", series=series({"S": [1] * 12}))
+
+
+@pytest.mark.parametrize("mode", ["full", "myopic"])
+def test_a_gap_in_the_inflow_series_is_an_error_not_a_zero(case, mode):
+    path = _monthly_case(
+        case,
+        [node("S", "intake", source_kind="surface", available=100, available_unit=W)],
+        [edge("e", "S", f"county:{A}", sectors="domestic")],
+        [(A, "domestic", 60, W)],
+    )
+    sc = load_scenario(path)
+    gap = series({"S": [5.0] * 5 + [float("nan")] + [5.0] * 6})
+    with pytest.raises(InputError, match=r"field 'S in 2030-06' = nan: a flow of zero or more, every month"):
+        solve_monthly(build_graph(sc), sc, mode=mode, series=gap)
+    with pytest.raises(InputError, match=r"field 'source' = 'S': a series for every surface source"):
+        solve_monthly(build_graph(sc), sc, mode=mode, series=series({"X": [5.0] * 12}))

@@ -49,6 +49,11 @@ class Mode(StrEnum):
     myopic = "myopic"
 
 
+class Objective(StrEnum):
+    staged = "staged"
+    weighted = "weighted"
+
+
 class Lang(StrEnum):
     zh = "zh"
     en = "en"
@@ -70,14 +75,16 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
 
 
-def _run_monthly(sc: object, out_dir: Path, *, force: bool, mode: str, years: int | None) -> None:
+def _run_monthly(
+    sc: object, out_dir: Path, *, force: bool, mode: str, years: int | None, objective: str | None
+) -> None:
     from .monthly import guarantee_rates, solve_monthly
     from .network import build_graph
     from .run import write_monthly_run
 
     G = build_graph(sc)  # type: ignore[arg-type]
     with err.status(f"{mode} monthly run …"):
-        res = solve_monthly(G, sc, mode=mode, years=years)  # type: ignore[arg-type]
+        res = solve_monthly(G, sc, mode=mode, years=years, objective=objective)  # type: ignore[arg-type]
     path = write_monthly_run(res, out_dir, force=force)
     g = guarantee_rates(res)
     t = Table(title=f"{res.scenario.name}: supply guarantee rates, worst county ({len(res.months)} months, {mode})")
@@ -136,6 +143,10 @@ def run(
         Mode | None, typer.Option(help="Monthly scenarios: full horizon or myopic (default: the file's).")
     ] = None,
     years: Annotated[int | None, typer.Option(help="Monthly scenarios: years to run (default: the file's).")] = None,
+    objective: Annotated[
+        Objective | None,
+        typer.Option(help="Monthly scenarios: staged (exact; default) or weighted (one LP; refuses the equity rule)."),
+    ] = None,
 ) -> None:
     """Allocate water for a scenario and write tables, report and map into --out.
 
@@ -155,17 +166,24 @@ def run(
 
     try:
         sc = load_scenario(scenario)
-        if sc.spec.time is None and (mode is not None or years is not None):
+        if sc.spec.time is None and (mode is not None or years is not None or objective is not None):
             raise InputError(
                 Problem(
                     "<command line>",
-                    "--mode/--years",
-                    mode.value if mode else years,
+                    "--mode/--years/--objective",
+                    mode.value if mode else (years if years is not None else objective),
                     f"only for monthly scenarios (with a time: section); {scenario} is annual",
                 )
             )
         if sc.spec.time is not None:
-            _run_monthly(sc, out_dir, force=force, mode=(mode.value if mode else sc.spec.time.mode), years=years)
+            _run_monthly(
+                sc,
+                out_dir,
+                force=force,
+                mode=(mode.value if mode else sc.spec.time.mode),
+                years=years,
+                objective=objective.value if objective else None,
+            )
             return
         res = run_scenario(sc, solver=solver.value, progress=sys.stderr.isatty())
         path = write_run(

@@ -19,9 +19,10 @@ from __future__ import annotations
 import time
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
-from .._errors import InputError, Problem
+from .._errors import InputError, Problem, raise_if
 from ..hydrology import SeriesParams, check_pattern, generate_series, read_series
 from ..network import SURFACE_KINDS, surface_factor
 from ..scenario import Scenario
@@ -58,8 +59,32 @@ def monthly_inflows(
         factor = {n: surface_factor(hyd, G.nodes[n]["source_kind"], n) for n in _surface_ids(G)}
         surface = {n: (G.nodes[n]["source_kind"], G.nodes[n]["available"] / max(f, 1e-12)) for n, f in factor.items()}
         series = generate_series(surface, params)
-    table = series.pivot(index="month", columns="source", values="value_10k_m3").reindex(months)
-    return table * scale
+    table = series.pivot(index="month", columns="source", values="value_10k_m3").reindex(months) * scale
+    _check_inflows(table, _surface_ids(G), months)
+    return table
+
+
+def _check_inflows(table: pd.DataFrame, sources: list[str], months: list[str]) -> None:
+    """Every surface source has a finite, non-negative inflow every month: a gap is an error, never a silent 0."""
+    raise_if(
+        [
+            Problem("<inflow series>", "source", s, "a series for every surface source of the network")
+            for s in sources
+            if s not in table.columns
+        ]
+    )
+    arr = table[sources].to_numpy(dtype=float)
+    bad = np.argwhere(~(arr >= 0))  # NaN and negative values
+    if len(bad):
+        t, k = bad[0]
+        raise InputError(
+            Problem(
+                "<inflow series>",
+                f"{sources[k]} in {months[t]}",
+                float(arr[t, k]),
+                "a flow of zero or more, every month",
+            )
+        )
 
 
 def _without_storage(G: nx.DiGraph) -> nx.DiGraph:
@@ -139,6 +164,7 @@ def solve_monthly(
         res = full_horizon(G, scenario, tpl, per, inflow, objective=objective, lp_solver=lp_solver)
     else:
         res = myopic(G, scenario, tpl, per, inflow, objective=objective, warm_start=warm_start)
+    res.objective_mode = objective
     res.timings["template"] = t1 - t0
     res.timings["total"] = time.perf_counter() - t0
     return res

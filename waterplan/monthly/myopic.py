@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import highspy
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from ..scenario import Scenario
 from .periods import Periods
 from .reservoirs import ReservoirBlock, reservoir_block, reservoirs
 from .results import MonthlyResult, collect
-from .solver import Tiered, new_highs, pass_model
+from .solver import Tiered, checked, new_highs, pass_model
 from .template import INF, Template
 
 __all__ = ["myopic"]
@@ -142,7 +143,7 @@ class _Loop:
         tpl: Template,
         per: Periods,
         year: _Year,
-        h: object,
+        h: highspy.Highs,
         tiered: Tiered,
         block: ReservoirBlock,
         names: list[str],
@@ -170,16 +171,20 @@ class _Loop:
         all_c = np.arange(self.n_cols, dtype=np.int32)
         s_lb = np.concatenate([block.lb, np.zeros(len(self.floors))])
         s_ub = np.concatenate([block.ub, np.full(len(self.floors), INF)])
-        h.changeColsBounds(self.n_cols, all_c, np.concatenate([lb, s_lb]), np.concatenate([ub, s_ub]))  # type: ignore[attr-defined]
+        col_lo, col_hi = np.concatenate([lb, s_lb]), np.concatenate([ub, s_ub])
         row_lo, row_hi = np.concatenate([rlo, rhs]), np.concatenate([rhi, rhs])
-        h.changeRowsBounds(len(row_lo), np.arange(len(row_lo), dtype=np.int32), row_lo, row_hi)  # type: ignore[attr-defined]
+        checked(h.changeColsBounds(self.n_cols, all_c, col_lo, col_hi), f"month {per.months[t]}: column bounds")
+        checked(
+            h.changeRowsBounds(len(row_lo), np.arange(len(row_lo), dtype=np.int32), row_lo, row_hi),  # type: ignore[attr-defined]
+            f"month {per.months[t]}: row bounds",
+        )
         k = per.scaled_entries
         if len(k) and t > 0 and not np.array_equal(per.share[t, tpl.rows[k]], per.share[t - 1, tpl.rows[k]]):
             vals = per.entry_values(tpl, t)
             for e in k:
-                h.changeCoeff(int(tpl.rows[e]), int(tpl.cols[e]), float(vals[e]))  # type: ignore[attr-defined]
+                h.changeCoeff(int(tpl.rows[e]), int(tpl.cols[e]), float(vals[e]))
         if not self.warm_start:
-            h.clearSolver()  # type: ignore[attr-defined]
+            h.clearSolver()
 
     def run(self, G: nx.DiGraph, inflow: pd.DataFrame) -> None:
         tpl, per, year = self.tpl, self.per, self.year
@@ -195,7 +200,7 @@ class _Loop:
                 raise InfeasibleError(
                     f"{exc}: a target cannot hold in this month (myopic mode holds yearly floors month by month)"
                 ) from None
-            sol = self.h.getSolution()  # type: ignore[attr-defined]
+            sol = self.h.getSolution()
             x, act = np.asarray(sol.col_value), np.asarray(sol.row_value)
             self.values[t] = x[: tpl.n_cols]
             for k in self.names:

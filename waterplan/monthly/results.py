@@ -38,6 +38,8 @@ class MonthlyResult:
     lp_size: dict[str, int] = field(default_factory=dict)
     step_seconds: list[float] = field(default_factory=list)
     floor_shortfall: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: how the tiers were solved: "staged" or "weighted"
+    objective_mode: str = "staged"
 
 
 def _arrival_entries(tpl: Template) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str]]]:

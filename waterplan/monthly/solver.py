@@ -21,7 +21,7 @@ from .._errors import InfeasibleError, InputError, Problem, SolverError
 from ..objective import stage_tolerance
 from .template import INF
 
-__all__ = ["Tiered", "exchange_ratio", "new_highs", "pass_model", "run_checked", "tier_weights"]
+__all__ = ["Tiered", "checked", "exchange_ratio", "new_highs", "pass_model", "run_checked", "tier_weights"]
 
 
 def new_highs(solver: str = "simplex") -> highspy.Highs:
@@ -58,17 +58,18 @@ def pass_model(
     lp.a_matrix_.start_ = start
     lp.a_matrix_.index_ = rows[order].astype(np.int32)
     lp.a_matrix_.value_ = vals[order]
-    _check(h.passModel(lp), "the LP was refused by HiGHS (a bound or coefficient is not a number?)")
+    checked(h.passModel(lp), "the LP was refused by HiGHS (a bound or coefficient is not a number?)")
 
 
-def _check(status: highspy.HighsStatus, what: str) -> None:
+def checked(status: highspy.HighsStatus, what: str) -> None:
+    """Raise if HiGHS refused a call (its status is an error): never go on with old values."""
     if status == highspy.HighsStatus.kError:
-        raise SolverError(what)
+        raise SolverError(f"HiGHS refused {what}")
 
 
 def run_checked(h: highspy.Highs, what: str) -> None:
     """Run HiGHS; anything but an optimum is an error naming ``what``."""
-    _check(h.run(), f"{what}: HiGHS reported an error")
+    checked(h.run(), f"to solve {what}")
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kOptimal:
         return
@@ -148,7 +149,8 @@ class Tiered:
                     "objective",
                     "weighted",
                     f"the staged objective with the equity rule ({self.mode} mode): a weighted LP cannot "
-                    "rank equity exactly; use objective='staged' or set 'equity: false' in the scenario",
+                    "rank equity exactly; use the staged objective (--objective staged, time.objective: staged) "
+                    "or set 'equity: false' in the scenario",
                 )
             )
         self.weighted_cost = self._weighted(n)
