@@ -133,73 +133,81 @@ def carrying_capacity(
     """
     base = base or solve(G, scenario, solver=solver)
     names = county_table().set_index("adcode")
-    rows = []
-    for d, nd in G.nodes(data=True):
-        if nd["kind"] != "demand" or nd["sector"] not in sectors:
-            continue
-        m = build_model(G, scenario)
-        z = m.prob.add_variable("carried", lowBound=0)
-        _carry(m, [d], z, {d: 1.0})
-        _protect(m, base, nd["priority"], {d})
-        try:
-            volume = _solve_max(m, z, solver)
-        except (InfeasibleError, SolverError):
-            volume = float("nan")
-        kind, name, dual = _limiting(m)
-        extra = volume - nd["demand"]
-        what, qty, unit = _convert(scenario, nd["county"], nd["sector"], volume, nd["demand"])
-        _w, now, _u = _convert(scenario, nd["county"], nd["sector"], nd["demand"], nd["demand"])
-        rows.append(
-            {
-                "county": nd["county"],
-                "county_zh": names.loc[nd["county"], "name_zh"],
-                "county_en": names.loc[nd["county"], "name_en"],
-                "sector": nd["sector"],
-                "demand_10k_m3": nd["demand"],
-                "capacity_10k_m3": volume,
-                "headroom_10k_m3": extra,
-                "quantity_kind": what,
-                "quantity_unit": unit,
-                "quantity_now": now,
-                "quantity_capacity": qty,
-                "limited_by_kind": kind,
-                "limited_by": name,
-                "limiting_dual": dual,
-            }
-        )
+    rows = [
+        _county_capacity(G, scenario, base, d, names, solver)
+        for d, nd in G.nodes(data=True)
+        if nd["kind"] == "demand" and nd["sector"] in sectors
+    ]
     counties = pd.DataFrame(rows)
-    city = []
-    targets = scenario.spec.capacity_targets
-    for sector in sectors:
-        nodes = [
-            d for d, nd in G.nodes(data=True) if nd["kind"] == "demand" and nd["sector"] == sector and nd["demand"] > 0
-        ]
-        if not nodes:
-            continue
-        m = build_model(G, scenario)
-        lam = m.prob.add_variable("scale", lowBound=0)
-        _carry(m, nodes, lam, {d: G.nodes[d]["demand"] for d in nodes})
-        _protect(m, base, min(G.nodes[d]["priority"] for d in nodes), set(nodes))
-        factor = _solve_max(m, lam, solver)
-        kind, name, dual = _limiting(m)
-        now = counties.loc[counties["sector"] == sector, "quantity_now"].sum(min_count=1)
-        target = targets.get(sector)
-        qty = float(now) * factor if pd.notna(now) else None
-        city.append(
-            {
-                "sector": sector,
-                "demand_10k_m3": sum(G.nodes[d]["demand"] for d in nodes),
-                "capacity_10k_m3": factor * sum(G.nodes[d]["demand"] for d in nodes),
-                "scale": factor,
-                "quantity_unit": counties.loc[counties["sector"] == sector, "quantity_unit"].iloc[0],
-                "quantity_now": now,
-                "quantity_capacity": qty,
-                "plan_figure": target.value if target else None,
-                "plan_clause": target.clause if target else "",
-                "headroom_vs_plan": (qty - target.value) if (target and qty is not None) else None,
-                "limited_by_kind": kind,
-                "limited_by": name,
-                "limiting_dual": dual,
-            }
-        )
-    return CapacityResult(counties=counties, city=pd.DataFrame(city))
+    city = [_city_capacity(G, scenario, base, sector, counties, solver) for sector in sectors]
+    return CapacityResult(counties=counties, city=pd.DataFrame([c for c in city if c is not None]))
+
+
+def _county_capacity(
+    G: nx.DiGraph, scenario: Scenario, base: Solution, d: str, names: pd.DataFrame, solver: str
+) -> dict[str, object]:
+    """The largest demand ``d`` can have, met in full, no higher or equal priority losing water."""
+    nd = G.nodes[d]
+    m = build_model(G, scenario)
+    z = m.prob.add_variable("carried", lowBound=0)
+    _carry(m, [d], z, {d: 1.0})
+    _protect(m, base, nd["priority"], {d})
+    try:
+        volume = _solve_max(m, z, solver)
+    except (InfeasibleError, SolverError):
+        volume = float("nan")
+    kind, name, dual = _limiting(m)
+    what, qty, unit = _convert(scenario, nd["county"], nd["sector"], volume, nd["demand"])
+    _w, now, _u = _convert(scenario, nd["county"], nd["sector"], nd["demand"], nd["demand"])
+    return {
+        "county": nd["county"],
+        "county_zh": names.loc[nd["county"], "name_zh"],
+        "county_en": names.loc[nd["county"], "name_en"],
+        "sector": nd["sector"],
+        "demand_10k_m3": nd["demand"],
+        "capacity_10k_m3": volume,
+        "headroom_10k_m3": volume - nd["demand"],
+        "quantity_kind": what,
+        "quantity_unit": unit,
+        "quantity_now": now,
+        "quantity_capacity": qty,
+        "limited_by_kind": kind,
+        "limited_by": name,
+        "limiting_dual": dual,
+    }
+
+
+def _city_capacity(
+    G: nx.DiGraph, scenario: Scenario, base: Solution, sector: str, counties: pd.DataFrame, solver: str
+) -> dict[str, object] | None:
+    """The sector's demand scaled in every county at once, against the plan's figure."""
+    nodes = [
+        d for d, nd in G.nodes(data=True) if nd["kind"] == "demand" and nd["sector"] == sector and nd["demand"] > 0
+    ]
+    if not nodes:
+        return None
+    m = build_model(G, scenario)
+    lam = m.prob.add_variable("scale", lowBound=0)
+    _carry(m, nodes, lam, {d: G.nodes[d]["demand"] for d in nodes})
+    _protect(m, base, min(G.nodes[d]["priority"] for d in nodes), set(nodes))
+    factor = _solve_max(m, lam, solver)
+    kind, name, dual = _limiting(m)
+    now = counties.loc[counties["sector"] == sector, "quantity_now"].sum(min_count=1)
+    target = scenario.spec.capacity_targets.get(sector)
+    qty = float(now) * factor if pd.notna(now) else None
+    total = sum(G.nodes[d]["demand"] for d in nodes)
+    return {
+        "sector": sector,
+        "demand_10k_m3": total,
+        "capacity_10k_m3": factor * total,
+        "scale": factor,
+        "quantity_unit": counties.loc[counties["sector"] == sector, "quantity_unit"].iloc[0],
+        "quantity_now": now,
+        "quantity_capacity": qty,
+        "plan_figure": target.value if target else None,
+        "plan_clause": target.clause if target else "",
+        "headroom_vs_plan": (qty - target.value) if (target and qty is not None) else None,
+        "limited_by_kind": kind,
+        "limited_by": name,
+        "limiting_dual": dual,
+    }

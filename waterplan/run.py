@@ -205,7 +205,7 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
         manifest = {
             "scenario": sc.name,
             "mode": res.mode,
-            "objective": res.objective_mode,
+            "objective_mode": res.objective_mode,
             "months": len(res.months),
             "first_month": res.months[0],
             "last_month": res.months[-1],

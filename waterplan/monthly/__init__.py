@@ -25,7 +25,7 @@ import pandas as pd
 from .._errors import InputError, Problem, raise_if
 from ..hydrology import SeriesParams, check_pattern, generate_series, read_series
 from ..network import SURFACE_KINDS, surface_factor
-from ..scenario import Scenario
+from ..scenario import Scenario, TimeSpec
 from .full import full_horizon
 from .myopic import myopic
 from .periods import period_bounds
@@ -35,11 +35,6 @@ from .solver import tier_weights
 from .template import Template, extract_template
 
 __all__ = ["MonthlyResult", "Template", "extract_template", "guarantee_rates", "solve_monthly", "tier_weights"]
-
-#: A month may draw up to this multiple of the average month from a groundwater or mine-water
-#: source (wells and pumps are sized above the average for the irrigation and summer peaks);
-#: the year's total stays within the yearly availability. ``time.groundwater_monthly_peak``.
-GROUNDWATER_MONTHLY_PEAK = 1.5
 
 
 def _surface_ids(G: nx.DiGraph) -> list[str]:
@@ -157,7 +152,7 @@ def solve_monthly(
         s: check_pattern(p, file=str(scenario.path), field=f"time.demand_patterns.{s}")
         for s, p in (tcfg.demand_patterns.items() if tcfg else [])
     }
-    peak = tcfg.groundwater_monthly_peak if tcfg else GROUNDWATER_MONTHLY_PEAK
+    peak = (tcfg or TimeSpec()).groundwater_monthly_peak  # documented on TimeSpec
     per = period_bounds(G, tpl, months, inflow, patterns, peak=peak)
     t1 = time.perf_counter()
     if mode == "full":

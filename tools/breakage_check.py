@@ -1,0 +1,200 @@
+"""Break the model one line at a time and see which test catches it (a mutation check).
+
+Each mutation replaces one exact line fragment in a copy of the tracked tree (the working tree
+is never touched) and runs the fast test files with ``-x``; the first failing test is the one
+that catches the breakage. A mutation no test catches is a gap in the tests.
+
+    .venv/bin/python tools/breakage_check.py            # all mutations, a Markdown table
+    .venv/bin/python tools/breakage_check.py 3 7        # only these
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = [
+    "tests/test_monthly.py",
+    "tests/test_small_networks.py",
+    "tests/test_scenarios.py",
+    "tests/test_graph.py",
+    "tests/test_bad_input.py",
+    "tests/test_properties.py",
+    "tests/test_all_plans.py",
+    "tests/test_one_formulation.py",
+]
+
+#: (what breaks, file, the exact text, what it becomes)
+MUTATIONS = [
+    ("evaporation ignored between months (full horizon)", "waterplan/monthly/reservoirs.py", "-(1.0 - e)))", "-1.0))"),
+    (
+        "evaporation ignored on the storage carried in (myopic)",
+        "waterplan/monthly/reservoirs.py",
+        "b[0] += (1.0 - e) * before[r]",
+        "b[0] += before[r]",
+    ),
+    (
+        "initial storage ignored",
+        "waterplan/monthly/full.py",
+        'before = {r: G.nodes[r].get("initial_storage", 0.5 * G.nodes[r]["storage"]) for r in names}',
+        "before = dict.fromkeys(names, 0.0)",
+    ),
+    (
+        "yearly groundwater/mine availability dropped (full horizon)",
+        "waterplan/monthly/full.py",
+        'for col in np.flatnonzero(tpl.col_time == "year"):',
+        "for col in []:",
+    ),
+    (
+        "yearly groundwater/mine availability dropped (myopic)",
+        "waterplan/monthly/myopic.py",
+        "ub[year.cols] = np.maximum(0.0, np.minimum(ub[year.cols], tpl.ub[year.cols] - year.used_cols))",
+        "pass",
+    ),
+    (
+        "monthly peak of groundwater not divided by 12",
+        "waterplan/monthly/periods.py",
+        "ub[:, yearly] = tpl.ub[yearly] / 12.0 * peak",
+        "ub[:, yearly] = tpl.ub[yearly] * peak",
+    ),
+    (
+        "a monthly constant changed (capacities / 10, not / 12)",
+        "waterplan/monthly/periods.py",
+        'arr[:, tpl.row_time == "rate"] /= 12.0',
+        'arr[:, tpl.row_time == "rate"] /= 10.0',
+    ),
+    (
+        "WWTP capacity not spread over the months",
+        "waterplan/monthly/periods.py",
+        "ub[:, rate] = tpl.ub[rate] / 12.0",
+        "pass",
+    ),
+    ("demand patterns ignored", "waterplan/monthly/periods.py", "share[:, i] = pattern[cal]", "share[:, i] = 1 / 12"),
+    (
+        "yearly targets summed over one month only (full horizon)",
+        "waterplan/monthly/full.py",
+        "offsets = [np.arange(12 * y, 12 * y + 12) * n for y in range(n_years)]",
+        "offsets = [np.arange(12 * y, 12 * y + 1) * n for y in range(n_years)]",
+    ),
+    (
+        "myopic releases the whole remaining cap every month",
+        "waterplan/monthly/myopic.py",
+        "left * _plan_share(per, t)",
+        "left",
+    ),
+    (
+        "trading quotas copied into every month (not yearly)",
+        "waterplan/model.py",
+        'm.add_row(use - bought + sold <= quotas[c], "quota", c, "year")',
+        'm.add_row(use - bought + sold <= quotas[c], "quota", c, "none")',
+    ),
+    (
+        "equity stage skipped in monthly runs",
+        "waterplan/monthly/solver.py",
+        'if self.kinds[k] == "equity" and out[self.names[k - 1]] <= stage_tolerance(0.0):',
+        'if self.kinds[k] == "equity":',
+    ),
+    (
+        "an earlier stage not held in monthly runs",
+        "waterplan/monthly/solver.py",
+        "self.h.changeRowBounds(self.fix_rows[k], -INF, z + stage_tolerance(z))",
+        "pass",
+    ),
+    ("equity rows left out of the model", "waterplan/model.py", "    _equity(m)\n", "\n"),
+    (
+        "no tie-break",
+        "waterplan/objective.py",
+        'return TIE_BREAK * int.from_bytes(digest, "big") / 2**64',
+        "return 0.0",
+    ),
+    (
+        "sewer share ignored",
+        "waterplan/model.py",
+        'r = sectors[G.nodes[u]["sector"]].return_coef * e["share"]',
+        'r = sectors[G.nodes[u]["sector"]].return_coef',
+    ),
+    (
+        "outlet water not subtracted from withdrawal",
+        "waterplan/model.py",
+        "return pulp.lpSum(self.q[s] - self.to_outlet[s] for s in self.source_nodes(sel))",
+        "return pulp.lpSum(self.q[s] for s in self.source_nodes(sel))",
+    ),
+    ("minimum flows dropped", "waterplan/model.py", 'if e.get("min_flow"):', "if False:"),
+    (
+        "conveyance losses ignored",
+        "waterplan/model.py",
+        'inflow[(v, s)].append((1.0 - G.edges[u, v]["loss"]) * var)',
+        "inflow[(v, s)].append(var)",
+    ),
+    (
+        "WWTP yield ignored",
+        "waterplan/model.py",
+        'm.add_row(m.q[w] <= G.nodes[w]["yield"] * t, "yield", w, "none")',
+        'm.add_row(m.q[w] <= t, "yield", w, "none")',
+    ),
+    (
+        "consumptive coefficient ignored",
+        "waterplan/model.py",
+        'coef = {n: sectors[G.nodes[n]["sector"]].consumptive_coef for n in demands}',
+        "pass",
+    ),
+    ("sewer-share check removed", "waterplan/network.py", "if total > 1.0 + 1e-9:", "if False:"),
+    ("route check removed", "waterplan/network.py", "    _check_routes(G, scenario, problems)\n", "\n"),
+    (
+        "surface year-type factor ignored",
+        "waterplan/network.py",
+        "avail *= surface_factor(b.spec.hydrology, skind, nid)",
+        "pass",
+    ),
+    ("node positions lost in graph_from_gdfs", "waterplan/network.py", 'd["lon"], d["lat"] = geom.x, geom.y', "pass"),
+    (
+        "inflow gaps accepted",
+        "waterplan/monthly/__init__.py",
+        "bad = np.argwhere(~(arr >= 0))",
+        "bad = np.argwhere(arr < -1e300)",
+    ),
+]
+
+
+def run(index: int, workdir: Path) -> tuple[str, str]:
+    what, rel, old, new = MUTATIONS[index]
+    path = workdir / rel
+    original = path.read_text(encoding="utf-8")
+    if original.count(old) != 1:
+        return what, f"(mutation does not apply: {original.count(old)} matches)"
+    path.write_text(original.replace(old, new), encoding="utf-8")
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-W", "ignore", *TESTS],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        path.write_text(original, encoding="utf-8")
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", proc.stdout, re.M)
+    return what, failed[0] if failed else "NOT CAUGHT"
+
+
+def main() -> None:
+    chosen = [int(a) for a in sys.argv[1:]] or range(len(MUTATIONS))
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "tree"
+        files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+        for f in files:
+            (work / f).parent.mkdir(parents=True, exist_ok=True)
+            (work / f).write_bytes((ROOT / f).read_bytes())
+        print("| # | breakage | file | first test that fails |")
+        print("|---|---|---|---|")
+        for i in chosen:
+            what, caught = run(i, work)
+            print(f"| {i} | {what} | `{MUTATIONS[i][1]}` | `{caught}` |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
