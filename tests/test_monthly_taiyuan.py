@@ -109,3 +109,12 @@ def test_dry_series_means_more_shortage():
     b = solve_monthly(build_graph(dry), dry, mode="myopic")
     total = lambda r: sum(v for k, v in r.objective.items() if k.startswith("shortage"))  # noqa: E731
     assert total(b) > total(a)
+
+
+def test_the_shipped_scenario_myopic_over_sixty_years():
+    """The scenario as shipped (staged, with the equity rule), month by month over 720 months."""
+    sc = load_scenario(SC)
+    res = solve_monthly(build_graph(sc), sc, mode="myopic")
+    assert len(res.months) == 720 and res.objective_mode == "staged"
+    _caps_hold(res, sc)
+    assert res.objective["shortage of priority 1"] == pytest.approx(0.0, abs=1e-3)

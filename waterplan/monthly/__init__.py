@@ -44,19 +44,24 @@ def _surface_ids(G: nx.DiGraph) -> list[str]:
 def monthly_inflows(
     G: nx.DiGraph, scenario: Scenario, months: list[str], series: pd.DataFrame | None, params: SeriesParams
 ) -> pd.DataFrame:
-    """Monthly inflows (万m³) per surface source: the given series (scaled by an explicit
-    ``surface_factor``), or the generator around each source's mean yield."""
-    hyd = scenario.spec.hydrology
-    scale = 1.0 if hyd.surface_factor is None else hyd.surface_factor
-    if not _surface_ids(G):
+    """Monthly inflows (万m³) per surface source.
+
+    The series is the given one, or the illustrative generator's around each source's mean yield.
+    The scenario's hydrology scales it as it scales an annual run: ``surface_factor``, or the
+    year type's factor for each source (``year_type: P75`` turns the series into one whose every
+    year is shifted towards that dry year — a stress test, not a frequency analysis).
+    """
+    surface = _surface_ids(G)
+    if not surface:
         return pd.DataFrame(index=months)
-    if series is None:  # undo the annual year-type scaling: a long series has its own dry years
-        factor = {n: surface_factor(hyd, G.nodes[n]["source_kind"], n) for n in _surface_ids(G)}
-        surface = {n: (G.nodes[n]["source_kind"], G.nodes[n]["available"] / max(f, 1e-12)) for n, f in factor.items()}
-        series = generate_series(surface, params)
-    table = series.pivot(index="month", columns="source", values="value_10k_m3").reindex(months) * scale
-    _check_inflows(table, _surface_ids(G), months)
-    return table
+    hyd = scenario.spec.hydrology
+    factor = pd.Series({n: surface_factor(hyd, G.nodes[n]["source_kind"], n) for n in surface})
+    if series is None:
+        mean = {n: (G.nodes[n]["source_kind"], G.nodes[n]["available"] / max(float(factor[n]), 1e-12)) for n in surface}
+        series = generate_series(mean, params)
+    table = series.pivot(index="month", columns="source", values="value_10k_m3").reindex(months)
+    _check_inflows(table, surface, months)
+    return table[surface] * factor[surface]
 
 
 def _check_inflows(table: pd.DataFrame, sources: list[str], months: list[str]) -> None:

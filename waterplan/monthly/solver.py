@@ -68,9 +68,17 @@ def checked(status: highspy.HighsStatus, what: str) -> None:
 
 
 def run_checked(h: highspy.Highs, what: str) -> None:
-    """Run HiGHS; anything but an optimum is an error naming ``what``."""
+    """Run HiGHS; anything but an optimum is an error naming ``what``.
+
+    A warm-started simplex can end without a verdict (status "unknown": small infeasibilities
+    left after unscaling); such a run is repeated once from scratch before it counts as failed.
+    """
     checked(h.run(), f"to solve {what}")
     status = h.getModelStatus()
+    if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible):
+        h.clearSolver()
+        checked(h.run(), f"to solve {what}")
+        status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kOptimal:
         return
     if status == highspy.HighsModelStatus.kInfeasible:
