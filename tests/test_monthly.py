@@ -275,3 +275,27 @@ def test_a_gap_in_the_inflow_series_is_an_error_not_a_zero(case, mode):
         solve_monthly(build_graph(sc), sc, mode=mode, series=gap)
     with pytest.raises(InputError, match=r"field 'source' = 'S': a series for every surface source"):
         solve_monthly(build_graph(sc), sc, mode=mode, series=series({"X": [5.0] * 12}))
+
+
+@pytest.mark.parametrize("mode", ["full", "myopic"])
+def test_equity_uses_each_months_own_demand(case, mode):
+    """One priority, two sectors with different seasons. S gives 5 a month. Domestic in A needs 5
+    every month (60 a year); industry (same priority here) needs 20 a month from January to June
+    (120 a year), nothing after. January–June: 25 asked, 5 given, both 80 % short (domestic gets
+    1, industry 4); July–December domestic gets its 5."""
+    sectors = {
+        "domestic": {"name_zh": "生活", "priority": 1, "accepts": ["surface"]},
+        "industry": {"name_zh": "工业", "priority": 1, "accepts": ["surface"]},
+    }
+    path = case(
+        nodes=[node("S", "intake", source_kind="surface", available=60, available_unit=W)],
+        edges=[edge("e", "S", f"county:{A}", sectors="domestic,industry")],
+        demands=[(A, "domestic", 60, W), (A, "industry", 120, W)],
+        sectors=sectors,
+        extra={"time": {"years": 1, "start_year": 2030, "demand_patterns": {"industry": [1 / 6] * 6 + [0] * 6}}},
+    )
+    sc = load_scenario(path)
+    res = solve_monthly(build_graph(sc), sc, mode=mode, series=series({"S": [5.0] * 12}))
+    frac = (res.shortage / res.demand.where(res.demand > 0)).iloc[:6]
+    assert frac.to_numpy() == pytest.approx(0.8, abs=1e-5)
+    assert res.shortage[f"demand:{A}:domestic"].iloc[6:].to_numpy() == pytest.approx(0.0, abs=1e-5)

@@ -357,3 +357,50 @@ def test_equity_spreads_a_priority_shortage_in_proportion(case):
     assert bal.loc[(A, "industry"), "shortage_10k_m3"] == pytest.approx(60 * frac, abs=1e-4)
     assert bal.loc[(B, "industry"), "shortage_10k_m3"] == pytest.approx(70 * frac, abs=1e-4)
     assert sol.trades[(A, B)] == pytest.approx(100 - 60 * (1 - frac), abs=1e-4)
+
+
+def _river_case(case, available: float, constraints=None):
+    """S → river → outlet O with a minimum flow of 30; S → A:domestic 50."""
+    return case(
+        nodes=[
+            node("S", "intake", source_kind="surface", available=available, available_unit=W),
+            node("O", "outlet"),
+        ],
+        edges=[
+            edge("river", "S", "O", kind="river", min_flow=30, min_flow_unit=W),
+            edge("e", "S", f"county:{A}", sectors="domestic"),
+        ],
+        demands=[(A, "domestic", 50, W)],
+        constraints=constraints,
+    )
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_minimum_flow_is_held(case, solver):
+    """S gives 70: the river keeps its 30, domestic gets 40 (10 short)."""
+    _sc, _G, _sol, res, bal = alloc(_river_case(case, 70), solver)
+    assert bal.loc[(A, "domestic"), "shortage_10k_m3"] == pytest.approx(10.0, abs=1e-5)
+    river = res.flows.set_index("layer_id").loc["river", "flow_10k_m3"]
+    assert river == pytest.approx(30.0, abs=1e-5)
+
+
+def test_water_left_in_the_river_is_not_withdrawn(case):
+    """S gives 100; 30 stay in the river to the outlet, 50 go to domestic. A cap of 55 on what is
+    withdrawn at S holds: 50 are withdrawn (80 released, 30 of them back to the river)."""
+    cap = [
+        {
+            "id": "cap",
+            "name_zh": "取水",
+            "type": "cap",
+            "value": 55,
+            "unit": W,
+            "measure": "withdrawal",
+            "sources": {"ids": ["S"]},
+            "clause": "test",
+        }
+    ]
+    _sc, _G, _sol, res, bal = alloc(_river_case(case, 100, cap))
+    assert bal.loc[(A, "domestic"), "shortage_10k_m3"] == pytest.approx(0.0, abs=1e-5)
+    src = res.sources.set_index("source").loc["S"]
+    assert src["withdrawn_10k_m3"] == pytest.approx(50.0, abs=1e-5)
+    assert src["released_10k_m3"] == pytest.approx(80.0, abs=1e-5)

@@ -152,6 +152,18 @@ MUTATIONS = [
     ),
     ("node positions lost in graph_from_gdfs", "waterplan/network.py", 'd["lon"], d["lat"] = geom.x, geom.y', "pass"),
     (
+        "year type ignored in monthly runs",
+        "waterplan/monthly/__init__.py",
+        "return table[surface] * factor[surface]",
+        "return table[surface]",
+    ),
+    (
+        "equity rows use a twelfth of the year, not the month's own demand",
+        "waterplan/monthly/periods.py",
+        "vals[k] = tpl.vals[k] * self.share[t, tpl.rows[k]]",
+        "vals[k] = tpl.vals[k] / 12",
+    ),
+    (
         "inflow gaps accepted",
         "waterplan/monthly/__init__.py",
         "bad = np.argwhere(~(arr >= 0))",
