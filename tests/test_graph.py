@@ -83,3 +83,37 @@ def test_a_dead_end_junction_is_refused(case):
     path = _isolated(case, [node("J", "junction")], [edge("sj", "S", "J")])
     with pytest.raises(InputError, match=r"'J': a node on a route .*reaches no demand or outlet"):
         build_graph(load_scenario(path))
+
+
+def test_a_node_moved_in_the_geodataframe_moves_in_the_graph():
+    """As a GIS analyst would: drag a point, and the graph follows (the geometry is the position)."""
+    from shapely.geometry import Point
+
+    sc = load_scenario(ROOT / "scenarios" / "taiyuan-2030.yaml")
+    nodes, edges = graph_to_gdfs(build_graph(sc))
+    assert "lon" not in nodes.columns and "lat" not in nodes.columns
+    i = nodes.index[nodes["id"] == "jinci_spring"][0]
+    nodes.loc[i, "geometry"] = Point(112.5, 37.7)
+    H = graph_from_gdfs(nodes, edges)
+    assert (H.nodes["jinci_spring"]["lon"], H.nodes["jinci_spring"]["lat"]) == (112.5, 37.7)
+
+
+def test_sewer_shares_of_a_county_above_one_are_refused(case):
+    path = case(
+        nodes=[
+            node("S", "intake", source_kind="surface", available=100, available_unit=W),
+            node("W1", "wwtp", source_kind="reclaimed", capacity=50, capacity_unit=W),
+            node("W2", "wwtp", source_kind="reclaimed", capacity=50, capacity_unit=W),
+            node("O", "outlet"),
+        ],
+        edges=[
+            edge("e", "S", f"county:{A}", sectors="domestic"),
+            edge("s1", f"county:{A}", "W1", kind="sewer", sectors="domestic", share=0.7),
+            edge("s2", f"county:{A}", "W2", kind="sewer", sectors="domestic", share=0.6),
+            edge("o1", "W1", "O", kind="river"),
+            edge("o2", "W2", "O", kind="river"),
+        ],
+        demands=[(A, "domestic", 50, W)],
+    )
+    with pytest.raises(InputError, match=r"field 'share' = 1.3: sewer shares from county:140105 \(domestic\) add up"):
+        build_graph(load_scenario(path))

@@ -637,8 +637,8 @@ def _position(d: dict[str, Any]) -> Point | None:
 def graph_to_gdfs(G: nx.DiGraph, *, physical: bool = False) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Convert a graph to two GeoDataFrames, nodes and edges, keeping every attribute.
 
-    Nodes: a column ``id`` and one column per attribute; points at ``lon``/``lat`` (demand nodes,
-    which have no position, have no geometry). Edges: ``from``, ``to`` and one column per
+    Nodes: a column ``id`` and one column per attribute; the position (``lon``/``lat``) is the
+    point geometry (demand nodes, which have no position, have none). Edges: ``from``, ``to`` and one column per
     attribute; the authored line as geometry (none for service and sewer edges). Values keep their
     Python types (object columns); the graph's own attributes are in ``gdf_edges.attrs["graph"]``.
     :func:`graph_from_gdfs` turns them back into the same graph.
@@ -654,7 +654,7 @@ def graph_to_gdfs(G: nx.DiGraph, *, physical: bool = False) -> tuple[gpd.GeoData
     for n, d in G.nodes(data=True):
         if physical and d["kind"] == "demand":
             continue
-        nrows.append({"id": n, **d, "geometry": _position(d)})
+        nrows.append({"id": n, **{k: x for k, x in d.items() if k not in ("lon", "lat")}, "geometry": _position(d)})
     erows = []
     for u, v, d in G.edges(data=True):
         geom = d.get("geometry")
