@@ -156,15 +156,11 @@ def run(
 
     if basemap == "tianditu" and not tianditu_key:
         _fail(InputError([Problem("<command line>", "--tianditu-key", None, "a Tianditu key for --basemap tianditu")]))
-    if out_dir.exists() and not force:
-        _fail(
-            InputError(
-                [Problem("<command line>", "--out", str(out_dir), "a folder that does not exist yet (or pass --force)")]
-            )
-        )
+    from .run import check_output_folder
     from .scenario import load_scenario
 
     try:
+        check_output_folder(out_dir, force)  # before solving: a refused folder costs the user no wait
         sc = load_scenario(scenario)
         if sc.spec.time is None and (mode is not None or years is not None or objective is not None):
             raise InputError(

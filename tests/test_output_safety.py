@@ -1,0 +1,113 @@
+"""A run replaces only its own earlier output: never the user's files, --force or not."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from conftest import TAIYUAN
+from typer.testing import CliRunner
+
+from waterplan.cli import app
+
+runner = CliRunner()
+ROOT = TAIYUAN.parents[1]
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    """Every file below ``folder`` (links not followed) with its SHA-256."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and not p.is_symlink():
+            out[str(p.relative_to(folder))] = hashlib.sha256(p.read_bytes()).hexdigest()
+        elif p.is_symlink():
+            out[str(p.relative_to(folder))] = "link -> " + os.readlink(p)
+    return out
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A copy of the shipped scenarios and layers, the current folder inside it."""
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    shutil.copytree(ROOT / "gis", tmp_path / "gis")
+    (tmp_path / "notes.txt").write_text("my own notes\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _run(out: str, *extra: str):
+    return runner.invoke(app, ["run", "scenarios/taiyuan-2030.yaml", "--out", out, *extra])
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("scenarios", "holds other files"),
+        ("scenarios/taiyuan", "holds other files"),
+        ("gis", "holds other files"),
+        ("scenarios/taiyuan-2030.yaml", "this is a file"),
+        ("notes.txt", "this is a file"),
+        (".", "never replaced"),
+        ("..", "never replaced"),
+        ("link", "symbolic link"),
+    ],
+)
+@pytest.mark.parametrize("force", [False, True])
+def test_the_users_files_are_never_replaced(project, target, message, force):
+    (project / "link").symlink_to(project / "scenarios", target_is_directory=True)
+    before = _digest(project)
+    result = _run(target, *(["--force"] if force else []))
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert _digest(project) == before
+    assert (project / "link").is_symlink()
+
+
+def test_a_folder_with_an_earlier_run_and_a_user_file_is_refused(project):
+    assert _run("runs/a").exit_code == 0
+    (project / "runs" / "a" / "my-analysis.xlsx").write_bytes(b"mine")
+    before = _digest(project)
+    result = _run("runs/a", "--force")
+    assert result.exit_code == 2 and "my-analysis.xlsx" in result.output
+    assert _digest(project) == before
+
+
+def test_an_earlier_run_is_replaced_with_force_only(project):
+    assert _run("runs/a").exit_code == 0
+    again = _run("runs/a")
+    assert again.exit_code == 2 and "--force" in again.output
+    assert _run("runs/a", "--force").exit_code == 0
+    assert (project / "runs" / "a" / "allocation.csv").is_file()
+
+
+def test_an_empty_folder_is_used(project):
+    (project / "empty").mkdir()
+    assert _run("empty").exit_code == 0
+    assert (project / "empty" / "report.html").is_file()
+
+
+def test_a_run_folder_has_the_usual_permissions(project):
+    old = os.umask(0o022)
+    try:
+        assert _run("runs/b").exit_code == 0
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE((project / "runs" / "b").stat().st_mode)
+    assert mode == 0o755
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_a_folder_one_may_not_write_to_is_one_sentence(project):
+    locked = project / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        result = _run("locked/run")
+        assert result.exit_code == 2 and "a folder you may write to" in result.output
+        assert "Traceback" not in result.output
+    finally:
+        locked.chmod(0o700)
