@@ -242,3 +242,42 @@ def test_monthly_options_on_an_annual_scenario(tmp_path):
     result = runner.invoke(app, ["run", str(TAIYUAN), "--out", str(tmp_path / "o"), "--mode", "myopic"])
     assert result.exit_code == 2 and "only for monthly scenarios" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_name_with_square_brackets_is_printed_as_it_is(tmp_path, case):
+    path = case(
+        nodes=[node("S", "intake", source_kind="surface", available=100, available_unit=W)],
+        edges=[edge("e", "S", "county:[古交]", sectors="domestic")],
+        demands=[(A, "domestic", 50, W)],
+    )
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "county:[古交]" in result.output
+
+
+@pytest.mark.parametrize("years", ["0", "-3"])
+def test_years_below_one_are_refused(tmp_path, years):
+    sc = TAIYUAN.parent / "taiyuan-2030-monthly.yaml"
+    result = runner.invoke(app, ["run", str(sc), "--out", str(tmp_path / "o"), "--years", years])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("edges", "message"),
+    [
+        ([edge("loop", "S", "S")], r"from/to' = 'S → S': an edge between two different nodes"),
+        (
+            [edge("e", "S", f"county:{A}", sectors="domestic")],
+            r"features\[1\] \(e\).id' = 'e': a unique edge id",
+        ),
+    ],
+)
+def test_self_loops_and_duplicate_edge_ids_are_refused(case, edges, message):
+    path = case(
+        nodes=[node("S", "intake", source_kind="surface", available=100, available_unit=W)],
+        edges=[edge("e", "S", f"county:{A}", sectors="domestic"), *edges],
+        demands=[(A, "domestic", 50, W)],
+    )
+    with pytest.raises(InputError, match=message):
+        build_graph(load_scenario(path))

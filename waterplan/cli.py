@@ -17,6 +17,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ._errors import InfeasibleError, InputError, Problem, SolverError, WaterplanError
 
@@ -66,7 +67,8 @@ def _fail(exc: WaterplanError) -> None:
         code, title = EXIT_INFEASIBLE, "Targets in conflict"
     elif isinstance(exc, SolverError):
         code, title = EXIT_SOLVER, "Solver error"
-    err.print(f"[bold red]{title}:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+    # the message is printed literally: a name like "[古交]" is text, not console markup
+    err.print(Text.assemble((f"{title}:", "bold red"), " ", str(exc)), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -142,7 +144,9 @@ def run(
     mode: Annotated[
         Mode | None, typer.Option(help="Monthly scenarios: full horizon or myopic (default: the file's).")
     ] = None,
-    years: Annotated[int | None, typer.Option(help="Monthly scenarios: years to run (default: the file's).")] = None,
+    years: Annotated[
+        int | None, typer.Option(min=1, max=200, help="Monthly scenarios: years to run (default: the file's).")
+    ] = None,
     objective: Annotated[
         Objective | None,
         typer.Option(help="Monthly scenarios: staged (exact; default) or weighted (one LP; refuses the equity rule)."),

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError, Problem, raise_if
+from .textio import read_table
 from .units import to_model_volume
 
 __all__ = [
@@ -142,7 +143,7 @@ def read_series(path: str | Path, *, sources: set[str], start: str, months: int)
     fname = str(path)
     if not path.is_file():
         raise InputError(Problem(fname, "(file)", str(path), "a CSV series with columns month, source, value, unit"))
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw, _enc = read_table(path, fname=fname, what="an inflow series")
     missing_cols = [c for c in ("month", "source", "value", "unit") if c not in raw.columns]
     if missing_cols:
         raise InputError(

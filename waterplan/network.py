@@ -138,6 +138,7 @@ class _Builder:
     node_ids: set[str]
     problems: list[Problem] = field(default_factory=list)
     demand_node: dict[tuple[str, str], str] = field(default_factory=dict)
+    edge_ids: set[str] = field(default_factory=set)
 
     @property
     def spec(self) -> Any:
@@ -332,6 +333,13 @@ def _add_edge(b: _Builder, i: int, row: dict[str, Any]) -> None:
     if not _in_service(row, b.spec.year):
         return
     a, to = str(row.get("from")), str(row.get("to"))
+    if a == to:
+        b.problems.append(Problem(b.efile, f"{where}.from/to", f"{a} → {to}", "an edge between two different nodes"))
+        return
+    if eid in b.edge_ids:
+        b.problems.append(Problem(b.efile, f"{where}.id", eid, "a unique edge id (this one is used twice)"))
+        return
+    b.edge_ids.add(str(eid))
     sectors = _edge_sectors(b, row, where)
     if kind == "sewer":
         _add_sewer(b, row, where, sectors)

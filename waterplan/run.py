@@ -113,6 +113,7 @@ def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs", prog
         "year": sc.year,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "inputs_sha256": sc.inputs,
+        "input_encodings": sc.encodings,
         "versions": _versions(),
         "solver": sol.solver,
         "lp_size": {"variables": len(m.prob.variables()), "constraints": len(m.prob.constraints())},

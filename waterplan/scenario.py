@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ._errors import InputError, Problem, raise_if
 from .boundaries import county_table, resolve_county
+from .textio import read_table, read_text
 from .units import quota_volume, to_fraction, to_model_volume
 
 __all__ = [
@@ -279,6 +280,8 @@ class Scenario:
     demands_path: Path
     inputs: dict[str, str] = field(default_factory=dict)
     quotas: dict[str, float] = field(default_factory=dict)  # trading quotas by county, 万m³/yr
+    #: the text encoding each scenario file and table was read in (UTF-8, UTF-16 or GB18030)
+    encodings: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -300,17 +303,38 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader that refuses a key given twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )  # fmt: skip
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     fname = _rel(path)
     if not path.is_file():
         raise InputError(Problem(fname, "(file)", str(path), "no such scenario file"))
+    text, _enc = read_text(path, fname=fname, what="a scenario file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(Problem(fname, where, problem, "well-formed YAML")) from None
+        valid = (
+            "each key once in a mapping (a second one would silently replace the first)"
+            if str(problem).startswith("duplicate key")
+            else "well-formed YAML"
+        )
+        raise InputError(Problem(fname, where, problem, valid)) from None
     if not isinstance(data, dict):
         raise InputError(Problem(fname, "(top level)", type(data).__name__, "a mapping of scenario keys"))
     return data
@@ -501,9 +525,9 @@ def _read_demands(path: Path, counties: list[str], spec: ScenarioSpec, problems:
         problems.append(Problem(fname, "(file)", str(path), "no such demand table (CSV)"))
         return empty
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        problems.append(Problem(fname, "(file)", str(exc).splitlines()[0], "a UTF-8 CSV table"))
+        raw, _enc = read_table(path, fname=fname, what="a demand table")
+    except InputError as exc:
+        problems.extend(exc.problems)
         return empty
     has_volume = {"demand", "unit"} <= set(raw.columns)
     has_quota = {"quantity", "quantity_unit", "quota", "quota_unit"} <= set(raw.columns)
@@ -830,4 +854,5 @@ def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) 
         demands_path=demands_path,
         inputs=_input_hashes(files, demands_path, network_dir),
         quotas=quotas,
+        encodings={_rel(f): read_text(f, fname=_rel(f), what="an input")[1] for f in [*files, demands_path]},
     )
