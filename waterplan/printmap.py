@@ -9,11 +9,9 @@ from typing import Any
 
 import geopandas as gpd
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib_scalebar.scalebar import ScaleBar
@@ -34,10 +32,83 @@ def cjk_font() -> str | None:
     return next((n for n in _CJK if n in names), None)
 
 
+#: class edges of the coverage legend (shares of demand supplied)
+COVERAGE_BOUNDS = [0.0, 0.6, 0.8, 0.9, 0.99, 1.0001]
+
+
+def _read_layers(run_dir: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, Any]:
+    """The run's layers in the CGCS2000 Gauss–Krüger 3° zone of the area, and that CRS."""
+    missing = [f for f in LAYER_FILES.values() if not (run_dir / f).is_file()]
+    if missing:
+        raise InputError(Problem(str(run_dir), "(files)", ", ".join(missing), "a complete run folder"))
+    counties = gpd.read_file(run_dir / LAYER_FILES["counties"])
+    edges = gpd.read_file(run_dir / LAYER_FILES["network_edges"])
+    nodes = gpd.read_file(run_dir / LAYER_FILES["network_nodes"])
+    crs = resolve_crs("gk3", tuple(counties.total_bounds))
+    return counties.to_crs(crs), edges.to_crs(crs), nodes.to_crs(crs), crs
+
+
+def _draw_layers(
+    ax: Any, counties: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, lang: str
+) -> None:
+    _zh, _en, colours, _rng = CHOROPLETHS["coverage"]
+    cmap, norm = ListedColormap(colours), BoundaryNorm(COVERAGE_BOUNDS, len(colours))
+    counties.plot(ax=ax, column="coverage", cmap=cmap, norm=norm, edgecolor="#333333", linewidth=0.6)
+    flows = edges["flow_10k_m3"].fillna(0.0)
+    fmax = max(1.0, float(flows.max()))
+    edges[flows > 1e-6].plot(ax=ax, color="#1f4e9c", linewidth=0.4 + 4.0 * flows[flows > 1e-6] / fmax, alpha=0.8)
+    src = nodes[nodes["kind"].isin(["intake", "reservoir", "spring", "wellfield", "mine", "plant", "wwtp"])]
+    src.plot(ax=ax, markersize=14, color="#6a3d9a", zorder=5)
+    name_col = "name_zh" if lang == "zh" else "name_en"
+    for r in counties.itertuples():
+        p = r.geometry.representative_point()
+        ax.annotate(
+            str(getattr(r, name_col)), (p.x, p.y), ha="center", va="center", fontsize=7, color="#111111", zorder=6
+        )
+    xmin, ymin, xmax, ymax = counties.total_bounds
+    pad_x, pad_y = (xmax - xmin) * 0.05, (ymax - ymin) * 0.05
+    ax.set_xlim(xmin - pad_x, xmax + pad_x)
+    ax.set_ylim(ymin - pad_y, ymax + pad_y)
+    ax.set_axis_off()
+
+
+def _furniture(ax: Any, lang: str) -> None:
+    """Scale bar, north arrow and legend."""
+    zh, en, colours, _rng = CHOROPLETHS["coverage"]
+    ax.add_artist(ScaleBar(1.0, units="m", location="lower left", box_alpha=0.7))
+    ax.annotate(
+        "N",
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.86),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=12,
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "facecolor": "black", "lw": 1.5},
+    )
+    labels = ["< 60%", "60–80%", "80–90%", "90–99%", "≥ 99%"]
+    handles: list[Any] = [
+        Patch(facecolor=c, edgecolor="#333333", label=lab) for c, lab in zip(colours, labels, strict=True)
+    ]
+    network = "供水网络（线宽=流量）" if lang == "zh" else "Network (width = flow)"
+    sources = "水源与水厂" if lang == "zh" else "Sources and plants"
+    handles += [
+        Line2D([0], [0], color="#1f4e9c", lw=2, label=network),
+        Line2D([0], [0], marker="o", color="w", markerfacecolor="#6a3d9a", markersize=6, label=sources),
+    ]
+    ax.legend(
+        handles=handles, title=zh if lang == "zh" else en, loc="lower right", fontsize=7, title_fontsize=8,
+        framealpha=0.9,
+    )  # fmt: skip
+
+
 def print_map(
     run_dir: str | Path, out: str | Path, *, lang: str = "zh", title: str | None = None, dpi: int = 200
 ) -> Path:
     """Draw a run's coverage map for print.
+
+    Drawn with matplotlib's object API (no pyplot): it changes no backend or other global state.
 
     Parameters
     ----------
@@ -54,84 +125,17 @@ def print_map(
     run_dir, out = Path(run_dir), Path(out)
     if out.suffix.lower() not in (".png", ".pdf"):
         raise InputError(Problem("<command line>", "--out", str(out), "a file ending in .png or .pdf"))
-    missing = [f for f in LAYER_FILES.values() if not (run_dir / f).is_file()]
-    if missing:
-        raise InputError(Problem(str(run_dir), "(files)", ", ".join(missing), "a complete run folder"))
+    counties, edges, nodes, crs = _read_layers(run_dir)
     font = cjk_font()
     if lang == "zh" and font is None:
         log.warning("no CJK font installed (e.g. Debian fonts-wqy-zenhei): using English names")
         lang = "en"
-    counties = gpd.read_file(run_dir / LAYER_FILES["counties"])
-    edges = gpd.read_file(run_dir / LAYER_FILES["network_edges"])
-    nodes = gpd.read_file(run_dir / LAYER_FILES["network_nodes"])
-    crs = resolve_crs("gk3", tuple(counties.total_bounds))
-    counties, edges, nodes = (g.to_crs(crs) for g in (counties, edges, nodes))
-    zh, en, colours, _rng = CHOROPLETHS["coverage"]
-    bounds = [0.0, 0.6, 0.8, 0.9, 0.99, 1.0001]
-    cmap, norm = ListedColormap(colours), BoundaryNorm(bounds, len(colours))
     rc: dict[str, Any] = {"font.family": [font, "DejaVu Sans"]} if font else {}
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # weight fallbacks are harmless
-    with plt.rc_context(rc):  # type: ignore[arg-type]
-        fig, ax = plt.subplots(figsize=(8.27, 8.27))  # A4 width
-        counties.plot(ax=ax, column="coverage", cmap=cmap, norm=norm, edgecolor="#333333", linewidth=0.6)
-        xmin, ymin, xmax, ymax = counties.total_bounds
-        flows = edges["flow_10k_m3"].fillna(0.0)
-        fmax = max(1.0, float(flows.max()))
-        edges[flows > 1e-6].plot(ax=ax, color="#1f4e9c", linewidth=0.4 + 4.0 * flows[flows > 1e-6] / fmax, alpha=0.8)
-        src = nodes[nodes["kind"].isin(["intake", "reservoir", "spring", "wellfield", "mine", "plant", "wwtp"])]
-        src.plot(ax=ax, markersize=14, color="#6a3d9a", zorder=5)
-        name_col = "name_zh" if lang == "zh" else "name_en"
-        for r in counties.itertuples():
-            p = r.geometry.representative_point()
-            ax.annotate(
-                str(getattr(r, name_col)), (p.x, p.y), ha="center", va="center", fontsize=7, color="#111111", zorder=6
-            )
-        pad_x, pad_y = (xmax - xmin) * 0.05, (ymax - ymin) * 0.05
-        ax.set_xlim(xmin - pad_x, xmax + pad_x)
-        ax.set_ylim(ymin - pad_y, ymax + pad_y)
-        ax.set_axis_off()
-        ax.add_artist(ScaleBar(1.0, units="m", location="lower left", box_alpha=0.7))
-        ax.annotate(
-            "N",
-            xy=(0.95, 0.95),
-            xytext=(0.95, 0.86),
-            xycoords="axes fraction",
-            ha="center",
-            va="center",
-            fontsize=12,
-            fontweight="bold",
-            arrowprops={"arrowstyle": "-|>", "facecolor": "black", "lw": 1.5},
-        )
-        labels = ["< 60%", "60–80%", "80–90%", "90–99%", "≥ 99%"]
-        handles: list[Any] = [
-            Patch(facecolor=c, edgecolor="#333333", label=lab) for c, lab in zip(colours, labels, strict=True)
-        ]
-        handles += [
-            Line2D(
-                [0],
-                [0],
-                color="#1f4e9c",
-                lw=2,
-                label="供水网络（线宽=流量）" if lang == "zh" else "Network (width = flow)",
-            ),
-            Line2D(
-                [0],
-                [0],
-                marker="o",
-                color="w",
-                markerfacecolor="#6a3d9a",
-                markersize=6,
-                label="水源与水厂" if lang == "zh" else "Sources and plants",
-            ),
-        ]
-        ax.legend(
-            handles=handles,
-            title=zh if lang == "zh" else en,
-            loc="lower right",
-            fontsize=7,
-            title_fontsize=8,
-            framealpha=0.9,
-        )
+    with matplotlib.rc_context(rc):  # type: ignore[arg-type]
+        fig = Figure(figsize=(8.27, 8.27))  # A4 width
+        ax = fig.subplots()
+        _draw_layers(ax, counties, edges, nodes, lang)
+        _furniture(ax, lang)
         scenario = str(counties["scenario"].iloc[0]) if "scenario" in counties else run_dir.name
         ax.set_title(title or scenario, fontsize=13)
         fig.text(
@@ -144,6 +148,5 @@ def print_map(
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp{out.suffix}")
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
-        plt.close(fig)
         tmp.replace(out)
     return out
