@@ -26,8 +26,24 @@ log = logging.getLogger(__name__)
 _CJK = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei")
 
 
+#: file names of CJK fonts looked for on the system when matplotlib's font cache predates them
+_CJK_FILES = ("wqy-zenhei", "NotoSansCJK", "NotoSansSC", "SourceHanSans")
+
+
 def cjk_font() -> str | None:
-    """The name of an installed font with Chinese glyphs, or None."""
+    """The name of an installed font with Chinese glyphs, or None.
+
+    matplotlib's font cache may predate the font's installation (a cache built before the system
+    package was installed); the system's font folders are then searched for a known CJK font file,
+    which is registered with matplotlib's font manager.
+    """
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    found = next((n for n in _CJK if n in names), None)
+    if found is not None:
+        return found
+    for path in font_manager.findSystemFonts():
+        if any(key.lower() in Path(path).name.lower() for key in _CJK_FILES):
+            font_manager.fontManager.addfont(path)
     names = {f.name for f in font_manager.fontManager.ttflist}
     return next((n for n in _CJK if n in names), None)
 
