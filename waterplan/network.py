@@ -201,22 +201,33 @@ def _storage_attrs(b: _Builder, row: dict[str, Any], where: str, attrs: dict[str
             b.problems.append(Problem(b.nfile, f"{where}.{key}", given, valid))
 
 
+def _feature(
+    b: _Builder, fname: str, i: int, row: dict[str, Any], kinds: tuple[str, ...], what: str
+) -> tuple[str, str, str] | None:
+    """A layer feature's id, kind and where it is named; None if unusable or out of service this year."""
+    fid = row.get("id")
+    where = f"features[{i}] ({fid})"
+    if _blank(fid):
+        b.problems.append(Problem(fname, f"features[{i}].id", fid, what))
+        return None
+    kind = row.get("kind")
+    if kind not in kinds:
+        b.problems.append(Problem(fname, f"{where}.kind", kind, f"one of {', '.join(kinds)}"))
+        return None
+    if _blank(row.get("provenance")):
+        b.problems.append(Problem(fname, f"{where}.provenance", None, "a source or derivation for the feature"))
+    if not _in_service(row, b.spec.year):
+        return None
+    return str(fid), str(kind), where
+
+
 def _add_node(b: _Builder, i: int, row: dict[str, Any]) -> None:
-    nid = row.get("id")
-    where = f"features[{i}] ({nid})"
-    if _blank(nid):
-        b.problems.append(Problem(b.nfile, f"features[{i}].id", nid, "a node id"))
+    head = _feature(b, b.nfile, i, row, NODE_KINDS, "a node id")
+    if head is None:
         return
+    nid, kind, where = head
     if nid in b.G:
         b.problems.append(Problem(b.nfile, f"{where}.id", nid, "a unique node id"))
-        return
-    kind = row.get("kind")
-    if kind not in NODE_KINDS:
-        b.problems.append(Problem(b.nfile, f"{where}.kind", kind, f"one of {', '.join(NODE_KINDS)}"))
-        return
-    if _blank(row.get("provenance")):
-        b.problems.append(Problem(b.nfile, f"{where}.provenance", None, "a source or derivation for the feature"))
-    if not _in_service(row, b.spec.year):
         return
     geom = row["geometry"]
     attrs: dict[str, Any] = {
@@ -319,19 +330,10 @@ def _add_to_county(b: _Builder, row: dict[str, Any], where: str, sectors: list[s
 
 
 def _add_edge(b: _Builder, i: int, row: dict[str, Any]) -> None:
-    eid = row.get("id")
-    where = f"features[{i}] ({eid})"
-    if _blank(eid):
-        b.problems.append(Problem(b.efile, f"features[{i}].id", eid, "an edge id"))
+    head = _feature(b, b.efile, i, row, EDGE_KINDS, "an edge id")
+    if head is None:
         return
-    kind = row.get("kind")
-    if kind not in EDGE_KINDS:
-        b.problems.append(Problem(b.efile, f"{where}.kind", kind, f"one of {', '.join(EDGE_KINDS)}"))
-        return
-    if _blank(row.get("provenance")):
-        b.problems.append(Problem(b.efile, f"{where}.provenance", None, "a source or derivation for the feature"))
-    if not _in_service(row, b.spec.year):
-        return
+    eid, kind, where = head
     a, to = str(row.get("from")), str(row.get("to"))
     if a == to:
         b.problems.append(Problem(b.efile, f"{where}.from/to", f"{a} → {to}", "an edge between two different nodes"))
