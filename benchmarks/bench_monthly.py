@@ -84,6 +84,7 @@ def main() -> None:
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--quick", action="store_true", help="small sizes only")
     ap.add_argument("--timeout", type=float, default=3600.0)
+    ap.add_argument("--only", choices=["full", "myopic"], help="run one of the two tables")
     args = ap.parse_args()
     if args.one:
         print(json.dumps(one_case(*json.loads(args.one))))
@@ -91,8 +92,12 @@ def main() -> None:
     counties = [10, 30] if args.quick else [10, 30, 117]
     months = [12, 120] if args.quick else [12, 120, 720]
     for objective, sizes in (
-        ("weighted", [(c, m) for c in counties for m in months]),
-        ("staged", [(c, m) for c in counties for m in months if c * m <= 30 * 120]),
+        ()
+        if args.only == "myopic"
+        else (
+            ("weighted", [(c, m) for c in counties for m in months]),
+            ("staged", [(c, m) for c in counties for m in months if c * m <= 30 * 120]),
+        )
     ):
         print(f"\nfull horizon (one LP, {objective} objective):")
         print("counties | months | columns | rows | nonzeros | end-to-end s | HiGHS s | overhead | peak MB")
@@ -105,8 +110,13 @@ def main() -> None:
                 f"{c} | {m} | {r['columns']:,} | {r['rows']:,} | {r['nonzeros']:,} | {r['total_s']:.2f} | "
                 f"{r['highs_s']:.2f} | {r['total_s'] / max(r['highs_s'], 1e-9):.2f} | {r['peak_rss_mb']:.0f}"
             )
-    print("\nmyopic (one HiGHS model updated in place each month), 120 months:")
-    print("counties | objective | ms per month, warm | ms per month, cold | cold / warm | end-to-end s (warm)")
+    if args.only == "full":
+        return
+    print("\nmyopic (one HiGHS model updated in place each month), 120 months; ms per month = the whole month:")
+    print(
+        "counties | objective | ms per month, warm | ms per month, cold | cold / warm | HiGHS ms per month, warm "
+        "| end-to-end s (warm)"
+    )
     for c in counties:
         for objective in ("weighted", "staged"):
             w = run_case(c, 120, "myopic", True, args.timeout, objective)
@@ -116,7 +126,7 @@ def main() -> None:
                 continue
             print(
                 f"{c} | {objective} | {w['step_ms']:.2f} | {k['step_ms']:.2f} | {k['step_ms'] / w['step_ms']:.1f} | "
-                f"{w['total_s']:.2f}"
+                f"{1000 * w['highs_s'] / 120:.2f} | {w['total_s']:.2f}"
             )
 
 
