@@ -98,20 +98,48 @@ def test_missing_and_incomplete_run_folder(run_dir, tmp_path):
         export_run(partial, tmp_path / "x.gpkg")
 
 
-def test_existing_output_refused_unless_force(run_dir, tmp_path):
-    out = tmp_path / "ty.gpkg"
+@pytest.mark.parametrize("fmt", ["gpkg", "xlsx"])
+def test_a_file_that_is_not_an_earlier_export_is_never_replaced(run_dir, tmp_path, fmt):
+    out = tmp_path / f"ty.{fmt}"
     out.write_bytes(b"precious")
+    for force in ([], ["--force"]):
+        result = runner.invoke(app, ["export", str(run_dir), "--format", fmt, "--out", str(out), *force])
+        assert result.exit_code == 2 and "never replaced" in result.output and "Traceback" not in result.output
+        assert out.read_bytes() == b"precious"
+
+
+def test_an_earlier_export_is_replaced_with_force_only(run_dir, tmp_path):
+    out = tmp_path / "ty.gpkg"
+    assert runner.invoke(app, ["export", str(run_dir), "--out", str(out)]).exit_code == 0
     result = runner.invoke(app, ["export", str(run_dir), "--out", str(out)])
-    assert result.exit_code == 2 and "--force" in result.output and "Traceback" not in result.output
-    assert out.read_bytes() == b"precious"
+    assert result.exit_code == 2 and "--force" in result.output
     result = runner.invoke(app, ["export", str(run_dir), "--out", str(out), "--force", "--crs", "EPSG:4490"])
     assert result.exit_code == 0, result.output
     assert gpd.read_file(out, layer="counties").crs.to_epsg() == 4490
 
 
+def test_a_users_style_beside_the_geopackage_is_kept(run_dir, tmp_path):
+    (tmp_path / "ty.qml").write_text("<qgis>my own style</qgis>", encoding="utf-8")
+    result = runner.invoke(app, ["export", str(run_dir), "--out", str(tmp_path / "ty.gpkg"), "--force"])
+    assert result.exit_code == 2 and "ty.qml" in result.output
+    assert (tmp_path / "ty.qml").read_text(encoding="utf-8") == "<qgis>my own style</qgis>"
+    assert not (tmp_path / "ty.gpkg").exists()
+
+
+@pytest.mark.parametrize("fmt", ["shp", "geojson", "csv"])
+def test_a_folder_with_other_files_is_never_replaced(run_dir, tmp_path, fmt):
+    out = tmp_path / "layers"
+    out.mkdir()
+    (out / "mine.txt").write_text("mine", encoding="utf-8")
+    result = runner.invoke(app, ["export", str(run_dir), "--format", fmt, "--out", str(out), "--force"])
+    assert result.exit_code == 2 and "mine.txt" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["mine.txt"]
+
+
 def test_failed_export_leaves_nothing_half_written(run_dir, tmp_path, monkeypatch):
     out = tmp_path / "ty.gpkg"
-    out.write_bytes(b"precious")
+    export_run(run_dir, out)
+    before = out.read_bytes()
 
     def boom(*_a, **_k):
         raise RuntimeError("disk full")
@@ -119,5 +147,5 @@ def test_failed_export_leaves_nothing_half_written(run_dir, tmp_path, monkeypatc
     monkeypatch.setattr("waterplan.export.write_qml", boom)
     with pytest.raises(RuntimeError):
         export_run(run_dir, out, force=True)
-    assert out.read_bytes() == b"precious"
+    assert out.read_bytes() == before
     assert not list(tmp_path.glob(".ty.gpkg.tmp-*"))

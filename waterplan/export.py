@@ -26,6 +26,7 @@ from ._errors import InputError, Problem
 from .boundaries import load_counties
 from .maps import CHOROPLETHS, county_indicators
 from .network import graph_to_gdfs
+from .outputs import check_output_file, check_output_folder, write_marker
 from .results import Results
 
 __all__ = ["FORMATS", "LAYER_FILES", "SHP_FIELDS", "export_run", "resolve_crs", "run_layers", "write_qml"]
@@ -131,6 +132,10 @@ def resolve_crs(crs: str, bounds: tuple[float, float, float, float] | None = Non
         ) from None
 
 
+#: written into every QGIS style waterplan writes (so that only its own is ever replaced)
+QML_MARK = "written by waterplan"
+
+
 def write_qml(path: Path, *, field: str = "coverage") -> None:
     """A QGIS style: graduated fill on ``field`` with the web map's colours for coverage."""
     _zh, en, colours, rng = CHOROPLETHS["coverage"]
@@ -156,7 +161,7 @@ def write_qml(path: Path, *, field: str = "coverage") -> None:
         'symbollevels="0" enableorderby="0" forceraster="0">\n'
         f"    <ranges>{''.join(ranges)}</ranges>\n    <symbols>{''.join(symbols)}</symbols>\n"
         "  </renderer-v2>\n"
-        f"  <layerGeometryType>2</layerGeometryType>\n  <!-- {en} -->\n</qgis>\n"
+        f"  <layerGeometryType>2</layerGeometryType>\n  <!-- {en} -->\n  <!-- {QML_MARK} -->\n</qgis>\n"
     )
     path.write_text(text, encoding="utf-8")
 
@@ -175,7 +180,7 @@ def _check_run(run_dir: Path) -> None:
 
 def _write_gpkg(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame]) -> None:
     for name, gdf in layers.items():
-        gdf.to_file(staged, layer=name, driver="GPKG", engine="pyogrio")
+        gdf.to_file(staged, layer=name, driver="GPKG", engine="pyogrio", metadata={"written_by": XLSX_CREATOR})
     write_qml(staged.with_suffix(".qml"))
 
 
@@ -210,6 +215,7 @@ def _write_csv(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[s
 
 def _write_xlsx(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame]) -> None:
     with pd.ExcelWriter(staged, engine="openpyxl") as xl:
+        xl.book.properties.creator = XLSX_CREATOR
         for name, gdf in layers.items():
             df = pd.DataFrame(gdf.drop(columns="geometry"))
             if name == "counties":  # polygons are too long for a cell: give the label point
@@ -220,6 +226,43 @@ def _write_xlsx(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[
             df.to_excel(xl, sheet_name=name, index=False)
         for name, df in tables.items():
             df.to_excel(xl, sheet_name=name, index=False)
+
+
+#: the creator recorded in every workbook and GeoPackage layer waterplan writes
+XLSX_CREATOR = "waterplan"
+
+
+def _is_own_file(path: Path, fmt: str) -> bool:
+    """Whether a GeoPackage or workbook at ``path`` is one of waterplan's earlier exports."""
+    try:
+        if fmt == "gpkg":
+            import pyogrio
+
+            layers = [str(n) for n, _t in pyogrio.list_layers(path)]
+            return bool(layers) and all(
+                (pyogrio.read_info(path, layer=n).get("layer_metadata") or {}).get("written_by") == XLSX_CREATOR
+                for n in layers
+            )
+        if fmt == "xlsx":
+            import openpyxl
+
+            return openpyxl.load_workbook(path, read_only=True).properties.creator == XLSX_CREATOR
+        if fmt == "qml":
+            return QML_MARK in path.read_text(encoding="utf-8", errors="replace")
+    except Exception:  # unreadable as that format: not ours
+        return False
+    return False
+
+
+def _check_out(out: Path, fmt: str, force: bool) -> None:
+    """Only a free path or waterplan's own earlier export (and its QGIS style) is replaced."""
+    if fmt in ("gpkg", "xlsx"):
+        check_output_file(out, force, is_own=out.is_file() and _is_own_file(out, fmt))
+        qml = out.with_suffix(".qml")
+        if fmt == "gpkg" and qml.exists():
+            check_output_file(qml, True, is_own=qml.is_file() and _is_own_file(qml, "qml"))
+    else:
+        check_output_folder(out, force)
 
 
 _WRITERS = {"gpkg": _write_gpkg, "shp": _write_shp, "geojson": _write_geojson, "csv": _write_csv, "xlsx": _write_xlsx}
@@ -256,7 +299,8 @@ def export_run(
     crs
         Target coordinate system (see :func:`resolve_crs`).
     force
-        Replace ``out`` if it exists.
+        Replace ``out`` if it exists and is an earlier export of waterplan's (nothing else is ever
+        replaced: see :mod:`waterplan.outputs`).
 
     Returns
     -------
@@ -267,15 +311,16 @@ def export_run(
     if fmt not in FORMATS:
         raise InputError(Problem("<command line>", "--format", fmt, f"one of {', '.join(FORMATS)}"))
     _check_run(run_dir)
-    if out.exists() and not force:
-        raise InputError(Problem("<command line>", "--out", str(out), "a path that does not exist yet (or --force)"))
+    _check_out(out, fmt, force)
     layers, tables, target = _read_run(run_dir, crs)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         staged = tmp_dir / out.name
         _WRITERS[fmt](staged, layers, tables)
-        (tmp_dir / "crs.json").write_text(json.dumps({"crs": target.to_string()}), encoding="utf-8")
+        if staged.is_dir():
+            (staged / "crs.json").write_text(json.dumps({"crs": target.to_string()}), encoding="utf-8")
+            write_marker(staged)
         extras = [staged.with_suffix(".qml")] if fmt == "gpkg" else []
         if out.exists():
             shutil.rmtree(out) if out.is_dir() else out.unlink()

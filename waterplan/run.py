@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import platform
 import shutil
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from ._errors import InputError, Problem
+from . import outputs
 from .export import LAYER_FILES, run_layers
 from .maps import allocation_map
 from .monthly import MonthlyResult, guarantee_rates
@@ -125,10 +124,7 @@ def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs", prog
     return RunResult(scenario=sc, graph=G, solution=sol, results=res, manifest=manifest)
 
 
-#: written last into every folder waterplan writes: the files it wrote (so that only its own
-#: earlier output is ever replaced)
-MARKER = ".waterplan-output.json"
-#: files of run folders written before the marker existed (recognised with their manifest.json)
+#: files of run folders written before the output marker existed (recognised by their manifest.json)
 _LEGACY = {
     *RUN_FILES,
     "shadow_prices.csv",
@@ -142,63 +138,15 @@ _LEGACY = {
 }
 
 
-def _refuse(out: Path, why: str) -> InputError:
-    return InputError(Problem("<command line>", "--out", str(out), why))
-
-
-def _is_own_output(out: Path) -> tuple[bool, list[str]]:
-    """Whether ``out`` holds only what waterplan wrote there; the names of anything else."""
-    names = sorted(p.name for p in out.iterdir())
-    try:
-        marker = json.loads((out / MARKER).read_text(encoding="utf-8"))
-        known = {*marker.get("files", []), MARKER}
-    except (OSError, ValueError, AttributeError):
-        try:
-            manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False, names
-        if not isinstance(manifest, dict) or "inputs_sha256" not in manifest:
-            return False, names
-        known = _LEGACY
-    return True, [n for n in names if n not in known]
-
-
 def check_output_folder(out: str | Path, force: bool) -> None:
-    """Refuse an output folder that is not free or not waterplan's own earlier output.
-
-    Free: it does not exist, or is an empty folder. Replaceable with ``force``: a folder holding
-    only what waterplan wrote there (a run, a monthly run, a comparison). Never replaced: a file,
-    a symbolic link, the current folder or one above it, a folder holding anything else (the
-    scenario's inputs, the user's own files).
-    """
-    out = Path(out)
-    if out.is_symlink():
-        raise _refuse(out, "a folder path, not a symbolic link (a link is never replaced)")
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise _refuse(out, "a folder for the run: this is a file, which is never replaced")
-    here = Path.cwd().resolve()
-    if out.resolve() == here or out.resolve() in here.parents:
-        raise _refuse(out, "a folder below the current one (the current folder and those above it are never replaced)")
-    if not any(out.iterdir()):
-        return
-    own, others = _is_own_output(out)
-    if not own or others:
-        listed = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
-        raise _refuse(
-            out,
-            f"a new folder, or one waterplan wrote earlier: this one holds other files ({listed}), "
-            "which are never replaced, --force or not",
-        )
-    if not force:
-        raise _refuse(out, "a folder that does not exist yet (or pass --force to replace this earlier run)")
+    """Refuse a run folder that is not free or not waterplan's own earlier output (see :mod:`waterplan.outputs`)."""
+    outputs.check_output_folder(out, force, legacy=_LEGACY)
 
 
 def _atomic_folder(out: str | Path, force: bool, write: Callable[[Path], None]) -> Path:
     """Write a folder through ``write(tmp)`` into a temporary sibling, then swap it into place.
 
-    Only a free folder or waterplan's own earlier output is replaced (:func:`check_output_folder`);
+    Only a free folder or waterplan's own earlier output is replaced (:mod:`waterplan.outputs`);
     the folder gets the usual permissions (the user's umask), not the temporary folder's 0700.
     """
     out = Path(out)
@@ -207,14 +155,10 @@ def _atomic_folder(out: str | Path, force: bool, write: Callable[[Path], None]) 
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     except OSError as exc:
-        raise _refuse(out, f"a folder you may write to ({exc.strerror})") from None
-    umask = os.umask(0)
-    os.umask(umask)
+        raise outputs.refuse(out, f"a folder you may write to ({exc.strerror})") from None
     try:
         write(tmp)
-        files = sorted(p.name for p in tmp.iterdir())
-        (tmp / MARKER).write_text(json.dumps({"written_by": "waterplan", "files": files}), encoding="utf-8")
-        tmp.chmod(0o777 & ~umask)
+        outputs.write_marker(tmp)
         if out.exists():
             old = out.with_name(f".{out.name}.old-{int(time.time())}")
             out.rename(old)
@@ -223,7 +167,7 @@ def _atomic_folder(out: str | Path, force: bool, write: Callable[[Path], None]) 
         else:
             tmp.rename(out)
     except PermissionError as exc:
-        raise _refuse(out, f"a folder you may write to ({exc.strerror})") from None
+        raise outputs.refuse(out, f"a folder you may write to ({exc.strerror})") from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
