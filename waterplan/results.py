@@ -367,9 +367,9 @@ def _target_row(sol: Solution, t: TargetSpec, computed: dict[str, tuple[float | 
     if t.status == "not_modelled":
         return {**base, "kind": "not modelled", "relation": "", "target": None, "value": None,
                 "status": "not modelled", "reason": t.reason}  # fmt: skip
-    if t.status == "rule":
-        return {**base, "kind": "rule", "relation": "", "target": None, "value": None, "status": "met",
-                "reason": f"modelled as a rule: {t.reason}"}  # fmt: skip
+    if t.status == "rule":  # applied in the model; never "met" until it is checked from the results
+        return {**base, "kind": "rule", "relation": "", "target": None, "value": None, "status": "not checked",
+                "reason": f"applied in the model ({t.reason}); not yet checked from the results"}  # fmt: skip
     if t.lever is not None:
         raw = sc.spec.levers[t.lever].value
         shown: float | None = raw * 100 if t.unit == "%" else raw
