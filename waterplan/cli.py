@@ -11,7 +11,7 @@ import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -102,6 +102,15 @@ def _run_monthly(
     out.print(f"{res.timings['total']:.1f} s ({res.lp_size['columns']:,} columns). Wrote {path}/.")
 
 
+def _load(scenario: Path) -> tuple[Any, Any]:
+    """The scenario and its checked graph (raises WaterplanError on bad input)."""
+    from .network import build_graph
+    from .scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    return sc, build_graph(sc)
+
+
 @app.command()
 def validate(
     scenario: Annotated[Path, typer.Argument(help="The scenario file (YAML), e.g. scenarios/taiyuan-2030.yaml.")],
@@ -110,12 +119,8 @@ def validate(
 
     Reports every problem found (file, field, value, what would be valid) and exits 2, or prints a summary and exits 0.
     """
-    from .network import build_graph
-    from .scenario import load_scenario
-
     try:
-        sc = load_scenario(scenario)
-        G = build_graph(sc)
+        sc, G = _load(scenario)
     except WaterplanError as exc:
         _fail(exc)
         return
@@ -222,12 +227,10 @@ def explain_cmd(
 ) -> None:
     """Explain why a scenario's targets cannot all hold: the smallest set of targets to relax, by how much, and what they conflict with. Exits 0 either way."""  # noqa: E501
     from .explain import explain
-    from .network import build_graph
-    from .scenario import load_scenario
 
     try:
-        sc = load_scenario(scenario)
-        ex = explain(build_graph(sc), sc)
+        sc, G = _load(scenario)
+        ex = explain(G, sc)
     except WaterplanError as exc:
         _fail(exc)
         return
@@ -243,12 +246,10 @@ def capacity_cmd(
 ) -> None:
     """Carrying capacity (以水定人/地/产): the largest population, irrigated area and industrial output each county and the whole area can carry, and which caps limit them."""  # noqa: E501
     from .capacity import carrying_capacity
-    from .network import build_graph
-    from .scenario import load_scenario
 
     try:
-        sc = load_scenario(scenario)
-        res = carrying_capacity(build_graph(sc), sc)
+        sc, G = _load(scenario)
+        res = carrying_capacity(G, sc)
     except WaterplanError as exc:
         _fail(exc)
         return

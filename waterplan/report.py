@@ -12,7 +12,12 @@ from .scenario import Scenario
 
 __all__ = ["report_html", "report_markdown", "what_binds"]
 
-_STATUS_ZH = {"met": "达标 met", "violated": "未达标 violated", "not modelled": "未建模 not modelled", "not checked": "未核查 not checked"}
+_STATUS_ZH = {
+    "met": "达标 met",
+    "violated": "未达标 violated",
+    "not modelled": "未建模 not modelled",
+    "not checked": "未核查 not checked",
+}
 
 
 def _fmt(v: object, digits: int = 1) -> str:

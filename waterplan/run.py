@@ -94,7 +94,8 @@ def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs", prog
     """Load (if needed), build, solve and tabulate a scenario, without writing anything.
 
     >>> res = run_scenario("scenarios/taiyuan-2030.yaml")
-    >>> res.manifest["solver"], set(res.results.indicators["status"]) <= {"met", "violated", "not modelled", "not checked"}
+    >>> statuses = {"met", "violated", "not modelled", "not checked"}
+    >>> res.manifest["solver"], set(res.results.indicators["status"]) <= statuses
     ('HiGHS', True)
     """
     t0 = time.perf_counter()
