@@ -318,11 +318,12 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
+    """A scenario file's mapping and the encoding it was read in."""
     fname = _rel(path)
     if not path.is_file():
         raise InputError(Problem(fname, "(file)", str(path), "no such scenario file"))
-    text, _enc = read_text(path, fname=fname, what="a scenario file")
+    text, enc = read_text(path, fname=fname, what="a scenario file")
     try:
         data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
@@ -337,7 +338,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise InputError(Problem(fname, where, problem, valid)) from None
     if not isinstance(data, dict):
         raise InputError(Problem(fname, "(top level)", type(data).__name__, "a mapping of scenario keys"))
-    return data
+    return data, enc
 
 
 _PATH_KEYS = ("network", "demands")  # resolved against the file that names them
@@ -414,18 +415,19 @@ def _merge_ids(
     return [items[i] for i in order]
 
 
-def _load_dict(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[Path]]:
-    """Read a scenario file and everything it extends; paths made absolute."""
+def _load_dict(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[Path, str]]:
+    """Read a scenario file and everything it extends; paths made absolute. Also: the files read,
+    each with the encoding it was read in."""
     fname = _rel(path)
     resolved = path.resolve()
     if resolved in chain:
         cycle = " → ".join(_rel(p) for p in (*chain, resolved))
         raise InputError(Problem(fname, "extends", cycle, "a chain of scenarios without a cycle"))
-    data = _read_yaml(path)
+    data, enc = _read_yaml(path)
     for key in _PATH_KEYS:
         if isinstance(data.get(key), str):
             data[key] = str((path.parent / data[key]).resolve())
-    files = [path]
+    files = {path: enc}
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
         return data, files
@@ -436,7 +438,7 @@ def _load_dict(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     problems: list[Problem] = []
     merged = _merge(parent, data, fname=fname, parent_name=_rel(parent_path), where="", problems=problems)
     raise_if(problems)
-    return merged, parent_files + files
+    return merged, {**parent_files, **files}
 
 
 def _spec_from_dict(data: dict[str, Any], fname: str) -> ScenarioSpec:
@@ -517,7 +519,9 @@ def _gross(net: float, sector: str, basis: str, spec: ScenarioSpec, where: str, 
     return net
 
 
-def _read_demands(path: Path, counties: list[str], spec: ScenarioSpec, problems: list[Problem]) -> pd.DataFrame:
+def _read_demands(
+    path: Path, counties: list[str], spec: ScenarioSpec, problems: list[Problem], encodings: dict[Path, str]
+) -> pd.DataFrame:
     fname = _rel(path)
     sectors = spec.sectors
     empty = pd.DataFrame(columns=_DEMAND_COLUMNS)
@@ -525,7 +529,7 @@ def _read_demands(path: Path, counties: list[str], spec: ScenarioSpec, problems:
         problems.append(Problem(fname, "(file)", str(path), "no such demand table (CSV)"))
         return empty
     try:
-        raw, _enc = read_table(path, fname=fname, what="a demand table")
+        raw, encodings[path] = read_table(path, fname=fname, what="a demand table")
     except InputError as exc:
         problems.extend(exc.problems)
         return empty
@@ -786,7 +790,7 @@ def _check_target_levers(spec: ScenarioSpec, fname: str, problems: list[Problem]
             )
 
 
-def _input_hashes(files: list[Path], demands_path: Path, network_dir: Path) -> dict[str, str]:
+def _input_hashes(files: dict[Path, str], demands_path: Path, network_dir: Path) -> dict[str, str]:
     inputs = {_rel(f): _sha256(f) for f in files}
     inputs[_rel(demands_path)] = _sha256(demands_path)
     for layer in ("nodes.geojson", "edges.geojson"):
@@ -838,7 +842,7 @@ def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) 
     if not network_dir.is_dir():
         problems.append(Problem(fname, "network", spec.network, "a folder holding nodes.geojson and edges.geojson"))
     demands_path = (path.parent / spec.demands).resolve()
-    demands = _read_demands(demands_path, study, spec, problems)
+    demands = _read_demands(demands_path, study, spec, problems, files)
     constraints = _constraints(spec, fname, study, problems)
     _check_time(spec, path, fname, problems)
     quotas = _trading_quotas(spec, fname, study, problems)
@@ -854,5 +858,5 @@ def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) 
         demands_path=demands_path,
         inputs=_input_hashes(files, demands_path, network_dir),
         quotas=quotas,
-        encodings={_rel(f): read_text(f, fname=_rel(f), what="an input")[1] for f in [*files, demands_path]},
+        encodings={_rel(f): enc for f, enc in files.items()},
     )

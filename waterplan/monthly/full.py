@@ -58,7 +58,7 @@ def _monthly_rows(tpl: Template, per: Periods, coo: _Coo) -> None:
     remap[idx] = np.arange(len(idx))
     entries = keep[tpl.rows]
     r, c = remap[tpl.rows[entries]], tpl.cols[entries]
-    vals = np.stack([per.entry_values(tpl, t)[entries] for t in range(T)])
+    vals = per.entry_values(tpl)[:, entries]
     coo.add(
         (r[None, :] + (np.arange(T) * len(idx))[:, None]).ravel(),
         (c[None, :] + (np.arange(T) * n)[:, None]).ravel(),

@@ -45,11 +45,16 @@ class Periods:
     demand: np.ndarray
     demands: list[str]
 
-    def entry_values(self, tpl: Template, t: int) -> np.ndarray:
-        """The template's coefficients in month ``t``."""
-        vals = tpl.vals.copy()
+    def entry_values(self, tpl: Template, t: int | slice = slice(None)) -> np.ndarray:
+        """The template's coefficients in month ``t`` (or, for a slice, every month: (months, entries))."""
         k = self.scaled_entries
-        vals[k] = tpl.vals[k] * self.share[t, tpl.rows[k]]
+        if isinstance(t, int):
+            vals = tpl.vals.copy()
+            vals[k] = tpl.vals[k] * self.share[t, tpl.rows[k]]
+            return vals
+        share = self.share[t]
+        vals = np.tile(tpl.vals, (len(share), 1))
+        vals[:, k] = tpl.vals[k] * share[:, tpl.rows[k]]
         return vals
 
 
