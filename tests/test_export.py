@@ -149,3 +149,20 @@ def test_failed_export_leaves_nothing_half_written(run_dir, tmp_path, monkeypatc
         export_run(run_dir, out, force=True)
     assert out.read_bytes() == before
     assert not list(tmp_path.glob(".ty.gpkg.tmp-*"))
+
+
+def test_stand_in_figures_are_labelled_in_the_layers_and_the_map(run_dir, tmp_path):
+    """Illustrative figures are marked where a GIS user and a map reader see them, not only in
+    the README: network features whose provenance is an assumption, counties whose demands are
+    derived stand-ins."""
+    edges = _original(run_dir, "network_edges").set_index("id")
+    nodes = _original(run_dir, "network_nodes").set_index("id")
+    counties = _original(run_dir, "counties")
+    assert bool(edges.loc["zhongbu_line", "illustrative"])  # "assumption (illustrative; not public)"
+    assert not bool(edges.loc["jinci_eco", "illustrative"])  # a clause of the plan, no assumption
+    assert bool(nodes.loc["wwtp_chengnan", "illustrative"]) and not bool(nodes.loc["wwtp_yangjiabao", "illustrative"])
+    assert counties["demand_illustrative"].all()  # every shipped county demand is derived
+    gpkg = export_run(run_dir, tmp_path / "ty.gpkg", fmt="gpkg")
+    assert gpd.read_file(gpkg, layer="network_edges")["illustrative"].any()
+    html = (run_dir / "map.html").read_text(encoding="utf-8")
+    assert "示意 illustrative" in html

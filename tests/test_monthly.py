@@ -249,6 +249,44 @@ def test_equity_shares_each_month_in_proportion(case, mode):
     assert short[f"demand:{B}:domestic"] == pytest.approx(70 * 30 / 130, abs=1e-4)
 
 
+@pytest.mark.parametrize("mode", ["full", "myopic"])
+def test_a_level_reports_its_own_value_not_its_shortfall(case, mode):
+    """S(1200) -> A:domestic (600 a year); level "S reaches 900 a year": 600 is drawn, so the
+    yearly value is 600 (not 900 with the shortfall column) and the status "not met"."""
+    path = _monthly_case(
+        case,
+        [node("S", "intake", source_kind="surface", available=1200, available_unit=W)],
+        [edge("e", "S", f"county:{A}", sectors="domestic")],
+        [(A, "domestic", 600, W)],
+        equity=False,
+        constraints=[{"id": "L", "name_zh": "L", "type": "level", "measure": "withdrawal",
+                      "sources": {"ids": ["S"]}, "value": 900, "unit": W, "clause": "test"}],
+    )  # fmt: skip
+    sc = load_scenario(path)
+    res = solve_monthly(build_graph(sc), sc, mode=mode, series=series({"S": [100] * 12}))
+    assert res.policy["L"].iloc[0] == pytest.approx(600, abs=1e-3)
+
+
+def test_weighted_objective_refuses_binding_allocation_rules(case):
+    path = _monthly_case(
+        case,
+        [
+            node("S", "intake", source_kind="surface", available=100, available_unit=W),
+            node("GW", "groundwater", source_kind="groundwater_porous", available=100, available_unit=W),
+        ],
+        [edge("e", "S", f"county:{A}", sectors="domestic"), edge("w", "GW", f"county:{A}", sectors="domestic")],
+        [(A, "domestic", 60, W)],
+        equity=False,
+        targets=[
+            {"id": "R", "name_zh": "R", "unit": "-", "target": "rule", "clause": "c", "status": "rule",
+             "rule": {"check": "takes_first", "sectors": ["domestic"], "kinds": ["surface"]}}
+        ],
+    )  # fmt: skip
+    sc = load_scenario(path)
+    with pytest.raises(InputError, match=r"objective' = 'weighted': the staged objective with allocation rules"):
+        solve_monthly(build_graph(sc), sc, objective="weighted", series=series({"S": [1] * 12}))
+
+
 def test_weighted_objective_refuses_the_equity_rule(case):
     path = _monthly_case(
         case,

@@ -39,3 +39,20 @@ def test_api_docs_are_current():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert (ROOT / "docs" / "api.md").read_text(encoding="utf-8") == mod.render(), "run tools/make_api_docs.py"
+
+
+def test_target_list_in_docs_is_current():
+    """docs/data.md lists every target of the shipped scenarios with its encoding and source."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_target_docs", ROOT / "tools" / "make_target_docs.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
+    assert text == mod.render(), "run tools/make_target_docs.py"
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        from waterplan import load_scenario
+
+        sc = load_scenario(path)
+        for tid in [c.id for c in sc.constraints] + [t.id for t in sc.spec.targets]:
+            assert f"| {tid} |" in text, (path.name, tid)

@@ -63,9 +63,13 @@ def check_mass_balance(sol, *, rel=1e-6) -> None:
 
 
 def check_policy(sol) -> None:
-    """Every policy constraint holds, each side recomputed from the output tables."""
+    """Every binding policy constraint holds, each side recomputed from the solution's flows
+    (expected targets and planned allocations may be missed: their statuses are checked against
+    the written tables in test_plan_meaning)."""
     sc = sol.model.scenario
     for c in sc.constraints:
+        if c.attribute != "binding" or c.type == "allocation":
+            continue
         v = recompute.measure(sol, sc, c.lhs)
         tol = 1e-6 * max(1.0, abs(c.value)) + 1e-5
         if c.type == "cap":

@@ -57,7 +57,13 @@ def test_levers_turn_net_into_gross(tmp_path):
     ag, dom, ind = ("140121", "agriculture"), ("140121", "domestic"), ("140121", "industry")
     assert d.loc[ag, "demand_10k_m3"] == pytest.approx(d.loc[ag, "net_10k_m3"] / 0.5)
     assert base.loc[ag, "demand_10k_m3"] == pytest.approx(base.loc[ag, "net_10k_m3"] / 0.6)
-    assert d.loc[dom, "demand_10k_m3"] == pytest.approx(d.loc[dom, "net_10k_m3"] / 0.8)
+    # the leakage is the loss of the supply network's distribution edges, not a gross-up of the
+    # demand (counting it in both places would count it twice)
+    assert d.loc[dom, "demand_10k_m3"] == pytest.approx(d.loc[dom, "net_10k_m3"])
+    G = build_graph(child)
+    dist = [e["loss"] for _u, _v, e in G.edges(data=True) if e["kind"] == "distribution"]
+    assert dist and all(x == 0.2 for x in dist)
+    assert all(e["loss"] != 0.2 for _u, _v, e in G.edges(data=True) if e["kind"] != "distribution")
     assert d.loc[ind, "demand_10k_m3"] == pytest.approx(base.loc[ind, "demand_10k_m3"])  # gross rows untouched
     # 34.40 万人 × 1.05 × 120 L/(人·d) = 1582.0 万m³/yr net
     assert d.loc[dom, "net_10k_m3"] == pytest.approx(34.40 * 1.05 * 120 * 365 / 1000, rel=1e-3)

@@ -65,8 +65,8 @@ NODES = [
         "140525",
         112.70,
         35.55,
-        {},
-        f"1 亿m³/yr, 59.658 km, 3.49 m³/s, to 城区, 泽州, 阳城, 沁水, replacing urban groundwater ({DS}). Position approx.",
+        {"commissioned": 2025},
+        f"1 亿m³/yr, 59.658 km, 3.49 m³/s, to 城区, 泽州, 阳城, 沁水, replacing urban groundwater ({DS}). Construction began 2023-06-30, water due end of 2024: in service from 2025, not in the 2020 and 2022 scenarios ({DS}). Position approx.",
     ),
     (
         "qinhe_yc",
@@ -257,8 +257,8 @@ EDGES = [
         "zhangfeng_res",
         "j_zhangfeng",
         "",
-        {"capacity": 3.49, "capacity_unit": "m³/s", "loss": 0.03},
-        f"59.658 km, 3.49 m³/s, 1 亿m³/yr ({DS}). {ASSUME}loss 3%.",
+        {"capacity": 3.49, "capacity_unit": "m³/s", "loss": 0.03, "commissioned": 2025},
+        f"59.658 km, 3.49 m³/s, 1 亿m³/yr; built 2023–24, in service from 2025 ({DS}). {ASSUME}loss 3%.",
     ),
     (
         "zhangfeng_river",

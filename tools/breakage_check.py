@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = [
+    "tests/test_plan_meaning.py",
     "tests/test_monthly.py",
     "tests/test_small_networks.py",
     "tests/test_scenarios.py",
@@ -25,6 +26,7 @@ TESTS = [
     "tests/test_bad_input.py",
     "tests/test_properties.py",
     "tests/test_all_plans.py",
+    "tests/test_statuses_recomputed.py",
     "tests/test_one_formulation.py",
 ]
 
@@ -139,8 +141,8 @@ MUTATIONS = [
     (
         "consumptive coefficient ignored",
         "waterplan/model.py",
-        'coef = {n: sectors[G.nodes[n]["sector"]].consumptive_coef for n in demands}',
-        "pass",
+        'coef = self.scenario.spec.sectors[self.G.nodes[d]["sector"]].consumptive_coef',
+        "coef = 1.0",
     ),
     ("sewer-share check removed", "waterplan/network.py", "if total > 1.0 + 1e-9:", "if False:"),
     ("route check removed", "waterplan/network.py", "    _check_routes(G, scenario, problems)\n", "\n"),
@@ -162,6 +164,64 @@ MUTATIONS = [
         "waterplan/monthly/periods.py",
         "vals[k] = tpl.vals[k] * self.share[t, tpl.rows[k]]",
         "vals[k] = tpl.vals[k] / 12",
+    ),
+    (
+        "use (用水量) counted at the intake, not the source",
+        "waterplan/model.py",
+        "            return gross\n",
+        "            return 1.0\n",
+    ),
+    (
+        "conveyance losses left out of consumption (耗水)",
+        "waterplan/model.py",
+        "return coef + (gross - 1.0 if sel.conveyance_losses else 0.0)",
+        "return coef",
+    ),
+    (
+        "every target judged met",
+        "waterplan/results.py",
+        'ok = value <= target + _tol(target) if relation == "<=" else value >= target - _tol(target)',
+        "ok = True",
+    ),
+    ("a planned allocation always 'as planned'", "waterplan/results.py", 'else "shifted"', 'else "as planned"'),
+    ("expected targets not pursued", "waterplan/objective.py", "    if m.gap:", "    if False:"),
+    ("in-service years ignored", "waterplan/network.py", "return _blank(c) or int(float(c)) <= year", "return True"),
+    ("allocation rules not applied", "waterplan/objective.py", "rules = _rules_tier(m, p)", "rules = {}"),
+    (
+        "a broken rule never reported",
+        "waterplan/rules.py",
+        'rows = _ranked(rule, t) if rule.check in ("priority", "takes_first") else _unused_water(rule, t)',
+        "rows = []",
+    ),
+    (
+        "unreachable demands kept in the equity rule",
+        "waterplan/model.py",
+        'if G.nodes[d]["demand"] > 0 and d not in m.unservable:',
+        'if G.nodes[d]["demand"] > 0:',
+    ),
+    (
+        "equity back to a plain min-max (a starved demand pins it)",
+        "waterplan/model.py",
+        'm.excess[d] = m.add_col("excess", d, "none")',
+        'm.excess[d] = m.add_col("excess", d, "none", ub=0.0)',
+    ),
+    (
+        "network leakage lever not on the distribution edges",
+        "waterplan/network.py",
+        'if kind == "distribution" and leak is not None:',
+        "if False:",
+    ),
+    (
+        "basic ecology not split from ecology",
+        "waterplan/scenario.py",
+        'if s.share_of is None or (df["sector"] == name).any():',
+        "if True:",
+    ),
+    (
+        "a monthly level's yearly value keeps its shortfall column",
+        "waterplan/monthly/full.py",
+        "policy[tpl.row_about[i]] = policy[tpl.row_about[i]] - gap[1] * per_year",
+        "pass",
     ),
     (
         "inflow gaps accepted",

@@ -25,7 +25,7 @@ import pyproj
 from ._errors import InputError, Problem
 from .boundaries import load_counties
 from .maps import CHOROPLETHS, county_indicators
-from .network import graph_to_gdfs
+from .network import graph_to_gdfs, is_illustrative
 from .outputs import check_output_file, check_output_folder, write_marker
 from .results import Results
 
@@ -65,7 +65,21 @@ SHP_FIELDS = {
     "withdrawn_10k_m3": "wdr_10km3",
     "scenario": "scenario",
     "period": "period",
+    "provenance": "provenance",
+    "illustrative": "illustr",
+    "demand_illustrative": "dem_illus",
 }
+#: a Shapefile text field holds at most 254 bytes
+SHP_TEXT_BYTES = 254
+
+
+def _cut(text: object) -> object:
+    """A text cut to what a Shapefile field holds (whole UTF-8 characters)."""
+    if not isinstance(text, str) or len(text.encode("utf-8")) <= SHP_TEXT_BYTES:
+        return text
+    return text.encode("utf-8")[: SHP_TEXT_BYTES - 3].decode("utf-8", errors="ignore") + "…"
+
+
 assert all(len(v) <= 10 for v in SHP_FIELDS.values()) and len(set(SHP_FIELDS.values())) == len(SHP_FIELDS)
 _REQUIRED = ["manifest.json", "balance.csv", "allocation.csv", "flows.csv", "indicators.csv", *LAYER_FILES.values()]
 
@@ -75,6 +89,10 @@ def run_layers(G: nx.DiGraph, results: Results, *, scenario: str, period: int) -
     per = county_indicators(results)
     counties = load_counties(sorted(results.balance["county"].unique()))
     counties = counties.merge(per, left_on="adcode", right_index=True, how="left")
+    stand_in = {
+        d["county"] for _n, d in G.nodes(data=True) if d["kind"] == "demand" and is_illustrative(d.get("derivation"))
+    }
+    counties["demand_illustrative"] = counties["adcode"].isin(stand_in)
     counties.insert(0, "scenario", scenario)
     counties.insert(1, "period", period)
     flows = results.flows.groupby("layer_id", as_index=False).agg(
@@ -85,14 +103,16 @@ def run_layers(G: nx.DiGraph, results: Results, *, scenario: str, period: int) -
     )
     flows["utilisation"] = flows["flow_10k_m3"] / flows["capacity_10k_m3"]
     gdf_nodes, gdf_edges = graph_to_gdfs(G, physical=True)
-    edges = gdf_edges[["id", "from", "to", "name_zh", "name_en", "geometry"]].drop_duplicates("id")
+    edges = gdf_edges[["id", "from", "to", "name_zh", "name_en", "provenance", "geometry"]].drop_duplicates("id")
+    edges["illustrative"] = edges["provenance"].map(is_illustrative)
     edges["to"] = edges["to"].str.split("@").str[-1]  # a county delivery point is named edge@adcode
     edges = edges.merge(flows, left_on="id", right_on="layer_id", how="inner").drop(columns="layer_id")
     edges.insert(0, "scenario", scenario)
     edges.insert(1, "period", period)
     edges = gpd.GeoDataFrame(edges.infer_objects(), geometry="geometry", crs="EPSG:4326")
-    keep = ["id", "kind", "name_zh", "name_en", "source_kind", "county", "available", "geometry"]
+    keep = ["id", "kind", "name_zh", "name_en", "source_kind", "county", "available", "provenance", "geometry"]
     nodes = gdf_nodes.loc[gdf_nodes["kind"] != "delivery", keep].rename(columns={"available": "available_10k_m3"})
+    nodes["illustrative"] = nodes["provenance"].map(is_illustrative)
     nodes = nodes.fillna({"source_kind": "", "county": ""}).infer_objects()
     withdrawn = results.sources.set_index("source")["withdrawn_10k_m3"]
     nodes["withdrawn_10k_m3"] = nodes["id"].map(withdrawn)
@@ -189,9 +209,18 @@ def _write_shp(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[s
     legend = []
     for name, gdf in layers.items():
         short = gdf.rename(columns={c: SHP_FIELDS[c] for c in gdf.columns if c in SHP_FIELDS})
+        if "provenance" in short:
+            short["provenance"] = short["provenance"].map(_cut)
         short.to_file(staged / f"{name}.shp", driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")
         legend += [
-            {"layer": name, "field": SHP_FIELDS.get(c, c), "long_name": c} for c in gdf.columns if c != "geometry"
+            {
+                "layer": name,
+                "field": SHP_FIELDS.get(c, c),
+                "long_name": c
+                + (" (cut to 254 bytes; the full text is in the GeoPackage)" if c == "provenance" else ""),
+            }
+            for c in gdf.columns
+            if c != "geometry"
         ]
     pd.DataFrame(legend).to_csv(staged / "fields.csv", index=False, encoding="utf-8")
     write_qml(staged / "counties.qml", field=SHP_FIELDS["coverage"])

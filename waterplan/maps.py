@@ -31,6 +31,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from .boundaries import load_counties, wgs84_to_gcj02
+from .network import is_illustrative
 from .results import Results
 
 __all__ = ["BASEMAPS", "CHOROPLETHS", "allocation_map", "county_indicators", "escape"]
@@ -354,6 +355,8 @@ def _add_network(fmap: folium.Map, G: nx.DiGraph, results: Results, lang: str, s
         util = r.flow / r.capacity if r.capacity and pd.notna(r.capacity) else None
         colour = _UTIL(min(util, 1.0)) if util is not None else "#7f7f7f"
         util_text = f", {util:.0%} of capacity" if util is not None else ""
+        if is_illustrative(d.get("provenance")):
+            util_text += "; 示意 illustrative figures"
         price = sp_edge.get(r.layer_id)
         if price is not None:
             util_text += f"; +1 万m³ capacity → {price[0]:+.3f} 万m³ {price[1]}"
@@ -365,6 +368,9 @@ def _add_network(fmap: folium.Map, G: nx.DiGraph, results: Results, lang: str, s
             tooltip=folium.Tooltip(escape(f"{label}: {r.flow:,.0f} 万m³/yr{util_text}")),
         ).add_to(net)
     net.add_to(fmap)
+
+
+_STAND_IN = "[示意 illustrative] "
 
 
 def _add_nodes(fmap: folium.Map, G: nx.DiGraph, lang: str, shift: Any) -> None:
@@ -380,7 +386,10 @@ def _add_nodes(fmap: folium.Map, G: nx.DiGraph, lang: str, shift: Any) -> None:
             fill=True,
             fill_opacity=0.9,
             tooltip=folium.Tooltip(escape(f"{label} ({d['kind']})")),
-            popup=folium.Popup(escape(f"{label} — {d.get('provenance', '')}"), max_width=320),
+            popup=folium.Popup(
+                escape(f"{_STAND_IN * is_illustrative(d.get('provenance'))}{label} — {d.get('provenance', '')}"),
+                max_width=320,
+            ),
         ).add_to(nodes)
     nodes.add_to(fmap)
 
@@ -430,7 +439,12 @@ def allocation_map(
     _add_nodes(fmap, G, lang, shift)
     folium.LayerControl(collapsed=False).add_to(fmap)
     root: Any = fmap.get_root()
-    root.html.add_child(folium.Element(f"<div class='wp-legend-box'>{''.join(legends)}</div>"))
+    note = (
+        "<div class='wp-note' style='background:#fff;padding:6px 8px;font:12px sans-serif;border-radius:4px;"
+        "margin-top:4px;max-width:260px'>示意 illustrative: county demands and network figures marked so are "
+        "stand-ins, not the bureau's data (report.md lists which)</div>"
+    )
+    root.html.add_child(folium.Element(f"<div class='wp-legend-box'>{''.join(legends)}{note}</div>"))
     var_by_label = {(f"{zh} {en}" if lang == "zh" else en): var for var, (zh, en, _c, _r) in CHOROPLETHS.items()}
     fmap.add_child(_LegendSwitch(var_by_label))
     fmap.fit_bounds([[miny, minx], [maxy, maxx]] if not gcj else [list(shift(minx, miny)), list(shift(maxx, maxy))])

@@ -48,6 +48,7 @@ becomes in a period shorter than the year:
 from __future__ import annotations
 
 import itertools
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,7 +86,8 @@ class ColInfo:
     """What a column of the LP is: ``kind``, what it is ``about`` and how its bound scales in ``time``.
 
     Kinds: ``flow`` (about ``(u, v, source)``), ``release`` (a source), ``treated`` (a WWTP),
-    ``shortage`` (a demand node), ``worst`` (a priority), ``trade`` (``(seller, buyer)``),
+    ``shortage`` (a demand node), ``worst`` (a priority), ``excess`` (a demand, equity rule),
+    ``trade`` (``(seller, buyer)``), ``gap`` (an expected target's shortfall, about its id),
     ``slack`` (a constraint id, elastic models only).
     """
 
@@ -114,8 +116,19 @@ class AllocationModel:
     slack: dict[str, pulp.LpVariable] = field(default_factory=dict)
     #: water-rights transfers (seller county, buyer county) → variable (万m³ of quota)
     trades: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
-    #: priority → the largest shortage fraction of its demands (equity rule)
+    #: priority → the common shortage fraction of its demands (equity rule)
     worst: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    #: demand → its shortage fraction above the common one (equity rule)
+    excess: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    #: (demand node, source) → conveyance efficiency of the best route from the source to the
+    #: demand (Π (1 − loss) over its edges): use at the source = arrived ÷ efficiency
+    efficiency: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: an expected (预期性) target's shortfall column (constraint id → variable)
+    gap: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    #: demand nodes left out of the equity rule: no source they accept can reach them
+    unservable: set[str] = field(default_factory=set)
+    #: (demand, source) pairs joined by a route on which no edge has zero capacity
+    open_routes: set[tuple[str, str]] = field(default_factory=set)
     #: row name → what it is
     rows: dict[str, RowInfo] = field(default_factory=dict)
     #: column name → what it is
@@ -180,6 +193,16 @@ class AllocationModel:
             return pulp.lpSum(var for (u, v, _s), var in self.x.items() if G.edges[u, v]["layer_id"] in sel.edges)
         return self._use(sel)
 
+    def use_factor(self, sel: Selection, d: str, s: str) -> float:
+        """What one 万m³ arriving at demand ``d`` from source ``s`` counts for in ``sel``'s measure."""
+        if sel.measure == "intake":
+            return 1.0
+        gross = 1.0 / self.efficiency[(d, s)]
+        if sel.measure == "use":
+            return gross
+        coef = self.scenario.spec.sectors[self.G.nodes[d]["sector"]].consumptive_coef
+        return coef + (gross - 1.0 if sel.conveyance_losses else 0.0)
+
     def _use(self, sel: Selection) -> pulp.LpAffineExpression:
         G = self.G
         any_source = sel.source_ids is None and sel.source_kinds is None and sel.source_tags is None
@@ -189,12 +212,8 @@ class AllocationModel:
             else set(sources_matching(G, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags))
         )
         demands = set(self.demand_nodes(sel))
-        coef = dict.fromkeys(demands, 1.0)
-        if sel.measure == "consumption":
-            sectors = self.scenario.spec.sectors
-            coef = {n: sectors[G.nodes[n]["sector"]].consumptive_coef for n in demands}
         return pulp.lpSum(
-            coef[d] * expr
+            self.use_factor(sel, d, s) * expr
             for (d, s), expr in self.arrived.items()
             if d in demands and (sources is None or s in sources)
         )
@@ -292,6 +311,28 @@ def _network_rows(m: AllocationModel, sources: list[str]) -> dict[tuple[str, str
     return inflow
 
 
+def _efficiency(m: AllocationModel, reach: dict[tuple[str, str], set[str]]) -> None:
+    """Conveyance efficiency of the best route from every source to every demand it reaches."""
+    G = m.G
+    by_source: dict[str, nx.DiGraph] = defaultdict(nx.DiGraph)
+    for (u, v), srcs in reach.items():
+        loss = G.edges[u, v]["loss"]
+        if loss >= 1.0:
+            continue
+        for s in srcs:
+            by_source[s].add_edge(u, v, w=-math.log1p(-loss))
+    for s, H in by_source.items():
+        if s not in H:
+            continue
+        dist = nx.single_source_dijkstra_path_length(H, s, weight="w")
+        for d, w in dist.items():
+            if G.nodes[d]["kind"] == "demand":
+                m.efficiency[(d, s)] = math.exp(-w)
+        closed = [(u, v) for u, v in H.edges if G.edges[u, v]["capacity"] == 0]
+        H.remove_edges_from(closed)
+        m.open_routes.update((d, s) for d in nx.descendants(H, s) if G.nodes[d]["kind"] == "demand")
+
+
 def _demand_rows(m: AllocationModel, sources: list[str], inflow: dict[tuple[str, str], list]) -> None:
     G = m.G
     for dnode, short in m.shortage.items():
@@ -329,7 +370,9 @@ def _trading(m: AllocationModel) -> None:
     if spec is None:
         return
     quotas = m.scenario.quotas
-    tradable = set(spec.sectors)
+    sectors = m.scenario.spec.sectors
+    # a sector that is a share of a tradable one (basic ecology of ecology) is tradable with it
+    tradable = set(spec.sectors) | {n for n, s in sectors.items() if s.share_of and s.share_of.sector in spec.sectors}
     counties = sorted(quotas)
     if spec.enabled:
         for a, b in itertools.permutations(counties, 2):
@@ -346,34 +389,68 @@ def _trading(m: AllocationModel) -> None:
 
 
 def _equity(m: AllocationModel) -> None:
-    """shortage_d ≤ demand_d × worst_p for every demand of priority p (the equity rule).
+    """The equity rule: within a priority, shortage shared in proportion among the demands that
+    can be served.
 
-    The demand coefficient scales with the period's demand (``time = "demand"`` on the row: the
-    coefficient of ``worst`` is the period's demand of ``about``).
+    For every demand ``d`` of priority ``p`` that some source can reach (:attr:`unservable` are left
+    out): ``shortage_d ≤ demand_d × (worst_p + excess_d)``. The equity tier minimises
+    ``worst_p + Σ demand_d × excess_d / (½ Σ demand)``: at its optimum, the mean shortage fraction
+    over the worst half of the priority's demand volume (a conditional value at risk written as
+    an LP, after Rockafellar and Uryasev). Moving shortage onto any demand whose fraction is above
+    the others' raises it, so the fractions are levelled — equal coverage where the network
+    allows — and a demand that cannot reach the common level (the network or a higher priority
+    leaves it no water) does not hold the others back, as long as it is less than half the volume.
+
+    The demand coefficients scale with the period's demand (``time = "demand"`` on the row).
     """
     if not m.scenario.spec.equity:
         return
     G = m.G
     by_priority: dict[int, list[str]] = defaultdict(list)
     for d in m.shortage:
-        if G.nodes[d]["demand"] > 0:
+        if G.nodes[d]["demand"] > 0 and d not in m.unservable:
             by_priority[G.nodes[d]["priority"]].append(d)
     for p, demands in sorted(by_priority.items()):
         m.worst[p] = m.add_col("worst", p, "none")
         for d in demands:
-            m.add_row(m.shortage[d] - G.nodes[d]["demand"] * m.worst[p] <= 0, "equity", d, "demand")
+            m.excess[d] = m.add_col("excess", d, "none")
+            dem = G.nodes[d]["demand"]
+            m.add_row(m.shortage[d] - dem * m.worst[p] - dem * m.excess[d] <= 0, "equity", d, "demand")
+
+
+def _unservable(m: AllocationModel) -> set[str]:
+    """Demands no water can reach: no accepted source with water, or no route with capacity."""
+    G = m.G
+    out = set()
+    for d in m.shortage:
+        routes = [s for (dd, s) in m.open_routes if dd == d]
+        if not any(_has_water(G, s) for s in routes):
+            out.add(d)
+    return out
+
+
+def _has_water(G: nx.DiGraph, s: str) -> bool:
+    d = G.nodes[s]
+    if d["kind"] == "wwtp":
+        return (d.get("capacity") or 0) > 0 and (d.get("reclaimed_capacity") is None or d["reclaimed_capacity"] > 0)
+    return (d.get("available") or 0) > 0 or bool(d.get("storage"))
 
 
 def _policy(m: AllocationModel, c: Constraint, elastic: bool) -> None:
     lhs = m.measure(c.lhs)
     rhs = m.measure(c.rhs) if c.rhs is not None else None
     m.policy_expr[c.id] = (lhs, rhs)
+    if not c.in_lp:
+        return
     slack: Any = 0
     if elastic:
         slack = m.slack[c.id] = m.add_col("slack", c.id, "none")
+    if c.attribute == "expected":  # 预期性: its shortfall is a column, minimised after the shortages
+        m.gap[c.id] = m.add_col("gap", c.id, "none")
+        slack = slack + m.gap[c.id]
     if c.type == "cap":
         row = lhs - slack <= c.value
-    elif c.type == "floor":
+    elif c.type in ("floor", "level"):
         row = lhs + slack >= c.value
     else:
         row = lhs - c.value * rhs + slack >= 0  # type: ignore[operator]
@@ -398,6 +475,8 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
     prob = pulp.LpProblem(f"waterplan_{scenario.name}".replace("-", "_"), pulp.LpMinimize)
     m = AllocationModel(G=G, scenario=scenario, prob=prob)
     sources = _columns(m, reach)
+    _efficiency(m, reach)
+    m.unservable = _unservable(m)
     inflow = _network_rows(m, sources)
     _demand_rows(m, sources, inflow)
     _wastewater_rows(m)

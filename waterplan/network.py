@@ -109,6 +109,13 @@ def _fraction(
     return v
 
 
+def is_illustrative(text: object) -> bool:
+    """Whether a provenance or derivation marks its figures as a stand-in (an assumption, an
+    illustrative figure) rather than a public fact or the plan's own."""
+    t = str(text or "").lower()
+    return "assumption" in t or "illustrative" in t or "示意" in t
+
+
 def surface_factor(hydrology: Any, source_kind: str, source_id: str) -> float:
     """The scaling of a surface source's mean yield in the scenario's hydrological year."""
     from .hydrology import YEAR_TYPES, SeriesParams, year_type_factor
@@ -265,6 +272,7 @@ def _add_demands(b: _Builder) -> None:
             priority=sectors[r.sector].priority,
             demand=float(r.demand_10k_m3),
             row=int(r.row),
+            derivation=str(r.derivation or ""),
             name_zh=f"{r.county}:{sectors[r.sector].name_zh}",
             name_en=f"{r.county}:{r.sector}",
         )
@@ -277,6 +285,8 @@ def _edge_sectors(b: _Builder, row: dict[str, Any], where: str) -> list[str]:
     for s in names:
         if s not in sectors and s not in SECTOR_NAMES:
             b.problems.append(Problem(b.efile, f"{where}.sectors", s, f"sector names: {', '.join(sectors)}"))
+    # a sector that is a share of another (basic ecology of ecology) is served by the parent's edges
+    names += [n for n, spec in sectors.items() if spec.share_of and spec.share_of.sector in names and n not in names]
     return names
 
 
@@ -329,6 +339,22 @@ def _add_to_county(b: _Builder, row: dict[str, Any], where: str, sectors: list[s
         )  # fmt: skip
 
 
+def _edge_loss(b: _Builder, row: dict[str, Any], kind: str, where: str) -> float:
+    """An edge's loss: the layer's ``loss``; on the supply network's ``distribution`` edges, the
+    scenario's ``levers.network_leakage`` where it is given (the plan's leakage rate is the loss of
+    the public supply network, so a demand stays what its users take and is not grossed up)."""
+    loss = _fraction(row, "loss", 0.0, b.efile, where, b.problems)
+    leak = b.spec.levers.get("network_leakage")
+    if kind == "distribution" and leak is not None:
+        if not 0.0 <= leak.value < 1.0:
+            b.problems.append(
+                Problem(_rel(b.scenario.path), "levers.network_leakage.value", leak.value, "a fraction in [0, 1)")
+            )
+            return loss
+        return float(leak.value)
+    return loss
+
+
 def _add_edge(b: _Builder, i: int, row: dict[str, Any]) -> None:
     head = _feature(b, b.efile, i, row, EDGE_KINDS, "an edge id")
     if head is None:
@@ -357,7 +383,7 @@ def _add_edge(b: _Builder, i: int, row: dict[str, Any]) -> None:
         "name_zh": row.get("name_zh") or "",
         "name_en": row.get("name_en") or "",
         "capacity": _volume(row, "capacity", b.efile, where, b.problems),
-        "loss": _fraction(row, "loss", 0.0, b.efile, where, b.problems),
+        "loss": _edge_loss(b, row, kind, where),
         "cost": float(row["cost"]) if not _blank(row.get("cost")) else 0.0,
         "min_flow": _volume(row, "min_flow", b.efile, where, b.problems) or 0.0,
         "provenance": row.get("provenance", ""),

@@ -1,9 +1,19 @@
 """The objective, defined once for every horizon: an ordered list of tiers.
 
-1. for each priority, from the first: the total shortage of its demands, then (the equity rule)
-   the largest shortage fraction among them;
-2. source preference (each sector's ``prefers`` order, then the scenario's ``source_preference``);
-3. cost and conveyance (edge and source costs plus one per 万m³ carried, and the transaction
+1. for each priority, from the first: the total shortage of its demands, then (the equity rule,
+   :func:`waterplan.model.build_model`) the mean shortage fraction over the worst half of their
+   demand volume,
+   then the allocation rules the plan states and the
+   scenario applies (``targets[].rule`` with ``check: takes_first``) for the rule's sectors of
+   that priority: other water arriving at them where the rule's source kinds can reach them,
+   weighted by the sectors' order in the rule (the first counts most). A rule so ranks who takes
+   the water first without overriding the priorities: users of the same or a higher priority
+   keep their water;
+2. after all priorities, the shortfall of the plan's expected (预期性) targets — levels to reach
+   (``type: level``, e.g. "利用量达到 6.68 亿m³") and targets the plan marks 预期性 — in 万m³
+   summed over them;
+3. source preference (each sector's ``prefers`` order, then the scenario's ``source_preference``);
+4. cost and conveyance (edge and source costs plus one per 万m³ carried, and the transaction
    cost of water-rights trades), plus a tie-break of less than :data:`TIE_BREAK` per 万m³,
    different for every flow and trade, so that the allocation is unique: equally good
    allocations would otherwise depend on the solver's path (and differ between HiGHS and CBC,
@@ -28,6 +38,9 @@ from .scenario import Scenario
 
 __all__ = ["Tier", "source_rank", "stage_tolerance", "tiers"]
 
+#: the equity rule levels the mean shortage fraction of the worst ``EQUITY_TAIL`` of a priority's
+#: demand volume (see :func:`waterplan.model.build_model`)
+EQUITY_TAIL = 0.5
 #: the smallest trade cost per 万m³ (a tie-breaker when trading is free)
 MIN_TRADE_COST = 1e-3
 #: the largest tie-breaking cost per 万m³ added to a flow or trade: a BLAKE2 hash of what the
@@ -76,6 +89,55 @@ def _add(coef: dict[str, float], expr: pulp.LpAffineExpression, factor: float) -
         coef[var.name] += factor * c
 
 
+def binding_rules(scenario: Scenario) -> list:
+    """The ``takes_first`` rules of a scenario the model applies (``binds: true``)."""
+    return [
+        t.rule for t in scenario.spec.targets if t.rule is not None and t.rule.check == "takes_first" and t.rule.binds
+    ]
+
+
+def rule_sector(scenario: Scenario, sector: str) -> str:
+    """The sector a rule names for ``sector``: its parent if it is a share of another (basic ecology
+    is ecology for the plan's rules)."""
+    share = scenario.spec.sectors[sector].share_of
+    return share.sector if share is not None else sector
+
+
+def rule_index(scenario: Scenario, sectors: list[str], sector: str) -> int | None:
+    """Where ``sector`` stands in a rule's list of sectors (by its own name, else its parent's)."""
+    for name in (sector, rule_sector(scenario, sector)):
+        if name in sectors:
+            return sectors.index(name)
+    return None
+
+
+def _rules_tier(m: AllocationModel, priority: int) -> dict[str, float]:
+    """Coefficients of the allocation-rules tier of one priority (see the module docs)."""
+    G = m.G
+    coef: dict[str, float] = defaultdict(float)
+    firsts: dict[str, set[str]] = defaultdict(set)  # the kinds every takes_first rule gives a sector first
+    for t in m.scenario.spec.targets:
+        if t.rule is not None and t.rule.check == "takes_first":
+            for sector in t.rule.sectors:
+                firsts[sector] |= set(t.rule.kinds)
+    for rule in binding_rules(m.scenario):
+        kinds = set(rule.kinds)
+        counties = None if rule.counties is None else {str(c) for c in rule.counties}
+        reached = {d for (d, s) in m.open_routes if G.nodes[s]["source_kind"] in kinds}
+        for (d, s), expr in m.arrived.items():
+            nd = G.nodes[d]
+            at = rule_index(m.scenario, rule.sectors, nd["sector"])
+            if nd["priority"] != priority or at is None or d not in reached:
+                continue
+            own = firsts[nd["sector"]] | firsts[rule_sector(m.scenario, nd["sector"])]
+            if G.nodes[s]["source_kind"] in own | kinds:
+                continue
+            if counties is not None and nd["county"] not in counties:
+                continue
+            _add(coef, expr, float(len(rule.sectors) - at))
+    return dict(coef)
+
+
 def tiers(m: AllocationModel) -> list[Tier]:
     """The tiers of ``m``'s objective, highest first (priorities with no demand are left out)."""
     G, scenario = m.G, m.scenario
@@ -86,7 +148,15 @@ def tiers(m: AllocationModel) -> list[Tier]:
             continue
         out.append(Tier(f"shortage of priority {p}", "shortage", p, {m.shortage[d].name: 1.0 for d in demands}))
         if p in m.worst:
-            out.append(Tier(f"equity of priority {p}", "equity", p, {m.worst[p].name: 1.0}))
+            mine = [d for d in demands if d in m.excess]
+            tail = EQUITY_TAIL * sum(G.nodes[d]["demand"] for d in mine)
+            coef = {m.worst[p].name: 1.0, **{m.excess[d].name: G.nodes[d]["demand"] / tail for d in mine}}
+            out.append(Tier(f"equity of priority {p}", "equity", p, coef))
+        rules = _rules_tier(m, p)
+        if rules:
+            out.append(Tier(f"allocation rules of priority {p}", "rule", p, rules))
+    if m.gap:
+        out.append(Tier("expected targets", "level", None, {v.name: 1.0 for v in m.gap.values()}))
     pref: dict[str, float] = defaultdict(float)
     for (d, s), expr in m.arrived.items():
         _add(pref, expr, source_rank(scenario, G.nodes[d]["sector"], G.nodes[s]["source_kind"]))

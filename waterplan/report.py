@@ -10,14 +10,36 @@ import pandas as pd
 from .results import Results
 from .scenario import Scenario
 
-__all__ = ["report_html", "report_markdown", "what_binds"]
+__all__ = ["report_html", "report_markdown", "status_label", "what_binds"]
 
 _STATUS_ZH = {
     "met": "达标 met",
+    "not met": "未达到 not met",
     "violated": "未达标 violated",
+    "as planned": "按配置 as planned",
+    "shifted": "已调整 shifted",
+    "kept": "遵守 kept",
+    "broken": "未遵守 broken",
     "not modelled": "未建模 not modelled",
     "not checked": "未核查 not checked",
 }
+_ATTRIBUTE_ZH = {"binding": "约束性", "expected": "预期性"}
+
+
+def status_label(status: str) -> str:
+    """A status as the report shows it (Chinese and English)."""
+    return _STATUS_ZH.get(status, status)
+
+
+def _target_label(row: pd.Series, year: int) -> str:
+    """The target as given, with its year where it is another year's figure and the stand-in label."""
+    text = str(row["target_as_given"])
+    y = row.get("year")
+    if y is not None and y == y and int(y) != year:
+        text += f" ({int(y)} 年目标 {int(y)} target)"
+    if row.get("basis") == "illustrative":
+        text += " [示意 illustrative stand-in]"
+    return text
 
 
 def _fmt(v: object, digits: int = 1) -> str:
@@ -43,8 +65,13 @@ def what_binds(results: Results, *, top: int = 5) -> list[str]:
                 f"of {r.stage}."
             )
     ind = results.indicators
-    for r in ind[ind["kind"].isin(["cap", "floor", "ratio_floor"])].itertuples():
-        if r.shadow_price_stage and isinstance(r.shadow_price, float) and abs(r.shadow_price) > 1e-9:
+    for r in ind[ind["kind"].isin(["cap", "floor", "ratio_floor", "level"])].itertuples():
+        if (
+            r.shadow_price_stage
+            and isinstance(r.shadow_price, float)
+            and abs(r.shadow_price) > 1e-9
+            and r.shadow_price == r.shadow_price
+        ):
             step = "+1 percentage point" if r.kind == "ratio_floor" else "+1 万m³"
             effect = "removes" if r.shadow_price < 0 else "adds"
             out.append(
@@ -54,18 +81,21 @@ def what_binds(results: Results, *, top: int = 5) -> list[str]:
     return out
 
 
-def _indicator_table(ind: pd.DataFrame) -> pd.DataFrame:
+def _indicator_table(ind: pd.DataFrame, year: int) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "#": range(1, len(ind) + 1),
+            "id": ind["id"],
             "指标 indicator": [f"{a} / {b}" for a, b in zip(ind["indicator_zh"], ind["indicator_en"], strict=True)],
+            "属性 attribute": [_ATTRIBUTE_ZH.get(str(a), "") for a in ind["attribute"].fillna("")],
             "单位 unit": ind["unit"],
-            "目标 target": ind["target_as_given"],
+            "目标 target": [_target_label(r, year) for _i, r in ind.iterrows()],
+            "计量 measured": ind["measured_at"].fillna(""),
             "值 value": [_fmt(v, 2) for v in ind["value"]],
-            "状态 status": [_STATUS_ZH.get(s, s) for s in ind["status"]],
-            "余量 slack": [_fmt(v, 2) for v in ind["slack"]],
+            "状态 status": [status_label(s) for s in ind["status"]],
+            "偏差 deviation": [_fmt(v, 2) for v in ind["deviation"]],
             "影子价格 shadow price": [
-                f"{_fmt(p, 3)} ({s})" if st else ""
+                f"{_fmt(p, 3)} ({s})" if st and p == p else (f"— ({s})" if st else "")
                 for p, s, st in zip(
                     ind["shadow_price"], ind["shadow_price_stage"], ind["shadow_price_stage"], strict=True
                 )
@@ -74,6 +104,55 @@ def _indicator_table(ind: pd.DataFrame) -> pd.DataFrame:
             "说明 note": ind["reason"],
         }
     )
+
+
+def _sharing(scenario: Scenario, results: Results) -> str:
+    """How the run shared the water, in words (priorities, equity, rules)."""
+    by_p: dict[int, list[str]] = {}
+    for name, sec in scenario.spec.sectors.items():
+        by_p.setdefault(sec.priority, []).append(f"{sec.name_zh} {name}")
+    order = "; ".join(f"{p}: {', '.join(v)}" for p, v in sorted(by_p.items()))
+    text = (
+        f"Priorities, served in order — {order}. Within a priority the shortage is shared in proportion: "
+        "the shortage fractions of its demands are levelled as far as the network allows (the mean "
+        "fraction over the worst half of the priority's demand volume is minimised), so a demand the "
+        "network or a higher priority leaves without water does not hold the others back."
+    )
+    if scenario.spec.equity is False:
+        text = f"Priorities, served in order — {order}. The equity rule is off in this scenario."
+    b = results.balance
+    if "reachable" in b and (~b["reachable"].astype(bool)).any():
+        left = b[~b["reachable"].astype(bool)]
+        text += (
+            " No water can reach, so left out of the sharing: "
+            + ", ".join(f"{r.county_zh} {r.sector}" for r in left.itertuples())
+            + "."
+        )
+    rules = [
+        t.id for t in scenario.spec.targets if t.rule is not None and t.rule.check == "takes_first" and t.rule.binds
+    ]
+    if rules:
+        text += (
+            " After each priority the plan's allocation rules for its sectors are applied ("
+            + ", ".join(rules)
+            + "); a rule never takes water from a user of the same or a higher priority."
+        )
+    return text
+
+
+def _breaks(results: Results) -> list[str]:
+    """The rule breaks as sentences (the evidence of a "broken" rule)."""
+    b = results.rule_breaks
+    if not len(b):
+        return []
+    out = []
+    for r in b.sort_values("movable_10k_m3", ascending=False).head(20).itertuples():
+        where = "was left unused" if r.went_to_sector == "unused" else f"went to {r.went_to_county} {r.went_to_sector}"
+        out.append(
+            f"{r.rule}: {r.county} {r.sector} could have taken {r.movable_10k_m3:,.1f} 万m³ of {r.source}, "
+            f"which {where}"
+        )
+    return out
 
 
 def _summary(results: Results) -> pd.DataFrame:
@@ -123,9 +202,18 @@ def report_markdown(scenario: Scenario, results: Results, manifest: dict) -> str
     lines += [
         "## 指标清单 Compliance with the plan's targets",
         "",
-        _indicator_table(results.indicators).to_markdown(index=False),
+        _indicator_table(results.indicators, spec.year).to_markdown(index=False),
+        "",
+        "Statuses are computed from the results: 约束性 (binding) targets are met or violated, 预期性 "
+        "(expected) targets met or not met with their deviation, planned allocations as planned or "
+        "shifted, rules kept or broken (checked from the allocation, see rule_breaks.csv). "
+        "[示意 illustrative stand-in] marks a figure that stands in for one the plan sets but does not publish.",
         "",
     ]
+    breaks = _breaks(results)
+    if breaks:
+        lines += ["## Rules broken 规则未遵守", ""] + [f"- {b}" for b in breaks] + [""]
+    lines += ["## How water is shared 分水规则", "", _sharing(scenario, results), ""]
     binds = what_binds(results)
     lines += ["## What binds 约束分析", ""] + ([f"- {b}" for b in binds] or ["- No policy target binds."]) + [""]
     per = results.balance.groupby(["county", "county_zh", "county_en"], as_index=False)[
@@ -166,7 +254,9 @@ def report_html(scenario: Scenario, results: Results, manifest: dict) -> str:
     s = _summary(results)
     tot_d, tot_s = s["demand_10k_m3"].sum(), s["supplied_10k_m3"].sum()
     binds = "".join(f"<li>{e(b)}</li>" for b in what_binds(results)) or "<li>No policy target binds.</li>"
-    table = _indicator_table(results.indicators).to_html(index=False, escape=True, classes="t")
+    table = _indicator_table(results.indicators, spec.year).to_html(index=False, escape=True, classes="t")
+    breaks = "".join(f"<li>{e(b)}</li>" for b in _breaks(results))
+    broken = f"<h2>Rules broken 规则未遵守</h2><ul>{breaks}</ul>" if breaks else ""
     style = (
         "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
         ".t{border-collapse:collapse;font-size:13px}.t td,.t th{border:1px solid #ccc;padding:3px 6px}"
@@ -180,7 +270,9 @@ def report_html(scenario: Scenario, results: Results, manifest: dict) -> str:
         f"<p>Total demand {tot_d:,.0f} 万m³, supplied {tot_s:,.0f} 万m³, shortage {tot_d - tot_s:,.0f} 万m³ "
         f"(coverage {tot_s / tot_d:.1%}). Solver {e(manifest['solver'])}.</p>"
         f"<p><img src='map.png' alt='coverage map' style='max-width:100%'></p>"
-        f"<h2>指标清单 Compliance with the plan's targets</h2>{table}<h2>What binds 约束分析</h2><ul>{binds}</ul>"
+        f"<h2>指标清单 Compliance with the plan's targets</h2>{table}{broken}"
+        f"<h2>How water is shared 分水规则</h2><p>{e(_sharing(scenario, results))}</p>"
+        f"<h2>What binds 约束分析</h2><ul>{binds}</ul>"
         f"<p>Map: <a href='map.html'>map.html</a>. Tables: allocation.csv, balance.csv, flows.csv, "
         f"sources.csv, indicators.csv.</p></body></html>"
     )

@@ -11,13 +11,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .boundaries import county_table
-from .scenario import SECTOR_NAMES, Constraint, Scenario, TargetSpec
+from .rules import RuleCheck, check_rule
+from .scenario import SECTOR_NAMES, Constraint, Scenario, Selection, TargetSpec
 from .solve import Solution
 from .units import to_model_volume
 
-__all__ = ["Results", "tabulate"]
+__all__ = ["STATUSES", "Results", "judge", "measured_at", "tabulate"]
 
 TOL = 1e-6
+
+#: every status a row of the indicator table can have, each computed from the results
+STATUSES = ("met", "not met", "violated", "as planned", "shifted", "kept", "broken", "not checked", "not modelled")
 
 
 @dataclass
@@ -33,6 +37,8 @@ class Results:
     stages: pd.DataFrame
     shadow_prices: pd.DataFrame = field(default_factory=pd.DataFrame)
     trades: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: where a rule of the plan is broken, with the volume that could have moved (see waterplan.rules)
+    rule_breaks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         out = {
@@ -47,6 +53,8 @@ class Results:
         }
         if len(self.trades):
             out["trades"] = self.trades
+        if len(self.rule_breaks):
+            out["rule_breaks"] = self.rule_breaks
         return out
 
 
@@ -55,19 +63,14 @@ def _names() -> pd.DataFrame:
 
 
 def _shadow(sol: Solution, cid: str) -> tuple[float, str]:
+    """The shadow price of a target: its dual in the first stage where it is nonzero, if that
+    stage is a shortage stage; NaN if an earlier tier (equity, an allocation rule) moves first —
+    a later stage's dual then holds that tier fixed, which a change of the target would not."""
     for st in sol.stages:
-        if st.priority is None:
-            continue
         d = st.duals.get(cid, 0.0)
         if abs(d) > 1e-9:
-            return d, st.name
+            return (d, st.name) if st.priority is not None else (float("nan"), st.name)
     return 0.0, ""
-
-
-def _status(value: float, target: float, relation: str) -> tuple[str, float]:
-    slack = target - value if relation == "<=" else value - target
-    scale = max(1.0, abs(target)) * 1e-6
-    return ("met" if slack >= -scale else "violated"), slack
 
 
 def _computed_indicators(sol: Solution, balance: pd.DataFrame) -> dict[str, tuple[float | None, str]]:
@@ -212,8 +215,10 @@ class _Labels:
 
 
 def _allocation_table(sol: Solution, lab: _Labels) -> pd.DataFrame:
-    """County × sector × source."""
+    """County × sector × source: arrived at the county intake, and counted at the source (÷ the
+    conveyance efficiency of the route, the plan's 用水量)."""
     G = sol.model.G
+    G_eff = sol.model.efficiency
     rows = []
     for (d, s), expr in sol.model.arrived.items():
         v = sol.value(expr)
@@ -228,6 +233,8 @@ def _allocation_table(sol: Solution, lab: _Labels) -> pd.DataFrame:
                 "source_en": ns["name_en"],
                 "source_kind": ns["source_kind"],
                 "volume_10k_m3": v,
+                "conveyance_efficiency": G_eff[(d, s)],
+                "use_at_source_10k_m3": v / G_eff[(d, s)],
             }
         )
     return pd.DataFrame(rows).sort_values(["county", "sector", "source"]).reset_index(drop=True)
@@ -248,6 +255,8 @@ def _balance_table(sol: Solution, lab: _Labels) -> pd.DataFrame:
                 "supplied_10k_m3": sup,
                 "shortage_10k_m3": sol.shortage[n],
                 "coverage": sup / dem if dem > 0 else 1.0,
+                # False: no source it accepts can reach it (left out of the equity rule)
+                "reachable": n not in sol.model.unservable,
             }
         )
     return pd.DataFrame(rows).sort_values(["county", "priority", "sector"]).reset_index(drop=True)
@@ -308,53 +317,114 @@ def _sources_table(sol: Solution) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _constraint_row(sol: Solution, c: Constraint) -> dict[str, object]:
-    """A policy constraint's row of the indicator table: value, status and shadow price."""
+#: where each measure is taken, in the words of the report
+MEASURED_AT = {
+    "withdrawal": "gross withdrawal at the source",
+    "use": "use counted gross at the source (conveyance losses included)",
+    "intake": "at the county intake (after conveyance losses)",
+    "consumption": "consumption: consumed share of use plus conveyance losses",
+    "consumption_excl": "consumption: consumed share of use, conveyance losses excluded",
+    "wastewater": "wastewater collected at the WWTPs",
+    "available": "available at the sources",
+    "flow": "flow carried on the named edges",
+}
+
+
+def measured_at(c: Constraint) -> str:
+    """Where a constraint is measured (both sides of a ratio)."""
+
+    def one(sel: Selection) -> str:
+        key = sel.measure + ("_excl" if sel.measure == "consumption" and not sel.conveyance_losses else "")
+        return MEASURED_AT[key]
+
+    return one(c.lhs) if c.rhs is None else f"{one(c.lhs)} ÷ {one(c.rhs)}"
+
+
+def _tol(target: float) -> float:
+    return max(1.0, abs(target)) * 1e-6
+
+
+def judge(value: float, target: float, relation: str, attribute: str) -> str:
+    """The status of a figure against its target: ``met``; else ``violated`` (binding) or ``not met``
+    (expected); for a planned allocation (``=``): ``as planned`` or ``shifted``."""
+    if relation == "=":
+        return "as planned" if abs(value - target) <= _tol(target) else "shifted"
+    ok = value <= target + _tol(target) if relation == "<=" else value >= target - _tol(target)
+    if ok:
+        return "met"
+    return "violated" if attribute == "binding" else "not met"
+
+
+def _constraint_row(sol: Solution, c: Constraint, limits: dict[str, str]) -> dict[str, object]:
+    """A policy constraint's row of the indicator table: value, status, deviation and shadow price."""
     lhs, rhs = sol.model.policy_expr[c.id]
     lv = sol.value(lhs)
-    relation = "<=" if c.type == "cap" else ">="
+    relation = c.relation
     dual, stage = _shadow(sol, c.id)
     if c.type == "ratio_floor":
         den = sol.value(rhs) if rhs is not None else 0.0
         value = lv / den if den > TOL else float("nan")
-        status, slack_v = _status(lv - c.value * den, 0.0, ">=")
+        status = judge(lv - c.value * den, 0.0, ">=", c.attribute)
         shown_value, shown_target, unit = value * 100, c.value * 100, "%"
         slack_shown = (value - c.value) * 100 if den > TOL else float("nan")
         shadow = dual * den / 100.0  # shortage change per +1 percentage point of the floor
         shadow_unit = "万m³ shortage per +1 percentage point"
+        slack_v = lv - c.value * den
     else:
-        status, slack_v = _status(lv, c.value, relation)
+        status = judge(lv, c.value, relation, c.attribute)
+        slack_v = c.value - lv if relation == "<=" else lv - c.value
         shown_value, shown_target, unit, slack_shown = lv, c.value, "万m³", slack_v
         shadow = dual
         shadow_unit = "万m³ shortage per +1 万m³ of the target value"
+    reason = ""
+    if c.type == "level" and status != "met":
+        reason = f"short of the level by {c.value - lv:,.1f} 万m³; limited by: {limits.get(c.id, 'n/a')}"
+    elif c.type == "allocation":
+        reason = "a planned allocation; surface sources may shift with the year while the plan's total holds"
+    sym = {"<=": "≤", ">=": "≥", "=": "="}[relation]
     return {
         "id": c.id,
         "indicator_zh": c.name_zh,
         "indicator_en": c.name_en,
         "kind": c.type,
+        "attribute": c.attribute,
+        "basis": c.basis,
+        "year": c.year or sol.model.scenario.year,
+        "measured_at": measured_at(c),
         "relation": relation,
         "target": shown_target,
         "value": shown_value,
         "unit": unit,
-        "target_as_given": f"{relation} {c.value_as_given:g} {c.unit}",
+        "target_as_given": f"{sym} {c.value_as_given:g} {c.unit}",
         "status": status,
         "slack": slack_shown,
-        "binding": abs(slack_v) <= max(1.0, abs(c.value)) * 1e-6,
+        "deviation": shown_value - shown_target,
+        "binding": c.in_lp and abs(slack_v) <= _tol(c.value),
         "shadow_price": shadow,
-        "shadow_price_unit": shadow_unit if stage else "",
+        "shadow_price_unit": (
+            shadow_unit if shadow == shadow else "none: the target moves this tier first, not a shortage"
+        )
+        if stage
+        else "",
         "shadow_price_stage": stage,
         "clause": c.clause,
-        "reason": "",
+        "reason": reason,
     }
 
 
-def _target_row(sol: Solution, t: TargetSpec, computed: dict[str, tuple[float | None, str]]) -> dict[str, object]:
+def _target_row(
+    sol: Solution, t: TargetSpec, computed: dict[str, tuple[float | None, str]], checks: dict[str, RuleCheck]
+) -> dict[str, object]:
     """A target's row of the indicator table: not modelled, a rule, a lever or a computed indicator."""
     sc = sol.model.scenario
     base: dict[str, object] = {
         "id": t.id,
         "indicator_zh": t.name_zh,
         "indicator_en": t.name_en or t.id,
+        "attribute": t.attribute or "",
+        "basis": t.basis,
+        "year": t.year or sc.year,
+        "measured_at": "",
         "unit": t.unit,
         "target_as_given": t.target,
         "clause": t.clause,
@@ -363,13 +433,18 @@ def _target_row(sol: Solution, t: TargetSpec, computed: dict[str, tuple[float | 
         "shadow_price_unit": "",
         "shadow_price_stage": "",
         "slack": None,
+        "deviation": None,
     }
     if t.status == "not_modelled":
         return {**base, "kind": "not modelled", "relation": "", "target": None, "value": None,
                 "status": "not modelled", "reason": t.reason}  # fmt: skip
-    if t.status == "rule":  # applied in the model; never "met" until it is checked from the results
-        return {**base, "kind": "rule", "relation": "", "target": None, "value": None, "status": "not checked",
-                "reason": f"applied in the model ({t.reason}); not yet checked from the results"}  # fmt: skip
+    if t.status == "rule":
+        row = {**base, "kind": "rule", "relation": "", "target": None, "value": None}
+        if t.rule is None:  # stated, but no check defined for it
+            return {**row, "status": "not checked", "reason": f"{t.reason}; no check from the results is defined"}
+        chk = checks[t.id]
+        return {**row, "status": chk.status, "value": float(chk.breaks["movable_10k_m3"].sum()),
+                "unit": "万m³ movable", "reason": f"{t.reason}; {chk.summary}"}  # fmt: skip
     if t.lever is not None:
         raw = sc.spec.levers[t.lever].value
         shown: float | None = raw * 100 if t.unit == "%" else raw
@@ -379,8 +454,62 @@ def _target_row(sol: Solution, t: TargetSpec, computed: dict[str, tuple[float | 
     row = {**base, "kind": "indicator", "relation": t.relation, "target": t.value, "value": shown, "reason": reason}
     if shown is None:
         return {**row, "status": "not modelled"}
-    status, slack = _status(shown, float(t.value or 0.0), t.relation or ">=")
-    return {**row, "status": status, "slack": slack}
+    target = float(t.value or 0.0)
+    relation = t.relation or ">="
+    status = judge(shown, target, relation, t.attribute or "binding")
+    slack = target - shown if relation == "<=" else shown - target
+    return {**row, "status": status, "slack": slack, "deviation": shown - target}
+
+
+def _filled_by(sol: Solution, cap: Constraint, srcs: set[str]) -> str:
+    """What else fills a cap over all sources at its value: the withdrawal of the other kinds."""
+    sel = cap.lhs
+    if sel.measure != "withdrawal" or sel.source_ids or sel.source_kinds or sel.source_tags or sel.counties:
+        return ""
+    m = sol.model
+    by_kind: dict[str, float] = {}
+    for s, q in sol.release.items():
+        if s not in srcs:
+            kind = m.G.nodes[s]["source_kind"]
+            by_kind[kind] = by_kind.get(kind, 0.0) + q - sol.value(m.to_outlet[s])
+    parts = ", ".join(f"{k} {v:,.0f}" for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1]) if v > 0.5)
+    return f" (the rest of it: {parts} 万m³)" if parts else ""
+
+
+def _limits(sol: Solution, c: Constraint) -> str:
+    """What keeps a level target's sources from delivering more: sources at their availability,
+    edges and plants at capacity on their routes, and caps of the plan at their value."""
+    m = sol.model
+    G = m.G
+    srcs = set(m.source_nodes(c.lhs))
+    found = [
+        f"{s} {G.nodes[s]['name_zh']} (available)"
+        for s in sorted(srcs)
+        if G.nodes[s].get("available") is not None and sol.release[s] >= G.nodes[s]["available"] - 1e-3
+    ]
+    carried: dict[tuple[str, str], float] = {}
+    for (u, v, _s), f in sol.flows.items():
+        carried[(u, v)] = carried.get((u, v), 0.0) + f
+    routes = {(u, v) for (u, v, s) in m.x if s in srcs}
+    out_of: dict[str, float] = {}
+    for (u, _v), f in carried.items():
+        out_of[u] = out_of.get(u, 0.0) + f
+    for u, v in sorted(routes):
+        e = G.edges[u, v]
+        if e["capacity"] is not None and carried.get((u, v), 0.0) >= e["capacity"] - 1e-3:
+            found.append(f"edge {e['layer_id']} {e.get('name_zh') or ''} (capacity)".replace("  ", " "))
+    for n in sorted({u for u, _v in routes}):
+        cap = G.nodes[n].get("capacity") if G.nodes[n]["kind"] == "plant" else None
+        if cap is not None and out_of.get(n, 0.0) >= cap - 1e-3:
+            found.append(f"plant {n} {G.nodes[n]['name_zh']} (capacity)")
+    for other in m.scenario.constraints:
+        if other.type == "cap" and other.id in m.policy:
+            lhs, _ = m.policy_expr[other.id]
+            if sol.value(lhs) >= other.value - _tol(other.value):
+                found.append(f"cap {other.id} {other.name_zh}{_filled_by(sol, other, srcs)}")
+    if not found:
+        return "no other demand these sources can reach takes more (every user they reach is supplied)"
+    return "; ".join(dict.fromkeys(found))
 
 
 def _trades_table(sol: Solution, sp: pd.DataFrame, lab: _Labels) -> pd.DataFrame:
@@ -426,9 +555,17 @@ def tabulate(sol: Solution) -> Results:
     balance = _balance_table(sol, lab)
     flows, sources = _flows_table(sol), _sources_table(sol)
     computed = _computed_indicators(sol, balance)
-    indicators = pd.DataFrame(
-        [_constraint_row(sol, c) for c in sc.constraints] + [_target_row(sol, t, computed) for t in sc.spec.targets]
+    allocation = _allocation_table(sol, lab)
+    limits = {c.id: _limits(sol, c) for c in sc.constraints if c.type == "level" or c.attribute == "expected"}
+    constraint_rows = pd.DataFrame([_constraint_row(sol, c, limits) for c in sc.constraints])
+    read = {"allocation": allocation, "balance": balance, "flows": flows, "sources": sources,
+            "indicators": constraint_rows}  # fmt: skip
+    checks = {t.id: check_rule(t.rule, sc, sol.model.G, read) for t in sc.spec.targets if t.rule is not None}
+    indicators = pd.concat(
+        [constraint_rows, pd.DataFrame([_target_row(sol, t, computed, checks) for t in sc.spec.targets])],
+        ignore_index=True,
     )
+    breaks = [chk.breaks.assign(rule=tid) for tid, chk in checks.items() if len(chk.breaks)]
     duals = pd.DataFrame(
         [
             {"stage": st.name, "priority": st.priority, "constraint": cid, "dual": dv}
@@ -446,8 +583,9 @@ def tabulate(sol: Solution) -> Results:
     _attach_shadow_prices(sp, sources, flows, balance)
     return Results(
         trades=_trades_table(sol, sp, lab),
-        allocation=_allocation_table(sol, lab),
+        allocation=allocation,
         balance=balance,
+        rule_breaks=pd.concat(breaks, ignore_index=True) if breaks else pd.DataFrame(),
         flows=flows,
         sources=sources,
         indicators=indicators,

@@ -29,7 +29,7 @@ from .monthly import MonthlyResult, guarantee_rates
 from .network import build_graph
 from .printmap import print_map
 from .report import report_html, report_markdown
-from .results import Results, tabulate
+from .results import Results, judge, tabulate
 from .scenario import Scenario, load_scenario
 from .solve import Solution, solve
 
@@ -94,8 +94,8 @@ def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs", prog
     """Load (if needed), build, solve and tabulate a scenario, without writing anything.
 
     >>> res = run_scenario("scenarios/taiyuan-2030.yaml")
-    >>> statuses = {"met", "violated", "not modelled", "not checked"}
-    >>> res.manifest["solver"], set(res.results.indicators["status"]) <= statuses
+    >>> from waterplan.results import STATUSES
+    >>> res.manifest["solver"], set(res.results.indicators["status"]) <= set(STATUSES)
     ('HiGHS', True)
     """
     t0 = time.perf_counter()
@@ -214,14 +214,18 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
             if c.id not in res.policy.columns:
                 continue
             for year, v in res.policy[c.id].items():
+                ratio = c.type == "ratio_floor"  # the row's value: numerator − target × denominator ≥ 0
                 yearly.append(
                     {
                         "year": year,
                         "id": c.id,
                         "indicator_zh": c.name_zh,
                         "type": c.type,
+                        "attribute": c.attribute,
+                        "basis": c.basis,
                         "value_10k_m3": v,
                         "target": c.value,
+                        "status": judge(v, 0.0 if ratio else c.value, ">=" if ratio else c.relation, c.attribute),
                         "clause": c.clause,
                     }
                 )
@@ -266,8 +270,8 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
             "",
             by_sector.to_markdown(floatfmt=".3f"),
             "",
-            "Per county × sector: guarantee.csv. Yearly policy values: policy_yearly.csv (every yearly cap "
-            "holds by construction).",
+            "Per county × sector: guarantee.csv. Yearly policy values and their statuses, computed year by "
+            "year: policy_yearly.csv (a ratio floor's value is numerator − target × denominator).",
             "",
         ]
         (tmp / "report.md").write_text("\n".join(lines), encoding="utf-8")

@@ -48,9 +48,23 @@ SECTOR_NAMES = {
     "industry": ("工业", "Industry"),
     "agriculture": ("农业", "Agriculture"),
     "ecology": ("生态", "Ecology"),
+    "ecology_basic": ("基本生态", "Basic ecology"),
     "municipal": ("市政杂用", "Municipal"),
 }
-MEASURES = ("withdrawal", "use", "consumption", "wastewater", "available", "flow")
+#: what a constraint side measures (docs/data.md, "How a target is measured"): ``withdrawal`` at the
+#: source (released less what reaches an outlet); ``use`` — the plan's 用水量: a user's water counted
+#: gross at the source, conveyance losses on the way included; ``intake`` — what arrives at the
+#: county intake (after conveyance losses; reclaimed water at the intake is 再生水利用量: it arrives
+#: only through reclaimed-water pipes); ``consumption`` — 耗水: the consumed share of use at the intake plus the
+#: conveyance losses (``conveyance_losses: excluded`` leaves them out); ``wastewater`` collected at WWTPs;
+#: ``available`` at the sources; ``flow`` carried on named edges.
+MEASURES = ("withdrawal", "use", "intake", "consumption", "wastewater", "available", "flow")
+#: constraint types: ``cap`` ≤ and ``floor`` ≥ (rows of the LP), ``ratio_floor`` (numerator ≥ value ×
+#: denominator), ``level`` — a level to reach (达到): ≥, pursued after the shortages as far as the
+#: network allows, its shortfall reported with what limits it; ``allocation`` — a planned split
+#: (配置) that may shift (the plan's total holds): reported with its deviation, not a row of the LP
+CONSTRAINT_TYPES = ("cap", "floor", "ratio_floor", "level", "allocation")
+Measure = Literal["withdrawal", "use", "intake", "consumption", "wastewater", "available", "flow"]
 
 
 class _Strict(BaseModel):
@@ -64,7 +78,7 @@ class SourceSelector(_Strict):
 
 
 class Side(_Strict):
-    measure: Literal["withdrawal", "use", "consumption", "wastewater", "available", "flow"]
+    measure: Measure
     sources: SourceSelector | None = None
     edges: list[str] | None = None
     counties: list[str | int] | None = None
@@ -75,8 +89,17 @@ class ConstraintSpec(_Strict):
     id: str
     name_zh: str
     name_en: str = ""
-    type: Literal["cap", "floor", "ratio_floor"]
-    measure: Literal["withdrawal", "use", "consumption", "wastewater", "available", "flow"] | None = None
+    type: Literal["cap", "floor", "ratio_floor", "level", "allocation"]
+    #: 约束性 (binding) or 预期性 (expected) in the plan's own table; by default caps, floors and ratio
+    #: floors are binding, levels and allocations expected
+    attribute: Literal["binding", "expected"] | None = None
+    #: ``plan`` — the plan's own figure; ``illustrative`` — a stand-in (shown as such in every output)
+    basis: Literal["plan", "illustrative"] = "plan"
+    #: the year the plan sets the figure for (default: the scenario's year)
+    year: int | None = None
+    measure: Measure | None = None
+    #: for ``consumption``: are conveyance losses counted as consumed (the plan's 耗水) or not
+    conveyance_losses: Literal["included", "excluded"] = "included"
     sources: SourceSelector | None = None
     edges: list[str] | None = None
     counties: list[str | int] | None = None
@@ -89,7 +112,17 @@ class ConstraintSpec(_Strict):
     note: str = ""
 
 
+class ShareOf(_Strict):
+    """A sector whose demand is a share of another sector's, where the demand table has no rows of
+    its own (e.g. basic ecological water as a share of the ecological demand)."""
+
+    sector: str
+    share: float = Field(gt=0.0, lt=1.0)
+    source: str
+
+
 class SectorSpec(_Strict):
+    share_of: ShareOf | None = None
     name_zh: str
     name_en: str = ""
     priority: int = Field(ge=1)
@@ -107,6 +140,28 @@ class LeverSpec(_Strict):
     applies_to: list[str] = Field(default_factory=list)
 
 
+class RuleSpec(_Strict):
+    """An allocation rule of the plan, checked from the results (and applied where ``binds``).
+
+    ``check: priority`` — the ``sectors`` are served before every other sector: broken where one of
+    them is short while water it accepts, which could have reached it, went to a later sector.
+    ``check: takes_first`` — the ``sectors`` (in this order) take the source ``kinds`` first:
+    broken where one of them takes other water while water of those kinds, which could have
+    reached it, went to a user outside the rule or later in its order. ``check: last_resort`` —
+    the sectors take the ``kinds`` last (groundwater last); ``check: used_first`` — water of the
+    ``kinds`` is used before other water. See :mod:`waterplan.rules`.
+    """
+
+    check: Literal["priority", "takes_first", "last_resort", "used_first"]
+    sectors: list[str]
+    kinds: list[str] = Field(default_factory=list)
+    counties: list[str | int] | None = None
+    #: ``takes_first``: the model applies the rule (a tier of the objective after its sectors'
+    #: priority); false: checked only. The other checks are applied by the priorities and the
+    #: source preference.
+    binds: bool = True
+
+
 class TargetSpec(_Strict):
     id: str
     name_zh: str
@@ -114,6 +169,13 @@ class TargetSpec(_Strict):
     unit: str
     target: str
     clause: str
+    #: 约束性 (binding) or 预期性 (expected), as the plan's table gives it
+    attribute: Literal["binding", "expected"] | None = None
+    #: ``plan`` — the plan's own figure; ``illustrative`` — a stand-in
+    basis: Literal["plan", "illustrative"] = "plan"
+    #: the year the plan sets the figure for (default: the scenario's year)
+    year: int | None = None
+    rule: RuleSpec | None = None
     status: Literal["not_modelled", "rule"] | None = None
     reason: str = ""
     lever: str | None = None
@@ -242,6 +304,7 @@ class Selection:
     """A resolved filter over sources × counties × sectors (``None`` = all)."""
 
     measure: str
+    conveyance_losses: bool = True
     source_ids: set[str] | None = None
     source_kinds: set[str] | None = None
     source_tags: set[str] | None = None
@@ -265,6 +328,19 @@ class Constraint:
     lhs: Selection
     rhs: Selection | None = None
     note: str = ""
+    attribute: str = "binding"
+    basis: str = "plan"
+    year: int | None = None
+
+    @property
+    def relation(self) -> str:
+        """``<=``, ``>=`` or ``=`` (a planned allocation)."""
+        return {"cap": "<=", "allocation": "="}.get(self.type, ">=")
+
+    @property
+    def in_lp(self) -> bool:
+        """Whether the constraint is a row of the LP (an allocation is only reported)."""
+        return self.type != "allocation"
 
 
 @dataclass
@@ -490,7 +566,8 @@ _DEMAND_COLUMNS = [
 
 
 def _gross(net: float, sector: str, basis: str, spec: ScenarioSpec, where: str, problems: list[Problem]) -> float:
-    """Net → gross demand with the scenario's levers (irrigation efficiency, network leakage)."""
+    """Net → gross agricultural demand with the irrigation efficiency coefficient (losses in the
+    county's canals and fields; trunk conveyance to the county intake is on the network's edges)."""
     if basis in ("", "gross"):
         return net
     if basis != "net":
@@ -510,12 +587,8 @@ def _gross(net: float, sector: str, basis: str, spec: ScenarioSpec, where: str, 
             )
             return net
         return net / eff.value
-    leak = levers.get("network_leakage")
-    if leak is not None and sector in (leak.applies_to or ["domestic", "municipal"]):
-        if not 0 <= leak.value < 1:
-            problems.append(Problem(where, "basis", basis, "levers.network_leakage must be in [0, 1)"))
-            return net
-        return net / (1.0 - leak.value)
+    # other sectors: the net demand is what the county's users take; the supply network's leakage
+    # (levers.network_leakage) is the loss of the distribution edges on the way, not a gross-up here
     return net
 
 
@@ -600,7 +673,27 @@ def _read_demands(
                 "derivation": r.get("derivation", ""),
             }
         )
-    return pd.DataFrame(rows, columns=_DEMAND_COLUMNS)
+    return _split_shares(pd.DataFrame(rows, columns=_DEMAND_COLUMNS), spec, fname, problems)
+
+
+def _split_shares(df: pd.DataFrame, spec: ScenarioSpec, fname: str, problems: list[Problem]) -> pd.DataFrame:
+    """Demands of ``share_of`` sectors the table does not give: that share of the parent's rows."""
+    for name, s in spec.sectors.items():
+        if s.share_of is None or (df["sector"] == name).any():
+            continue
+        parent = s.share_of.sector
+        if parent not in spec.sectors or spec.sectors[parent].share_of is not None:
+            problems.append(Problem(fname, f"sectors.{name}.share_of.sector", parent, "another sector of the scenario"))
+            continue
+        rows = df[df["sector"] == parent]
+        child = rows.copy()
+        child["sector"] = name
+        for col in ("demand_10k_m3", "net_10k_m3"):
+            child[col] = rows[col] * s.share_of.share
+            df.loc[rows.index, col] = rows[col] * (1.0 - s.share_of.share)
+        child["derivation"] = f"{s.share_of.share:g} × the {parent} demand of this row ({s.share_of.source})"
+        df = pd.concat([df, child], ignore_index=True)
+    return df
 
 
 def _selection(
@@ -644,7 +737,7 @@ def _selection(
             if s not in spec.sectors:
                 problems.append(Problem(fname, f"{where}.sectors", s, f"one of {', '.join(spec.sectors)}"))
         sel.sectors = set(sectors)
-    if measure == "withdrawal" and sectors is not None:
+    if measure in ("withdrawal", "available") and sectors is not None:
         problems.append(
             Problem(
                 fname,
@@ -692,6 +785,7 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
             if value < 0:
                 problems.append(Problem(fname, f"{where}.value", c.value, "a volume of zero or more"))
             lhs = _selection(c.measure, c.sources, c.counties, c.sectors, where=where, edges=c.edges, **common)
+            lhs.conveyance_losses = c.conveyance_losses == "included"
             rhs = None
         out.append(
             Constraint(
@@ -706,6 +800,9 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
                 lhs=lhs,
                 rhs=rhs,
                 note=c.note,
+                attribute=c.attribute or ("expected" if c.type in ("level", "allocation") else "binding"),
+                basis=c.basis,
+                year=c.year,
             )
         )
     return out
@@ -775,6 +872,31 @@ def _trading_quotas(spec: ScenarioSpec, fname: str, study: list[str], problems: 
         elif sname not in spec.sectors:
             problems.append(Problem(fname, "trading.sectors", sname, f"one of {', '.join(spec.sectors)}"))
     return quotas
+
+
+def _check_rules(spec: ScenarioSpec, fname: str, study: list[str], problems: list[Problem]) -> None:
+    """A rule's sectors and source kinds must exist; its counties become adcodes."""
+    for t in spec.targets:
+        r = t.rule
+        if r is None:
+            continue
+        where = f"targets ({t.id}).rule"
+        for s in r.sectors:
+            if s not in spec.sectors:
+                problems.append(Problem(fname, f"{where}.sectors", s, f"one of {', '.join(spec.sectors)}"))
+        for k in r.kinds:
+            if k not in SOURCE_KINDS:
+                problems.append(Problem(fname, f"{where}.kinds", k, f"one of {', '.join(SOURCE_KINDS)}"))
+        if r.check != "priority" and not r.kinds:
+            problems.append(Problem(fname, f"{where}.kinds", [], "the source kinds the sectors take first"))
+        if r.counties is not None:
+            codes: list[str | int] = []
+            for c in r.counties:
+                try:
+                    codes.append(resolve_county(c, file=fname, field=f"{where}.counties", within=study))
+                except InputError as exc:
+                    problems.extend(exc.problems)
+            r.counties = codes
 
 
 def _check_target_levers(spec: ScenarioSpec, fname: str, problems: list[Problem]) -> None:
@@ -847,6 +969,7 @@ def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) 
     _check_time(spec, path, fname, problems)
     quotas = _trading_quotas(spec, fname, study, problems)
     _check_target_levers(spec, fname, problems)
+    _check_rules(spec, fname, study, problems)
     raise_if(problems)
     return Scenario(
         spec=spec,

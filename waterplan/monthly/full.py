@@ -146,7 +146,13 @@ def full_horizon(
         "full",
     )
     years = sorted(dict.fromkeys(m[:4] for m in per.months))
-    res.policy = pd.DataFrame({cid: activity[idx] for cid, idx in policy_rows.items()}, index=years)
+    policy = {cid: activity[idx].copy() for cid, idx in policy_rows.items()}
+    for i in np.flatnonzero(tpl.row_kind == "policy"):
+        gap = tpl.gap_entry(int(i))
+        if gap is not None:  # the target's own value, without its shortfall column
+            per_year = x[: T * n].reshape(T, n)[:, gap[0]].reshape(-1, 12).sum(axis=1)
+            policy[tpl.row_about[i]] = policy[tpl.row_about[i]] - gap[1] * per_year
+    res.policy = pd.DataFrame(policy, index=years)
     res.objective = {"floor shortfall": 0.0, **obj}
     res.timings = {"build": tbuilt - tb, "solve": h.getRunTime(), "highs_run": h.getRunTime()}
     res.lp_size = {"columns": int(n_cols), "rows": len(row_lo), "nonzeros": len(vals)}

@@ -213,6 +213,8 @@ class _Loop:
             for i in year.rows:
                 if tpl.row_kind[i] == "policy":
                     cell = self.policy.setdefault(tpl.row_about[i], {})
-                    cell[month[:4]] = cell.get(month[:4], 0.0) + float(act[i])
+                    gap = tpl.gap_entry(int(i))
+                    own = float(act[i]) - (gap[1] * float(x[gap[0]]) if gap is not None else 0.0)
+                    cell[month[:4]] = cell.get(month[:4], 0.0) + own
             self.shortfall[t] = x[self.slack]
             self.steps.append(time.perf_counter() - ts)

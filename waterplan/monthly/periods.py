@@ -95,7 +95,7 @@ def period_bounds(
         arr[:, tpl.row_time == "rate"] /= 12.0  # ±inf stays infinite
         d = tpl.row_time == "demand"
         arr[:, d] *= np.where(np.isfinite(arr[:, d]), share[:, d], 1.0)
-    worst = tpl.col_kind == "worst"
+    worst = (tpl.col_kind == "worst") | (tpl.col_kind == "excess")
     scaled = np.flatnonzero((tpl.row_time[tpl.rows] == "demand") & worst[tpl.cols])
     dem_rows = tpl.rows_of("demand")
     return Periods(

@@ -100,8 +100,8 @@ def exchange_ratio(G: nx.DiGraph) -> float:
 
 
 def tier_weights(
-    G: nx.DiGraph, tiers: list[int], *, resolution: float = 1e-3, safety: float = 10.0
-) -> dict[int, float]:
+    G: nx.DiGraph, tiers: list[float], *, resolution: float = 1e-3, safety: float = 10.0
+) -> dict[float, float]:
     """Weights of the shortage tiers (by priority) for the one-LP objective.
 
     The lowest tier's weight makes ``resolution`` 万m³ of its shortage outweigh the whole
@@ -109,7 +109,7 @@ def tier_weights(
     times the network's exchange ratio (× ``safety``, for return flows and ratio rows) plus that.
     """
     ratio = exchange_ratio(G) * safety
-    weights: dict[int, float] = {}
+    weights: dict[float, float] = {}
     w = 2.0 / resolution
     for p in sorted(tiers, reverse=True):
         weights[p] = w
@@ -161,11 +161,40 @@ class Tiered:
                     "or set 'equity: false' in the scenario",
                 )
             )
+        if "rule" in self.kinds:
+            raise InputError(
+                Problem(
+                    "<options>",
+                    "objective",
+                    "weighted",
+                    f"the staged objective with allocation rules the model applies ({self.mode} mode): a weighted "
+                    "LP cannot rank them between the priorities (its weights would span more than HiGHS can "
+                    "solve); use the staged objective (--objective staged, time.objective: staged) or set "
+                    "'binds: false' on the scenario's targets[].rule",
+                )
+            )
         self.weighted_cost = self._weighted(n)
 
+    def _ranks(self) -> list[float | None]:
+        """Each tier's place among the weighted tiers: a shortage tier its priority, an allocation
+        rule tier just after its priority, the expected targets after every priority; None for
+        the tie-breaking tiers (preference, cost)."""
+        last = max((p for p in self.priorities if p is not None), default=0)
+        ranks: list[float | None] = []
+        for k, p in zip(self.kinds, self.priorities, strict=True):
+            if k == "shortage":
+                ranks.append(p)
+            elif k == "rule":
+                ranks.append(p + 0.5)  # type: ignore[operator]
+            elif k == "level":
+                ranks.append(last + 1.0)
+            else:
+                ranks.append(None)
+        return ranks
+
     def _weighted(self, n: int) -> np.ndarray:
-        shortage = [p for k, p in zip(self.kinds, self.priorities, strict=True) if k == "shortage"]
-        w = tier_weights(self.G, [p for p in shortage if p is not None])
+        ranks = self._ranks()
+        w = tier_weights(self.G, [r for r in ranks if r is not None])
         secondary = np.zeros(n)
         for k, c in zip(self.kinds, self.costs, strict=True):
             if k in ("preference", "cost"):
@@ -175,9 +204,15 @@ class Tiered:
         bound = float(np.sum(np.abs(secondary))) * max(1.0, size)
         cost = secondary / max(bound, 1.0) + self.fixed_cost
         top = max(w.values(), default=1.0) * exchange_ratio(self.G) * 20.0
-        for k, p, c in zip(self.kinds, self.priorities, self.costs, strict=True):
-            if k == "shortage":
-                cost = cost + w[p] * c  # type: ignore[index]
+        for k, r, c in zip(self.kinds, ranks, self.costs, strict=True):
+            if k == "level":
+                # one 万m³ of water can close the gaps of several expected targets at once (a
+                # reclaimed 万m³ counts for the non-conventional floor and the reclaimed rate):
+                # divide by how many there are, so the shortages above still outweigh them
+                per_period = max(1, int(np.count_nonzero(c)) // max(1, self.periods))
+                cost = cost + w[float(r or 0.0)] * c / float(per_period)
+            elif r is not None:
+                cost = cost + w[r] * c
             elif k == "floor":
                 cost = cost + top * c
         return cost

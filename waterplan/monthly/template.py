@@ -65,6 +65,15 @@ class Template:
         sel = self.rows == i
         return self.cols[sel], self.vals[sel]
 
+    def gap_entry(self, i: int) -> tuple[int, float] | None:
+        """The expected target's shortfall column in policy row ``i`` and its coefficient (None if
+        the row has none): the row's activity less coefficient × shortfall is the target's value."""
+        cols, vals = self.row_entries(i)
+        for c, v in zip(cols, vals, strict=True):
+            if self.col_kind[c] == "gap":
+                return int(c), float(v)
+        return None
+
     def __post_init__(self) -> None:
         self._col_index = {(str(k), a): i for i, (k, a) in enumerate(zip(self.col_kind, self.col_about, strict=True))}
 

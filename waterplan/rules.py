@@ -1,0 +1,259 @@
+"""The plan's allocation rules, checked from a run's output tables.
+
+A rule such as "优质水源优先保障城乡居民生活" (domestic first) or "工业生产优先配置再生水、疏干水"
+(industry takes reclaimed and mine water first) is not "met" because the model was told to apply
+it: it is checked from what the run delivered. Only the graph built from the layers (routes,
+capacities, which sector accepts which source kind) and the run's tables are read: the allocation
+(county × sector × source), the balance (shortages), the flows (per edge, against capacity), the
+sources (released against available) and the indicators (which caps of the plan are at their value).
+
+Water "could have reached" a demand when a route from its source to the demand exists on which no
+edge and no plant is at its capacity. Each break is listed with the volume that could have moved.
+
+``check: priority``
+    the rule's sectors come first: broken where one of them is short while water it accepts,
+    which could have reached it, went to a user of a lower priority;
+``check: takes_first``
+    the rule's sectors, in this order, take the source ``kinds`` first: broken where one of them
+    takes other water while water of those kinds, which could have reached it, went to a user the
+    rule puts later — after it in the rule's order, or outside the rule, and of a lower priority
+    (a rule ranks who takes the water first; it does not take water from a user of the same or a
+    higher priority). Water of kinds another ``takes_first`` rule gives the same sector first is
+    not "other water";
+``check: last_resort``
+    the rule's sectors take the source ``kinds`` last (先地表再地下: groundwater last): broken where
+    one of them takes water of those kinds while a source of another kind it accepts was left
+    unused, could have reached it, and is under no cap of the plan that is at its value;
+``check: used_first``
+    water of the ``kinds`` is used before other water (矿井水回收利用): broken where such a source
+    was left unused although it could have reached a demand of the rule's sectors that took other
+    water or went short, and is under no cap of the plan at its value.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+import pandas as pd
+
+from .network import sources_matching
+from .objective import rule_index
+from .scenario import RuleSpec, Scenario
+
+__all__ = ["BREAK_COLUMNS", "RuleCheck", "check_rule", "first_kinds"]
+
+#: a volume below this (万m³, i.e. 500 m³) is no water: above the stages' tolerances
+TOL = 0.05
+
+BREAK_COLUMNS = [
+    "county", "sector", "lacks_10k_m3", "source", "went_to_county", "went_to_sector", "volume_10k_m3",
+    "movable_10k_m3",
+]  # fmt: skip
+
+
+@dataclass
+class RuleCheck:
+    """The outcome of checking one rule: ``kept`` or ``broken``, with the breaks as evidence."""
+
+    status: str
+    breaks: pd.DataFrame
+    summary: str
+
+
+def first_kinds(scenario: Scenario, sector: str) -> set[str]:
+    """The source kinds the scenario's ``takes_first`` rules give ``sector`` (or its parent) first."""
+    out: set[str] = set()
+    for t in scenario.spec.targets:
+        r = t.rule
+        if r is not None and r.check == "takes_first" and rule_index(scenario, r.sectors, sector) is not None:
+            out |= set(r.kinds)
+    return out
+
+
+@dataclass
+class _Tables:
+    """What a check reads: the graph and the run's tables, indexed for look-ups."""
+
+    scenario: Scenario
+    G: nx.DiGraph
+    allocation: pd.DataFrame
+    balance: pd.DataFrame
+    flows: pd.DataFrame
+    sources: pd.DataFrame
+    indicators: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        self.node = {(d["county"], d["sector"]): n for n, d in self.G.nodes(data=True) if d["kind"] == "demand"}
+        self.spare = _spare(self.G, self.flows)
+        self.short = {(r.county, r.sector): float(r.shortage_10k_m3) for r in self.balance.itertuples()}
+        if not len(self.allocation):
+            self.allocation = pd.DataFrame(columns=["county", "sector", "source", "source_kind", "volume_10k_m3"])
+
+    def reaches(self, src: str, dnode: str) -> bool:
+        return src in self.spare and dnode in self.spare and nx.has_path(self.spare, src, dnode)
+
+    def unused(self) -> dict[str, float]:
+        """Water each source left unused (万m³), where no cap of the plan at its value covers it."""
+        capped = self._capped()
+        out = {}
+        for r in self.sources.itertuples():
+            if r.source in capped:
+                continue
+            if r.kind == "wwtp":
+                collected = float(r.wastewater_collected_10k_m3 or 0.0)
+                treat_cap = float(r.treatment_capacity_10k_m3) if pd.notna(r.treatment_capacity_10k_m3) else collected
+                can = float(self.G.nodes[r.source]["yield"]) * min(collected, treat_cap)
+                rc = self.G.nodes[r.source].get("reclaimed_capacity")
+                if rc is not None:
+                    can = min(can, float(rc))
+            elif pd.notna(r.available_10k_m3) and not self.G.nodes[r.source].get("storage"):
+                can = float(r.available_10k_m3)
+            else:
+                continue
+            if can - float(r.released_10k_m3) > TOL:
+                out[r.source] = can - float(r.released_10k_m3)
+        return out
+
+    def _capped(self) -> set[str]:
+        ind = self.indicators
+        at_value = set(ind.loc[ind["binding"].fillna(False).astype(bool), "id"]) if len(ind) else set()
+        out: set[str] = set()
+        for c in self.scenario.constraints:
+            if c.type != "cap" or c.id not in at_value:
+                continue
+            sel = c.lhs
+            out |= set(sources_matching(self.G, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags))
+        return out
+
+    def demands_of(self, rule: RuleSpec) -> Iterable[tuple[str, str, str]]:
+        counties = None if rule.counties is None else {str(c) for c in rule.counties}
+        for (county, sector), dnode in self.node.items():
+            if rule_index(self.scenario, rule.sectors, sector) is not None and (counties is None or county in counties):
+                yield county, sector, dnode
+
+    def taken(self, county: str, sector: str) -> pd.DataFrame:
+        a = self.allocation
+        return a[(a["county"] == county) & (a["sector"] == sector)]
+
+
+def _spare(G: nx.DiGraph, flows: pd.DataFrame) -> nx.DiGraph:
+    """The network's edges that could carry more water (no edge or plant at its capacity)."""
+    carried = {(r[0], r[1]): float(r[2]) for r in flows[["from", "to", "flow_10k_m3"]].itertuples(index=False)}
+    out_of: dict[str, float] = defaultdict(float)
+    for (u, _v), f in carried.items():
+        out_of[u] += f
+    H = nx.DiGraph()
+    for u, v, e in G.edges(data=True):
+        if e["kind"] == "sewer":
+            continue
+        cap = e.get("capacity")
+        if cap is not None and carried.get((u, v), 0.0) >= cap - TOL:
+            continue
+        plant_cap = G.nodes[u].get("capacity") if G.nodes[u]["kind"] == "plant" else None
+        if plant_cap is not None and out_of[u] >= plant_cap - TOL:
+            continue
+        H.add_edge(u, v)
+    return H
+
+
+def _later(rule: RuleSpec, scenario: Scenario, sector: str, other: str) -> bool:
+    """Whether a user of sector ``other`` comes after one of ``sector`` for the rule."""
+    spec = scenario.spec
+    if spec.sectors[other].priority <= spec.sectors[sector].priority:
+        return False
+    if rule.check == "priority":
+        return True
+    mine, theirs = rule_index(scenario, rule.sectors, sector), rule_index(scenario, rule.sectors, other)
+    return theirs is None or mine is None or theirs > mine
+
+
+def _break(county: str, sector: str, lack: float, src: str, to: tuple[str, str], volume: float) -> dict:
+    return {
+        "county": county, "sector": sector, "lacks_10k_m3": lack, "source": src, "went_to_county": to[0],
+        "went_to_sector": to[1], "volume_10k_m3": volume, "movable_10k_m3": min(lack, volume),
+    }  # fmt: skip
+
+
+def _ranked(rule: RuleSpec, t: _Tables) -> list[dict]:
+    """Breaks of a ``priority`` or ``takes_first`` rule: water given to a later user."""
+    spec = t.scenario.spec
+    rows = []
+    by_source = t.allocation.groupby("source")
+    for county, sector, dnode in t.demands_of(rule):
+        accepts = set(spec.sectors[sector].accepts)
+        if rule.check == "priority":
+            lack, wanted = t.short.get((county, sector), 0.0), accepts
+        else:
+            mine = t.taken(county, sector)
+            firsts = first_kinds(t.scenario, sector) | set(rule.kinds)
+            lack = float(mine.loc[~mine["source_kind"].isin(firsts), "volume_10k_m3"].sum())
+            wanted = accepts & set(rule.kinds)
+        if lack <= TOL:
+            continue
+        for src, given in by_source:
+            if t.G.nodes[src]["source_kind"] not in wanted:
+                continue
+            later = given[[_later(rule, t.scenario, sector, o) for o in given["sector"]]]
+            if later["volume_10k_m3"].sum() <= TOL or not t.reaches(str(src), dnode):
+                continue
+            rows += [
+                _break(county, sector, lack, str(src), (r.county, r.sector), float(r.volume_10k_m3))
+                for r in later.itertuples()
+                if min(lack, r.volume_10k_m3) > TOL
+            ]
+    return rows
+
+
+def _unused_water(rule: RuleSpec, t: _Tables) -> list[dict]:
+    """Breaks of a ``last_resort`` or ``used_first`` rule: a source left unused that could have served."""
+    spec = t.scenario.spec
+    unused = t.unused()
+    kinds = set(rule.kinds)
+    rows = []
+    for county, sector, dnode in t.demands_of(rule):
+        accepts = set(spec.sectors[sector].accepts)
+        mine = t.taken(county, sector)
+        if rule.check == "last_resort":
+            lack = float(mine.loc[mine["source_kind"].isin(kinds), "volume_10k_m3"].sum())
+            wanted = accepts - kinds
+        else:
+            lack = float(mine.loc[~mine["source_kind"].isin(kinds), "volume_10k_m3"].sum())
+            lack += t.short.get((county, sector), 0.0)
+            wanted = accepts & kinds
+        if lack <= TOL:
+            continue
+        for src, spare in sorted(unused.items()):
+            if t.G.nodes[src]["source_kind"] in wanted and t.reaches(src, dnode):
+                rows.append(_break(county, sector, lack, src, ("", "unused"), spare))
+    return rows
+
+
+def check_rule(
+    rule: RuleSpec,
+    scenario: Scenario,
+    G: nx.DiGraph,
+    tables: dict[str, pd.DataFrame],
+) -> RuleCheck:
+    """Check one rule from the run's tables (``allocation``, ``balance``, ``flows``, ``sources``,
+    ``indicators``; see the module docs)."""
+    t = _Tables(
+        scenario, G, tables["allocation"], tables["balance"], tables["flows"], tables["sources"], tables["indicators"]
+    )
+    rows = _ranked(rule, t) if rule.check in ("priority", "takes_first") else _unused_water(rule, t)
+    breaks = pd.DataFrame(rows, columns=BREAK_COLUMNS)
+    if breaks.empty:
+        return RuleCheck("kept", breaks, "checked from the results: no break found")
+    worst = breaks.sort_values("movable_10k_m3", ascending=False).iloc[0]
+    where = (
+        f"that went to {worst.went_to_county} {worst.went_to_sector}"
+        if worst.went_to_sector != "unused"
+        else "left unused"
+    )
+    summary = (
+        f"checked from the results: {len(breaks)} break(s); largest: {worst.county} {worst.sector} could have "
+        f"taken {worst.movable_10k_m3:,.1f} 万m³ of {worst.source} {where}"
+    )
+    return RuleCheck("broken", breaks, summary)
