@@ -250,9 +250,10 @@ def test_mine_water_used_first_is_checked_against_unused_mine_water(case, floor,
 
 
 def test_equity_leaves_out_a_demand_no_water_can_reach(case):
-    """S(60) -> A:domestic (50), B:domestic (50); C:domestic (50) has only a line of capacity 0.
-    C cannot be served, so it does not pin the equity rule: A and B share the shortage in
-    proportion, 30 each (60 %), and C is 50 short."""
+    """S(60) -> A:domestic (50), B:domestic (50); C:domestic (200) has only a line of capacity 0.
+    C cannot be served, so it is left out of the equity rule (it is more than half the priority's
+    volume, so it would otherwise fill the whole tail the rule levels): A and B share the shortage
+    in proportion, 30 each (60 %), and C is 200 short."""
     path = case(
         nodes=[node("S", "intake", source_kind="surface", available=60, available_unit=W)],
         edges=[
@@ -260,7 +261,7 @@ def test_equity_leaves_out_a_demand_no_water_can_reach(case):
             edge("b", "S", f"county:{B}", sectors="domestic"),
             edge("c", "S", f"county:{C}", sectors="domestic", capacity=0, capacity_unit=W),
         ],
-        demands=[(A, "domestic", 50, W), (B, "domestic", 50, W), (C, "domestic", 50, W)],
+        demands=[(A, "domestic", 50, W), (B, "domestic", 50, W), (C, "domestic", 200, W)],
         sectors=SECTORS,
         extra={"study_area": {"counties": [A, B, C]}},
     )
@@ -268,7 +269,7 @@ def test_equity_leaves_out_a_demand_no_water_can_reach(case):
     assert sol.model.unservable == {f"demand:{C}:domestic"}
     for county in (A, B):
         assert bal.loc[(county, "domestic"), "supplied_10k_m3"] == pytest.approx(30, abs=1e-3)
-    assert bal.loc[(C, "domestic"), "shortage_10k_m3"] == pytest.approx(50, abs=1e-6)
+    assert bal.loc[(C, "domestic"), "shortage_10k_m3"] == pytest.approx(200, abs=1e-6)
 
 
 def test_equity_is_not_held_back_by_a_demand_starved_by_a_higher_priority(case):
