@@ -28,7 +28,7 @@ from .maps import allocation_map
 from .monthly import MonthlyResult, guarantee_rates
 from .network import build_graph
 from .printmap import print_map
-from .report import report_html, report_markdown
+from .report import report_html, report_markdown, status_label
 from .results import Results, judge, tabulate
 from .scenario import Scenario, load_scenario
 from .solve import Solution, solve
@@ -175,6 +175,25 @@ def _atomic_folder(out: str | Path, force: bool, write: Callable[[Path], None]) 
     return out
 
 
+def _yearly_statuses(policy_yearly: pd.DataFrame) -> str:
+    """One row per target: how many years it had each status."""
+    if policy_yearly.empty:
+        return "No policy target."
+    rows = []
+    for (tid, zh, attr), g in policy_yearly.groupby(["id", "indicator_zh", "attribute"], sort=False):
+        counts = g["status"].value_counts()
+        rows.append(
+            {
+                "id": tid,
+                "指标 indicator": zh,
+                "属性 attribute": {"binding": "约束性", "expected": "预期性"}.get(str(attr), attr),
+                "years": len(g),
+                "状态 statuses": ", ".join(f"{status_label(k)}: {v}" for k, v in counts.items()),
+            }
+        )
+    return pd.DataFrame(rows).to_markdown(index=False)
+
+
 def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = False) -> Path:
     """Write a monthly run: monthly balance, guarantee rates, storage, yearly policy values, report."""
     G = res.graph
@@ -209,6 +228,9 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
         )
         storage.to_csv(tmp / "storage.csv", index_label="month", encoding="utf-8")
         res.release.to_csv(tmp / "sources_monthly.csv", index_label="month", encoding="utf-8")
+        res.withdrawn.to_csv(tmp / "withdrawn_monthly.csv", index_label="month", encoding="utf-8")
+        alloc = res.allocation[res.allocation["value_10k_m3"].abs() > 1e-9]
+        alloc.to_csv(tmp / "allocation_monthly.csv", index=False, encoding="utf-8")
         yearly = []
         for c in sc.constraints:
             if c.id not in res.policy.columns:
@@ -229,7 +251,8 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
                         "clause": c.clause,
                     }
                 )
-        pd.DataFrame(yearly).to_csv(tmp / "policy_yearly.csv", index=False, encoding="utf-8")
+        policy_yearly = pd.DataFrame(yearly)
+        policy_yearly.to_csv(tmp / "policy_yearly.csv", index=False, encoding="utf-8")
         if not res.floor_shortfall.empty:
             res.floor_shortfall.to_csv(tmp / "floor_shortfall.csv", index_label="month", encoding="utf-8")
         manifest = {
@@ -270,8 +293,14 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
             "",
             by_sector.to_markdown(floatfmt=".3f"),
             "",
-            "Per county × sector: guarantee.csv. Yearly policy values and their statuses, computed year by "
-            "year: policy_yearly.csv (a ratio floor's value is numerator − target × denominator).",
+            "Per county × sector: guarantee.csv.",
+            "",
+            "## Targets year by year 指标逐年核算",
+            "",
+            _yearly_statuses(policy_yearly),
+            "",
+            "Each year's value and status: policy_yearly.csv (a ratio floor's value is numerator − target × "
+            "denominator); water arrived by county, sector and source: allocation_monthly.csv.",
             "",
         ]
         (tmp / "report.md").write_text("\n".join(lines), encoding="utf-8")

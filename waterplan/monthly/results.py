@@ -26,6 +26,8 @@ class MonthlyResult:
     shortage: pd.DataFrame  # index month, columns demand nodes
     demand: pd.DataFrame
     release: pd.DataFrame  # index month, columns sources
+    #: released less what reaches an outlet (index month, columns sources)
+    withdrawn: pd.DataFrame
     storage: pd.DataFrame  # index month, columns reservoirs
     spill: pd.DataFrame
     #: water arrived at each demand by source: columns month, county, sector, source, value_10k_m3
@@ -54,6 +56,17 @@ def _arrival_entries(tpl: Template) -> tuple[np.ndarray, np.ndarray, np.ndarray,
             c.append(index[var.name])
             v.append(coef)
     return np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64), np.asarray(v, dtype=float), pairs
+
+
+def _withdrawn(
+    G: nx.DiGraph, tpl: Template, months: list[str], values: np.ndarray, release: pd.DataFrame
+) -> pd.DataFrame:
+    """Each source's release less what of its water reaches an outlet, month by month."""
+    out = release.copy()
+    for (u, v, s), col in tpl.cols_of("flow").items():
+        if G.nodes[v]["kind"] == "outlet":
+            out[s] = out[s] - values[:, col] * (1.0 - G.edges[u, v]["loss"])
+    return out
 
 
 def _allocation(G: nx.DiGraph, tpl: Template, months: list[str], values: np.ndarray) -> pd.DataFrame:
@@ -108,6 +121,7 @@ def collect(
         shortage=short.clip(lower=0.0),
         demand=pd.DataFrame(per.demand, index=months, columns=demands),
         release=release,
+        withdrawn=_withdrawn(G, tpl, months, values, release),
         storage=pd.DataFrame(storage, index=months),
         spill=pd.DataFrame(spill, index=months),
         allocation=_allocation(G, tpl, months, values),
