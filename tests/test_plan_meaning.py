@@ -317,3 +317,23 @@ def test_basic_ecology_is_a_share_of_ecology_served_by_its_edges(case):
     *_, bal = alloc(path)
     assert bal.loc[(A, "ecology_basic"), "supplied_10k_m3"] == pytest.approx(30, abs=1e-4)
     assert bal.loc[(A, "ecology"), "supplied_10k_m3"] == pytest.approx(10, abs=1e-4)
+
+
+def test_a_flow_given_where_a_volume_is_expected_is_stated_in_the_report(case):
+    """S available "0.1 m³/s" is a flow: it is read over 365 days (315.36 万m³) and the report says so."""
+    from waterplan import run_scenario
+    from waterplan.report import report_markdown
+
+    path = case(
+        nodes=[node("S", "intake", source_kind="surface", available=0.1, available_unit="m³/s")],
+        edges=[edge("e", "S", f"county:{A}", sectors="domestic", capacity=1, capacity_unit="万t/d")],
+        demands=[(A, "domestic", 60, W)],
+        sectors=SECTORS,
+    )
+    run = run_scenario(path)
+    assert run.graph.nodes["S"]["available"] == pytest.approx(0.1 * 86400 * 365 / 1e4)
+    flows = run.manifest["flows_read_as_yearly_volumes"]
+    assert [(f["field"], f["unit"]) for f in flows] == [("features[0] (S).available", "m³/s")]
+    assert run.manifest["capacities_given_as_rates"] == 1
+    text = report_markdown(run.scenario, run.results, run.manifest)
+    assert "(S).available' = 0.1 m³/s is a flow where a yearly volume is expected" in text

@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from waterplan import load_scenario  # noqa: E402
 from waterplan.results import measured_at  # noqa: E402
+from waterplan.units import DRIVER_ALIASES, UNIT_ALIASES, is_flow  # noqa: E402
 
 OUT = ROOT / "docs" / "data.md"
 BEGIN = "<!-- targets: begin (written by tools/make_target_docs.py) -->"
@@ -97,15 +98,42 @@ def render_targets() -> str:
     return "\n".join(lines)
 
 
+UNITS_BEGIN = "<!-- units: begin (written by tools/make_target_docs.py) -->"
+UNITS_END = "<!-- units: end -->"
+
+
+def render_units() -> str:
+    volumes = [u for u in UNIT_ALIASES if not is_flow(u)]
+    flows = [u for u in UNIT_ALIASES if is_flow(u)]
+    return "\n".join(
+        [
+            UNITS_BEGIN,
+            "",
+            "Only these spellings are read; anything else is refused with this list.",
+            "",
+            f"- volumes (a yearly volume): {', '.join(f'`{u}`' for u in volumes)}",
+            f"- flows (read over 365 days; the report lists each flow given where a volume is expected): "
+            f"{', '.join(f'`{u}`' for u in flows)}",
+            f"- quantities and quotas of the demand table: {', '.join(f'`{u}`' for u in DRIVER_ALIASES)}",
+            "- ratios: `%` or `1`",
+            "",
+            UNITS_END,
+        ]
+    )
+
+
+def _replace(text: str, begin: str, end: str, block: str, heading: str) -> str:
+    if begin in text:
+        head, rest = text.split(begin, 1)
+        return head + block + rest.split(end, 1)[1]
+    return text.rstrip() + f"\n\n{heading}\n\n" + block + "\n"
+
+
 def render() -> str:
-    """docs/data.md with its target list brought up to date."""
+    """docs/data.md with its unit list and target list brought up to date."""
     text = OUT.read_text(encoding="utf-8")
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-    else:
-        head, tail = text.rstrip() + "\n\n## Every target and how it is encoded\n\n", "\n"
-    return head + render_targets() + tail
+    text = _replace(text, UNITS_BEGIN, UNITS_END, render_units(), "## Units")
+    return _replace(text, BEGIN, END, render_targets(), "## Every target and how it is encoded")
 
 
 if __name__ == "__main__":

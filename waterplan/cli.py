@@ -121,6 +121,10 @@ def validate(
     """
     try:
         sc, G = _load(scenario)
+        if sc.spec.time is not None:  # what a monthly run checks before it solves
+            from .monthly import check_monthly
+
+            check_monthly(G, sc)
     except WaterplanError as exc:
         _fail(exc)
         return

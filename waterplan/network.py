@@ -24,7 +24,7 @@ from shapely.geometry import LineString, Point
 
 from ._errors import InputError, Problem, raise_if
 from .scenario import SECTOR_NAMES, SOURCE_KINDS, Scenario, _rel
-from .units import to_model_volume
+from .units import is_flow, to_model_volume
 
 __all__ = [
     "EDGE_KINDS",
@@ -78,8 +78,18 @@ def read_layers(folder: str | Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
 
 
 def _volume(props: dict[str, Any], key: str, fname: str, where: str, problems: list[Problem]) -> float | None:
+    """A volume field with its ``_unit``; ``None`` where both are left empty (no limit)."""
     value = props.get(key)
     if _blank(value):
+        if not _blank(props.get(f"{key}_unit")):  # a unit without its number: not "no limit" by accident
+            problems.append(
+                Problem(
+                    fname,
+                    f"{where}.{key}",
+                    value,
+                    f"a number in {props.get(f'{key}_unit')} (leave both {key} and {key}_unit empty for no limit)",
+                )
+            )
         return None
     try:
         v = to_model_volume(value, props.get(f"{key}_unit"), file=fname, field=f"{where}.{key}")
@@ -134,6 +144,22 @@ def _in_service(props: dict[str, Any], year: int) -> bool:
     return _blank(c) or int(float(c)) <= year
 
 
+def _commissioned_ok(b: _Builder, fname: str, where: str, row: dict[str, Any]) -> bool:
+    """An in-service year, where given, must be a year."""
+    c: Any = row.get("commissioned")
+    if _blank(c):
+        return True
+    try:
+        ok = float(c) == int(float(c)) and 1900 <= int(float(c)) <= 2200
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        b.problems.append(
+            Problem(fname, f"{where}.commissioned", c, "the first year the asset carries water, e.g. 2027")
+        )
+    return ok
+
+
 @dataclass
 class _Builder:
     """What building a graph needs at hand: the scenario, the layers' file names, the problems."""
@@ -174,9 +200,10 @@ def _source_attrs(b: _Builder, row: dict[str, Any], nid: str, kind: str, where: 
         o = overrides[nid]
         avail = to_model_volume(o.available, o.unit, file=_rel(b.scenario.path), field=f"sources.{nid}.available")
     if avail is None:
-        b.problems.append(
-            Problem(b.nfile, f"{where}.available", None, "a source needs an available volume with its unit")
-        )
+        if _blank(row.get("available_unit")):  # (a unit without its number is reported by _volume)
+            b.problems.append(
+                Problem(b.nfile, f"{where}.available", None, "a source needs an available volume with its unit")
+            )
         avail = 0.0
     if skind in SURFACE_KINDS:
         avail *= surface_factor(b.spec.hydrology, skind, nid)
@@ -223,7 +250,7 @@ def _feature(
         return None
     if _blank(row.get("provenance")):
         b.problems.append(Problem(fname, f"{where}.provenance", None, "a source or derivation for the feature"))
-    if not _in_service(row, b.spec.year):
+    if not _commissioned_ok(b, fname, where, row) or not _in_service(row, b.spec.year):
         return None
     return str(fid), str(kind), where
 
@@ -397,6 +424,30 @@ def _add_edge(b: _Builder, i: int, row: dict[str, Any]) -> None:
         b.problems.append(Problem(b.efile, f"{where}.to", to, "the id of a node in nodes.geojson or county:ADCODE"))
 
 
+def _flow_readings(b: _Builder, gdf_nodes: pd.DataFrame, gdf_edges: pd.DataFrame) -> list[dict[str, Any]]:
+    """Every layer number given as a flow rate (read as a yearly volume over 365 days): a capacity is
+    a rate by nature; an availability or a storage given as a flow is listed as such in the report."""
+    out = []
+    for fname, gdf in ((b.nfile, gdf_nodes), (b.efile, gdf_edges)):
+        for i, row in enumerate(gdf.to_dict("records")):
+            for key, unit in row.items():
+                if not str(key).endswith("_unit") or not is_flow(unit):
+                    continue
+                name = str(key)[: -len("_unit")]
+                if _blank(row.get(name)):
+                    continue
+                out.append(
+                    {
+                        "file": fname,
+                        "field": f"features[{i}] ({row.get('id')}).{name}",
+                        "value": row.get(name),
+                        "unit": unit,
+                        "as": "capacity" if "capacity" in name or name == "min_flow" else "volume",
+                    }
+                )
+    return out
+
+
 def build_graph(scenario: Scenario) -> nx.DiGraph:
     """Build the allocation graph of a scenario.
 
@@ -442,6 +493,7 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
     for i, row in enumerate(gdf_edges.to_dict("records")):
         _add_edge(b, i, row)
     raise_if(b.problems)
+    b.G.graph["flow_readings"] = _flow_readings(b, gdf_nodes, gdf_edges)
     check_graph(b.G, scenario)
     return b.G
 

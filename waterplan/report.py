@@ -106,6 +106,20 @@ def _indicator_table(ind: pd.DataFrame, year: int) -> pd.DataFrame:
     )
 
 
+def _unit_notes(manifest: dict) -> list[str]:
+    """What the run converted: flows read where a yearly volume is expected, and rate capacities."""
+    out = [f"All volumes in {manifest.get('units', '万m³/yr')}."]
+    n = manifest.get("capacities_given_as_rates", 0)
+    if n:
+        out.append(f"{n} capacities given as rates (万t/d, m³/s …) were read as yearly volumes over 365 days.")
+    for r in manifest.get("flows_read_as_yearly_volumes", []):
+        out.append(
+            f"{r['file']}: field '{r['field']}' = {r['value']} {r['unit']} is a flow where a yearly volume is "
+            "expected; it was read as a yearly volume over 365 days."
+        )
+    return out
+
+
 def _sharing(scenario: Scenario, results: Results) -> str:
     """How the run shared the water, in words (priorities, equity, rules)."""
     by_p: dict[int, list[str]] = {}
@@ -213,6 +227,7 @@ def report_markdown(scenario: Scenario, results: Results, manifest: dict) -> str
     breaks = _breaks(results)
     if breaks:
         lines += ["## Rules broken 规则未遵守", ""] + [f"- {b}" for b in breaks] + [""]
+    lines += ["## Units 单位换算", "", *[f"- {u}" for u in _unit_notes(manifest)], ""]
     lines += ["## How water is shared 分水规则", "", _sharing(scenario, results), ""]
     binds = what_binds(results)
     lines += ["## What binds 约束分析", ""] + ([f"- {b}" for b in binds] or ["- No policy target binds."]) + [""]
@@ -272,6 +287,7 @@ def report_html(scenario: Scenario, results: Results, manifest: dict) -> str:
         f"<p><img src='map.png' alt='coverage map' style='max-width:100%'></p>"
         f"<h2>指标清单 Compliance with the plan's targets</h2>{table}{broken}"
         f"<h2>How water is shared 分水规则</h2><p>{e(_sharing(scenario, results))}</p>"
+        f"<h2>Units 单位换算</h2><ul>{''.join(f'<li>{e(u)}</li>' for u in _unit_notes(manifest))}</ul>"
         f"<h2>What binds 约束分析</h2><ul>{binds}</ul>"
         f"<p>Map: <a href='map.html'>map.html</a>. Tables: allocation.csv, balance.csv, flows.csv, "
         f"sources.csv, indicators.csv.</p></body></html>"

@@ -317,6 +317,13 @@ def _sources_table(sol: Solution) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: the columns of the indicator table (one row per target of the plan)
+INDICATOR_COLUMNS = [
+    "id", "indicator_zh", "indicator_en", "kind", "attribute", "basis", "year", "measured_at", "relation", "target",
+    "value", "unit", "target_as_given", "status", "slack", "deviation", "binding", "shadow_price",
+    "shadow_price_unit", "shadow_price_stage", "clause", "reason",
+]  # fmt: skip
+
 #: where each measure is taken, in the words of the report
 MEASURED_AT = {
     "withdrawal": "gross withdrawal at the source",
@@ -557,14 +564,13 @@ def tabulate(sol: Solution) -> Results:
     computed = _computed_indicators(sol, balance)
     allocation = _allocation_table(sol, lab)
     limits = {c.id: _limits(sol, c) for c in sc.constraints if c.type == "level" or c.attribute == "expected"}
-    constraint_rows = pd.DataFrame([_constraint_row(sol, c, limits) for c in sc.constraints])
+    constraint_rows = pd.DataFrame([_constraint_row(sol, c, limits) for c in sc.constraints], columns=INDICATOR_COLUMNS)
     read = {"allocation": allocation, "balance": balance, "flows": flows, "sources": sources,
             "indicators": constraint_rows}  # fmt: skip
     checks = {t.id: check_rule(t.rule, sc, sol.model.G, read) for t in sc.spec.targets if t.rule is not None}
-    indicators = pd.concat(
-        [constraint_rows, pd.DataFrame([_target_row(sol, t, computed, checks) for t in sc.spec.targets])],
-        ignore_index=True,
-    )
+    targets = pd.DataFrame([_target_row(sol, t, computed, checks) for t in sc.spec.targets], columns=INDICATOR_COLUMNS)
+    parts = [df for df in (constraint_rows, targets) if len(df)]
+    indicators = pd.concat(parts, ignore_index=True) if parts else constraint_rows
     breaks = [chk.breaks.assign(rule=tid) for tid, chk in checks.items() if len(chk.breaks)]
     duals = pd.DataFrame(
         [

@@ -121,8 +121,19 @@ def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs", prog
         "stages": [{"stage": s.name, "objective": s.objective, "seconds": s.seconds} for s in sol.stages],
         "timings_s": {"load": t1 - t0, "graph": t2 - t1, "solve": t3 - t2, "tables": t4 - t3, "total": t4 - t0},
         "units": "万m³/yr (10^4 m³ per year) unless a column says otherwise",
+        **_flow_manifest(sc, G),
     }
     return RunResult(scenario=sc, graph=G, solution=sol, results=res, manifest=manifest)
+
+
+def _flow_manifest(sc: Scenario, G: nx.DiGraph) -> dict[str, object]:
+    """Numbers given as flow rates and read as yearly volumes over 365 days (the report says so)."""
+    layers = G.graph.get("flow_readings", [])
+    volumes = sc.flow_readings() + [r for r in layers if r.get("as") == "volume"]
+    return {
+        "flows_read_as_yearly_volumes": [{k: v for k, v in r.items() if k != "as"} for r in volumes],
+        "capacities_given_as_rates": sum(1 for r in layers if r.get("as") == "capacity"),
+    }
 
 
 #: files of run folders written before the output marker existed (recognised by their manifest.json)

@@ -10,6 +10,7 @@ the field and the value.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ._errors import InputError, Problem, raise_if
 from .boundaries import county_table, resolve_county
 from .textio import read_table, read_text
-from .units import quota_volume, to_fraction, to_model_volume
+from .units import is_flow, quota_volume, to_fraction, to_model_volume
 
 __all__ = [
     "SECTOR_NAMES",
@@ -359,6 +360,24 @@ class Scenario:
     #: the text encoding each scenario file and table was read in (UTF-8, UTF-16 or GB18030)
     encodings: dict[str, str] = field(default_factory=dict)
 
+    def flow_readings(self) -> list[dict[str, object]]:
+        """Every number of the scenario and its demand table given as a flow rate where a yearly
+        volume is expected (read over 365 days): file, field, value, unit."""
+        fname = _rel(self.path)
+        out: list[dict[str, object]] = []
+        items = [(f"constraints ({c.id}).value", c.value, c.unit) for c in self.spec.constraints]
+        items += [(f"sources.{k}.available", o.available, o.unit) for k, o in self.spec.sources.items()]
+        if self.spec.trading is not None:
+            items += [(f"trading.quotas[{i}].value", q.value, q.unit) for i, q in enumerate(self.spec.trading.quotas)]
+        out += [{"file": fname, "field": f, "value": v, "unit": u} for f, v, u in items if is_flow(u)]
+        dfile = _rel(self.demands_path)
+        out += [
+            {"file": f"{dfile} row {r.row}", "field": "demand", "value": r.net_10k_m3, "unit": r.unit}
+            for r in self.demands.itertuples()
+            if is_flow(r.unit)
+        ]
+        return out
+
     @property
     def name(self) -> str:
         return self.spec.name
@@ -559,6 +578,7 @@ _DEMAND_COLUMNS = [
     "quantity_unit",
     "quota",
     "quota_unit",
+    "unit",
     "basis",
     "row",
     "derivation",
@@ -668,12 +688,13 @@ def _read_demands(
                 "quantity_unit": r.get("quantity_unit", ""),
                 "quota": r.get("quota", ""),
                 "quota_unit": r.get("quota_unit", ""),
+                "unit": r.get("unit", ""),
                 "basis": basis or "gross",
                 "row": i,
                 "derivation": r.get("derivation", ""),
             }
         )
-    return _split_shares(pd.DataFrame(rows, columns=_DEMAND_COLUMNS), spec, fname, problems)
+    return pd.DataFrame(rows, columns=_DEMAND_COLUMNS)
 
 
 def _split_shares(df: pd.DataFrame, spec: ScenarioSpec, fname: str, problems: list[Problem]) -> pd.DataFrame:
@@ -899,7 +920,19 @@ def _check_rules(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
             r.counties = codes
 
 
+#: the levers the model reads, with the range of their values
+LEVER_RANGES = {
+    "network_leakage": (0.0, 1.0, "a fraction in [0, 1)"),
+    "irrigation_efficiency": (0.0, 1.0, "a coefficient in (0, 1]"),
+}
+
+
 def _check_target_levers(spec: ScenarioSpec, fname: str, problems: list[Problem]) -> None:
+    for name, lever in spec.levers.items():
+        lo, hi, valid = LEVER_RANGES.get(name, (-math.inf, math.inf, ""))
+        ok = lo <= lever.value < hi if name == "network_leakage" else lo < lever.value <= hi
+        if not ok:
+            problems.append(Problem(fname, f"levers.{name}.value", lever.value, valid))
     for t in spec.targets:
         if t.lever is not None and t.lever not in spec.levers:
             problems.append(
@@ -964,7 +997,7 @@ def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) 
     if not network_dir.is_dir():
         problems.append(Problem(fname, "network", spec.network, "a folder holding nodes.geojson and edges.geojson"))
     demands_path = (path.parent / spec.demands).resolve()
-    demands = _read_demands(demands_path, study, spec, problems, files)
+    demands = _split_shares(_read_demands(demands_path, study, spec, problems, files), spec, fname, problems)
     constraints = _constraints(spec, fname, study, problems)
     _check_time(spec, path, fname, problems)
     quotas = _trading_quotas(spec, fname, study, problems)

@@ -1,9 +1,11 @@
 """Units of water volume and flow, converted with pint.
 
 The model works in 万m³ per year (``10k_m3``). Scenario files and tables give every number
-with its unit, in the plans' own words (亿m³, 万m³, 万t/d, m³/s …) or in pint syntax. A
-volume without a time base is read as a yearly volume; a flow rate is turned into a yearly
-volume over 365 days. One tonne of water is one m³.
+with its unit, in one of the documented spellings (:data:`UNIT_ALIASES`, :data:`DRIVER_ALIASES`:
+the plans' own words — 亿m³, 万m³, 万t/d, m³/s … — and their common Chinese variants such as
+万方, 立方米, 万吨/日); anything else is refused with the list. A volume without a time base is
+read as a yearly volume; a flow rate is turned into a yearly volume over 365 days, and where a
+flow is read the run's report says so (:func:`is_flow`). One tonne of water is one m³.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ __all__ = [
     "DRIVER_ALIASES",
     "MODEL_UNIT",
     "UNIT_ALIASES",
+    "is_flow",
     "quota_volume",
     "to_fraction",
     "to_model_volume",
@@ -65,8 +68,26 @@ UNIT_ALIASES: dict[str, str] = {
     "立方米/秒": "meter**3/second",
     "万m³/yr": "wan_m3/year",
     "万m³/a": "wan_m3/year",
+    "万m³/年": "wan_m3/year",
     "亿m³/yr": "yi_m3/year",
     "亿m³/a": "yi_m3/year",
+    "亿m³/年": "yi_m3/year",
+    # common Chinese spellings: 方 is the colloquial 立方米
+    "万方": "wan_m3",
+    "亿方": "yi_m3",
+    "方": "meter**3",
+    "万立方米/年": "wan_m3/year",
+    "亿立方米/年": "yi_m3/year",
+    "万方/年": "wan_m3/year",
+    "万立方米/日": "wan_m3/day",
+    "万立方米/天": "wan_m3/day",
+    "万方/日": "wan_m3/day",
+    "万方/天": "wan_m3/day",
+    "立方米/日": "meter**3/day",
+    "立方米/天": "meter**3/day",
+    "吨/日": "tonne_water/day",
+    "吨/天": "tonne_water/day",
+    "m³/a": "meter**3/year",
 }
 
 #: Quantities and quotas (demand drivers), plan spellings → pint expressions.
@@ -88,12 +109,31 @@ DRIVER_ALIASES: dict[str, str] = {
     "m3/万元": "meter**3/(1e4 * yuan)",
 }
 
-_VALID = "a volume (亿m³, 万m³, m³, hm³) or a flow (万t/d, 万m³/d, m³/d, t/d, m³/s)"
+_VALID = (
+    "a volume (亿m³, 万m³, m³, hm³; 亿立方米, 万立方米, 立方米, 亿方, 万方) or a flow (万t/d, 万m³/d, m³/d, t/d, "
+    "m³/s; 万吨/日, 万方/日, 立方米/日, 立方米/秒) — the spellings listed in docs/data.md"
+)
+
+
+def is_flow(unit: object) -> bool:
+    """Whether a documented unit is a flow rate (turned into a yearly volume over 365 days).
+
+    >>> is_flow("m³/s"), is_flow("亿m³"), is_flow("万m³/yr")
+    (True, False, False)
+    """
+    try:
+        q = _parse(str(unit))
+    except Exception:
+        return False
+    return bool(q.check("[length]**3/[time]")) and "year" not in str(q.units)
 
 
 @lru_cache(maxsize=256)
 def _parse(unit: str) -> pint.Quantity:
-    expr = UNIT_ALIASES.get(unit.strip()) or DRIVER_ALIASES.get(unit.strip()) or unit.strip()
+    """The quantity of one documented spelling; anything else (pint syntax included) is refused."""
+    expr = UNIT_ALIASES.get(unit.strip()) or DRIVER_ALIASES.get(unit.strip())
+    if expr is None:
+        raise ValueError(unit)
     q = ureg.parse_expression(expr)
     if not isinstance(q, pint.Quantity):  # a bare number such as "3"
         raise ValueError(unit)

@@ -17,6 +17,7 @@ refused with the equity rule). :mod:`.results` turns the solution into tables.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -31,10 +32,18 @@ from .myopic import myopic
 from .periods import period_bounds
 from .reservoirs import reservoirs
 from .results import MonthlyResult, guarantee_rates
-from .solver import tier_weights
+from .solver import refuse_weighted, tier_weights
 from .template import Template, extract_template
 
-__all__ = ["MonthlyResult", "Template", "extract_template", "guarantee_rates", "solve_monthly", "tier_weights"]
+__all__ = [
+    "MonthlyResult",
+    "Template",
+    "check_monthly",
+    "extract_template",
+    "guarantee_rates",
+    "solve_monthly",
+    "tier_weights",
+]
 
 
 def _surface_ids(G: nx.DiGraph) -> list[str]:
@@ -94,6 +103,65 @@ def _without_storage(G: nx.DiGraph) -> nx.DiGraph:
     return H
 
 
+def _prepare(
+    G: nx.DiGraph,
+    scenario: Scenario,
+    mode: str,
+    years: int | None,
+    start_year: int | None,
+    series: pd.DataFrame | None,
+    objective: str | None,
+    params: SeriesParams | None,
+    lp_solver: str,
+    storage: bool,
+) -> tuple[nx.DiGraph, Any, Any, pd.DataFrame, str]:
+    """Everything a monthly solve checks and builds before it solves: options, inflow series,
+    template, demand patterns and monthly bounds (raises InputError on bad input)."""
+    tcfg = scenario.spec.time
+    objective = objective or (tcfg.objective if tcfg else "staged")
+    for name, value, valid in (
+        ("mode", mode, ("full", "myopic")),
+        ("objective", objective, ("staged", "weighted")),
+        ("lp_solver", lp_solver, ("auto", "simplex", "ipm")),
+    ):
+        if value not in valid:
+            raise InputError(Problem("<argument>", name, value, " or ".join(repr(v) for v in valid)))
+    G = G if storage else _without_storage(G)
+    years = years or (tcfg.years if tcfg else 1)
+    start_year = start_year or (tcfg.start_year if tcfg else scenario.spec.year)
+    params = params or SeriesParams(years=years, start_year=start_year, seed=tcfg.seed if tcfg else SeriesParams.seed)
+    months = [f"{start_year + i // 12}-{i % 12 + 1:02d}" for i in range(12 * years)]
+    if series is None and tcfg is not None and tcfg.series:
+        series = read_series(
+            scenario.path.parent / tcfg.series, sources=set(_surface_ids(G)), start=months[0], months=len(months)
+        )
+    inflow = monthly_inflows(G, scenario, months, series, params)
+    tpl = extract_template(G, scenario)
+    patterns = {
+        s: check_pattern(p, file=str(scenario.path), field=f"time.demand_patterns.{s}")
+        for s, p in (tcfg.demand_patterns.items() if tcfg else [])
+    }
+    peak = (tcfg or TimeSpec()).groundwater_monthly_peak  # documented on TimeSpec
+    per = period_bounds(G, tpl, months, inflow, patterns, peak=peak)
+    if objective == "weighted":
+        refuse_weighted([t.kind for t, _c in tpl.tiers], "full horizon" if mode == "full" else "myopic")
+    return G, tpl, per, inflow, objective
+
+
+def check_monthly(
+    G: nx.DiGraph,
+    scenario: Scenario,
+    *,
+    mode: str | None = None,
+    years: int | None = None,
+    objective: str | None = None,
+) -> None:
+    """Run every check a monthly solve makes before solving (``waterplan validate``): options,
+    the inflow series (gaps, duplicated or impossible months), demand patterns, the objective."""
+    tcfg = scenario.spec.time
+    _prepare(G, scenario, mode or (tcfg.mode if tcfg else "full"), years, None, None, objective, None, "auto", True)
+
+
 def solve_monthly(
     G: nx.DiGraph,
     scenario: Scenario,
@@ -133,32 +201,8 @@ def solve_monthly(
         ``False``: reservoirs release their monthly inflow without storing (no regulation).
     """
     t0 = time.perf_counter()
-    tcfg = scenario.spec.time
-    objective = objective or (tcfg.objective if tcfg else "staged")
-    for name, value, valid in (
-        ("mode", mode, ("full", "myopic")),
-        ("objective", objective, ("staged", "weighted")),
-        ("lp_solver", lp_solver, ("auto", "simplex", "ipm")),
-    ):
-        if value not in valid:
-            raise InputError(Problem("<argument>", name, value, " or ".join(repr(v) for v in valid)))
-    G = G if storage else _without_storage(G)
-    years = years or (tcfg.years if tcfg else 1)
-    start_year = start_year or (tcfg.start_year if tcfg else scenario.spec.year)
-    params = params or SeriesParams(years=years, start_year=start_year, seed=tcfg.seed if tcfg else SeriesParams.seed)
-    months = [f"{start_year + i // 12}-{i % 12 + 1:02d}" for i in range(12 * years)]
-    if series is None and tcfg is not None and tcfg.series:
-        series = read_series(
-            scenario.path.parent / tcfg.series, sources=set(_surface_ids(G)), start=months[0], months=len(months)
-        )
-    inflow = monthly_inflows(G, scenario, months, series, params)
-    tpl = extract_template(G, scenario)
-    patterns = {
-        s: check_pattern(p, file=str(scenario.path), field=f"time.demand_patterns.{s}")
-        for s, p in (tcfg.demand_patterns.items() if tcfg else [])
-    }
-    peak = (tcfg or TimeSpec()).groundwater_monthly_peak  # documented on TimeSpec
-    per = period_bounds(G, tpl, months, inflow, patterns, peak=peak)
+    prep = _prepare(G, scenario, mode, years, start_year, series, objective, params, lp_solver, storage)
+    G, tpl, per, inflow, objective = prep
     t1 = time.perf_counter()
     if mode == "full":
         res = full_horizon(G, scenario, tpl, per, inflow, objective=objective, lp_solver=lp_solver)

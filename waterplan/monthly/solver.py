@@ -117,6 +117,34 @@ def tier_weights(
     return weights
 
 
+def refuse_weighted(kinds: list[str], mode: str) -> None:
+    """A weighted LP cannot rank the equity rule or allocation rules between the priorities exactly:
+    refuse them with a message that names the feature and the way out."""
+    if "equity" in kinds:
+        raise InputError(
+            Problem(
+                "<options>",
+                "objective",
+                "weighted",
+                f"the staged objective with the equity rule ({mode} mode): a weighted LP cannot "
+                "rank equity exactly; use the staged objective (--objective staged, time.objective: staged) "
+                "or set 'equity: false' in the scenario",
+            )
+        )
+    if "rule" in kinds:
+        raise InputError(
+            Problem(
+                "<options>",
+                "objective",
+                "weighted",
+                f"the staged objective with allocation rules the model applies ({mode} mode): a weighted "
+                "LP cannot rank them between the priorities (its weights would span more than HiGHS can "
+                "solve); use the staged objective (--objective staged, time.objective: staged) or set "
+                "'binds: false' on the scenario's targets[].rule",
+            )
+        )
+
+
 @dataclass
 class Tiered:
     """The tiers of one LP already passed to ``h``: names, cost vectors, and how to solve them.
@@ -150,29 +178,7 @@ class Tiered:
                 self.h.addRow(-INF, INF, len(nz), nz.astype(np.int32), c[nz])
             self.fix_rows = list(range(first, first + len(self.costs) - 1))
             return
-        if "equity" in self.kinds:
-            raise InputError(
-                Problem(
-                    "<options>",
-                    "objective",
-                    "weighted",
-                    f"the staged objective with the equity rule ({self.mode} mode): a weighted LP cannot "
-                    "rank equity exactly; use the staged objective (--objective staged, time.objective: staged) "
-                    "or set 'equity: false' in the scenario",
-                )
-            )
-        if "rule" in self.kinds:
-            raise InputError(
-                Problem(
-                    "<options>",
-                    "objective",
-                    "weighted",
-                    f"the staged objective with allocation rules the model applies ({self.mode} mode): a weighted "
-                    "LP cannot rank them between the priorities (its weights would span more than HiGHS can "
-                    "solve); use the staged objective (--objective staged, time.objective: staged) or set "
-                    "'binds: false' on the scenario's targets[].rule",
-                )
-            )
+        refuse_weighted(self.kinds, self.mode)
         self.weighted_cost = self._weighted(n)
 
     def _ranks(self) -> list[float | None]:
