@@ -337,3 +337,21 @@ def test_a_flow_given_where_a_volume_is_expected_is_stated_in_the_report(case):
     assert run.manifest["capacities_given_as_rates"] == 1
     text = report_markdown(run.scenario, run.results, run.manifest)
     assert "(S).available' = 0.1 m³/s is a flow where a yearly volume is expected" in text
+
+
+def test_user_text_is_printed_literally_in_the_reports(case):
+    """A title or clause with Markdown or HTML in it stays text: no table break, no markup, no script."""
+    from waterplan import run_scenario
+    from waterplan.report import report_html, report_markdown
+
+    evil = "水|<script>alert(1)</script> *x*"
+    path = _one_source(case, [_con("K", type="cap", measure="withdrawal", value=80, clause=evil)])
+    path.write_text(path.read_text(encoding="utf-8") + f"title_zh: '{evil}'\n", encoding="utf-8")
+    run = run_scenario(path)
+    md = report_markdown(run.scenario, run.results, run.manifest)
+    assert "<script>" not in md and "水\\|\\<script\\>" in md and "\\*x\\*" in md
+    header = next(line for line in md.splitlines() if line.startswith("|") and "指标 indicator" in line)
+    row = next(line for line in md.splitlines() if line.startswith("|") and "| K " in line)
+    assert row.count("|") - row.count("\\|") == header.count("|")  # the clause's "|" does not split the row
+    html = report_html(run.scenario, run.results, run.manifest)
+    assert "<script>" not in html and "&lt;script&gt;" in html

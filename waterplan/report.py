@@ -42,6 +42,19 @@ def _target_label(row: pd.Series, year: int) -> str:
     return text
 
 
+def _md(text: object) -> str:
+    """User text as literal Markdown: no markup, no table breaks, no raw HTML."""
+    t = str(text).replace("\r", " ").replace("\n", " ")
+    for ch in "\\`*_[]<>|#":
+        t = t.replace(ch, "\\" + ch)
+    return t
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    """A table whose text cells are user text (names, clauses, notes), escaped for Markdown."""
+    return df.map(lambda v: _md(v) if isinstance(v, str) else v).to_markdown(index=False)
+
+
 def _fmt(v: object, digits: int = 1) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
@@ -182,10 +195,10 @@ def report_markdown(scenario: Scenario, results: Results, manifest: dict) -> str
     """The report as Markdown."""
     spec = scenario.spec
     lines = [
-        f"# {spec.title_zh or spec.name}",
+        f"# {_md(spec.title_zh or spec.name)}",
         "",
-        f"**{spec.title_en}** — scenario `{spec.name}`, year {spec.year}",
-        f"Plan: {spec.plan}",
+        f"**{_md(spec.title_en)}** — scenario `{_md(spec.name)}`, year {spec.year}",
+        f"Plan: {_md(spec.plan)}",
         "",
         "> Illustrative data: county demands and many network figures are derived or assumed "
         "(each with its derivation in the inputs); replace them with the bureau's own tables.",
@@ -216,7 +229,7 @@ def report_markdown(scenario: Scenario, results: Results, manifest: dict) -> str
     lines += [
         "## 指标清单 Compliance with the plan's targets",
         "",
-        _indicator_table(results.indicators, spec.year).to_markdown(index=False),
+        _md_table(_indicator_table(results.indicators, spec.year)),
         "",
         "Statuses are computed from the results: 约束性 (binding) targets are met or violated, 预期性 "
         "(expected) targets met or not met with their deviation, planned allocations as planned or "
@@ -226,11 +239,11 @@ def report_markdown(scenario: Scenario, results: Results, manifest: dict) -> str
     ]
     breaks = _breaks(results)
     if breaks:
-        lines += ["## Rules broken 规则未遵守", ""] + [f"- {b}" for b in breaks] + [""]
-    lines += ["## Units 单位换算", "", *[f"- {u}" for u in _unit_notes(manifest)], ""]
-    lines += ["## How water is shared 分水规则", "", _sharing(scenario, results), ""]
+        lines += ["## Rules broken 规则未遵守", ""] + [f"- {_md(b)}" for b in breaks] + [""]
+    lines += ["## Units 单位换算", "", *[f"- {_md(u)}" for u in _unit_notes(manifest)], ""]
+    lines += ["## How water is shared 分水规则", "", _md(_sharing(scenario, results)), ""]
     binds = what_binds(results)
-    lines += ["## What binds 约束分析", ""] + ([f"- {b}" for b in binds] or ["- No policy target binds."]) + [""]
+    lines += ["## What binds 约束分析", ""] + ([f"- {_md(b)}" for b in binds] or ["- No policy target binds."]) + [""]
     per = results.balance.groupby(["county", "county_zh", "county_en"], as_index=False)[
         ["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]
     ].sum()
