@@ -131,6 +131,19 @@ def _add_feature(layer: str, feature: dict) -> Callable[[Path], None]:
     return apply
 
 
+def _series(skip: str) -> Callable[[Path], None]:
+    """A monthly scenario whose inflow series of S misses one month."""
+
+    def apply(folder: Path) -> None:
+        lines = ["month,source,value,unit"] + [
+            f"2030-{m:02d},S,8,万m³" for m in range(1, 13) if f"2030-{m:02d}" != skip
+        ]
+        (folder / "series.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _yaml(_set("time", {"years": 1, "start_year": 2030, "series": "series.csv"}))(folder)
+
+    return apply
+
+
 def _con(**kw: Any) -> Callable[[dict], None]:
     return lambda d: d["constraints"][0].update(kw)
 
@@ -259,6 +272,7 @@ CASES: list[tuple[str, Callable[[Path], None], tuple[str, ...]]] = [
     ),
     ("monthly years 0", _yaml(_set("time", {"years": 0})), ("case.yaml", "years", "0")),
     ("monthly unknown mode", _yaml(_set("time", {"mode": "daily"})), ("case.yaml", "mode", "daily")),
+    ("monthly series with a gap", _series(skip="2030-07"), ("series.csv", "month", "2030-07")),
     # --- the demand table
     ("unknown county", _text("demands.csv", f"{A},domestic", "小店去,domestic"), ("demands.csv", "county", "小店去")),
     (

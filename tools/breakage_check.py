@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = [
     "tests/test_plan_meaning.py",
+    "tests/test_bad_input_table.py",
     "tests/test_monthly.py",
     "tests/test_small_networks.py",
     "tests/test_scenarios.py",
@@ -222,6 +223,26 @@ MUTATIONS = [
         "waterplan/monthly/full.py",
         "policy[tpl.row_about[i]] = policy[tpl.row_about[i]] - gap[1] * per_year",
         "pass",
+    ),
+    ("Markdown not escaped in the report", "waterplan/report.py", 'for ch in "\\\\`*_[]<>|#":', 'for ch in "":'),
+    (
+        "pint syntax accepted as a unit",
+        "waterplan/units.py",
+        "expr = UNIT_ALIASES.get(unit.strip()) or DRIVER_ALIASES.get(unit.strip())\n",
+        "expr = UNIT_ALIASES.get(unit.strip()) or DRIVER_ALIASES.get(unit.strip()) or unit.strip()\n",
+    ),
+    (
+        "a unit without its number read as no limit",
+        "waterplan/network.py",
+        'if not _blank(props.get(f"{key}_unit")):  # a unit without its number',
+        'if False:  # a unit without its number',
+    ),
+    ("flows read as volumes not reported", "waterplan/report.py", 'for r in manifest.get("flows_read_as_yearly_volumes", []):', "for r in []:"),
+    (
+        "validate skips the monthly checks",
+        "waterplan/cli.py",
+        "        if sc.spec.time is not None:  # what a monthly run checks before it solves",
+        "        if False:",
     ),
     (
         "inflow gaps accepted",
