@@ -35,7 +35,7 @@ def taiyuan_run():
     return run_scenario(TAIYUAN)
 
 
-def _open(path: Path, tmp_path: Path):
+def _open(path: Path, tmp_path: Path, *, wait_for: str = ".leaflet-container"):
     from playwright.sync_api import sync_playwright
 
     pw = sync_playwright().start()
@@ -57,7 +57,7 @@ def _open(path: Path, tmp_path: Path):
 
     page.route("**/*", refuse)
     page.goto(path.as_uri())
-    page.wait_for_selector(".leaflet-container", timeout=15000)
+    page.wait_for_selector(wait_for, timeout=15000)
     page.wait_for_timeout(500)
     return pw, browser, page, log
 
@@ -116,6 +116,29 @@ def test_text_from_data_is_escaped(taiyuan_run, tmp_path):
         assert log["console_errors"] == [], log["console_errors"]
         # the text is shown as text
         assert "alert('xss')" in page.locator(".leaflet-popup-content").inner_text()
+    finally:
+        browser.close()
+        pw.stop()
+
+
+def test_annual_report_is_complete_and_self_contained(taiyuan_run, tmp_path):
+    """report.html shows every table of the report and the print map embedded, with nothing fetched."""
+    from waterplan import write_run
+
+    folder = write_run(taiyuan_run, tmp_path / "run")
+    (folder / "map.png").unlink()  # the page must not need the file beside it
+    pw, browser, page, log = _open(folder / "report.html", tmp_path, wait_for="h1")
+    try:
+        headings = page.locator("h2").all_inner_texts()
+        for word in ("概况", "指标清单", "分水规则", "单位换算", "约束分析", "县域平衡", "水源结构"):
+            assert any(word in h for h in headings), (word, headings)
+        assert page.locator("table.t").count() >= 4
+        img = page.locator("img").first
+        assert img.get_attribute("src").startswith("data:image/png;base64,")
+        assert page.evaluate("document.images[0].complete && document.images[0].naturalWidth > 100")
+        ids = page.locator("table.t").nth(1).inner_text()
+        assert "TY-yellow-fen-hutuo" in ids and "未达到 not met" in ids
+        assert log["requests"] == [] and log["console_errors"] == []
     finally:
         browser.close()
         pw.stop()

@@ -133,3 +133,13 @@ def test_taiyuan_trading_reduces_shortage_against_fixed_quotas():
     for c, quota in on.scenario.quotas.items():
         used = alloc[(alloc["county"] == c) & (alloc["sector"] != "domestic")]["volume_10k_m3"].sum()
         assert used <= quota + net[c] + 1e-4
+
+
+def test_a_monthly_scenario_is_not_compared_as_if_annual(tmp_path):
+    result = runner.invoke(
+        app,
+        ["compare", str(TAIYUAN), str(ROOT / "scenarios" / "taiyuan-2030-monthly.yaml"), "--out", str(tmp_path / "c")],
+    )
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "taiyuan-2030-monthly.yaml: field 'time' = 'monthly': an annual scenario" in result.output
+    assert not (tmp_path / "c").exists()

@@ -235,9 +235,14 @@ MUTATIONS = [
         "a unit without its number read as no limit",
         "waterplan/network.py",
         'if not _blank(props.get(f"{key}_unit")):  # a unit without its number',
-        'if False:  # a unit without its number',
+        "if False:  # a unit without its number",
     ),
-    ("flows read as volumes not reported", "waterplan/report.py", 'for r in manifest.get("flows_read_as_yearly_volumes", []):', "for r in []:"),
+    (
+        "flows read as volumes not reported",
+        "waterplan/report.py",
+        'for r in manifest.get("flows_read_as_yearly_volumes", []):',
+        "for r in []:",
+    ),
     (
         "validate skips the monthly checks",
         "waterplan/cli.py",

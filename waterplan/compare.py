@@ -9,9 +9,11 @@ from pathlib import Path
 import folium
 import pandas as pd
 
+from ._errors import InputError, Problem
 from .boundaries import load_counties
 from .maps import _leaflet_assets, escape
 from .run import RunResult, _atomic_folder, run_scenario
+from .scenario import _rel, load_scenario
 
 __all__ = ["compare_runs", "compare_scenarios", "difference_map"]
 
@@ -97,8 +99,26 @@ def difference_map(counties_diff: pd.Series, *, label: str) -> folium.Map:
 
 
 def compare_scenarios(paths: Sequence[str | Path], out: str | Path, *, force: bool = False) -> Path:
-    """Run several scenarios and write the comparison (tables, report, difference maps) into ``out``."""
-    runs = [run_scenario(p) for p in paths]
+    """Run several scenarios and write the comparison (tables, report, difference maps) into ``out``.
+
+    Only annual scenarios are compared: a monthly one (a ``time:`` section) is refused rather than
+    solved as if it were annual."""
+    scenarios = [load_scenario(p) for p in paths]
+    monthly = [sc for sc in scenarios if sc.spec.time is not None]
+    if monthly:
+        raise InputError(
+            [
+                Problem(
+                    _rel(sc.path),
+                    "time",
+                    "monthly",
+                    "an annual scenario: compare annual runs; for monthly runs compare their guarantee.csv "
+                    "and policy_yearly.csv",
+                )
+                for sc in monthly
+            ]
+        )
+    runs = [run_scenario(sc) for sc in scenarios]
     tables = compare_runs(runs)
     names = [r.scenario.name for r in runs]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 
@@ -182,6 +183,43 @@ def _breaks(results: Results) -> list[str]:
     return out
 
 
+def _sector_table(results: Results) -> pd.DataFrame:
+    s = _summary(results)
+    return pd.DataFrame(
+        {
+            "部门 sector": [f"{a} {b}" for a, b in zip(s["sector_zh"], s["sector"], strict=True)],
+            "需水 demand": [_fmt(v, 0) for v in s["demand_10k_m3"]],
+            "供水 supplied": [_fmt(v, 0) for v in s["supplied_10k_m3"]],
+            "缺水 shortage": [_fmt(v, 0) for v in s["shortage_10k_m3"]],
+            "保障率 coverage": [f"{v:.1%}" for v in s["coverage"]],
+        }
+    )
+
+
+def _county_table(results: Results) -> pd.DataFrame:
+    per = results.balance.groupby(["county", "county_zh", "county_en"], as_index=False)[
+        ["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]
+    ].sum()
+    per["coverage"] = per["supplied_10k_m3"] / per["demand_10k_m3"]
+    return pd.DataFrame(
+        {
+            "adcode": per["county"],
+            "县 county": [f"{a} {b}" for a, b in zip(per["county_zh"], per["county_en"], strict=True)],
+            "需水 demand": [_fmt(v, 0) for v in per["demand_10k_m3"]],
+            "供水 supplied": [_fmt(v, 0) for v in per["supplied_10k_m3"]],
+            "缺水 shortage": [_fmt(v, 0) for v in per["shortage_10k_m3"]],
+            "保障率 coverage": [f"{v:.1%}" for v in per["coverage"]],
+        }
+    )
+
+
+def _source_table(results: Results) -> pd.DataFrame:
+    mix = results.sources.groupby("source_kind", as_index=False)["withdrawn_10k_m3"].sum()
+    return pd.DataFrame(
+        {"水源类型 kind": mix["source_kind"], "取水 withdrawn 万m³": [_fmt(v, 0) for v in mix["withdrawn_10k_m3"]]}
+    )
+
+
 def _summary(results: Results) -> pd.DataFrame:
     b = results.balance
     s = b.groupby(["sector", "sector_zh"], as_index=False)[
@@ -214,18 +252,7 @@ def report_markdown(scenario: Scenario, results: Results, manifest: dict) -> str
         f"{manifest['timings_s']['total']:.2f} s.",
         "",
     ]
-    lines += [
-        pd.DataFrame(
-            {
-                "部门 sector": [f"{a} {b}" for a, b in zip(s["sector_zh"], s["sector"], strict=True)],
-                "需水 demand": [_fmt(v, 0) for v in s["demand_10k_m3"]],
-                "供水 supplied": [_fmt(v, 0) for v in s["supplied_10k_m3"]],
-                "缺水 shortage": [_fmt(v, 0) for v in s["shortage_10k_m3"]],
-                "保障率 coverage": [f"{v:.1%}" for v in s["coverage"]],
-            }
-        ).to_markdown(index=False),
-        "",
-    ]
+    lines += [_sector_table(results).to_markdown(index=False), ""]
     lines += [
         "## 指标清单 Compliance with the plan's targets",
         "",
@@ -244,47 +271,34 @@ def report_markdown(scenario: Scenario, results: Results, manifest: dict) -> str
     lines += ["## How water is shared 分水规则", "", _md(_sharing(scenario, results)), ""]
     binds = what_binds(results)
     lines += ["## What binds 约束分析", ""] + ([f"- {_md(b)}" for b in binds] or ["- No policy target binds."]) + [""]
-    per = results.balance.groupby(["county", "county_zh", "county_en"], as_index=False)[
-        ["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]
-    ].sum()
-    per["coverage"] = per["supplied_10k_m3"] / per["demand_10k_m3"]
-    lines += [
-        "## Counties 县域平衡 (万m³/yr)",
-        "",
-        pd.DataFrame(
-            {
-                "adcode": per["county"],
-                "县 county": [f"{a} {b}" for a, b in zip(per["county_zh"], per["county_en"], strict=True)],
-                "需水 demand": [_fmt(v, 0) for v in per["demand_10k_m3"]],
-                "供水 supplied": [_fmt(v, 0) for v in per["supplied_10k_m3"]],
-                "缺水 shortage": [_fmt(v, 0) for v in per["shortage_10k_m3"]],
-                "保障率 coverage": [f"{v:.1%}" for v in per["coverage"]],
-            }
-        ).to_markdown(index=False),
-        "",
-    ]
-    mix = results.sources.groupby("source_kind", as_index=False)["withdrawn_10k_m3"].sum()
-    lines += [
-        "## Sources 水源结构 (万m³/yr)",
-        "",
-        mix.rename(columns={"source_kind": "kind", "withdrawn_10k_m3": "withdrawn 万m³"}).to_markdown(
-            index=False, floatfmt=",.0f"
-        ),
-        "",
-    ]
+    lines += ["## Counties 县域平衡 (万m³/yr)", "", _md_table(_county_table(results)), ""]
+    lines += ["## Sources 水源结构 (万m³/yr)", "", _source_table(results).to_markdown(index=False), ""]
     return "\n".join(lines)
 
 
-def report_html(scenario: Scenario, results: Results, manifest: dict) -> str:
-    """The report as a self-contained HTML page (no scripts, no external assets)."""
+def report_html(scenario: Scenario, results: Results, manifest: dict, *, image: bytes | None = None) -> str:
+    """The report as one self-contained HTML page: every table of the Markdown report, the print
+    map embedded (``image``, PNG bytes) — no scripts, no external assets."""
     spec = scenario.spec
     e = html.escape
     s = _summary(results)
     tot_d, tot_s = s["demand_10k_m3"].sum(), s["supplied_10k_m3"].sum()
-    binds = "".join(f"<li>{e(b)}</li>" for b in what_binds(results)) or "<li>No policy target binds.</li>"
-    table = _indicator_table(results.indicators, spec.year).to_html(index=False, escape=True, classes="t")
-    breaks = "".join(f"<li>{e(b)}</li>" for b in _breaks(results))
-    broken = f"<h2>Rules broken 规则未遵守</h2><ul>{breaks}</ul>" if breaks else ""
+
+    def table(df: pd.DataFrame) -> str:
+        return df.to_html(index=False, escape=True, classes="t")
+
+    def items(lines: list[str]) -> str:
+        return "<ul>" + "".join(f"<li>{e(x)}</li>" for x in lines) + "</ul>"
+
+    binds = items(what_binds(results) or ["No policy target binds."])
+    breaks = _breaks(results)
+    broken = f"<h2>Rules broken 规则未遵守</h2>{items(breaks)}" if breaks else ""
+    picture = (
+        f"<p><img src='data:image/png;base64,{base64.b64encode(image).decode('ascii')}' alt='coverage map 供水保障率' "
+        "style='max-width:100%'></p>"
+        if image
+        else ""
+    )
     style = (
         "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
         ".t{border-collapse:collapse;font-size:13px}.t td,.t th{border:1px solid #ccc;padding:3px 6px}"
@@ -295,13 +309,16 @@ def report_html(scenario: Scenario, results: Results, manifest: dict) -> str:
         f"<p><b>{e(spec.title_en)}</b> — scenario <code>{e(spec.name)}</code>, year {spec.year}. "
         f"Plan: {e(spec.plan)}</p><p><i>Illustrative data: county demands and many network figures are "
         f"derived or assumed; replace them with the bureau's own tables.</i></p>"
-        f"<p>Total demand {tot_d:,.0f} 万m³, supplied {tot_s:,.0f} 万m³, shortage {tot_d - tot_s:,.0f} 万m³ "
-        f"(coverage {tot_s / tot_d:.1%}). Solver {e(manifest['solver'])}.</p>"
-        f"<p><img src='map.png' alt='coverage map' style='max-width:100%'></p>"
-        f"<h2>指标清单 Compliance with the plan's targets</h2>{table}{broken}"
+        f"<h2>Summary 概况</h2><p>Total demand {tot_d:,.0f} 万m³, supplied {tot_s:,.0f} 万m³, shortage "
+        f"{tot_d - tot_s:,.0f} 万m³ (coverage {tot_s / tot_d:.1%}). Solver {e(manifest['solver'])}.</p>"
+        f"{table(_sector_table(results))}{picture}"
+        f"<h2>指标清单 Compliance with the plan's targets</h2>{table(_indicator_table(results.indicators, spec.year))}"
+        f"{broken}"
         f"<h2>How water is shared 分水规则</h2><p>{e(_sharing(scenario, results))}</p>"
-        f"<h2>Units 单位换算</h2><ul>{''.join(f'<li>{e(u)}</li>' for u in _unit_notes(manifest))}</ul>"
-        f"<h2>What binds 约束分析</h2><ul>{binds}</ul>"
+        f"<h2>Units 单位换算</h2>{items(_unit_notes(manifest))}"
+        f"<h2>What binds 约束分析</h2>{binds}"
+        f"<h2>Counties 县域平衡 (万m³/yr)</h2>{table(_county_table(results))}"
+        f"<h2>Sources 水源结构 (万m³/yr)</h2>{table(_source_table(results))}"
         f"<p>Map: <a href='map.html'>map.html</a>. Tables: allocation.csv, balance.csv, flows.csv, "
-        f"sources.csv, indicators.csv.</p></body></html>"
+        f"sources.csv, indicators.csv, rule_breaks.csv.</p></body></html>"
     )

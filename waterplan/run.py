@@ -339,7 +339,6 @@ def write_run(
         for name, df in run.results.tables().items():
             df.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8")
         (tmp / "report.md").write_text(report_markdown(run.scenario, run.results, run.manifest), encoding="utf-8")
-        (tmp / "report.html").write_text(report_html(run.scenario, run.results, run.manifest), encoding="utf-8")
         allocation_map(run.graph, run.results, lang=lang, basemap=basemap, tianditu_key=tianditu_key).save(
             str(tmp / "map.html")
         )
@@ -352,6 +351,8 @@ def write_run(
             lang=lang,
             title=run.scenario.spec.title_zh if lang == "zh" else run.scenario.spec.title_en,
         )
+        page = report_html(run.scenario, run.results, run.manifest, image=(tmp / "map.png").read_bytes())
+        (tmp / "report.html").write_text(page, encoding="utf-8")
         run.manifest["timings_s"]["write"] = time.perf_counter() - t0
         (tmp / "manifest.json").write_text(json.dumps(run.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 
