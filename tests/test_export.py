@@ -166,3 +166,34 @@ def test_stand_in_figures_are_labelled_in_the_layers_and_the_map(run_dir, tmp_pa
     assert gpd.read_file(gpkg, layer="network_edges")["illustrative"].any()
     html = (run_dir / "map.html").read_text(encoding="utf-8")
     assert "示意 illustrative" in html
+
+
+def test_the_geopackage_carries_a_qgis_style_for_every_layer(run_dir, tmp_path):
+    """QGIS opens the layers styled: layer_styles holds a default QML per layer, registered in the
+    GeoPackage's contents; the network's width follows the flow, the nodes' colour their kind."""
+    import sqlite3
+
+    out = export_run(run_dir, tmp_path / "ty.gpkg", fmt="gpkg")
+    with sqlite3.connect(out) as db:
+        rows = db.execute("SELECT f_table_name, f_geometry_column, useAsDefault, styleQML FROM layer_styles").fetchall()
+        contents = {r[0] for r in db.execute("SELECT table_name FROM gpkg_contents")}
+        geom = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall())
+    styled = {r[0]: r for r in rows}
+    assert set(styled) == {"counties", "network_edges", "network_nodes"} and "layer_styles" in contents
+    for layer, (_name, column, default, qml) in styled.items():
+        assert default == 1 and column == geom[layer]
+        ET.fromstring(qml.split("\n", 1)[1])  # well-formed QML
+    assert 'attr="coverage"' in styled["counties"][3]
+    assert (
+        'attr="flow_10k_m3"' in styled["network_edges"][3]
+        and 'graduatedMethod="GraduatedSize"' in styled["network_edges"][3]
+    )
+    assert 'attr="kind"' in styled["network_nodes"][3] and 'value="wwtp"' in styled["network_nodes"][3]
+    assert len(gpd.read_file(out, layer="network_edges")) == len(_original(run_dir, "network_edges"))
+
+
+def test_shapefile_styles_sit_beside_each_layer(run_dir, tmp_path):
+    out = export_run(run_dir, tmp_path / "ty_shp", fmt="shp")
+    for layer in ("counties", "network_edges", "network_nodes"):
+        root = ET.parse(out / f"{layer}.qml").getroot()
+        assert root.find("renderer-v2").get("attr") in {SHP_FIELDS["coverage"], SHP_FIELDS["flow_10k_m3"], "kind"}

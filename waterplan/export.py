@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,7 +31,17 @@ from .network import graph_to_gdfs, is_illustrative
 from .outputs import check_output_file, check_output_folder, write_marker
 from .results import Results
 
-__all__ = ["FORMATS", "LAYER_FILES", "SHP_FIELDS", "export_run", "resolve_crs", "run_layers", "write_qml"]
+__all__ = [
+    "FORMATS",
+    "LAYER_FILES",
+    "SHP_FIELDS",
+    "export_run",
+    "layer_styles",
+    "resolve_crs",
+    "run_layers",
+    "store_styles",
+    "write_qml",
+]
 
 FORMATS = ("gpkg", "shp", "geojson", "csv", "xlsx")
 LAYER_FILES = {
@@ -156,8 +168,29 @@ def resolve_crs(crs: str, bounds: tuple[float, float, float, float] | None = Non
 QML_MARK = "written by waterplan"
 
 
-def write_qml(path: Path, *, field: str = "coverage") -> None:
-    """A QGIS style: graduated fill on ``field`` with the web map's colours for coverage."""
+def _rgb(colour: str) -> str:
+    return ",".join(str(int(colour[k : k + 2], 16)) for k in (1, 3, 5))
+
+
+def _qml(renderer: str, geometry_type: int, note: str) -> str:
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        '<qgis version="3.28.0" styleCategories="Symbology">\n'
+        f"{renderer}\n  <layerGeometryType>{geometry_type}</layerGeometryType>\n  <!-- {note} -->\n"
+        f"  <!-- {QML_MARK} -->\n</qgis>\n"
+    )
+
+
+def _symbol(kind: str, name: str, layer: str, options: dict[str, str]) -> str:
+    opts = "".join(f'<Option name="{k}" type="QString" value="{v}"/>' for k, v in options.items())
+    return (
+        f'<symbol type="{kind}" name="{name}" alpha="1" force_rhr="0" clip_to_extent="1"><layer class="{layer}" '
+        f'enabled="1" pass="0" locked="0"><Option type="Map">{opts}</Option></layer></symbol>'
+    )
+
+
+def counties_qml(field: str = "coverage") -> str:
+    """QGIS style of the counties: graduated fill on ``field`` with the web map's coverage colours."""
     _zh, en, colours, rng = CHOROPLETHS["coverage"]
     lo, hi = rng or (0.0, 1.0)
     step = (hi - lo) / len(colours)
@@ -165,25 +198,92 @@ def write_qml(path: Path, *, field: str = "coverage") -> None:
     for i, colour in enumerate(colours):
         a = lo + i * step if i else 0.0
         b = lo + (i + 1) * step
-        rgb = ",".join(str(int(colour[k : k + 2], 16)) for k in (1, 3, 5))
         ranges.append(f'<range lower="{a:.4f}" upper="{b:.4f}" symbol="{i}" label="{a:.0%} – {b:.0%}" render="true"/>')
-        symbols.append(
-            f'<symbol type="fill" name="{i}" alpha="1" force_rhr="0" clip_to_extent="1"><layer class="SimpleFill" '
-            f'enabled="1" pass="0" locked="0"><Option type="Map"><Option name="color" type="QString" '
-            f'value="{rgb},255"/><Option name="outline_color" type="QString" value="51,51,51,255"/>'
-            f'<Option name="outline_width" type="QString" value="0.26"/><Option name="style" type="QString" '
-            f'value="solid"/></Option></layer></symbol>'
-        )
-    text = (
-        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-        '<qgis version="3.28.0" styleCategories="Symbology">\n'
+        fill = {"color": f"{_rgb(colour)},255", "outline_color": "51,51,51,255", "outline_width": "0.26"}
+        symbols.append(_symbol("fill", str(i), "SimpleFill", {**fill, "style": "solid"}))
+    renderer = (
         f'  <renderer-v2 type="graduatedSymbol" attr="{field}" graduatedMethod="GraduatedColor" '
         'symbollevels="0" enableorderby="0" forceraster="0">\n'
-        f"    <ranges>{''.join(ranges)}</ranges>\n    <symbols>{''.join(symbols)}</symbols>\n"
-        "  </renderer-v2>\n"
-        f"  <layerGeometryType>2</layerGeometryType>\n  <!-- {en} -->\n  <!-- {QML_MARK} -->\n</qgis>\n"
+        f"    <ranges>{''.join(ranges)}</ranges>\n    <symbols>{''.join(symbols)}</symbols>\n  </renderer-v2>"
     )
-    path.write_text(text, encoding="utf-8")
+    return _qml(renderer, 2, en)
+
+
+def edges_qml(field: str, max_flow: float) -> str:
+    """QGIS style of the network: line width grows with the flow (five classes up to ``max_flow``)."""
+    top = max(max_flow, 1.0)
+    ranges, symbols = [], []
+    for i in range(5):
+        a, b = (top * i / 5 if i else 0.0), top * (i + 1) / 5 * (1.0001 if i == 4 else 1.0)
+        ranges.append(
+            f'<range lower="{a:.1f}" upper="{b:.1f}" symbol="{i}" label="{a:,.0f} – {b:,.0f} 万m³" render="true"/>'
+        )
+        line = {"line_color": "31,78,156,255", "line_width": f"{0.3 + 0.6 * i:.1f}", "line_style": "solid"}
+        symbols.append(_symbol("line", str(i), "SimpleLine", line))
+    renderer = (
+        f'  <renderer-v2 type="graduatedSymbol" attr="{field}" graduatedMethod="GraduatedSize" '
+        'symbollevels="0" enableorderby="0" forceraster="0">\n'
+        f"    <ranges>{''.join(ranges)}</ranges>\n    <symbols>{''.join(symbols)}</symbols>\n  </renderer-v2>"
+    )
+    return _qml(renderer, 1, "Network: line width by flow (万m³/yr)")
+
+
+def nodes_qml(field: str = "kind") -> str:
+    """QGIS style of the sources and plants: one colour per kind, as on the web map."""
+    from .maps import _NODE_COLOURS
+
+    cats, symbols = [], []
+    for i, (kind, colour) in enumerate(_NODE_COLOURS.items()):
+        cats.append(f'<category value="{kind}" symbol="{i}" label="{kind}" render="true"/>')
+        marker = {"color": f"{_rgb(colour)},255", "outline_color": "255,255,255,255", "size": "2.6", "name": "circle"}
+        symbols.append(_symbol("marker", str(i), "SimpleMarker", marker))
+    renderer = (
+        f'  <renderer-v2 type="categorizedSymbol" attr="{field}" symbollevels="0" enableorderby="0" forceraster="0">\n'
+        f"    <categories>{''.join(cats)}</categories>\n    <symbols>{''.join(symbols)}</symbols>\n  </renderer-v2>"
+    )
+    return _qml(renderer, 0, "Sources, plants and WWTPs by kind")
+
+
+def layer_styles(layers: dict[str, gpd.GeoDataFrame], fields: dict[str, str] | None = None) -> dict[str, str]:
+    """The QGIS style (QML) of each exported layer; ``fields`` maps long field names to the written ones."""
+    f = fields or {}
+    flow = f.get("flow_10k_m3", "flow_10k_m3")
+    max_flow = float(layers["network_edges"]["flow_10k_m3"].max()) if len(layers["network_edges"]) else 1.0
+    return {
+        "counties": counties_qml(f.get("coverage", "coverage")),
+        "network_edges": edges_qml(flow, max_flow),
+        "network_nodes": nodes_qml(f.get("kind", "kind")),
+    }
+
+
+def write_qml(path: Path, *, field: str = "coverage") -> None:
+    """Write the counties' QGIS style (graduated fill on ``field``) to ``path``."""
+    path.write_text(counties_qml(field), encoding="utf-8")
+
+
+def store_styles(gpkg: Path, styles: dict[str, str]) -> None:
+    """Store QGIS styles in a GeoPackage's ``layer_styles`` table (QGIS's GeoPackage styling
+    extension), each the default of its layer, so that QGIS opens the layers styled."""
+    with closing(sqlite3.connect(gpkg)) as db, db:
+        db.execute(
+            'CREATE TABLE IF NOT EXISTS "layer_styles" ("id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, '
+            '"f_table_catalog" TEXT(256), "f_table_schema" TEXT(256), "f_table_name" TEXT(256), '
+            '"f_geometry_column" TEXT(256), "styleName" TEXT(30), "styleQML" TEXT, "styleSLD" TEXT, '
+            '"useAsDefault" BOOLEAN, "description" TEXT, "owner" TEXT(30), "ui" TEXT(30), '
+            "\"update_time\" DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
+        )
+        db.execute(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
+            "VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles')"
+        )
+        geom = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall())
+        for layer, qml in styles.items():
+            db.execute(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+                "styleName, styleQML, styleSLD, useAsDefault, description, owner, ui) "
+                "VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL)",
+                (layer, geom.get(layer, "geom"), f"{layer} (waterplan)", qml, QML_MARK),
+            )
 
 
 def _check_run(run_dir: Path) -> None:
@@ -201,6 +301,7 @@ def _check_run(run_dir: Path) -> None:
 def _write_gpkg(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame]) -> None:
     for name, gdf in layers.items():
         gdf.to_file(staged, layer=name, driver="GPKG", engine="pyogrio", metadata={"written_by": XLSX_CREATOR})
+    store_styles(staged, layer_styles(layers))
     write_qml(staged.with_suffix(".qml"))
 
 
@@ -223,7 +324,8 @@ def _write_shp(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[s
             if c != "geometry"
         ]
     pd.DataFrame(legend).to_csv(staged / "fields.csv", index=False, encoding="utf-8")
-    write_qml(staged / "counties.qml", field=SHP_FIELDS["coverage"])
+    for name, qml in layer_styles(layers, SHP_FIELDS).items():  # QGIS loads name.qml with name.shp
+        (staged / f"{name}.qml").write_text(qml, encoding="utf-8")
 
 
 def _write_geojson(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame]) -> None:
@@ -261,17 +363,26 @@ def _write_xlsx(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[
 XLSX_CREATOR = "waterplan"
 
 
+def _own_styles(path: Path) -> bool:
+    """A GeoPackage's layer_styles, if any, hold only the styles waterplan stored."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'layer_styles'").fetchone():
+            return True
+        return all(d == QML_MARK for (d,) in db.execute("SELECT description FROM layer_styles"))
+
+
 def _is_own_file(path: Path, fmt: str) -> bool:
     """Whether a GeoPackage or workbook at ``path`` is one of waterplan's earlier exports."""
     try:
         if fmt == "gpkg":
             import pyogrio
 
-            layers = [str(n) for n, _t in pyogrio.list_layers(path)]
-            return bool(layers) and all(
+            layers = [str(n) for n, _t in pyogrio.list_layers(path) if n != "layer_styles"]
+            ours = bool(layers) and all(
                 (pyogrio.read_info(path, layer=n).get("layer_metadata") or {}).get("written_by") == XLSX_CREATOR
                 for n in layers
             )
+            return ours and _own_styles(path)
         if fmt == "xlsx":
             import openpyxl
 
