@@ -60,14 +60,27 @@ def _fmt(v: object, digits: int = 1) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     if isinstance(v, (int, float)):
+        if abs(v) < 0.5 * 10**-digits:
+            v = 0.0  # no "-0.00"
         return f"{v:,.{digits}f}"
     return str(v)
+
+
+def _stage_words(results: Results) -> dict[str, str]:
+    """A stage's name with the sectors of its priority, in Chinese with English beside."""
+    b = results.balance
+    out: dict[str, str] = {}
+    for p, g in b.groupby("priority"):
+        names = ", ".join(dict.fromkeys(f"{zh} {en}" for zh, en in zip(g["sector_zh"], g["sector"], strict=True)))
+        out[f"shortage of priority {p}"] = f"第{p}优先级缺水 shortage of priority {p} ({names})"
+    return out
 
 
 def what_binds(results: Results, *, top: int = 5) -> list[str]:
     """Plain sentences naming the binding targets, sources, pipes and plants, and what one more
     万m³ of each would buy."""
     out = []
+    words = _stage_words(results)
     sp = results.shadow_prices
     physical = sp[sp["kind"].isin(["source", "edge", "plant"])] if len(sp) else sp
     if len(physical):
@@ -76,7 +89,7 @@ def what_binds(results: Results, *, top: int = 5) -> list[str]:
         for r in best.itertuples():
             out.append(
                 f"One more 万m³ {what[r.kind]} {r.name_zh} ({r.name_en}) would remove {abs(r.dual):.3f} 万m³ "
-                f"of {r.stage}."
+                f"of {words.get(r.stage, r.stage)}."
             )
     ind = results.indicators
     for r in ind[ind["kind"].isin(["cap", "floor", "ratio_floor", "level"])].itertuples():
@@ -90,9 +103,36 @@ def what_binds(results: Results, *, top: int = 5) -> list[str]:
             effect = "removes" if r.shadow_price < 0 else "adds"
             out.append(
                 f"{r.indicator_zh} ({r.indicator_en}, {r.clause}) binds: {step} on its target "
-                f"{effect} {abs(r.shadow_price):.3f} 万m³ of {r.shadow_price_stage}."
+                f"{effect} {abs(r.shadow_price):.3f} 万m³ of {words.get(r.shadow_price_stage, r.shadow_price_stage)}."
             )
     return out
+
+
+#: 万m³ → the unit a target is written in, for showing its value the plan's way
+_FROM_10K_M3 = {"亿m³": 1e-4, "亿立方米": 1e-4, "万m³": 1.0, "万立方米": 1.0, "m³": 1e4}
+
+
+def _as_given(row: pd.Series) -> str:
+    """A value in the unit its target is written in (亿m³ where the plan writes 亿m³)."""
+    v = row["value"]
+    given = str(row.get("target_as_given") or "")
+    if row["unit"] == "万m³":
+        for unit, factor in _FROM_10K_M3.items():
+            if given.endswith(f" {unit}") and isinstance(v, float) and v == v:
+                digits = 2 if factor < 1 else 0
+                return f"{_fmt(v * factor, digits)} {unit}"
+        return f"{_fmt(v, 0)} 万m³"
+    if row["unit"] == "%":
+        return f"{_fmt(v, 1)} %"
+    return _fmt(v, 2)
+
+
+def _deviation(row: pd.Series) -> str:
+    d = row["deviation"]
+    if d is None or (isinstance(d, float) and d != d):
+        return ""
+    shown = _as_given(pd.Series({**row.to_dict(), "value": d}))
+    return shown if shown.startswith("-") or shown.startswith("0") else "+" + shown
 
 
 def _indicator_table(ind: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -105,9 +145,9 @@ def _indicator_table(ind: pd.DataFrame, year: int) -> pd.DataFrame:
             "单位 unit": ind["unit"],
             "目标 target": [_target_label(r, year) for _i, r in ind.iterrows()],
             "计量 measured": ind["measured_at"].fillna(""),
-            "值 value": [_fmt(v, 2) for v in ind["value"]],
+            "值 value": [_as_given(r) for _i, r in ind.iterrows()],
             "状态 status": [status_label(s) for s in ind["status"]],
-            "偏差 deviation": [_fmt(v, 2) for v in ind["deviation"]],
+            "偏差 deviation": [_deviation(r) for _i, r in ind.iterrows()],
             "影子价格 shadow price": [
                 f"{_fmt(p, 3)} ({s})" if st and p == p else (f"— ({s})" if st else "")
                 for p, s, st in zip(
