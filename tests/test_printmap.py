@@ -40,3 +40,30 @@ def test_bad_paths(run_dir, tmp_path):
         print_map(run_dir, tmp_path / "m.svg")
     with pytest.raises(InputError, match="a complete run folder"):
         print_map(tmp_path, tmp_path / "m.png")
+
+
+def test_the_page_is_a4_with_every_feature_inside_and_truetype_text(run_dir, tmp_path):
+    import geopandas as gpd
+
+    from waterplan.printmap import A4, extent, page_size
+
+    with Image.open(run_dir / "map.png") as img:
+        w, h = sorted(img.size)
+    assert (w, h) == pytest.approx((A4[0] * 200, A4[1] * 200), abs=2)  # A4 at 200 dpi, either way round
+    counties = gpd.read_file(run_dir / "counties.geojson")
+    x0, y0, x1, y1 = extent(counties)
+    bx0, by0, bx1, by1 = counties.total_bounds
+    assert x0 < bx0 and y0 < by0 and bx1 < x1 and by1 < y1  # the study area inside the frame
+    assert page_size((0, 0, 10, 20)) == A4 and page_size((0, 0, 20, 10)) == (A4[1], A4[0])
+    pdf = print_map(run_dir, tmp_path / "m.pdf").read_bytes()
+    assert b"/FontFile2" in pdf and b"/Type3" not in pdf  # embedded TrueType, no Type 3 fonts
+
+
+def test_the_default_title_is_the_scenarios_own(run_dir, tmp_path):
+    import geopandas as gpd
+
+    from waterplan.printmap import _title
+
+    counties = gpd.read_file(run_dir / "counties.geojson")
+    assert _title(run_dir, counties, "zh") == "太原市 2030 年水资源配置（四水四定）"
+    assert _title(run_dir, counties, "en").startswith("Taiyuan 2030 water allocation")

@@ -3,7 +3,9 @@ scale bar, drawn in the CGCS2000 Gauss–Krüger zone of the data so that distan
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from ._errors import InputError, Problem
 from .export import LAYER_FILES, resolve_crs
 from .maps import CHOROPLETHS
 
-__all__ = ["cjk_font", "print_map"]
+__all__ = ["cjk_font", "extent", "page_size", "print_map"]
 
 log = logging.getLogger(__name__)
 _CJK = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei")
@@ -81,11 +83,58 @@ def _draw_layers(
         ax.annotate(
             str(getattr(r, name_col)), (p.x, p.y), ha="center", va="center", fontsize=7, color="#111111", zorder=6
         )
-    xmin, ymin, xmax, ymax = counties.total_bounds
-    pad_x, pad_y = (xmax - xmin) * 0.05, (ymax - ymin) * 0.05
-    ax.set_xlim(xmin - pad_x, xmax + pad_x)
-    ax.set_ylim(ymin - pad_y, ymax + pad_y)
+    frame = extent(counties)
+    xmin, ymin, xmax, ymax = frame
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.set_aspect("equal")
+    for artist in [*ax.collections, *ax.lines]:  # nothing is drawn beyond the frame
+        artist.set_clip_on(True)
+        artist.set_clip_box(ax.bbox)
+    _off_frame_sources(ax, nodes, frame, lang)
     ax.set_axis_off()
+
+
+def _off_frame_sources(ax: Any, nodes: gpd.GeoDataFrame, frame: tuple[float, float, float, float], lang: str) -> None:
+    """Sources beyond the frame (a diversion's intake far upstream) are named at the frame's edge,
+    in the direction of the source."""
+    xmin, ymin, xmax, ymax = frame
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    name_col = "name_zh" if lang == "zh" else "name_en"
+    for r in nodes.itertuples():
+        x, y = r.geometry.x, r.geometry.y
+        if xmin <= x <= xmax and ymin <= y <= ymax:
+            continue
+        t = min(
+            (v for v in ((xmax - cx) / (x - cx) if x > cx else (xmin - cx) / (x - cx) if x < cx else 2.0,
+                         (ymax - cy) / (y - cy) if y > cy else (ymin - cy) / (y - cy) if y < cy else 2.0) if v > 0),
+            default=1.0,
+        )  # fmt: skip
+        ex, ey = cx + (x - cx) * t * 0.97, cy + (y - cy) * t * 0.97
+        km = ((x - ex) ** 2 + (y - ey) ** 2) ** 0.5 / 1000
+        arrow = "→↗↑↖←↙↓↘"[round(math.degrees(math.atan2(y - cy, x - cx)) / 45) % 8]
+        ax.annotate(
+            f"{arrow} {getattr(r, name_col)} ({km:,.0f} km)", (ex, ey), fontsize=6, color="#1f4e9c",
+            ha="left" if x > cx else "right", va="center", zorder=7,
+        )  # fmt: skip
+
+
+def extent(counties: gpd.GeoDataFrame, pad: float = 0.06) -> tuple[float, float, float, float]:
+    """The frame of the map: the study area's counties with a margin (sources beyond it are named at
+    its edge, and every line is clipped to it)."""
+    xmin, ymin, xmax, ymax = counties.total_bounds
+    dx, dy = (xmax - xmin) * pad, (ymax - ymin) * pad
+    return xmin - dx, ymin - dy, xmax + dx, ymax + dy
+
+
+#: ISO A4 in inches (portrait)
+A4 = (8.27, 11.69)
+
+
+def page_size(frame: tuple[float, float, float, float]) -> tuple[float, float]:
+    """A4, portrait or landscape by the shape of the area."""
+    xmin, ymin, xmax, ymax = frame
+    return A4 if (ymax - ymin) >= (xmax - xmin) else (A4[1], A4[0])
 
 
 def _furniture(ax: Any, lang: str) -> None:
@@ -119,6 +168,18 @@ def _furniture(ax: Any, lang: str) -> None:
     )  # fmt: skip
 
 
+def _title(run_dir: Path, counties: gpd.GeoDataFrame, lang: str) -> str:
+    """The scenario's own title from the run's manifest, else its name."""
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    title = manifest.get("title_zh" if lang == "zh" else "title_en")
+    if title:
+        return str(title)
+    return str(counties["scenario"].iloc[0]) if "scenario" in counties else run_dir.name
+
+
 def print_map(
     run_dir: str | Path, out: str | Path, *, lang: str = "zh", title: str | None = None, dpi: int = 200
 ) -> Path:
@@ -136,7 +197,12 @@ def print_map(
         ``"zh"`` for official names (needs a CJK font, e.g. Debian's fonts-wqy-zenhei; without one
         the English aliases are used and a warning is logged) or ``"en"``.
     title
-        Map title; by default the scenario name.
+        Map title; by default the scenario's own title (``title_zh`` or ``title_en`` from the run's
+        manifest), else its name.
+
+    The page is A4 (portrait or landscape by the shape of the area); the frame holds the study area
+    and clips every line to it, and a source beyond it (a diversion's intake) is named at its edge;
+    text in a PDF is embedded TrueType (Type 42), not Type 3.
     """
     run_dir, out = Path(run_dir), Path(out)
     if out.suffix.lower() not in (".png", ".pdf"):
@@ -147,13 +213,13 @@ def print_map(
         log.warning("no CJK font installed (e.g. Debian fonts-wqy-zenhei): using English names")
         lang = "en"
     rc: dict[str, Any] = {"font.family": [font, "DejaVu Sans"]} if font else {}
+    rc.update({"pdf.fonttype": 42, "ps.fonttype": 42})  # embedded TrueType text
     with matplotlib.rc_context(rc):  # type: ignore[arg-type]
-        fig = Figure(figsize=(8.27, 8.27))  # A4 width
-        ax = fig.subplots()
+        fig = Figure(figsize=page_size(extent(counties)))
+        ax = fig.add_axes((0.04, 0.05, 0.92, 0.86))
         _draw_layers(ax, counties, edges, nodes, lang)
         _furniture(ax, lang)
-        scenario = str(counties["scenario"].iloc[0]) if "scenario" in counties else run_dir.name
-        ax.set_title(title or scenario, fontsize=13)
+        fig.suptitle(title or _title(run_dir, counties, lang), fontsize=14, y=0.96)
         fig.text(
             0.01,
             0.01,
@@ -163,6 +229,6 @@ def print_map(
         )
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp{out.suffix}")
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
+        fig.savefig(tmp, dpi=dpi)
         tmp.replace(out)
     return out

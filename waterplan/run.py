@@ -110,6 +110,8 @@ def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs", prog
     m = sol.model
     manifest = {
         "scenario": sc.name,
+        "title_zh": sc.spec.title_zh,
+        "title_en": sc.spec.title_en,
         "year": sc.year,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "inputs_sha256": sc.inputs,
