@@ -72,24 +72,40 @@ def test_map_works_offline_in_chromium(taiyuan_run, tmp_path):
         n_paths = page.locator("path.leaflet-interactive").count()
         n_edges = len(taiyuan_run.results.flows["layer_id"].unique())
         assert n_paths >= 10 + n_edges // 2
-        labels = page.locator(".leaflet-control-layers").inner_text()
+        control = page.locator(".leaflet-control-layers")
+        assert "leaflet-control-layers-expanded" not in (control.get_attribute("class") or "")  # collapsed
+        control.hover()  # opens on hover
+        labels = control.inner_text()
         for word in ("供水保障率", "缺水量", "非常规水占比", "地下水占比", "供水网络", "水源与水厂"):
             assert word in labels
         assert page.locator(".leaflet-control-scale").count() == 1
         assert page.locator(".wp-legend").first.is_visible()
         # click a county: its popup opens with the balance table
-        box = page.locator("path.leaflet-interactive").first.bounding_box()
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.locator(".leaflet-overlay-pane path.leaflet-interactive").first.dispatch_event("click")
         page.wait_for_selector(".leaflet-popup-content", timeout=5000)
         assert "保障率" in page.locator(".leaflet-popup-content").inner_text()
         # switch the choropleth: the legend follows
-        page.locator(".leaflet-control-layers").get_by_text("地下水占比").click()
+        page.keyboard.press("Escape")
+        control.hover()
+        control.get_by_text("地下水占比").click()
         page.wait_for_timeout(200)
         assert page.locator(".wp-legend[data-var='groundwater_share']").is_visible()
         assert not page.locator(".wp-legend[data-var='coverage']").is_visible()
+        # after the switch, the network and the plants are still above the counties: a plant's
+        # marker gets the click and opens its own popup, not the county's
+        page.mouse.move(5, 5)
+        page.wait_for_timeout(200)
+        boxes = [m.bounding_box() for m in page.locator(".leaflet-wp-nodes-pane path.leaflet-interactive").all()]
+        mb = min((b for b in boxes if b), key=lambda b: abs(b["x"] - 640) + abs(b["y"] - 450))  # mid-screen
+        page.mouse.click(mb["x"] + mb["width"] / 2, mb["y"] + mb["height"] / 2)
+        page.wait_for_selector(".leaflet-popup-content", timeout=5000)
+        text = page.locator(".leaflet-popup-content").inner_text()
+        assert "保障率" not in text and "—" in text, text
+        assert page.locator(".leaflet-wp-network-pane path").count() > 0
         page.keyboard.press("Escape")
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.locator(".leaflet-control-layers").get_by_text("供水保障率").click()
+        control.hover()
+        control.get_by_text("供水保障率").click()
         page.screenshot(path=str(SHOTS / "taiyuan-2030-map.png"))
         assert log["requests"] == [], f"the map tried to reach the network: {log['requests']}"
         assert log["console_errors"] == [], log["console_errors"]

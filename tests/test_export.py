@@ -197,3 +197,27 @@ def test_shapefile_styles_sit_beside_each_layer(run_dir, tmp_path):
     for layer in ("counties", "network_edges", "network_nodes"):
         root = ET.parse(out / f"{layer}.qml").getroot()
         assert root.find("renderer-v2").get("attr") in {SHP_FIELDS["coverage"], SHP_FIELDS["flow_10k_m3"], "kind"}
+
+
+def test_one_colour_scheme_per_indicator_in_the_web_map_the_print_map_and_qgis():
+    """A coverage value has the same colour in the HTML map, the print map and the QGIS style."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap, to_hex
+
+    from waterplan.export import counties_qml
+    from waterplan.maps import CHOROPLETHS, class_bounds, class_colour
+    from waterplan.printmap import COVERAGE_BOUNDS
+
+    root = ET.fromstring(counties_qml().split("\n", 1)[1])
+    ranges = [(float(r.get("lower")), float(r.get("upper")), r.get("symbol")) for r in root.iter("range")]
+    fills = {
+        s.get("name"): next(o.get("value") for o in s.iter("Option") if o.get("name") == "color")
+        for s in root.iter("symbol")
+    }
+    colours = CHOROPLETHS["coverage"][2]
+    cmap, norm = ListedColormap(colours), BoundaryNorm(COVERAGE_BOUNDS, len(colours))
+    for v in (0.3, 0.65, 0.85, 0.95, 0.995, 1.0):
+        web = class_colour("coverage", v, class_bounds("coverage"))
+        sym = next(s for lo, hi, s in ranges if lo <= v < hi)
+        qgis = "#" + "".join(f"{int(x):02x}" for x in fills[sym].split(",")[:3])
+        printed = to_hex(cmap(norm(v)))
+        assert web == qgis == printed, (v, web, qgis, printed)

@@ -12,6 +12,7 @@ Outputs are written to a temporary path first; an existing output is replaced on
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import sqlite3
@@ -26,7 +27,7 @@ import pyproj
 
 from ._errors import InputError, Problem
 from .boundaries import load_counties
-from .maps import CHOROPLETHS, county_indicators
+from .maps import CHOROPLETHS, class_bounds, class_labels, county_indicators
 from .network import graph_to_gdfs, is_illustrative
 from .outputs import check_output_file, check_output_folder, write_marker
 from .results import Results
@@ -191,14 +192,14 @@ def _symbol(kind: str, name: str, layer: str, options: dict[str, str]) -> str:
 
 def counties_qml(field: str = "coverage") -> str:
     """QGIS style of the counties: graduated fill on ``field`` with the web map's coverage colours."""
-    _zh, en, colours, rng = CHOROPLETHS["coverage"]
-    lo, hi = rng or (0.0, 1.0)
-    step = (hi - lo) / len(colours)
+    _zh, en, colours, _rng = CHOROPLETHS["coverage"]
+    bounds = class_bounds("coverage")
+    labels = class_labels("coverage", bounds)
     ranges, symbols = [], []
     for i, colour in enumerate(colours):
-        a = lo + i * step if i else 0.0
-        b = lo + (i + 1) * step
-        ranges.append(f'<range lower="{a:.4f}" upper="{b:.4f}" symbol="{i}" label="{a:.0%} – {b:.0%}" render="true"/>')
+        a, b = bounds[i], bounds[i + 1]
+        label = html.escape(labels[i], quote=True)  # "< 60%" must be escaped in XML
+        ranges.append(f'<range lower="{a:.4f}" upper="{b:.4f}" symbol="{i}" label="{label}" render="true"/>')
         fill = {"color": f"{_rgb(colour)},255", "outline_color": "51,51,51,255", "outline_width": "0.26"}
         symbols.append(_symbol("fill", str(i), "SimpleFill", {**fill, "style": "solid"}))
     renderer = (

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import json
 import re
 from functools import lru_cache
@@ -34,7 +35,17 @@ from .boundaries import load_counties, wgs84_to_gcj02
 from .network import is_illustrative
 from .results import Results
 
-__all__ = ["BASEMAPS", "CHOROPLETHS", "allocation_map", "county_indicators", "escape"]
+__all__ = [
+    "BASEMAPS",
+    "CHOROPLETHS",
+    "CLASS_BOUNDS",
+    "allocation_map",
+    "class_bounds",
+    "class_colour",
+    "class_labels",
+    "county_indicators",
+    "escape",
+]
 
 BASEMAPS = ("none", "osm", "tianditu", "amap")
 #: variable → (Chinese label, English label, colours low → high, fixed range or None for data range)
@@ -75,6 +86,8 @@ _NODE_COLOURS = {
     "wwtp": "#1b9e77",
     "outlet": "#999999",
 }
+#: Leaflet panes of the network lines and of the source/plant markers (above the county layers)
+NETWORK_PANE, NODE_PANE = "wp-network", "wp-nodes"
 _UTIL = cm.LinearColormap(["#2c7bb6", "#abd9e9", "#fdae61", "#d7191c"], vmin=0.0, vmax=1.0)
 
 
@@ -185,15 +198,13 @@ def _county_popup(adcode: str, name: str, results: Results, lang: str) -> str:
     )
 
 
-def _legend_html(var: str, cmap: cm.LinearColormap, lang: str, visible: bool) -> str:
-    zh, en, _colours, _rng = CHOROPLETHS[var]
+def _legend_html(var: str, bounds: list[float], lang: str, visible: bool) -> str:
+    zh, en, colours, _rng = CHOROPLETHS[var]
     label = zh if lang == "zh" else en
-    stops = [cmap.vmin + (cmap.vmax - cmap.vmin) * i / 4 for i in range(5)]
-    fmt = "{:.0%}" if var != "shortage_10k_m3" else "{:,.0f}"
     items = "".join(
-        f"<div><span style='display:inline-block;width:14px;height:10px;background:{cmap(v)};"
-        f"margin-right:4px'></span>{fmt.format(v)}</div>"
-        for v in stops
+        f"<div><span style='display:inline-block;width:14px;height:10px;background:{c};"
+        f"margin-right:4px'></span>{escape(text)}</div>"
+        for c, text in zip(colours, class_labels(var, bounds), strict=True)
     )
     return (
         f"<div class='wp-legend' data-var='{var}' style='display:{'block' if visible else 'none'}'>"
@@ -288,24 +299,53 @@ def _add_basemap(fmap: folium.Map, basemap: str, tianditu_key: str | None) -> No
         ).add_to(fmap)
 
 
+#: class edges of each indicator's colours, shared by the web map, the print map and the QGIS
+#: styles (one scheme per indicator); None: five equal classes up to the largest value
+CLASS_BOUNDS: dict[str, list[float] | None] = {
+    "coverage": [0.0, 0.6, 0.8, 0.9, 0.99, 1.0001],
+    "shortage_10k_m3": None,
+    "reclaimed_share": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0001],
+    "groundwater_share": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0001],
+}
+
+
+def class_bounds(var: str, values: pd.Series | None = None) -> list[float]:
+    """The class edges of an indicator (from the data where the indicator has no fixed classes)."""
+    fixed = CLASS_BOUNDS[var]
+    if fixed is not None:
+        return fixed
+    top = float(values.max()) if values is not None and len(values.dropna()) else 1.0
+    top = max(top, 1.0)
+    return [top * i / 5 for i in range(5)] + [top * 1.0001]
+
+
+def class_colour(var: str, value: float, bounds: list[float]) -> str:
+    """The colour of a value: the colour of its class (values beyond the edges take the end class)."""
+    colours = CHOROPLETHS[var][2]
+    i = int(np.searchsorted(bounds, value, side="right")) - 1
+    return colours[min(max(i, 0), len(colours) - 1)]
+
+
+def class_labels(var: str, bounds: list[float]) -> list[str]:
+    """The legend's label of each class."""
+    if var == "shortage_10k_m3":
+        return [f"{a:,.0f} – {b:,.0f}" for a, b in itertools.pairwise(bounds)]
+    out = [f"{a:.0%} – {min(b, 1.0):.0%}" for a, b in itertools.pairwise(bounds)]
+    if var == "coverage":
+        out = ["< 60%", "60–80%", "80–90%", "90–99%", "≥ 99%"]
+    return out
+
+
 def _add_choropleths(fmap: folium.Map, gdf: gpd.GeoDataFrame, results: Results, lang: str) -> list[str]:
     """One switchable county layer per indicator; returns their legends."""
     name_col = "name_zh" if lang == "zh" else "name_en"
     legends = []
-    for i, (var, (zh, en, colours, rng)) in enumerate(CHOROPLETHS.items()):
-        vals = gdf[var].dropna()
-        lo, hi = (
-            rng
-            if rng is not None
-            else (float(vals.min()) if len(vals) else 0.0, float(vals.max()) if len(vals) else 1.0)
-        )
-        if hi <= lo:
-            hi = lo + 1.0
-        cmap = cm.LinearColormap(colours, vmin=lo, vmax=hi)
+    for i, (var, (zh, en, _colours, _rng)) in enumerate(CHOROPLETHS.items()):
+        bounds = class_bounds(var, gdf[var])
         layer = folium.FeatureGroup(name=f"{zh} {en}" if lang == "zh" else en, overlay=False, show=(i == 0))
         for r in gdf.itertuples():
             v = getattr(r, var)
-            colour = cmap(min(max(v, lo), hi)) if pd.notna(v) else "#cccccc"
+            colour = class_colour(var, float(v), bounds) if pd.notna(v) else "#cccccc"
             shown = "" if pd.isna(v) else (f"{v:,.0f} 万m³" if var == "shortage_10k_m3" else f"{v:.1%}")
             gj = folium.GeoJson(
                 r.geometry.__geo_interface__,
@@ -320,7 +360,7 @@ def _add_choropleths(fmap: folium.Map, gdf: gpd.GeoDataFrame, results: Results, 
             gj.add_child(folium.Popup(_county_popup(r.adcode, str(getattr(r, name_col)), results, lang), max_width=600))
             gj.add_to(layer)
         layer.add_to(fmap)
-        legends.append(_legend_html(var, cmap, lang, visible=(i == 0)))
+        legends.append(_legend_html(var, bounds, lang, visible=(i == 0)))
     return legends
 
 
@@ -360,13 +400,15 @@ def _add_network(fmap: folium.Map, G: nx.DiGraph, results: Results, lang: str, s
         price = sp_edge.get(r.layer_id)
         if price is not None:
             util_text += f"; +1 万m³ capacity → {price[0]:+.3f} 万m³ {price[1]}"
-        folium.PolyLine(
+        line = folium.PolyLine(
             [pos[u], pos[v]],
             weight=1.5 + 9.0 * r.flow / fmax,
             color=colour,
             opacity=0.85 if r.flow > 1e-6 else 0.35,
             tooltip=folium.Tooltip(escape(f"{label}: {r.flow:,.0f} 万m³/yr{util_text}")),
-        ).add_to(net)
+        )
+        line.options["pane"] = NETWORK_PANE  # (folium drops Leaflet's pane option from keywords)
+        line.add_to(net)
     net.add_to(fmap)
 
 
@@ -379,7 +421,7 @@ def _add_nodes(fmap: folium.Map, G: nx.DiGraph, lang: str, shift: Any) -> None:
         if d["kind"] in ("demand", "delivery", "junction"):
             continue
         label = d["name_zh"] if lang == "zh" else d["name_en"]
-        folium.CircleMarker(
+        marker = folium.CircleMarker(
             shift(d["lon"], d["lat"]),
             radius=5,
             color=_NODE_COLOURS.get(d["kind"], "#555555"),
@@ -390,7 +432,9 @@ def _add_nodes(fmap: folium.Map, G: nx.DiGraph, lang: str, shift: Any) -> None:
                 escape(f"{_STAND_IN * is_illustrative(d.get('provenance'))}{label} — {d.get('provenance', '')}"),
                 max_width=320,
             ),
-        ).add_to(nodes)
+        )
+        marker.options["pane"] = NODE_PANE
+        marker.add_to(nodes)
     nodes.add_to(fmap)
 
 
@@ -435,9 +479,13 @@ def allocation_map(
     fmap = _offline_map(gdf.total_bounds)
     _add_basemap(fmap, basemap, tianditu_key)
     legends = _add_choropleths(fmap, gdf, results, lang)
+    # the network and the nodes sit in panes above the county layers (Leaflet's overlay pane, z 400),
+    # so they stay visible and clickable whichever choropleth is switched on
+    folium.map.CustomPane(NETWORK_PANE, z_index=640).add_to(fmap)
+    folium.map.CustomPane(NODE_PANE, z_index=650).add_to(fmap)
     _add_network(fmap, G, results, lang, shift)
     _add_nodes(fmap, G, lang, shift)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)  # opens on hover: it never hides a popup
     root: Any = fmap.get_root()
     note = (
         "<div class='wp-note' style='background:#fff;padding:6px 8px;font:12px sans-serif;border-radius:4px;"

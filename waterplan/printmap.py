@@ -20,7 +20,7 @@ from matplotlib_scalebar.scalebar import ScaleBar
 
 from ._errors import InputError, Problem
 from .export import LAYER_FILES, resolve_crs
-from .maps import CHOROPLETHS
+from .maps import CHOROPLETHS, CLASS_BOUNDS, class_labels
 
 __all__ = ["cjk_font", "extent", "page_size", "print_map"]
 
@@ -50,8 +50,8 @@ def cjk_font() -> str | None:
     return next((n for n in _CJK if n in names), None)
 
 
-#: class edges of the coverage legend (shares of demand supplied)
-COVERAGE_BOUNDS = [0.0, 0.6, 0.8, 0.9, 0.99, 1.0001]
+#: class edges of the coverage legend (shares of demand supplied): the web map's and the QGIS style's
+COVERAGE_BOUNDS = CLASS_BOUNDS["coverage"] or []
 
 
 def _read_layers(run_dir: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, Any]:
@@ -152,7 +152,7 @@ def _furniture(ax: Any, lang: str) -> None:
         fontweight="bold",
         arrowprops={"arrowstyle": "-|>", "facecolor": "black", "lw": 1.5},
     )
-    labels = ["< 60%", "60–80%", "80–90%", "90–99%", "≥ 99%"]
+    labels = class_labels("coverage", COVERAGE_BOUNDS)
     handles: list[Any] = [
         Patch(facecolor=c, edgecolor="#333333", label=lab) for c, lab in zip(colours, labels, strict=True)
     ]
