@@ -158,3 +158,28 @@ def test_annual_report_is_complete_and_self_contained(taiyuan_run, tmp_path):
     finally:
         browser.close()
         pw.stop()
+
+
+def test_monthly_report_is_complete_and_self_contained(tmp_path):
+    """The monthly run's report.html: guarantee rates, shortage, exceedance and storage charts
+    embedded, the targets year by year, nothing fetched."""
+    from waterplan import build_graph, load_scenario, write_monthly_run
+    from waterplan.monthly import solve_monthly
+
+    sc = load_scenario(TAIYUAN.parent / "taiyuan-2030-monthly.yaml", overrides={"time": {"years": 2}})
+    folder = write_monthly_run(solve_monthly(build_graph(sc), sc, mode="myopic"), tmp_path / "m")
+    for png in folder.glob("chart_*.png"):
+        png.unlink()  # the page must not need the files beside it
+    pw, browser, page, log = _open(folder / "report.html", tmp_path, wait_for="h1")
+    try:
+        headings = " ".join(page.locator("h2").all_inner_texts())
+        for word in ("供水保证率", "缺水", "水库", "指标逐年核算", "目标函数"):
+            assert word in headings, (word, headings)
+        srcs = [page.locator("img").nth(i).get_attribute("src") for i in range(page.locator("img").count())]
+        assert len(srcs) == 4 and all(s.startswith("data:image/png;base64,") for s in srcs)
+        assert page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 100)")
+        assert page.locator("table.t").count() >= 3
+        assert log["requests"] == [] and log["console_errors"] == []
+    finally:
+        browser.close()
+        pw.stop()

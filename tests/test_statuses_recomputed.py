@@ -101,17 +101,16 @@ def test_every_status_agrees_with_a_recomputation_from_the_tables(name, tmp_path
 
 
 def _monthly_measure(folder: Path, G, scenario, sel, year: str) -> float:
-    """A constraint side over one year, from the monthly tables."""
-    months = pd.read_csv(folder / "withdrawn_monthly.csv", index_col="month")
-    in_year = [m for m in months.index if str(m).startswith(year)]
+    """A constraint side over one year, from the tidy monthly tables."""
     srcs = recompute._sources(G, sel)
     in_counties = {n for n in srcs if sel.counties is None or G.nodes[n].get("county") in sel.counties}
     if sel.measure == "withdrawal":
-        return float(months.loc[in_year, sorted(in_counties & set(months.columns))].to_numpy().sum())
+        src = pd.read_csv(folder / "sources_monthly.csv")
+        src = src[(src["year"] == int(year)) & src["source"].isin(in_counties)]
+        return float(src["withdrawn_10k_m3"].sum())
     if sel.measure == "wastewater":
         bal = pd.read_csv(folder / "balance_monthly.csv", dtype={"county": str})
-        bal = bal[bal["month"].astype(str).str.startswith(year)]
-        dl = bal.groupby(["county", "sector"])["supplied_10k_m3"].sum()
+        dl = bal[bal["year"] == int(year)].groupby(["county", "sector"])["supplied_10k_m3"].sum()
         ww = recompute._wastewater(G, scenario, {f"demand:{c}:{s}": v for (c, s), v in dl.items()})
         return sum(
             v for w, v in ww.items() if w in in_counties or (sel.source_kinds is None and recompute._wwtp_ok(G, w, sel))
@@ -119,8 +118,7 @@ def _monthly_measure(folder: Path, G, scenario, sel, year: str) -> float:
     if sel.measure == "available":
         return sum(G.nodes[s].get("available", 0.0) for s in in_counties)
     alloc = pd.read_csv(folder / "allocation_monthly.csv", dtype={"county": str})
-    alloc = alloc[alloc["month"].astype(str).str.startswith(year)]
-    sums = alloc.groupby(["county", "sector", "source"])["value_10k_m3"].sum()
+    sums = alloc[alloc["year"] == int(year)].groupby(["county", "sector", "source"])["value_10k_m3"].sum()
     pairs = {(f"demand:{c}:{s}", src): v for (c, s, src), v in sums.items()}
     return recompute._by_demand(G, scenario, sel, pairs)
 
@@ -149,3 +147,6 @@ def test_every_yearly_status_of_the_monthly_run_agrees_with_the_tables(mode, tmp
         assert r.value_10k_m3 == pytest.approx(value, rel=1e-6, abs=1e-2), (mode, r.id, r.year)
         assert r.status == status, (mode, r.id, r.year)
     assert "指标逐年核算" in (folder / "report.md").read_text(encoding="utf-8")
+    bal = pd.read_csv(folder / "balance_monthly.csv", dtype={"county": str})
+    assert {"date", "year", "month", "county", "county_zh", "sector", "sector_zh"} <= set(bal.columns)
+    assert pd.to_datetime(bal["date"]).dt.day.eq(1).all() and not bal["county"].str.contains("demand:").any()

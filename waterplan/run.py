@@ -26,6 +26,7 @@ from . import outputs
 from .export import LAYER_FILES, run_layers
 from .maps import allocation_map
 from .monthly import MonthlyResult, guarantee_rates
+from .monthly_report import monthly_charts, monthly_report_html, tidy_tables
 from .network import build_graph
 from .printmap import print_map
 from .report import report_html, report_markdown, status_label
@@ -208,42 +209,15 @@ def _yearly_statuses(policy_yearly: pd.DataFrame) -> str:
 
 
 def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = False) -> Path:
-    """Write a monthly run: monthly balance, guarantee rates, storage, yearly policy values, report."""
-    G = res.graph
+    """Write a monthly run: tidy monthly tables (balance, sources, storage, allocation), guarantee
+    rates, yearly policy values and statuses, charts, and report.md / report.html."""
     sc = res.scenario
     guarantee = guarantee_rates(res)
 
     def write(tmp: Path) -> None:
-        long = []
-        for d in res.shortage.columns:
-            nd = G.nodes[d]
-            long.append(
-                pd.DataFrame(
-                    {
-                        "month": res.months,
-                        "county": nd["county"],
-                        "sector": nd["sector"],
-                        "demand_10k_m3": res.demand[d].to_numpy(),
-                        "supplied_10k_m3": (res.demand[d] - res.shortage[d]).to_numpy(),
-                        "shortage_10k_m3": res.shortage[d].to_numpy(),
-                    }
-                )
-            )
-        pd.concat(long).to_csv(tmp / "balance_monthly.csv", index=False, encoding="utf-8")
+        for name, df in tidy_tables(res).items():
+            df.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8")
         guarantee.to_csv(tmp / "guarantee.csv", index=False, encoding="utf-8")
-        storage = pd.concat(
-            {
-                "storage_10k_m3": res.storage,
-                "spill_10k_m3": res.spill,
-                "release_10k_m3": res.release[list(res.storage.columns)],
-            },
-            axis=1,
-        )
-        storage.to_csv(tmp / "storage.csv", index_label="month", encoding="utf-8")
-        res.release.to_csv(tmp / "sources_monthly.csv", index_label="month", encoding="utf-8")
-        res.withdrawn.to_csv(tmp / "withdrawn_monthly.csv", index_label="month", encoding="utf-8")
-        alloc = res.allocation[res.allocation["value_10k_m3"].abs() > 1e-9]
-        alloc.to_csv(tmp / "allocation_monthly.csv", index=False, encoding="utf-8")
         yearly = []
         for c in sc.constraints:
             if c.id not in res.policy.columns:
@@ -316,7 +290,13 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
             "denominator); water arrived by county, sector and source: allocation_monthly.csv.",
             "",
         ]
+        charts = monthly_charts(res, guarantee)
+        for name, png in charts.items():
+            (tmp / f"chart_{name}.png").write_bytes(png)
+        lines += ["## Charts", "", *[f"![{n}](chart_{n}.png)" for n in charts], ""]
         (tmp / "report.md").write_text("\n".join(lines), encoding="utf-8")
+        page = monthly_report_html(res, guarantee, policy_yearly, charts, manifest)
+        (tmp / "report.html").write_text(page, encoding="utf-8")
 
     return _atomic_folder(out, force, write)
 

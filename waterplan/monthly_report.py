@@ -1,0 +1,215 @@
+"""What a monthly run writes for people to read: tidy tables (one row per month × county × sector
+or month × source, with real dates and official names), charts (storage, monthly shortage,
+guarantee rates, the exceedance curve of yearly shortage) and a self-contained HTML report.
+
+Charts are drawn with matplotlib's object API (no pyplot: no backend or other global state is
+changed) in a CJK font where one is installed.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import Any
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .boundaries import county_table
+from .monthly.results import MonthlyResult
+from .printmap import cjk_font
+
+__all__ = ["monthly_charts", "monthly_report_html", "tidy_tables"]
+
+
+def _dates(months: list[str]) -> pd.Series:
+    return pd.to_datetime(pd.Series(months), format="%Y-%m")
+
+
+def tidy_tables(res: MonthlyResult) -> dict[str, pd.DataFrame]:
+    """The run's monthly tables in long form: ``date`` (the month's first day), ``year`` and
+    ``month`` columns, then county / sector / source as columns with their official names."""
+    G, sc = res.graph, res.scenario
+    names = county_table().set_index("adcode")["name_zh"]
+    dates = _dates(res.months)
+    cal = pd.DataFrame({"date": dates.dt.date, "year": dates.dt.year, "month": dates.dt.month})
+    parts = []
+    for d in res.shortage.columns:
+        nd = G.nodes[d]
+        parts.append(
+            cal.assign(
+                county=nd["county"],
+                county_zh=names.get(nd["county"], nd["county"]),
+                sector=nd["sector"],
+                sector_zh=sc.spec.sectors[nd["sector"]].name_zh,
+                demand_10k_m3=res.demand[d].to_numpy(),
+                supplied_10k_m3=(res.demand[d] - res.shortage[d]).to_numpy(),
+                shortage_10k_m3=res.shortage[d].to_numpy(),
+            )
+        )
+    balance = pd.concat(parts, ignore_index=True)
+    sources = pd.concat(
+        [
+            cal.assign(
+                source=s,
+                name_zh=G.nodes[s]["name_zh"],
+                source_kind=G.nodes[s]["source_kind"],
+                released_10k_m3=res.release[s].to_numpy(),
+                withdrawn_10k_m3=res.withdrawn[s].to_numpy(),
+            )
+            for s in res.release.columns
+        ],
+        ignore_index=True,
+    )
+    storage = pd.concat(
+        [
+            cal.assign(
+                reservoir=r,
+                name_zh=G.nodes[r]["name_zh"],
+                storage_10k_m3=res.storage[r].to_numpy(),
+                spill_10k_m3=res.spill[r].to_numpy(),
+                release_10k_m3=res.release[r].to_numpy(),
+            )
+            for r in res.storage.columns
+        ],
+        ignore_index=True,
+    ) if len(res.storage.columns) else pd.DataFrame(columns=[*cal.columns, "reservoir", "storage_10k_m3"])  # fmt: skip
+    alloc = res.allocation[res.allocation["value_10k_m3"].abs() > 1e-9]
+    when = _dates(list(alloc["month"]))
+    allocation = pd.DataFrame(
+        {
+            "date": when.dt.date.to_numpy(),
+            "year": when.dt.year.to_numpy(),
+            "month": when.dt.month.to_numpy(),
+            "county": alloc["county"].to_numpy(),
+            "sector": alloc["sector"].to_numpy(),
+            "source": alloc["source"].to_numpy(),
+            "value_10k_m3": alloc["value_10k_m3"].to_numpy(),
+        }
+    )
+    return {
+        "balance_monthly": balance,
+        "sources_monthly": sources,
+        "storage": storage,
+        "allocation_monthly": allocation,
+    }
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    return buf.getvalue()
+
+
+def _style() -> dict[str, Any]:
+    font = cjk_font()
+    return {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
+
+
+def monthly_charts(res: MonthlyResult, guarantee: pd.DataFrame) -> dict[str, bytes]:
+    """PNG charts: reservoir storage, monthly shortage by sector, guarantee rates by county × sector,
+    and the exceedance curve of yearly shortage."""
+    tables = tidy_tables(res)
+    out: dict[str, bytes] = {}
+    with matplotlib.rc_context(_style()):  # type: ignore[arg-type]
+        if len(tables["storage"]):
+            fig = Figure(figsize=(9, 3.6), layout="constrained")
+            ax = fig.subplots()
+            for (_r, name), g in tables["storage"].groupby(["reservoir", "name_zh"]):
+                ax.plot(pd.to_datetime(g["date"]), g["storage_10k_m3"], lw=0.9, label=name)
+            ax.set_ylabel("蓄水量 storage (万m³)")
+            ax.set_title("水库蓄水过程 Reservoir storage")
+            ax.legend(fontsize=8)
+            out["storage"] = _png(fig)
+        bal = tables["balance_monthly"]
+        short = bal.pivot_table(index="date", columns="sector_zh", values="shortage_10k_m3", aggfunc="sum")
+        fig = Figure(figsize=(9, 3.6), layout="constrained")
+        ax = fig.subplots()
+        ax.stackplot(pd.to_datetime(short.index), short.T.to_numpy(), labels=list(short.columns), alpha=0.85)
+        ax.set_ylabel("缺水 shortage (万m³/月)")
+        ax.set_title("逐月缺水 Monthly shortage by sector")
+        ax.legend(fontsize=8, ncol=3)
+        out["shortage"] = _png(fig)
+        yearly = bal.groupby("year")["shortage_10k_m3"].sum().sort_values(ascending=False).to_numpy()
+        p = np.arange(1, len(yearly) + 1) / (len(yearly) + 1)  # Weibull plotting position
+        fig = Figure(figsize=(6, 3.6), layout="constrained")
+        ax = fig.subplots()
+        ax.plot(p * 100, yearly, marker="o", ms=3)
+        ax.set_xlabel("超过概率 exceedance probability (%)")
+        ax.set_ylabel("年缺水 yearly shortage (万m³)")
+        ax.set_title("年缺水频率曲线 Exceedance of yearly shortage")
+        out["exceedance"] = _png(fig)
+        names = county_table().set_index("adcode")["name_zh"]
+        sectors = res.scenario.spec.sectors
+        g = guarantee.assign(
+            label=[
+                f"{names.get(c, c)} {sectors[s].name_zh}"
+                for c, s in zip(guarantee["county"], guarantee["sector"], strict=True)
+            ]
+        )
+        g = g.sort_values("years_fully_supplied")
+        fig = Figure(figsize=(7, max(3.0, 0.16 * len(g))), layout="constrained")
+        ax = fig.subplots()
+        ax.barh(g["label"], g["years_fully_supplied"] * 100, color="#2c7bb6")
+        targets = g["target_years"].astype(float)
+        ax.scatter(targets * 100, g["label"], marker="|", color="#d7191c", s=80, label="目标 target")
+        ax.set_xlabel("保证率 years fully supplied (%)")
+        ax.set_title("供水保证率 Supply guarantee rates")
+        ax.tick_params(axis="y", labelsize=6)
+        ax.legend(fontsize=8)
+        out["guarantee"] = _png(fig)
+    return out
+
+
+def monthly_report_html(
+    res: MonthlyResult, guarantee: pd.DataFrame, policy_yearly: pd.DataFrame, charts: dict[str, bytes], manifest: dict
+) -> str:
+    """The monthly run's report as one self-contained HTML page (charts embedded, no scripts)."""
+    sc = res.scenario
+    e = html.escape
+
+    def table(df: pd.DataFrame) -> str:
+        return df.to_html(index=False, escape=True, classes="t", float_format=lambda v: f"{v:,.3f}")
+
+    def img(name: str, alt: str) -> str:
+        if name not in charts:
+            return ""
+        data = base64.b64encode(charts[name]).decode("ascii")
+        return f"<p><img src='data:image/png;base64,{data}' alt='{e(alt)}' style='max-width:100%'></p>"
+
+    by_sector = (
+        guarantee.groupby("sector")
+        .agg(
+            years=("years_fully_supplied", "min"),
+            months=("months_fully_supplied", "min"),
+            target=("target_years", "first"),
+        )
+        .reset_index()
+    )
+    objective = pd.DataFrame({"tier": list(res.objective), "万m³": list(res.objective.values())})
+    statuses = (
+        policy_yearly.groupby(["id", "indicator_zh", "attribute", "status"]).size().rename("years").reset_index()
+        if len(policy_yearly)
+        else pd.DataFrame()
+    )
+    style = (
+        "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
+        ".t{border-collapse:collapse;font-size:13px}.t td,.t th{border:1px solid #ccc;padding:3px 6px}"
+    )
+    return (
+        f"<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>{e(sc.name)} monthly</title>"
+        f"<style>{style}</style></head><body><h1>{e(sc.spec.title_zh or sc.name)} — {e(res.mode)}</h1>"
+        f"<p>{len(res.months)} months ({e(res.months[0])} … {e(res.months[-1])}); hydrology: "
+        f"{e(str(manifest.get('hydrology', '')))}. <i>Illustrative data.</i></p>"
+        f"<h2>供水保证率 Supply guarantee rates (worst county of each sector)</h2>{table(by_sector)}"
+        f"{img('guarantee', 'guarantee rates')}"
+        f"<h2>缺水 Shortage</h2>{img('shortage', 'monthly shortage')}{img('exceedance', 'exceedance curve')}"
+        f"<h2>水库 Reservoirs</h2>{img('storage', 'reservoir storage') or '<p>No reservoir with storage.</p>'}"
+        f"<h2>指标逐年核算 Targets year by year</h2>{table(statuses) if len(statuses) else '<p>No policy target.</p>'}"
+        f"<h2>目标函数 Lexicographic objective (万m³ over the horizon)</h2>{table(objective)}"
+        f"<p>Tables: balance_monthly.csv, sources_monthly.csv, storage.csv, allocation_monthly.csv, "
+        f"guarantee.csv, policy_yearly.csv.</p></body></html>"
+    )
