@@ -14,6 +14,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 def test_there_are_notebooks():
     assert len(NOTEBOOKS) >= 3
+    sources = [c.source for p in NOTEBOOKS for c in nbformat.read(p, as_version=4).cells]
+    assert sum(".plot" in src for src in sources) >= 2  # notebooks that draw
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -30,6 +32,10 @@ def test_notebook_runs(path):
     client.execute()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+    plots = [c for c in nb.cells if c.cell_type == "code" and ".plot" in c.source]
+    for cell in plots:  # a plotting cell shows its figure (importing waterplan switched no backend)
+        images = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        assert images, f"{path.name}: no image from the cell {cell.source[:60]!r}"
 
 
 def test_api_docs_are_current():
