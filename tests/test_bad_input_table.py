@@ -101,6 +101,11 @@ def _text(name: str, old: str, new: str) -> Callable[[Path], None]:
     return apply
 
 
+def _row(old: str, new: str) -> Callable[[Path], None]:
+    """Edit a row of the demand table."""
+    return _text("demands.csv", old, new)
+
+
 def _raw(name: str, data: bytes) -> Callable[[Path], None]:
     def apply(folder: Path) -> None:
         (folder / name).write_bytes(data)
@@ -154,6 +159,16 @@ def _rule(**kw: Any) -> Callable[[dict], None]:
 
 def _sector(name: str, **kw: Any) -> Callable[[dict], None]:
     return lambda d: d["sectors"][name].update(kw)
+
+
+def _basic_ecology(parent: str, share: float) -> Callable[[dict], None]:
+    """Add a basic-ecology sector that is a share of ``parent``."""
+    basic = {
+        **SECTORS["agriculture"],
+        "name_zh": "基本生态",
+        "share_of": {"sector": parent, "share": share, "source": "t"},
+    }
+    return lambda d: d["sectors"].update(ecology_basic=basic)
 
 
 def _set(key: str, value: Any) -> Callable[[dict], None]:
@@ -232,32 +247,8 @@ CASES: list[tuple[str, Callable[[Path], None], tuple[str, ...]]] = [
     ("rule check unknown", _yaml(_rule(check="first")), ("case.yaml", "check", "first")),
     ("takes_first without kinds", _yaml(_rule(check="takes_first")), ("case.yaml", "kinds")),
     ("rule on an unknown county", _yaml(_rule(counties=["Atlantis"])), ("case.yaml", "counties", "Atlantis")),
-    (
-        "share_of an unknown sector",
-        _yaml(
-            lambda d: d["sectors"].update(
-                ecology_basic={
-                    **SECTORS["agriculture"],
-                    "name_zh": "基本生态",
-                    "share_of": {"sector": "forest", "share": 0.3, "source": "t"},
-                }
-            )
-        ),
-        ("case.yaml", "share_of", "forest"),
-    ),
-    (
-        "share_of above 1",
-        _yaml(
-            lambda d: d["sectors"].update(
-                ecology_basic={
-                    **SECTORS["agriculture"],
-                    "name_zh": "基本生态",
-                    "share_of": {"sector": "agriculture", "share": 1.5, "source": "t"},
-                }
-            )
-        ),
-        ("case.yaml", "share", "1.5"),
-    ),
+    ("share_of an unknown sector", _yaml(_basic_ecology("forest", 0.3)), ("case.yaml", "share_of", "forest")),
+    ("share_of above 1", _yaml(_basic_ecology("agriculture", 1.5)), ("case.yaml", "share", "1.5")),
     ("network folder missing", _yaml(_set("network", "nowhere")), ("case.yaml", "network", "nowhere")),
     ("demand table missing", _yaml(_set("demands", "missing.csv")), ("missing.csv",)),
     ("YAML syntax error", _text("case.yaml", "year: 2030", "year: [2030"), ("case.yaml",)),
@@ -277,38 +268,38 @@ CASES: list[tuple[str, Callable[[Path], None], tuple[str, ...]]] = [
     ("unknown county", _text("demands.csv", f"{A},domestic", "小店去,domestic"), ("demands.csv", "county", "小店去")),
     (
         "unknown sector in the table",
-        _text("demands.csv", f"{A},industry", f"{A},mining"),
+        _row(f"{A},industry", f"{A},mining"),
         ("demands.csv", "sector", "mining"),
     ),
     (
         "negative demand",
-        _text("demands.csv", f"{A},domestic,40", f"{A},domestic,-40"),
+        _row(f"{A},domestic,40", f"{A},domestic,-40"),
         ("demands.csv", "demand", "-40"),
     ),
     (
         "demand without unit",
-        _text("demands.csv", f"{A},domestic,40,万m³", f"{A},domestic,40,"),
+        _row(f"{A},domestic,40,万m³", f"{A},domestic,40,"),
         ("demands.csv", "unit"),
     ),
     (
         "demand unit unknown",
-        _text("demands.csv", f"{A},domestic,40,万m³", f"{A},domestic,40,万吨水"),
+        _row(f"{A},domestic,40,万m³", f"{A},domestic,40,万吨水"),
         ("demands.csv", "万吨水"),
     ),
     (
         "county × sector twice",
-        _text("demands.csv", f"{B},agriculture,25", f"{A},industry,25"),
+        _row(f"{B},agriculture,25", f"{A},industry,25"),
         ("demands.csv", "industry"),
     ),
-    ("demand NaN", _text("demands.csv", f"{A},domestic,40", f"{A},domestic,NaN"), ("demands.csv", "demand", "NaN")),
+    ("demand NaN", _row(f"{A},domestic,40", f"{A},domestic,NaN"), ("demands.csv", "demand", "NaN")),
     (
         "demand infinite",
-        _text("demands.csv", f"{A},domestic,40", f"{A},domestic,inf"),
+        _row(f"{A},domestic,40", f"{A},domestic,inf"),
         ("demands.csv", "demand", "inf"),
     ),
     (
         "demand absurdly large",
-        _text("demands.csv", f"{A},domestic,40", f"{A},domestic,1e400"),
+        _row(f"{A},domestic,40", f"{A},domestic,1e400"),
         ("demands.csv", "1e400"),
     ),
     (

@@ -223,17 +223,20 @@ def _breaks(results: Results) -> list[str]:
     return out
 
 
+def _balance_columns(per: pd.DataFrame) -> dict[str, list[str]]:
+    """Demand, supply, shortage and coverage of grouped balance rows, as the report prints them."""
+    return {
+        "需水 demand": [_fmt(v, 0) for v in per["demand_10k_m3"]],
+        "供水 supplied": [_fmt(v, 0) for v in per["supplied_10k_m3"]],
+        "缺水 shortage": [_fmt(v, 0) for v in per["shortage_10k_m3"]],
+        "保障率 coverage": [f"{v:.1%}" for v in per["coverage"]],
+    }
+
+
 def _sector_table(results: Results) -> pd.DataFrame:
     s = _summary(results)
-    return pd.DataFrame(
-        {
-            "部门 sector": [f"{a} {b}" for a, b in zip(s["sector_zh"], s["sector"], strict=True)],
-            "需水 demand": [_fmt(v, 0) for v in s["demand_10k_m3"]],
-            "供水 supplied": [_fmt(v, 0) for v in s["supplied_10k_m3"]],
-            "缺水 shortage": [_fmt(v, 0) for v in s["shortage_10k_m3"]],
-            "保障率 coverage": [f"{v:.1%}" for v in s["coverage"]],
-        }
-    )
+    names = [f"{a} {b}" for a, b in zip(s["sector_zh"], s["sector"], strict=True)]
+    return pd.DataFrame({"部门 sector": names, **_balance_columns(s)})
 
 
 def _county_table(results: Results) -> pd.DataFrame:
@@ -241,16 +244,8 @@ def _county_table(results: Results) -> pd.DataFrame:
         ["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]
     ].sum()
     per["coverage"] = per["supplied_10k_m3"] / per["demand_10k_m3"]
-    return pd.DataFrame(
-        {
-            "adcode": per["county"],
-            "县 county": [f"{a} {b}" for a, b in zip(per["county_zh"], per["county_en"], strict=True)],
-            "需水 demand": [_fmt(v, 0) for v in per["demand_10k_m3"]],
-            "供水 supplied": [_fmt(v, 0) for v in per["supplied_10k_m3"]],
-            "缺水 shortage": [_fmt(v, 0) for v in per["shortage_10k_m3"]],
-            "保障率 coverage": [f"{v:.1%}" for v in per["coverage"]],
-        }
-    )
+    names = [f"{a} {b}" for a, b in zip(per["county_zh"], per["county_en"], strict=True)]
+    return pd.DataFrame({"adcode": per["county"], "县 county": names, **_balance_columns(per)})
 
 
 def _source_table(results: Results) -> pd.DataFrame:
