@@ -67,3 +67,25 @@ def test_the_default_title_is_the_scenarios_own(run_dir, tmp_path):
     counties = gpd.read_file(run_dir / "counties.geojson")
     assert _title(run_dir, counties, "zh") == "太原市 2030 年水资源配置（四水四定）"
     assert _title(run_dir, counties, "en").startswith("Taiyuan 2030 water allocation")
+
+
+def test_chinese_text_is_drawn_in_a_cjk_font_without_warnings(run_dir, tmp_path, caplog):
+    """The print map's Chinese names are set in a font that has the glyphs (no boxes), at its own
+    weight (no font warnings), and every character of the title is in that font."""
+    import logging
+
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    from waterplan.printmap import cjk_font, font_rc
+
+    font = cjk_font()
+    assert font is not None, "no CJK font: make test installs fonts-wqy-zenhei"
+    path = next(f.fname for f in font_manager.fontManager.ttflist if f.name == font)
+    face = FT2Font(path)
+    title = "太原市 2030 年水资源配置（四水四定）"
+    assert all(face.get_char_index(ord(ch)) for ch in title if not ch.isspace())
+    assert font_rc(font)["font.family"] == [font]
+    with caplog.at_level(logging.WARNING, logger="matplotlib.font_manager"):
+        print_map(run_dir, tmp_path / "cjk.png", lang="zh", title=title)
+    assert not [r for r in caplog.records if "findfont" in r.getMessage()]

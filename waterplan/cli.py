@@ -21,6 +21,8 @@ from rich.text import Text
 
 from ._errors import InfeasibleError, InputError, Problem, SolverError, WaterplanError
 
+log = logging.getLogger("waterplan")
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -74,7 +76,9 @@ def _fail(exc: WaterplanError) -> None:
 
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    # -v: waterplan's own steps and counts, not every library's chatter
+    logging.getLogger("waterplan").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 def _run_monthly(
@@ -85,8 +89,9 @@ def _run_monthly(
     from .run import write_monthly_run
 
     G = build_graph(sc)  # type: ignore[arg-type]
-    with err.status(f"{mode} monthly run …"):
-        res = solve_monthly(G, sc, mode=mode, years=years, objective=objective)  # type: ignore[arg-type]
+    log.info("%s monthly run of %s: %s years", mode, getattr(sc, "name", ""), years or "the scenario's")
+    res = solve_monthly(G, sc, mode=mode, years=years, objective=objective, progress=True)  # type: ignore[arg-type]
+    log.info("solved %d months in %.1f s", len(res.months), res.timings.get("total", 0.0))
     path = write_monthly_run(res, out_dir, force=force)
     g = guarantee_rates(res)
     t = Table(title=f"{res.scenario.name}: supply guarantee rates, worst county ({len(res.months)} months, {mode})")

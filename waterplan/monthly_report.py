@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from .boundaries import county_table
 from .monthly.results import MonthlyResult
-from .printmap import cjk_font
+from .printmap import cjk_font, font_rc
 
 __all__ = ["monthly_charts", "monthly_report_html", "tidy_tables"]
 
@@ -105,8 +105,7 @@ def _png(fig: Figure) -> bytes:
 
 
 def _style() -> dict[str, Any]:
-    font = cjk_font()
-    return {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
+    return font_rc(cjk_font())
 
 
 def monthly_charts(res: MonthlyResult, guarantee: pd.DataFrame) -> dict[str, bytes]:

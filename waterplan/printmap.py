@@ -22,7 +22,7 @@ from ._errors import InputError, Problem
 from .export import LAYER_FILES, resolve_crs
 from .maps import CHOROPLETHS, CLASS_BOUNDS, class_labels
 
-__all__ = ["cjk_font", "extent", "page_size", "print_map"]
+__all__ = ["cjk_font", "extent", "font_rc", "page_size", "print_map"]
 
 log = logging.getLogger(__name__)
 _CJK = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei")
@@ -48,6 +48,22 @@ def cjk_font() -> str | None:
             font_manager.fontManager.addfont(path)
     names = {f.name for f in font_manager.fontManager.ttflist}
     return next((n for n in _CJK if n in names), None)
+
+
+def font_rc(font: str | None) -> dict[str, Any]:
+    """matplotlib settings that draw text in ``font`` at its own weight (WenQuanYi Zen Hei is a
+    medium weight: asking for "normal" would log a warning for every text), else in DejaVu Sans."""
+    if font is None:
+        return {"font.family": ["DejaVu Sans"], "axes.unicode_minus": False}
+    weight = next((f.weight for f in font_manager.fontManager.ttflist if f.name == font), "normal")
+    return {
+        "font.family": [font],
+        "font.weight": weight,
+        "figure.titleweight": weight,
+        "axes.titleweight": weight,
+        "axes.labelweight": weight,
+        "axes.unicode_minus": False,
+    }
 
 
 #: class edges of the coverage legend (shares of demand supplied): the web map's and the QGIS style's
@@ -140,7 +156,8 @@ def page_size(frame: tuple[float, float, float, float]) -> tuple[float, float]:
 def _furniture(ax: Any, lang: str) -> None:
     """Scale bar, north arrow and legend."""
     zh, en, colours, _rng = CHOROPLETHS["coverage"]
-    ax.add_artist(ScaleBar(1.0, units="m", location="lower left", box_alpha=0.7))
+    weight = matplotlib.rcParams["font.weight"]  # the map's font at its own weight
+    ax.add_artist(ScaleBar(1.0, units="m", location="lower left", box_alpha=0.7, font_properties={"weight": weight}))
     ax.annotate(
         "N",
         xy=(0.95, 0.95),
@@ -149,7 +166,6 @@ def _furniture(ax: Any, lang: str) -> None:
         ha="center",
         va="center",
         fontsize=12,
-        fontweight="bold",
         arrowprops={"arrowstyle": "-|>", "facecolor": "black", "lw": 1.5},
     )
     labels = class_labels("coverage", COVERAGE_BOUNDS)
@@ -212,7 +228,7 @@ def print_map(
     if lang == "zh" and font is None:
         log.warning("no CJK font installed (e.g. Debian fonts-wqy-zenhei): using English names")
         lang = "en"
-    rc: dict[str, Any] = {"font.family": [font, "DejaVu Sans"]} if font else {}
+    rc: dict[str, Any] = font_rc(font)
     rc.update({"pdf.fonttype": 42, "ps.fonttype": 42})  # embedded TrueType text
     with matplotlib.rc_context(rc):  # type: ignore[arg-type]
         fig = Figure(figsize=page_size(extent(counties)))

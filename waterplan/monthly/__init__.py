@@ -175,6 +175,7 @@ def solve_monthly(
     params: SeriesParams | None = None,
     lp_solver: str = "auto",
     storage: bool = True,
+    progress: bool = False,
 ) -> MonthlyResult:
     """Allocate month by month over many years.
 
@@ -199,15 +200,18 @@ def solve_monthly(
         where it is several times faster on these LPs).
     storage
         ``False``: reservoirs release their monthly inflow without storing (no regulation).
+    progress
+        Show a progress bar on a terminal: months solved and time left (myopic), stages solved
+        (full horizon); with ``-v`` the log has the counts.
     """
     t0 = time.perf_counter()
     prep = _prepare(G, scenario, mode, years, start_year, series, objective, params, lp_solver, storage)
     G, tpl, per, inflow, objective = prep
     t1 = time.perf_counter()
     if mode == "full":
-        res = full_horizon(G, scenario, tpl, per, inflow, objective=objective, lp_solver=lp_solver)
+        res = full_horizon(G, scenario, tpl, per, inflow, objective=objective, lp_solver=lp_solver, progress=progress)
     else:
-        res = myopic(G, scenario, tpl, per, inflow, objective=objective, warm_start=warm_start)
+        res = myopic(G, scenario, tpl, per, inflow, objective=objective, warm_start=warm_start, progress=progress)
     res.objective_mode = objective
     res.timings["template"] = t1 - t0
     res.timings["total"] = time.perf_counter() - t0

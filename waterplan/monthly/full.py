@@ -95,6 +95,7 @@ def full_horizon(
     *,
     objective: str = "staged",
     lp_solver: str = "auto",
+    progress: bool = False,
 ) -> MonthlyResult:
     """Solve the whole horizon as one LP (see the module docs)."""
     tb = time.perf_counter()
@@ -132,7 +133,7 @@ def full_horizon(
         periods=T,
     )
     tbuilt = time.perf_counter()
-    obj = tiered.solve("the full-horizon LP")
+    obj = tiered.solve("the full-horizon LP", progress=progress)
     x = np.asarray(h.getSolution().col_value)
     activity = np.asarray(h.getSolution().row_value)
     res = collect(

@@ -17,6 +17,7 @@ import highspy
 import networkx as nx
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from .._errors import InfeasibleError
 from ..scenario import Scenario
@@ -72,8 +73,10 @@ def myopic(
     *,
     objective: str = "staged",
     warm_start: bool = True,
+    progress: bool = False,
 ) -> MonthlyResult:
-    """Solve month by month (see the module docs)."""
+    """Solve month by month (see the module docs); ``progress`` shows a bar (months solved, time
+    left) on a terminal."""
     tb = time.perf_counter()
     n, r = tpl.n_cols, tpl.n_rows
     names = reservoirs(G)
@@ -123,7 +126,7 @@ def myopic(
     )
     tbuilt = time.perf_counter()
     out = _Loop(tpl, per, year, h, tiered, block, names, floors, slack, n_cols, warm_start)
-    out.run(G, inflow)
+    out.run(G, inflow, progress=progress)
     res = collect(scenario, G, tpl, per, out.values, out.storage, out.spill, "myopic")
     res.policy = pd.DataFrame(out.policy)
     res.objective = {name: float(sum(z[name] for z in out.objectives)) for name in tiered.names}
@@ -186,10 +189,11 @@ class _Loop:
         if not self.warm_start:
             h.clearSolver()
 
-    def run(self, G: nx.DiGraph, inflow: pd.DataFrame) -> None:
+    def run(self, G: nx.DiGraph, inflow: pd.DataFrame, *, progress: bool = False) -> None:
         tpl, per, year = self.tpl, self.per, self.year
         before = {k: G.nodes[k].get("initial_storage", 0.5 * G.nodes[k]["storage"]) for k in self.names}
-        for t, month in enumerate(per.months):
+        months = tqdm(per.months, desc="myopic run", unit="month", disable=not progress or None, leave=False)
+        for t, month in enumerate(months):
             ts = time.perf_counter()
             if t % 12 == 0:
                 year.reset()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import highspy
 import networkx as nx
 import numpy as np
+from tqdm import tqdm
 
 from .._errors import InfeasibleError, InputError, Problem, SolverError
 from ..objective import stage_tolerance
@@ -223,8 +224,8 @@ class Tiered:
                 cost = cost + top * c
         return cost
 
-    def solve(self, what: str) -> dict[str, float]:
-        """Solve all tiers; return each tier's optimum."""
+    def solve(self, what: str, *, progress: bool = False) -> dict[str, float]:
+        """Solve all tiers; return each tier's optimum (``progress``: a bar of the stages solved)."""
         n = len(self.fixed_cost)
         idx = np.arange(n, dtype=np.int32)
         x: np.ndarray
@@ -236,7 +237,9 @@ class Tiered:
         for r in self.fix_rows:
             self.h.changeRowBounds(r, -INF, INF)
         out: dict[str, float] = {}
-        for k, (name, c) in enumerate(zip(self.names, self.costs, strict=True)):
+        stages = tqdm(list(zip(self.names, self.costs, strict=True)), desc=what, unit="stage",
+                      disable=not progress or None, leave=False)  # fmt: skip
+        for k, (name, c) in enumerate(stages):
             last = k == len(self.costs) - 1
             if self.kinds[k] == "equity" and out[self.names[k - 1]] <= stage_tolerance(0.0):
                 out[name] = 0.0  # no shortage at this priority: nothing to share
