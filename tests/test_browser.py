@@ -149,9 +149,9 @@ def test_annual_report_is_complete_and_self_contained(taiyuan_run, tmp_path):
         for word in ("概况", "指标清单", "分水规则", "单位换算", "约束分析", "县域平衡", "水源结构"):
             assert any(word in h for h in headings), (word, headings)
         assert page.locator("table.t").count() >= 4
-        img = page.locator("img").first
-        assert img.get_attribute("src").startswith("data:image/png;base64,")
-        assert page.evaluate("document.images[0].complete && document.images[0].naturalWidth > 100")
+        srcs = [page.locator("img").nth(i).get_attribute("src") for i in range(page.locator("img").count())]
+        assert len(srcs) == 3 and all(s.startswith("data:image/png;base64,") for s in srcs)  # map and charts
+        assert page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 100)")
         ids = page.locator("table.t").nth(1).inner_text()
         assert "TY-yellow-fen-hutuo" in ids and "未达到 not met" in ids
         assert log["requests"] == [] and log["console_errors"] == []

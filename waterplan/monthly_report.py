@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
-from typing import Any
 
 import matplotlib
 import numpy as np
@@ -19,8 +17,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .boundaries import county_table
+from .charts import chart_style, png
 from .monthly.results import MonthlyResult
-from .printmap import cjk_font, font_rc
 
 __all__ = ["monthly_charts", "monthly_report_html", "tidy_tables"]
 
@@ -98,22 +96,12 @@ def tidy_tables(res: MonthlyResult) -> dict[str, pd.DataFrame]:
     }
 
 
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    return buf.getvalue()
-
-
-def _style() -> dict[str, Any]:
-    return font_rc(cjk_font())
-
-
 def monthly_charts(res: MonthlyResult, guarantee: pd.DataFrame) -> dict[str, bytes]:
     """PNG charts: reservoir storage, monthly shortage by sector, guarantee rates by county × sector,
     and the exceedance curve of yearly shortage."""
     tables = tidy_tables(res)
     out: dict[str, bytes] = {}
-    with matplotlib.rc_context(_style()):  # type: ignore[arg-type]
+    with matplotlib.rc_context(chart_style()):  # type: ignore[arg-type]
         if len(tables["storage"]):
             fig = Figure(figsize=(9, 3.6), layout="constrained")
             ax = fig.subplots()
@@ -122,7 +110,7 @@ def monthly_charts(res: MonthlyResult, guarantee: pd.DataFrame) -> dict[str, byt
             ax.set_ylabel("蓄水量 storage (万m³)")
             ax.set_title("水库蓄水过程 Reservoir storage")
             ax.legend(fontsize=8)
-            out["storage"] = _png(fig)
+            out["storage"] = png(fig)
         bal = tables["balance_monthly"]
         short = bal.pivot_table(index="date", columns="sector_zh", values="shortage_10k_m3", aggfunc="sum")
         fig = Figure(figsize=(9, 3.6), layout="constrained")
@@ -131,7 +119,7 @@ def monthly_charts(res: MonthlyResult, guarantee: pd.DataFrame) -> dict[str, byt
         ax.set_ylabel("缺水 shortage (万m³/月)")
         ax.set_title("逐月缺水 Monthly shortage by sector")
         ax.legend(fontsize=8, ncol=3)
-        out["shortage"] = _png(fig)
+        out["shortage"] = png(fig)
         yearly = bal.groupby("year")["shortage_10k_m3"].sum().sort_values(ascending=False).to_numpy()
         p = np.arange(1, len(yearly) + 1) / (len(yearly) + 1)  # Weibull plotting position
         fig = Figure(figsize=(6, 3.6), layout="constrained")
@@ -140,7 +128,7 @@ def monthly_charts(res: MonthlyResult, guarantee: pd.DataFrame) -> dict[str, byt
         ax.set_xlabel("超过概率 exceedance probability (%)")
         ax.set_ylabel("年缺水 yearly shortage (万m³)")
         ax.set_title("年缺水频率曲线 Exceedance of yearly shortage")
-        out["exceedance"] = _png(fig)
+        out["exceedance"] = png(fig)
         names = county_table().set_index("adcode")["name_zh"]
         sectors = res.scenario.spec.sectors
         g = guarantee.assign(
@@ -159,7 +147,7 @@ def monthly_charts(res: MonthlyResult, guarantee: pd.DataFrame) -> dict[str, byt
         ax.set_title("供水保证率 Supply guarantee rates")
         ax.tick_params(axis="y", labelsize=6)
         ax.legend(fontsize=8)
-        out["guarantee"] = _png(fig)
+        out["guarantee"] = png(fig)
     return out
 
 

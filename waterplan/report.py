@@ -311,9 +311,18 @@ def report_markdown(scenario: Scenario, results: Results, manifest: dict) -> str
     return "\n".join(lines)
 
 
-def report_html(scenario: Scenario, results: Results, manifest: dict, *, image: bytes | None = None) -> str:
+def report_html(
+    scenario: Scenario,
+    results: Results,
+    manifest: dict,
+    *,
+    image: bytes | None = None,
+    charts: dict[str, bytes] | None = None,
+) -> str:
     """The report as one self-contained HTML page: every table of the Markdown report, the print
-    map embedded (``image``, PNG bytes) — no scripts, no external assets."""
+    map (``image``, PNG bytes) and the charts (:func:`waterplan.charts.annual_charts`) embedded —
+    no scripts, no external assets."""
+    charts = charts or {}
     spec = scenario.spec
     e = html.escape
     s = _summary(results)
@@ -328,12 +337,16 @@ def report_html(scenario: Scenario, results: Results, manifest: dict, *, image: 
     binds = items(what_binds(results) or ["No policy target binds."])
     breaks = _breaks(results)
     broken = f"<h2>Rules broken 规则未遵守</h2>{items(breaks)}" if breaks else ""
-    picture = (
-        f"<p><img src='data:image/png;base64,{base64.b64encode(image).decode('ascii')}' alt='coverage map 供水保障率' "
-        "style='max-width:100%'></p>"
-        if image
-        else ""
-    )
+
+    def embed(data: bytes | None, alt: str) -> str:
+        if not data:
+            return ""
+        return (
+            f"<p><img src='data:image/png;base64,{base64.b64encode(data).decode('ascii')}' alt='{e(alt)}' "
+            "style='max-width:100%'></p>"
+        )
+
+    picture = embed(image, "coverage map 供水保障率")
     style = (
         "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
         ".t{border-collapse:collapse;font-size:13px}.t td,.t th{border:1px solid #ccc;padding:3px 6px}"
@@ -346,7 +359,7 @@ def report_html(scenario: Scenario, results: Results, manifest: dict, *, image: 
         f"derived or assumed; replace them with the bureau's own tables.</i></p>"
         f"<h2>Summary 概况</h2><p>Total demand {tot_d:,.0f} 万m³, supplied {tot_s:,.0f} 万m³, shortage "
         f"{tot_d - tot_s:,.0f} 万m³ (coverage {tot_s / tot_d:.1%}). Solver {e(manifest['solver'])}.</p>"
-        f"{table(_sector_table(results))}{picture}"
+        f"{table(_sector_table(results))}{picture}{embed(charts.get('shortage'), 'shortage by county')}"
         f"<h2>指标清单 Compliance with the plan's targets</h2>{table(_indicator_table(results.indicators, spec.year))}"
         f"{broken}"
         f"<h2>How water is shared 分水规则</h2><p>{e(_sharing(scenario, results))}</p>"
@@ -354,6 +367,7 @@ def report_html(scenario: Scenario, results: Results, manifest: dict, *, image: 
         f"<h2>What binds 约束分析</h2>{binds}"
         f"<h2>Counties 县域平衡 (万m³/yr)</h2>{table(_county_table(results))}"
         f"<h2>Sources 水源结构 (万m³/yr)</h2>{table(_source_table(results))}"
+        f"{embed(charts.get('source_mix'), 'source mix')}"
         f"<p>Map: <a href='map.html'>map.html</a>. Tables: allocation.csv, balance.csv, flows.csv, "
         f"sources.csv, indicators.csv, rule_breaks.csv.</p></body></html>"
     )

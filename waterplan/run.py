@@ -23,6 +23,7 @@ import networkx as nx
 import pandas as pd
 
 from . import outputs
+from .charts import annual_charts
 from .export import LAYER_FILES, run_layers
 from .maps import allocation_map
 from .monthly import MonthlyResult, guarantee_rates
@@ -333,7 +334,8 @@ def write_run(
             lang=lang,
             title=run.scenario.spec.title_zh if lang == "zh" else run.scenario.spec.title_en,
         )
-        page = report_html(run.scenario, run.results, run.manifest, image=(tmp / "map.png").read_bytes())
+        charts = annual_charts(run.results)
+        page = report_html(run.scenario, run.results, run.manifest, image=(tmp / "map.png").read_bytes(), charts=charts)
         (tmp / "report.html").write_text(page, encoding="utf-8")
         run.manifest["timings_s"]["write"] = time.perf_counter() - t0
         (tmp / "manifest.json").write_text(json.dumps(run.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
