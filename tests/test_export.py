@@ -221,3 +221,17 @@ def test_one_colour_scheme_per_indicator_in_the_web_map_the_print_map_and_qgis()
         qgis = "#" + "".join(f"{int(x):02x}" for x in fills[sym].split(",")[:3])
         printed = to_hex(cmap(norm(v)))
         assert web == qgis == printed, (v, web, qgis, printed)
+
+
+def test_county_layer_has_per_sector_columns_and_rounded_values(run_dir, tmp_path):
+    counties = _original(run_dir, "counties").set_index("adcode")
+    bal = pd.read_csv(run_dir / "balance.csv", dtype={"county": str}).set_index(["county", "sector"])
+    assert counties.loc["140107", "shortage_eco_10k_m3"] == pytest.approx(
+        bal.loc[("140107", "ecology"), "shortage_10k_m3"], abs=0.005
+    )
+    assert counties.loc["140105", "coverage_dom"] == pytest.approx(1.0)
+    for c in [c for c in counties.columns if c.endswith("_10k_m3")]:
+        assert (counties[c].dropna() == counties[c].dropna().round(2)).all(), c
+    shp = export_run(run_dir, tmp_path / "shp", fmt="shp")
+    fields = gpd.read_file(shp / "counties.shp").columns
+    assert {"sht_eco", "cov_dom"} <= set(fields) and all(len(f) <= 10 for f in fields)

@@ -78,6 +78,8 @@ SHP_FIELDS = {
     "withdrawn_10k_m3": "wdr_10km3",
     "scenario": "scenario",
     "period": "period",
+    **{f"shortage_{c}_10k_m3": f"sht_{c}" for c in ("dom", "ind", "agr", "mun", "eco", "ecb")},
+    **{f"coverage_{c}": f"cov_{c}" for c in ("dom", "ind", "agr", "mun", "eco", "ecb")},
     "provenance": "provenance",
     "illustrative": "illustr",
     "demand_illustrative": "dem_illus",
@@ -97,11 +99,46 @@ assert all(len(v) <= 10 for v in SHP_FIELDS.values()) and len(set(SHP_FIELDS.val
 _REQUIRED = ["manifest.json", "balance.csv", "allocation.csv", "flows.csv", "indicators.csv", *LAYER_FILES.values()]
 
 
+#: sector → the short code of its per-sector county columns (Shapefile fields ≤ 10 characters)
+SECTOR_CODES = {
+    "domestic": "dom",
+    "industry": "ind",
+    "agriculture": "agr",
+    "municipal": "mun",
+    "ecology": "eco",
+    "ecology_basic": "ecb",
+}
+
+
+def _per_sector(results: Results) -> pd.DataFrame:
+    """County columns per sector: ``shortage_<code>_10k_m3`` and ``coverage_<code>``."""
+    b = results.balance
+    out = pd.DataFrame(index=sorted(b["county"].unique()))
+    for sector, g in b.groupby("sector"):
+        code = SECTOR_CODES.get(str(sector), str(sector)[:3])
+        g = g.set_index("county")
+        out[f"shortage_{code}_10k_m3"] = g["shortage_10k_m3"]
+        out[f"coverage_{code}"] = g["coverage"]
+    return out
+
+
+def _rounded(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Volumes to 0.01 万m³ (100 m³), shares to 0.0001: what a map or a table needs."""
+    out = gdf.copy()
+    for c in out.columns:
+        if c.endswith("_10k_m3"):
+            out[c] = out[c].round(2)
+        elif c.startswith(("coverage", "utilisation")) or c.endswith("_share"):
+            out[c] = out[c].round(4)
+    return out
+
+
 def run_layers(G: nx.DiGraph, results: Results, *, scenario: str, period: int) -> dict[str, gpd.GeoDataFrame]:
     """The run's three GIS layers in WGS84: counties, network edges and nodes with results."""
     per = county_indicators(results)
     counties = load_counties(sorted(results.balance["county"].unique()))
     counties = counties.merge(per, left_on="adcode", right_index=True, how="left")
+    counties = counties.merge(_per_sector(results), left_on="adcode", right_index=True, how="left")
     stand_in = {
         d["county"] for _n, d in G.nodes(data=True) if d["kind"] == "demand" and is_illustrative(d.get("derivation"))
     }
@@ -131,7 +168,9 @@ def run_layers(G: nx.DiGraph, results: Results, *, scenario: str, period: int) -
     nodes["withdrawn_10k_m3"] = nodes["id"].map(withdrawn)
     nodes.insert(0, "scenario", scenario)
     nodes.insert(1, "period", period)
-    return {"counties": counties, "network_edges": edges, "network_nodes": nodes}
+    return {
+        name: _rounded(g) for name, g in (("counties", counties), ("network_edges", edges), ("network_nodes", nodes))
+    }
 
 
 def resolve_crs(crs: str, bounds: tuple[float, float, float, float] | None = None) -> pyproj.CRS:
