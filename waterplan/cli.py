@@ -311,7 +311,16 @@ def compare_cmd(
     except WaterplanError as exc:
         _fail(exc)
         return
-    out.print(f"Wrote {path}/ (compare.md, compare_*.csv, diff_*.html).")
+    sectors = pd.read_csv(path / "compare_sectors.csv", index_col=0)
+    cols = [c for c in sectors.columns if c.endswith(": shortage_10k_m3")]
+    t = Table(title="Shortage by sector 各部门缺水 (万m³/yr)")
+    t.add_column("sector")
+    for c in cols:
+        t.add_column(c.split(": ")[0], justify="right")
+    for sector, r in sectors.iterrows():
+        t.add_row(str(sector), *[f"{r[c]:,.0f}" for c in cols])
+    out.print(t)
+    out.print(f"Wrote {path}/ (compare.md, compare_*.csv, chart_shortage.png, diff_*.html).")
 
 
 class Format(StrEnum):

@@ -7,26 +7,62 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import folium
+import matplotlib
+import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from ._errors import InputError, Problem
 from .boundaries import load_counties
+from .charts import chart_style, png
 from .maps import _leaflet_assets, escape
 from .run import RunResult, _atomic_folder, run_scenario
 from .scenario import _rel, load_scenario
 
-__all__ = ["compare_runs", "compare_scenarios", "difference_map"]
+__all__ = ["compare_chart", "compare_runs", "compare_scenarios", "difference_map", "shortage_by_sector"]
+
+
+def _flat(df: pd.DataFrame) -> pd.DataFrame:
+    """Columns named "scenario: measure" rather than tuples (CSV and Markdown headers stay readable)."""
+    out = df.copy()
+    out.columns = [f"{a}: {b}" for a, b in df.columns]
+    return out
+
+
+def shortage_by_sector(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Shortage (万m³) by sector (rows) and scenario (columns), from :func:`compare_runs`."""
+    cols = [c for c in tables["sectors"].columns if c.endswith(": shortage_10k_m3")]
+    return tables["sectors"][cols].rename(columns=lambda c: c.split(": ")[0])
+
+
+def compare_chart(tables: dict[str, pd.DataFrame]) -> bytes:
+    """A grouped bar chart of the shortage by sector in each scenario (PNG)."""
+    short = shortage_by_sector(tables)
+    with matplotlib.rc_context(chart_style()):  # type: ignore[arg-type]
+        fig = Figure(figsize=(8, 3.8), layout="constrained")
+        ax = fig.subplots()
+        width = 0.8 / max(1, short.shape[1])
+        x = np.arange(len(short))
+        for i, name in enumerate(short.columns):
+            ax.bar(x + i * width, short[name].to_numpy(), width=width, label=name)
+        ax.set_xticks(x + width * (short.shape[1] - 1) / 2, list(short.index), rotation=20, fontsize=8)
+        ax.set_ylabel("缺水 shortage (万m³)")
+        ax.set_title("各方案缺水 Shortage by sector and scenario")
+        ax.legend(fontsize=8)
+        return png(fig)
 
 
 def compare_runs(runs: list[RunResult]) -> dict[str, pd.DataFrame]:
     """Side-by-side tables of several runs (the first is the reference for differences)."""
     names = [r.scenario.name for r in runs]
-    sectors = pd.concat(
-        {
-            n: r.results.balance.groupby("sector")[["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]].sum()
-            for n, r in zip(names, runs, strict=True)
-        },
-        axis=1,
+    sectors = _flat(
+        pd.concat(
+            {
+                n: r.results.balance.groupby("sector")[["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]].sum()
+                for n, r in zip(names, runs, strict=True)
+            },
+            axis=1,
+        )
     )
     cov = {}
     for n, r in zip(names, runs, strict=True):
@@ -41,12 +77,14 @@ def compare_runs(runs: list[RunResult]) -> dict[str, pd.DataFrame]:
             for n, r in zip(names, runs, strict=True)
         }
     ).fillna(0.0)
-    targets = pd.concat(
-        {
-            n: r.results.indicators.set_index("id")[["value", "status", "shadow_price"]]
-            for n, r in zip(names, runs, strict=True)
-        },
-        axis=1,
+    targets = _flat(
+        pd.concat(
+            {
+                n: r.results.indicators.set_index("id")[["value", "status", "shadow_price"]]
+                for n, r in zip(names, runs, strict=True)
+            },
+            axis=1,
+        )
     )
     binding = pd.DataFrame(
         {n: r.results.indicators.set_index("id")["binding"].fillna(False) for n, r in zip(names, runs, strict=True)}
@@ -125,8 +163,11 @@ def compare_scenarios(paths: Sequence[str | Path], out: str | Path, *, force: bo
     def write(tmp: Path) -> None:
         for name, df in tables.items():
             df.to_csv(tmp / f"compare_{name}.csv", encoding="utf-8")
+        (tmp / "chart_shortage.png").write_bytes(compare_chart(tables))
         lines = [
             f"# Comparison: {', '.join(names)}",
+            "",
+            "![shortage by sector and scenario](chart_shortage.png)",
             "",
             "## Balance by sector (万m³/yr)",
             "",
@@ -134,7 +175,7 @@ def compare_scenarios(paths: Sequence[str | Path], out: str | Path, *, force: bo
             "",
             "## Coverage by county",
             "",
-            tables["counties"].round(3).to_markdown(),
+            tables["counties"].round(3).reset_index().to_markdown(index=False),
             "",
             "## Source mix (万m³/yr withdrawn)",
             "",
