@@ -11,8 +11,9 @@ Variables (all in 万m³ per period; one period is a year in an annual run)
     wastewater treated by WWTP ``w`` (≤ capacity and ≤ wastewater collected);
 ``shortage[d]``
     unmet demand at demand node ``d``;
-``worst[p]``
-    the largest shortage fraction among the demands of priority ``p`` (the equity rule);
+``worst[p]``, ``excess[d]``
+    the common shortage fraction of priority ``p`` and a demand's fraction above it (the equity
+    rule, see :func:`_equity`);
 ``trades[a, b]``
     water-rights transfers from county ``a`` to county ``b`` (quota, 万m³).
 
