@@ -2,8 +2,8 @@
 
 For each priority, its total shortage, its equity tier and the plan's allocation rules for its
 sectors, each stage holding every earlier one at its optimum (to a small tolerance); then the
-shortfall of the expected targets, the source-preference ranks (e.g. industry takes reclaimed water first) and the cost and total
-conveyance, which make ties deterministic. The monthly engine solves the same tiers.
+shortfall of the expected targets, the source-preference ranks (e.g. industry takes reclaimed
+water first) and the cost and total conveyance, which make ties deterministic. The monthly engine solves the same tiers.
 HiGHS (through PuLP's highspy interface) is the default solver; CBC, bundled with PuLP, is the
 fallback and a cross-check.
 
