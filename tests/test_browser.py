@@ -183,3 +183,22 @@ def test_monthly_report_is_complete_and_self_contained(tmp_path):
     finally:
         browser.close()
         pw.stop()
+
+
+def test_comparison_report_is_self_contained(tmp_path):
+    """compare.html: the chart embedded, every table, nothing fetched."""
+    from waterplan.compare import compare_scenarios
+
+    folder = compare_scenarios([TAIYUAN, TAIYUAN.parent / "taiyuan-2030-dry.yaml"], tmp_path / "cmp")
+    (folder / "chart_shortage.png").unlink()
+    pw, browser, page, log = _open(folder / "compare.html", tmp_path, wait_for="h1")
+    try:
+        assert page.locator("table.t").count() == 5
+        src = page.locator("img").first.get_attribute("src")
+        assert src.startswith("data:image/png;base64,")
+        assert page.evaluate("document.images[0].complete && document.images[0].naturalWidth > 100")
+        assert "taiyuan-2030-dry: shortage_10k_m3" in page.locator("table.t").first.inner_text()
+        assert log["requests"] == [] and log["console_errors"] == []
+    finally:
+        browser.close()
+        pw.stop()

@@ -320,7 +320,7 @@ def compare_cmd(
     for sector, r in sectors.iterrows():
         t.add_row(str(sector), *[f"{r[c]:,.0f}" for c in cols])
     out.print(t)
-    out.print(f"Wrote {path}/ (compare.md, compare_*.csv, chart_shortage.png, diff_*.html).")
+    out.print(f"Wrote {path}/ (compare.html, compare.md, compare_*.csv, chart_shortage.png, diff_*.html).")
 
 
 class Format(StrEnum):

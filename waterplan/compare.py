@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import html
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,7 +21,14 @@ from .maps import _leaflet_assets, escape
 from .run import RunResult, _atomic_folder, run_scenario
 from .scenario import _rel, load_scenario
 
-__all__ = ["compare_chart", "compare_runs", "compare_scenarios", "difference_map", "shortage_by_sector"]
+__all__ = [
+    "compare_chart",
+    "compare_html",
+    "compare_runs",
+    "compare_scenarios",
+    "difference_map",
+    "shortage_by_sector",
+]
 
 
 def _flat(df: pd.DataFrame) -> pd.DataFrame:
@@ -50,6 +59,33 @@ def compare_chart(tables: dict[str, pd.DataFrame]) -> bytes:
         ax.set_title("各方案缺水 Shortage by sector and scenario")
         ax.legend(fontsize=8)
         return png(fig)
+
+
+def compare_html(names: list[str], tables: dict[str, pd.DataFrame], chart: bytes) -> str:
+    """The comparison as one self-contained HTML page: the chart embedded, every table."""
+    e = html.escape
+
+    def table(df: pd.DataFrame) -> str:
+        return df.to_html(escape=True, classes="t", float_format=lambda v: f"{v:,.3f}")
+
+    data = base64.b64encode(chart).decode("ascii")
+    diffs = "".join(f"<li><a href='diff_{e(n)}.html'>coverage {e(n)} − {e(names[0])}</a></li>" for n in names[1:])
+    style = (
+        "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
+        ".t{border-collapse:collapse;font-size:13px}.t td,.t th{border:1px solid #ccc;padding:3px 6px}"
+    )
+    return (
+        f"<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>{e(' vs '.join(names))}</title>"
+        f"<style>{style}</style></head><body><h1>方案比较 Comparison: {e(', '.join(names))}</h1>"
+        f"<p>The first scenario is the reference. <i>Illustrative data.</i></p>"
+        f"<p><img src='data:image/png;base64,{data}' alt='shortage by sector and scenario' style='max-width:100%'></p>"
+        f"<h2>各部门 Balance by sector (万m³/yr)</h2>{table(tables['sectors'].round(0))}"
+        f"<h2>各县保障率 Coverage by county</h2>{table(tables['counties'].round(3))}"
+        f"<h2>水源结构 Source mix (万m³/yr withdrawn)</h2>{table(tables['sources'].round(0))}"
+        f"<h2>指标 Targets</h2>{table(tables['targets'])}"
+        f"<h2>约束 Binding targets</h2>{table(tables['binding'])}"
+        f"<h2>差异图 Difference maps</h2><ul>{diffs}</ul></body></html>"
+    )
 
 
 def compare_runs(runs: list[RunResult]) -> dict[str, pd.DataFrame]:
@@ -163,7 +199,9 @@ def compare_scenarios(paths: Sequence[str | Path], out: str | Path, *, force: bo
     def write(tmp: Path) -> None:
         for name, df in tables.items():
             df.to_csv(tmp / f"compare_{name}.csv", encoding="utf-8")
-        (tmp / "chart_shortage.png").write_bytes(compare_chart(tables))
+        chart = compare_chart(tables)
+        (tmp / "chart_shortage.png").write_bytes(chart)
+        (tmp / "compare.html").write_text(compare_html(names, tables, chart), encoding="utf-8")
         lines = [
             f"# Comparison: {', '.join(names)}",
             "",
