@@ -143,6 +143,17 @@ MONTHLY_SECTORS = {
 }
 
 
+def _one_source_case(case, **extra):
+    """S(100 a year) -> A:domestic (60 a year)."""
+    return _monthly_case(
+        case,
+        [node("S", "intake", source_kind="surface", available=100, available_unit=W)],
+        [edge("e", "S", f"county:{A}", sectors="domestic")],
+        [(A, "domestic", 60, W)],
+        **extra,
+    )
+
+
 def _monthly_case(case, nodes, edges, demands, *, time=None, **extra):
     return case(
         nodes=nodes,
@@ -288,12 +299,7 @@ def test_weighted_objective_refuses_binding_allocation_rules(case):
 
 
 def test_weighted_objective_refuses_the_equity_rule(case):
-    path = _monthly_case(
-        case,
-        [node("S", "intake", source_kind="surface", available=100, available_unit=W)],
-        [edge("e", "S", f"county:{A}", sectors="domestic")],
-        [(A, "domestic", 60, W)],
-    )
+    path = _one_source_case(case)
     sc = load_scenario(path)
     with pytest.raises(InputError, match=r"objective' = 'weighted': the staged objective with the equity rule"):
         solve_monthly(build_graph(sc), sc, objective="weighted", series=series({"S": [1] * 12}))
@@ -301,12 +307,7 @@ def test_weighted_objective_refuses_the_equity_rule(case):
 
 @pytest.mark.parametrize("mode", ["full", "myopic"])
 def test_a_gap_in_the_inflow_series_is_an_error_not_a_zero(case, mode):
-    path = _monthly_case(
-        case,
-        [node("S", "intake", source_kind="surface", available=100, available_unit=W)],
-        [edge("e", "S", f"county:{A}", sectors="domestic")],
-        [(A, "domestic", 60, W)],
-    )
+    path = _one_source_case(case)
     sc = load_scenario(path)
     gap = series({"S": [5.0] * 5 + [float("nan")] + [5.0] * 6})
     with pytest.raises(InputError, match=r"field 'S in 2030-06' = nan: a flow of zero or more, every month"):

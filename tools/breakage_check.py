@@ -186,7 +186,7 @@ MUTATIONS = [
     ),
     ("a planned allocation always 'as planned'", "waterplan/results.py", 'else "shifted"', 'else "as planned"'),
     ("expected targets not pursued", "waterplan/objective.py", "    if m.gap:", "    if False:"),
-    ("in-service years ignored", "waterplan/network.py", "return _blank(c) or int(float(c)) <= year", "return True"),
+    ("in-service years ignored", "waterplan/network.py", "    return int(year) <= b.spec.year\n", "    return True\n"),
     ("allocation rules not applied", "waterplan/objective.py", "rules = _rules_tier(m, p)", "rules = {}"),
     (
         "a broken rule never reported",

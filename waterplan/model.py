@@ -422,12 +422,9 @@ def _equity(m: AllocationModel) -> None:
 def _unservable(m: AllocationModel) -> set[str]:
     """Demands no water can reach: no accepted source with water, or no route with capacity."""
     G = m.G
-    out = set()
-    for d in m.shortage:
-        routes = [s for (dd, s) in m.open_routes if dd == d]
-        if not any(_has_water(G, s) for s in routes):
-            out.add(d)
-    return out
+    with_water = {s for s in {s for _d, s in m.open_routes} if _has_water(G, s)}
+    served = {d for d, s in m.open_routes if s in with_water}
+    return set(m.shortage) - served
 
 
 def _has_water(G: nx.DiGraph, s: str) -> bool:

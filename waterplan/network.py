@@ -139,25 +139,23 @@ def surface_factor(hydrology: Any, source_kind: str, source_id: str) -> float:
     return year_type_factor(YEAR_TYPES[hydrology.year_type], cv)
 
 
-def _in_service(props: dict[str, Any], year: int) -> bool:
-    c: Any = props.get("commissioned")
-    return _blank(c) or int(float(c)) <= year
-
-
-def _commissioned_ok(b: _Builder, fname: str, where: str, row: dict[str, Any]) -> bool:
-    """An in-service year, where given, must be a year."""
+def _in_service(b: _Builder, fname: str, where: str, row: dict[str, Any]) -> bool:
+    """Whether a feature carries water in the scenario's year: no ``commissioned`` year, or one not
+    after it. A ``commissioned`` that is not a year is a problem (and the feature is left out)."""
     c: Any = row.get("commissioned")
     if _blank(c):
         return True
     try:
-        ok = float(c) == int(float(c)) and 1900 <= int(float(c)) <= 2200
+        year = float(c)
+        ok = year == int(year) and 1900 <= year <= 2200
     except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok:
         b.problems.append(
             Problem(fname, f"{where}.commissioned", c, "the first year the asset carries water, e.g. 2027")
         )
-    return ok
+        return False
+    return int(year) <= b.spec.year
 
 
 @dataclass
@@ -250,7 +248,7 @@ def _feature(
         return None
     if _blank(row.get("provenance")):
         b.problems.append(Problem(fname, f"{where}.provenance", None, "a source or derivation for the feature"))
-    if not _commissioned_ok(b, fname, where, row) or not _in_service(row, b.spec.year):
+    if not _in_service(b, fname, where, row):
         return None
     return str(fid), str(kind), where
 

@@ -111,15 +111,22 @@ def rule_index(scenario: Scenario, sectors: list[str], sector: str) -> int | Non
     return None
 
 
+def first_kinds(scenario: Scenario, sector: str) -> set[str]:
+    """The source kinds the scenario's ``takes_first`` rules give ``sector`` (or its parent) first:
+    water of these kinds is never the "other water" a rule counts against it."""
+    out: set[str] = set()
+    for t in scenario.spec.targets:
+        r = t.rule
+        if r is not None and r.check == "takes_first" and rule_index(scenario, r.sectors, sector) is not None:
+            out |= set(r.kinds)
+    return out
+
+
 def _rules_tier(m: AllocationModel, priority: int) -> dict[str, float]:
     """Coefficients of the allocation-rules tier of one priority (see the module docs)."""
     G = m.G
     coef: dict[str, float] = defaultdict(float)
-    firsts: dict[str, set[str]] = defaultdict(set)  # the kinds every takes_first rule gives a sector first
-    for t in m.scenario.spec.targets:
-        if t.rule is not None and t.rule.check == "takes_first":
-            for sector in t.rule.sectors:
-                firsts[sector] |= set(t.rule.kinds)
+    firsts = {sector: first_kinds(m.scenario, sector) for sector in m.scenario.spec.sectors}
     for rule in binding_rules(m.scenario):
         kinds = set(rule.kinds)
         counties = None if rule.counties is None else {str(c) for c in rule.counties}
@@ -129,8 +136,7 @@ def _rules_tier(m: AllocationModel, priority: int) -> dict[str, float]:
             at = rule_index(m.scenario, rule.sectors, nd["sector"])
             if nd["priority"] != priority or at is None or d not in reached:
                 continue
-            own = firsts[nd["sector"]] | firsts[rule_sector(m.scenario, nd["sector"])]
-            if G.nodes[s]["source_kind"] in own | kinds:
+            if G.nodes[s]["source_kind"] in firsts[nd["sector"]] | kinds:
                 continue
             if counties is not None and nd["county"] not in counties:
                 continue

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .boundaries import county_table
-from .rules import RuleCheck, check_rule
+from .rules import RuleCheck, check_rule, edge_loads
 from .scenario import SECTOR_NAMES, Constraint, Scenario, Selection, TargetSpec
 from .solve import Solution
 from .units import to_model_volume
@@ -483,7 +483,7 @@ def _filled_by(sol: Solution, cap: Constraint, srcs: set[str]) -> str:
     return f" (the rest of it: {parts} 万m³)" if parts else ""
 
 
-def _limits(sol: Solution, c: Constraint) -> str:
+def _limits(sol: Solution, c: Constraint, flows: pd.DataFrame) -> str:
     """What keeps a level target's sources from delivering more: sources at their availability,
     edges and plants at capacity on their routes, and caps of the plan at their value."""
     m = sol.model
@@ -494,13 +494,8 @@ def _limits(sol: Solution, c: Constraint) -> str:
         for s in sorted(srcs)
         if G.nodes[s].get("available") is not None and sol.release[s] >= G.nodes[s]["available"] - 1e-3
     ]
-    carried: dict[tuple[str, str], float] = {}
-    for (u, v, _s), f in sol.flows.items():
-        carried[(u, v)] = carried.get((u, v), 0.0) + f
+    carried, out_of = edge_loads(flows)
     routes = {(u, v) for (u, v, s) in m.x if s in srcs}
-    out_of: dict[str, float] = {}
-    for (u, _v), f in carried.items():
-        out_of[u] = out_of.get(u, 0.0) + f
     for u, v in sorted(routes):
         e = G.edges[u, v]
         if e["capacity"] is not None and carried.get((u, v), 0.0) >= e["capacity"] - 1e-3:
@@ -563,7 +558,7 @@ def tabulate(sol: Solution) -> Results:
     flows, sources = _flows_table(sol), _sources_table(sol)
     computed = _computed_indicators(sol, balance)
     allocation = _allocation_table(sol, lab)
-    limits = {c.id: _limits(sol, c) for c in sc.constraints if c.type == "level" or c.attribute == "expected"}
+    limits = {c.id: _limits(sol, c, flows) for c in sc.constraints if c.type == "level" or c.attribute == "expected"}
     constraint_rows = pd.DataFrame([_constraint_row(sol, c, limits) for c in sc.constraints], columns=INDICATOR_COLUMNS)
     read = {"allocation": allocation, "balance": balance, "flows": flows, "sources": sources,
             "indicators": constraint_rows}  # fmt: skip

@@ -40,10 +40,10 @@ import networkx as nx
 import pandas as pd
 
 from .network import sources_matching
-from .objective import rule_index
+from .objective import first_kinds, rule_index
 from .scenario import RuleSpec, Scenario
 
-__all__ = ["BREAK_COLUMNS", "RuleCheck", "check_rule", "first_kinds"]
+__all__ = ["BREAK_COLUMNS", "RuleCheck", "check_rule", "edge_loads"]
 
 #: a volume below this (万m³, i.e. 500 m³) is no water: above the stages' tolerances
 TOL = 0.05
@@ -61,16 +61,6 @@ class RuleCheck:
     status: str
     breaks: pd.DataFrame
     summary: str
-
-
-def first_kinds(scenario: Scenario, sector: str) -> set[str]:
-    """The source kinds the scenario's ``takes_first`` rules give ``sector`` (or its parent) first."""
-    out: set[str] = set()
-    for t in scenario.spec.targets:
-        r = t.rule
-        if r is not None and r.check == "takes_first" and rule_index(scenario, r.sectors, sector) is not None:
-            out |= set(r.kinds)
-    return out
 
 
 @dataclass
@@ -139,12 +129,18 @@ class _Tables:
         return a[(a["county"] == county) & (a["sector"] == sector)]
 
 
-def _spare(G: nx.DiGraph, flows: pd.DataFrame) -> nx.DiGraph:
-    """The network's edges that could carry more water (no edge or plant at its capacity)."""
+def edge_loads(flows: pd.DataFrame) -> tuple[dict[tuple[str, str], float], dict[str, float]]:
+    """From the flows table: what each edge carries, and what leaves each node."""
     carried = {(r[0], r[1]): float(r[2]) for r in flows[["from", "to", "flow_10k_m3"]].itertuples(index=False)}
     out_of: dict[str, float] = defaultdict(float)
     for (u, _v), f in carried.items():
         out_of[u] += f
+    return carried, out_of
+
+
+def _spare(G: nx.DiGraph, flows: pd.DataFrame) -> nx.DiGraph:
+    """The network's edges that could carry more water (no edge or plant at its capacity)."""
+    carried, out_of = edge_loads(flows)
     H = nx.DiGraph()
     for u, v, e in G.edges(data=True):
         if e["kind"] == "sewer":
