@@ -20,7 +20,8 @@ setup: $(BIN)/waterplan
 run: setup
 	$(BIN)/waterplan run $(SCENARIO) --out $(OUT) --force
 
-# The browser test drives Debian's Chromium; a CJK font makes Chinese names legible in maps.
+# The browser test drives Debian's Chromium; a system CJK font makes Chinese names legible in the
+# browser (maps and charts drawn by matplotlib use the font shipped with the Python dependencies).
 browser:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

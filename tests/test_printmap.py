@@ -79,9 +79,11 @@ def test_chinese_text_is_drawn_in_a_cjk_font_without_warnings(run_dir, tmp_path,
 
     from waterplan.printmap import cjk_font, font_rc
 
+    from pylopdf_fonts_zh_cn import sans_path
+
     font = cjk_font()
-    assert font is not None, "no CJK font: make test installs fonts-wqy-zenhei"
     path = next(f.fname for f in font_manager.fontManager.ttflist if f.name == font)
+    assert path == str(sans_path()), "maps are drawn in the font shipped with the dependencies"
     face = FT2Font(path)
     title = "太原市 2030 年水资源配置（四水四定）"
     assert all(face.get_char_index(ord(ch)) for ch in title if not ch.isspace())

@@ -1,7 +1,7 @@
 """Charts of an annual run for the report: the source mix and the shortage by county × sector.
 
 Drawn with matplotlib's object API (no pyplot: no backend or other global state is changed), in a
-CJK font at its own weight where one is installed.
+CJK font shipped with the dependencies (Noto Sans SC).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def png(fig: Figure, dpi: int = 110) -> bytes:
 
 
 def chart_style() -> dict[str, Any]:
-    """matplotlib settings for the charts (a CJK font where installed)."""
+    """matplotlib settings for the charts (the shipped CJK font)."""
     return font_rc(cjk_font())
 
 

@@ -3,7 +3,7 @@ or month × source, with real dates and official names), charts (storage, monthl
 guarantee rates, the exceedance curve of yearly shortage) and a self-contained HTML report.
 
 Charts are drawn with matplotlib's object API (no pyplot: no backend or other global state is
-changed) in a CJK font where one is installed.
+changed) in the CJK font shipped with the dependencies (Noto Sans SC).
 """
 
 from __future__ import annotations

@@ -25,36 +25,30 @@ from .maps import CHOROPLETHS, CLASS_BOUNDS, class_labels
 __all__ = ["cjk_font", "extent", "font_rc", "page_size", "print_map"]
 
 log = logging.getLogger(__name__)
-_CJK = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei")
+#: the CJK font shipped with the Python dependencies (Noto Sans SC, SIL Open Font License 1.1, from
+#: the pip package pylopdf-fonts-zh-cn): maps and charts never depend on system fonts or font caches
+SHIPPED_CJK = "Noto Sans SC"
 
 
-#: file names of CJK fonts looked for on the system when matplotlib's font cache predates them
-_CJK_FILES = ("wqy-zenhei", "NotoSansCJK", "NotoSansSC", "SourceHanSans")
+def cjk_font() -> str:
+    """The name of the CJK font maps and charts are drawn in: Noto Sans SC, shipped as a Python
+    dependency and registered with matplotlib's font manager at first use (a font cache built
+    before it was installed does not matter).
 
-
-def cjk_font() -> str | None:
-    """The name of an installed font with Chinese glyphs, or None.
-
-    matplotlib's font cache may predate the font's installation (a cache built before the system
-    package was installed); the system's font folders are then searched for a known CJK font file,
-    which is registered with matplotlib's font manager.
+    >>> cjk_font()
+    'Noto Sans SC'
     """
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    found = next((n for n in _CJK if n in names), None)
-    if found is not None:
-        return found
-    for path in font_manager.findSystemFonts():
-        if any(key.lower() in Path(path).name.lower() for key in _CJK_FILES):
-            font_manager.fontManager.addfont(path)
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((n for n in _CJK if n in names), None)
+    from pylopdf_fonts_zh_cn import sans_path
+
+    path = str(sans_path())
+    if not any(f.fname == path for f in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(path)
+    return SHIPPED_CJK
 
 
-def font_rc(font: str | None) -> dict[str, Any]:
-    """matplotlib settings that draw text in ``font`` at its own weight (WenQuanYi Zen Hei is a
-    medium weight: asking for "normal" would log a warning for every text), else in DejaVu Sans."""
-    if font is None:
-        return {"font.family": ["DejaVu Sans"], "axes.unicode_minus": False}
+def font_rc(font: str) -> dict[str, Any]:
+    """matplotlib settings that draw text in ``font`` at its own weight (a font with no "normal"
+    weight would otherwise log a warning for every text)."""
     weight = next((f.weight for f in font_manager.fontManager.ttflist if f.name == font), "normal")
     return {
         "font.family": [font],
@@ -210,8 +204,7 @@ def print_map(
     out
         ``.png`` or ``.pdf``.
     lang
-        ``"zh"`` for official names (needs a CJK font, e.g. Debian's fonts-wqy-zenhei; without one
-        the English aliases are used and a warning is logged) or ``"en"``.
+        ``"zh"`` for official names (in the shipped Noto Sans SC) or ``"en"``.
     title
         Map title; by default the scenario's own title (``title_zh`` or ``title_en`` from the run's
         manifest), else its name.
@@ -224,11 +217,7 @@ def print_map(
     if out.suffix.lower() not in (".png", ".pdf"):
         raise InputError(Problem("<command line>", "--out", str(out), "a file ending in .png or .pdf"))
     counties, edges, nodes, crs = _read_layers(run_dir)
-    font = cjk_font()
-    if lang == "zh" and font is None:
-        log.warning("no CJK font installed (e.g. Debian fonts-wqy-zenhei): using English names")
-        lang = "en"
-    rc: dict[str, Any] = font_rc(font)
+    rc: dict[str, Any] = font_rc(cjk_font())
     rc.update({"pdf.fonttype": 42, "ps.fonttype": 42})  # embedded TrueType text
     with matplotlib.rc_context(rc):  # type: ignore[arg-type]
         fig = Figure(figsize=page_size(extent(counties)))
