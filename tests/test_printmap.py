@@ -76,10 +76,9 @@ def test_chinese_text_is_drawn_in_a_cjk_font_without_warnings(run_dir, tmp_path,
 
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
+    from pylopdf_fonts_zh_cn import sans_path
 
     from waterplan.printmap import cjk_font, font_rc
-
-    from pylopdf_fonts_zh_cn import sans_path
 
     font = cjk_font()
     path = next(f.fname for f in font_manager.fontManager.ttflist if f.name == font)
