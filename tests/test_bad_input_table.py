@@ -464,3 +464,18 @@ def test_random_mutations_give_a_run_or_one_clean_error(
     assert result.exit_code in (0, 2, 3), result.output
     _one_message(result)
     assert _snapshot(folder) == inputs
+
+
+def test_an_edge_without_capacity_runs_and_exports(tmp_path):
+    """A null capacity means an unlimited edge: the run writes its layers (capacity left empty)."""
+    folder = tmp_path / "case"
+    _base(folder)
+    p = folder / "net" / "edges.geojson"
+    data = json.loads(p.read_text(encoding="utf-8"))
+    data["features"][0]["properties"].update({"capacity": None, "capacity_unit": None})
+    p.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(folder / "case.yaml"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    edges = json.loads((out / "network_edges.geojson").read_text(encoding="utf-8"))["features"]
+    assert any(f["properties"]["capacity_10k_m3"] is None for f in edges)

@@ -126,10 +126,10 @@ def _rounded(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Volumes to 0.01 万m³ (100 m³), shares to 0.0001: what a map or a table needs."""
     out = gdf.copy()
     for c in out.columns:
-        if c.endswith("_10k_m3"):
-            out[c] = out[c].round(2)
+        if c.endswith("_10k_m3"):  # an object column when a value is missing (an unlimited capacity)
+            out[c] = pd.to_numeric(out[c], errors="coerce").round(2)
         elif c.startswith(("coverage", "utilisation")) or c.endswith("_share"):
-            out[c] = out[c].round(4)
+            out[c] = pd.to_numeric(out[c], errors="coerce").round(4)
     return out
 
 
