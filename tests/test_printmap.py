@@ -86,7 +86,7 @@ def test_chinese_text_is_drawn_in_a_cjk_font_without_warnings(run_dir, tmp_path,
     face = FT2Font(path)
     title = "太原市 2030 年水资源配置（四水四定）"
     assert all(face.get_char_index(ord(ch)) for ch in title if not ch.isspace())
-    assert font_rc(font)["font.family"] == [font]
+    assert font_rc()["font.family"] == [font]
     with caplog.at_level(logging.WARNING, logger="matplotlib.font_manager"):
         print_map(run_dir, tmp_path / "cjk.png", lang="zh", title=title)
     assert not [r for r in caplog.records if "findfont" in r.getMessage()]

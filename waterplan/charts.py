@@ -13,7 +13,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from .printmap import cjk_font, font_rc
+from .printmap import font_rc
 from .results import Results
 
 __all__ = ["annual_charts", "chart_style", "png"]
@@ -53,7 +53,7 @@ def png(fig: Figure, dpi: int = 110) -> bytes:
 
 def chart_style() -> dict[str, Any]:
     """matplotlib settings for the charts (the shipped CJK font)."""
-    return font_rc(cjk_font())
+    return font_rc()
 
 
 def annual_charts(results: Results) -> dict[str, bytes]:

@@ -4,7 +4,6 @@ scale bar, drawn in the CGCS2000 Gauss–Krüger zone of the data so that distan
 from __future__ import annotations
 
 import json
-import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,6 @@ from .maps import CHOROPLETHS, CLASS_BOUNDS, class_labels
 
 __all__ = ["cjk_font", "extent", "font_rc", "page_size", "print_map"]
 
-log = logging.getLogger(__name__)
 #: the CJK font shipped with the Python dependencies (Noto Sans SC, SIL Open Font License 1.1, from
 #: the pip package pylopdf-fonts-zh-cn): maps and charts never depend on system fonts or font caches
 SHIPPED_CJK = "Noto Sans SC"
@@ -46,9 +44,9 @@ def cjk_font() -> str:
     return SHIPPED_CJK
 
 
-def font_rc(font: str) -> dict[str, Any]:
-    """matplotlib settings that draw text in ``font`` at its own weight (a font with no "normal"
-    weight would otherwise log a warning for every text)."""
+def font_rc() -> dict[str, Any]:
+    """matplotlib settings that draw text in the CJK font (:func:`cjk_font`) at its own weight."""
+    font = cjk_font()
     weight = next((f.weight for f in font_manager.fontManager.ttflist if f.name == font), "normal")
     return {
         "font.family": [font],
@@ -217,7 +215,7 @@ def print_map(
     if out.suffix.lower() not in (".png", ".pdf"):
         raise InputError(Problem("<command line>", "--out", str(out), "a file ending in .png or .pdf"))
     counties, edges, nodes, crs = _read_layers(run_dir)
-    rc: dict[str, Any] = font_rc(cjk_font())
+    rc: dict[str, Any] = font_rc()
     rc.update({"pdf.fonttype": 42, "ps.fonttype": 42})  # embedded TrueType text
     with matplotlib.rc_context(rc):  # type: ignore[arg-type]
         fig = Figure(figsize=page_size(extent(counties)))
