@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -134,3 +135,73 @@ def test_indicator_values_are_computed_from_inputs_and_solution(taiyuan):
     total = sum(sol.release.values()) - sum(recompute.to_outlet(sol).values())
     expected = (1 - (total * 1e4 / 7029.5e4) / 14.0) * 100
     assert ind.loc["TY-gdp-intensity", "value"] == pytest.approx(expected, rel=1e-4)
+
+
+#: seed 003 附件1 “四水四定”重点指标清单 as printed: 序号, 指标类型 (blank in the list: as above),
+#: 指标名称, 指标属性, 2027 年, 2030 年
+PLAN_LIST = [
+    (1, "总体指标", "用水总量", "约束性", "9.94", "10.47"),
+    (2, "总体指标", "地下水用水量", "约束性", "1.5", "1.5"),
+    (3, "总体指标", "万元地区生产总值用水量下降幅度", "约束性", "3", "7"),
+    (4, "总体指标", "万元工业增加值用水量下降幅度", "约束性", "2", "5"),
+    (5, "以水定人定城", "城镇开发边界", "约束性", "735.42", "735.42"),
+    (6, "以水定人定城", "城市公共供水管网漏损率", "约束性", "9", "8"),
+    (7, "以水定人定城", "节水器具普及率", "预期性", "97", "97 以上"),
+    (8, "以水定地", "农业灌溉面积", "预期性", "63.4", "63.4"),
+    (9, "以水定地", "累计建成高标准农田面积", "预期性", "61", "65"),
+    (10, "以水定地", "建成区绿化覆盖率", "预期性", "41.9", "42.2"),
+    (11, "以水定产", "农田灌溉水有效利用系数", "约束性", "0.59", "0.6"),
+    (12, "以水定产", "城市再生水利用率", "预期性", "30", "30以上"),
+    (13, "以水定产", "非常规水源利用量", "预期性", "1.72", "1.97"),
+]
+
+
+def _md_rows(text: str, first_header: str) -> list[dict[str, str]]:
+    """The rows of the Markdown table whose first header cell is ``first_header``."""
+    lines = [ln for ln in text.splitlines() if ln.startswith("|")]
+    start = next(i for i, ln in enumerate(lines) if ln.split("|")[1].strip() == first_header)
+    header = [c.strip() for c in lines[start].split("|")[1:-1]]
+    rows = []
+    for ln in lines[start + 2 :]:
+        cells = [c.strip() for c in ln.split("|")[1:-1]]
+        if len(cells) != len(header):
+            break
+        rows.append(dict(zip(header, cells, strict=True)))
+    return rows
+
+
+@pytest.mark.parametrize("name", ["taiyuan-2030", "taiyuan-2027"])
+def test_the_report_lays_the_targets_out_like_the_plans_list(tmp_path, name):
+    """The report's target table follows 附件1: its categories in order, each row's number, name,
+    attribute and figures for 2027 and 2030 as the list prints them (this run's year: the target as
+    encoded), then the text's other targets and the allocation rules."""
+    year = int(name[-4:])
+    out = write_run(run_scenario(ROOT / "scenarios" / f"{name}.yaml"), tmp_path / "run")
+    rows = _md_rows((out / "report.md").read_text(encoding="utf-8"), "指标类型 category")
+    category, shown = "", []
+    for r in rows:
+        category = r["指标类型 category"] or category
+        shown.append(category)
+    assert list(dict.fromkeys(shown)) == [
+        "总体指标", "以水定人定城", "以水定地", "以水定产",
+        "正文目标 targets in the plan's text", "分水规则 allocation rules",
+    ]  # fmt: skip
+    listed = [(r, c) for r, c in zip(rows, shown, strict=True) if r["序号 no."]]
+    assert len(listed) == len(PLAN_LIST)
+    for (r, cat), (no, plan_cat, plan_name, attr, y2027, y2030) in zip(listed, PLAN_LIST, strict=True):
+        assert (int(r["序号 no."]), cat, r["指标 indicator"].split(" / ")[0], r["属性 attribute"]) == (
+            no, plan_cat, plan_name, attr,
+        )  # fmt: skip
+        for y, figure in ((2027, y2027), (2030, y2030)):
+            if y == year:  # this run's target, as encoded: the plan's figure with its direction and unit
+                number = figure.split()[0].removesuffix("以上")
+                assert float(re.findall(r"[\d.]+", r[f"{y} 年目标 target (this run)"])[0]) == pytest.approx(
+                    float(number)
+                )
+            else:
+                assert r[f"{y} 年目标 target"] == figure
+    total = next(r for r, _c in listed if r["id"] == "TY-total")
+    assert total["基准年 base year"].startswith("2025: 7.53") and total["单位 unit"] == "亿m³"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for heading in ("指标类型 category", "序号 no.", "基准年 base year", "2027 年目标 target", "以水定人定城"):
+        assert heading in html

@@ -115,6 +115,8 @@ _FROM_10K_M3 = {"亿m³": 1e-4, "亿立方米": 1e-4, "万m³": 1.0, "万立方�
 def _as_given(row: pd.Series) -> str:
     """A value in the unit its target is written in (亿m³ where the plan writes 亿m³)."""
     v = row["value"]
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
     given = str(row.get("target_as_given") or "")
     if row["unit"] == "万m³":
         for unit, factor in _FROM_10K_M3.items():
@@ -127,6 +129,16 @@ def _as_given(row: pd.Series) -> str:
     return _fmt(v, 2)
 
 
+def _shown_unit(row: pd.Series) -> str:
+    """The unit the report shows a row's figures in: the plan's (亿m³ where it writes 亿m³)."""
+    given = str(row.get("target_as_given") or "")
+    if row["unit"] == "万m³":
+        for unit in _FROM_10K_M3:
+            if given.endswith(f" {unit}"):
+                return unit
+    return str(row["unit"])
+
+
 def _deviation(row: pd.Series) -> str:
     d = row["deviation"]
     if d is None or (isinstance(d, float) and d != d):
@@ -135,29 +147,77 @@ def _deviation(row: pd.Series) -> str:
     return shown if shown.startswith("-") or shown.startswith("0") else "+" + shown
 
 
+#: the groups of targets the plan's indicator list does not carry, after its own categories
+_TEXT_GROUP = "正文目标 targets in the plan's text"
+_RULE_GROUP = "分水规则 allocation rules"
+
+
+def _listed_order(ind: pd.DataFrame) -> pd.DataFrame:
+    """The rows in the plan's list order: its categories (指标类型) in the order of their first
+    number, each by 序号; then the text's other targets, then its allocation rules, as the scenario
+    lists them. Adds ``group``."""
+    ind = ind.reset_index(drop=True)
+    cat = ind["category"].fillna("").astype(str)
+    no = pd.to_numeric(ind["list_no"], errors="coerce")
+    group = [c or (_RULE_GROUP if k == "rule" else _TEXT_GROUP) for c, k in zip(cat, ind["kind"], strict=True)]
+    listed = [g for g in dict.fromkeys(group) if g not in (_TEXT_GROUP, _RULE_GROUP)]
+    first = {g: no[[x == g for x in group]].min() for g in listed}
+    ranked = sorted(listed, key=lambda g: (first[g] if first[g] == first[g] else math.inf, listed.index(g)))
+    rank = {g: i for i, g in enumerate([*ranked, _TEXT_GROUP, _RULE_GROUP])}
+    key = pd.DataFrame({"g": [rank[g] for g in group], "no": no.fillna(math.inf), "i": range(len(ind))})
+    order = key.sort_values(["g", "no", "i"]).index
+    return ind.assign(group=group).loc[order].reset_index(drop=True)
+
+
+def _plan_years(text: object) -> dict[int, str]:
+    """``"2027: ≤ 9.94; 2030: ≤ 10.47"`` → {2027: "≤ 9.94", 2030: "≤ 10.47"}."""
+    out: dict[int, str] = {}
+    for part in str(text if isinstance(text, str) else "").split(";"):
+        y, _, v = part.partition(":")
+        if y.strip().isdigit():
+            out[int(y)] = v.strip()
+    return out
+
+
 def _indicator_table(ind: pd.DataFrame, year: int) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "#": range(1, len(ind) + 1),
-            "id": ind["id"],
-            "指标 indicator": [f"{a} / {b}" for a, b in zip(ind["indicator_zh"], ind["indicator_en"], strict=True)],
-            "属性 attribute": [_ATTRIBUTE_ZH.get(str(a), "") for a in ind["attribute"].fillna("")],
-            "单位 unit": ind["unit"],
-            "目标 target": [_target_label(r, year) for _i, r in ind.iterrows()],
-            "计量 measured": ind["measured_at"].fillna(""),
-            "值 value": [_as_given(r) for _i, r in ind.iterrows()],
-            "状态 status": [status_label(s) for s in ind["status"]],
-            "偏差 deviation": [_deviation(r) for _i, r in ind.iterrows()],
-            "影子价格 shadow price": [
-                f"{_fmt(p, 3)} ({s})" if st and p == p else (f"— ({s})" if st else "")
-                for p, s, st in zip(
-                    ind["shadow_price"], ind["shadow_price_stage"], ind["shadow_price_stage"], strict=True
-                )
-            ],
-            "条款 clause": ind["clause"],
-            "说明 note": ind["reason"],
-        }
-    )
+    """The targets laid out like the plan's 指标清单: category, number, indicator, attribute, unit,
+    base year, the list's figure for each target year (this run's year: the target as encoded),
+    then this run's value, status, deviation, shadow price, where it is measured and the clause."""
+    ind = _listed_order(ind)
+    given = [_plan_years(t) for t in ind["plan_years"]]
+    years = sorted({year, *(y for g in given for y in g)})
+    shown_group = [g if i == 0 or g != ind["group"][i - 1] else "" for i, g in enumerate(ind["group"])]
+    no = pd.to_numeric(ind["list_no"], errors="coerce")
+    out = {
+        "指标类型 category": shown_group,
+        "序号 no.": [str(int(n)) if n == n else "" for n in no],
+        "id": ind["id"],
+        "指标 indicator": [f"{a} / {b}" for a, b in zip(ind["indicator_zh"], ind["indicator_en"], strict=True)],
+        "属性 attribute": [_ATTRIBUTE_ZH.get(str(a), "") for a in ind["attribute"].fillna("")],
+        "单位 unit": [_shown_unit(r) for _i, r in ind.iterrows()],
+        "基准年 base year": [
+            f"{int(y)}: {v}" if y == y else ""
+            for y, v in zip(pd.to_numeric(ind["base_year"], errors="coerce"), ind["base_value"].fillna(""), strict=True)
+        ],
+    }
+    for y in years:
+        if y == year:
+            out[f"{y} 年目标 target (this run)"] = [_target_label(r, year) for _i, r in ind.iterrows()]
+        else:
+            out[f"{y} 年目标 target"] = [g.get(y, "") for g in given]
+    out |= {
+        f"{year} 值 value": [_as_given(r) for _i, r in ind.iterrows()],
+        "状态 status": [status_label(s) for s in ind["status"]],
+        "偏差 deviation": [_deviation(r) for _i, r in ind.iterrows()],
+        "影子价格 shadow price": [
+            f"{_fmt(p, 3)} ({s})" if st and p == p else (f"— ({s})" if st else "")
+            for p, s, st in zip(ind["shadow_price"], ind["shadow_price_stage"], ind["shadow_price_stage"], strict=True)
+        ],
+        "计量 measured": ind["measured_at"].fillna(""),
+        "条款 clause": ind["clause"],
+        "说明 note": ind["reason"],
+    }
+    return pd.DataFrame(out)
 
 
 def _unit_notes(manifest: dict) -> list[str]:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .boundaries import county_table
 from .rules import RuleCheck, check_rule, edge_loads
-from .scenario import SECTOR_NAMES, Constraint, Scenario, Selection, TargetSpec
+from .scenario import SECTOR_NAMES, Constraint, Listing, Scenario, Selection, TargetSpec
 from .solve import Solution
 from .units import to_model_volume
 
@@ -321,8 +321,25 @@ def _sources_table(sol: Solution) -> pd.DataFrame:
 INDICATOR_COLUMNS = [
     "id", "indicator_zh", "indicator_en", "kind", "attribute", "basis", "year", "measured_at", "relation", "target",
     "value", "unit", "target_as_given", "status", "slack", "deviation", "binding", "shadow_price",
-    "shadow_price_unit", "shadow_price_stage", "clause", "reason",
+    "shadow_price_unit", "shadow_price_stage", "clause", "reason", "category", "list_no", "base_year", "base_value",
+    "plan_years",
 ]  # fmt: skip
+
+
+def _listing_cols(listing: Listing | None) -> dict[str, object]:
+    """A target's place in the plan's indicator list (指标清单): category (指标类型), number (序号),
+    base-year figure, and the list's figures by year (``"2027: ≤ 9.94; 2030: ≤ 10.47"``)."""
+    if listing is None:
+        return {"category": "", "list_no": None, "base_year": None, "base_value": "", "plan_years": ""}
+    base = listing.base
+    return {
+        "category": listing.category,
+        "list_no": listing.number,
+        "base_year": base.year if base else None,
+        "base_value": base.value if base else "",
+        "plan_years": "; ".join(f"{y}: {v}" for y, v in sorted(listing.years.items())),
+    }
+
 
 #: where each measure is taken, in the words of the report
 MEASURED_AT = {
@@ -416,6 +433,7 @@ def _constraint_row(sol: Solution, c: Constraint, limits: dict[str, str]) -> dic
         "shadow_price_stage": stage,
         "clause": c.clause,
         "reason": reason,
+        **_listing_cols(c.listing),
     }
 
 
@@ -441,6 +459,7 @@ def _target_row(
         "shadow_price_stage": "",
         "slack": None,
         "deviation": None,
+        **_listing_cols(t.listing),
     }
     if t.status == "not_modelled":
         return {**base, "kind": "not modelled", "relation": "", "target": None, "value": None,

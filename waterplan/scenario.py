@@ -86,6 +86,27 @@ class Side(_Strict):
     sectors: list[str] | None = None
 
 
+class BaseFigure(_Strict):
+    """The plan's figure for its base year (基准年), as the plan writes it."""
+
+    year: int
+    value: str
+    clause: str = ""
+
+
+class Listing(_Strict):
+    """Where a target stands in the plan's indicator list (指标清单), for the report's layout."""
+
+    #: 指标类型, the group the list puts it in (e.g. 总体指标, 以水定人定城, 以水定地, 以水定产)
+    category: str
+    #: 序号, its number in the list
+    number: int | None = None
+    #: the base year's figure (e.g. 2025 actual use 7.53 亿m³)
+    base: BaseFigure | None = None
+    #: the list's figure for each target year, as written (e.g. {2027: "≤ 9.94", 2030: "≤ 10.47"})
+    years: dict[int, str] = Field(default_factory=dict)
+
+
 class ConstraintSpec(_Strict):
     id: str
     name_zh: str
@@ -111,6 +132,8 @@ class ConstraintSpec(_Strict):
     unit: str | None = None
     clause: str
     note: str = ""
+    #: its place in the plan's indicator list (指标清单), where the plan lists it
+    listing: Listing | None = None
 
 
 class ShareOf(_Strict):
@@ -183,6 +206,8 @@ class TargetSpec(_Strict):
     indicator: Literal["irrigated_area", "gdp_intensity_reduction", "industrial_intensity_reduction"] | None = None
     relation: Literal["<=", ">="] | None = None
     value: float | None = None
+    #: its place in the plan's indicator list (指标清单), where the plan lists it
+    listing: Listing | None = None
 
 
 class Amount(_Strict):
@@ -332,6 +357,7 @@ class Constraint:
     attribute: str = "binding"
     basis: str = "plan"
     year: int | None = None
+    listing: Listing | None = None
 
     @property
     def relation(self) -> str:
@@ -824,6 +850,7 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
                 attribute=c.attribute or ("expected" if c.type in ("level", "allocation") else "binding"),
                 basis=c.basis,
                 year=c.year,
+                listing=c.listing,
             )
         )
     return out
