@@ -76,14 +76,14 @@ def test_map_works_offline_in_chromium(taiyuan_run, tmp_path):
         assert "leaflet-control-layers-expanded" not in (control.get_attribute("class") or "")  # collapsed
         control.hover()  # opens on hover
         labels = control.inner_text()
-        for word in ("供水保障率", "缺水量", "非常规水占比", "地下水占比", "供水网络", "水源与水厂"):
+        for word in ("供水满足率", "缺水量", "非常规水占比", "地下水占比", "供水网络", "水源与水厂"):
             assert word in labels
         assert page.locator(".leaflet-control-scale").count() == 1
         assert page.locator(".wp-legend").first.is_visible()
         # click a county: its popup opens with the balance table
         page.locator(".leaflet-overlay-pane path.leaflet-interactive").first.dispatch_event("click")
         page.wait_for_selector(".leaflet-popup-content", timeout=5000)
-        assert "保障率" in page.locator(".leaflet-popup-content").inner_text()
+        assert "满足率" in page.locator(".leaflet-popup-content").inner_text()
         # switch the choropleth: the legend follows
         page.keyboard.press("Escape")
         control.hover()
@@ -105,7 +105,7 @@ def test_map_works_offline_in_chromium(taiyuan_run, tmp_path):
         page.keyboard.press("Escape")
         SHOTS.mkdir(parents=True, exist_ok=True)
         control.hover()
-        control.get_by_text("供水保障率").click()
+        control.get_by_text("供水满足率").click()
         page.screenshot(path=str(SHOTS / "taiyuan-2030-map.png"))
         assert log["requests"] == [], f"the map tried to reach the network: {log['requests']}"
         assert log["console_errors"] == [], log["console_errors"]
@@ -161,22 +161,22 @@ def test_annual_report_is_complete_and_self_contained(taiyuan_run, tmp_path):
 
 
 def test_monthly_report_is_complete_and_self_contained(tmp_path):
-    """The monthly run's report.html: guarantee rates, shortage, exceedance and storage charts
-    embedded, the targets year by year, nothing fetched."""
+    """The monthly run's report.html: the mean year's map, guarantee rates, shortage, exceedance and
+    storage charts embedded, the targets year by year, nothing fetched."""
     from waterplan import build_graph, load_scenario, write_monthly_run
     from waterplan.monthly import solve_monthly
 
     sc = load_scenario(TAIYUAN.parent / "taiyuan-2030-monthly.yaml", overrides={"time": {"years": 2}})
     folder = write_monthly_run(solve_monthly(build_graph(sc), sc, mode="myopic"), tmp_path / "m")
-    for png in folder.glob("chart_*.png"):
+    for png in [*folder.glob("chart_*.png"), folder / "map.png"]:
         png.unlink()  # the page must not need the files beside it
     pw, browser, page, log = _open(folder / "report.html", tmp_path, wait_for="h1")
     try:
         headings = " ".join(page.locator("h2").all_inner_texts())
-        for word in ("供水保证率", "缺水", "水库", "指标逐年核算", "目标函数"):
+        for word in ("多年平均配置图", "供水保证率", "缺水", "水库", "指标逐年核算", "目标函数"):
             assert word in headings, (word, headings)
         srcs = [page.locator("img").nth(i).get_attribute("src") for i in range(page.locator("img").count())]
-        assert len(srcs) == 4 and all(s.startswith("data:image/png;base64,") for s in srcs)
+        assert len(srcs) == 5 and all(s.startswith("data:image/png;base64,") for s in srcs)
         assert page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 100)")
         assert page.locator("table.t").count() >= 3
         assert log["requests"] == [] and log["console_errors"] == []

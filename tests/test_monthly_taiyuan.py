@@ -125,3 +125,47 @@ def test_the_shipped_scenario_myopic_over_sixty_years():
     assert len(res.months) == 720 and res.objective_mode == "staged"
     _caps_hold(res, sc)
     assert res.objective["shortage of priority 1"] == pytest.approx(0.0, abs=1e-3)
+
+
+def test_a_monthly_run_has_the_mean_years_map_layers_export_and_print_map(tmp_path):
+    """A monthly run writes the mean year's map, GIS layers and print map; the layers' figures are
+    the monthly balance summed over the horizon ÷ its years (recomputed here from
+    balance_monthly.csv), and ``export`` and ``print-map`` read the folder."""
+    import geopandas as gpd
+    import openpyxl
+    import pandas as pd
+
+    from waterplan import write_monthly_run
+    from waterplan.export import export_run
+    from waterplan.printmap import print_map
+
+    sc = load_scenario(SC, overrides={"time": {"years": 2}})
+    folder = write_monthly_run(solve_monthly(build_graph(sc), sc, mode="myopic"), tmp_path / "m")
+    bal = pd.read_csv(folder / "balance_monthly.csv", dtype={"county": str})
+    per = bal.groupby("county")[["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]].sum() / 2
+    counties = gpd.read_file(folder / "counties.geojson").set_index("adcode")
+    assert set(per.index) <= set(counties.index) and (counties["years"] == "1971–1972").all()
+    for county, r in per.iterrows():
+        got = counties.loc[county]
+        assert got["demand_10k_m3"] == pytest.approx(r["demand_10k_m3"], abs=0.01), county
+        assert got["shortage_10k_m3"] == pytest.approx(r["shortage_10k_m3"], abs=0.01), county
+        assert got["coverage"] == pytest.approx(r["supplied_10k_m3"] / r["demand_10k_m3"], abs=1e-3), county
+    guarantee = pd.read_csv(folder / "guarantee.csv", dtype={"county": str}).set_index(["county", "sector"])
+    assert counties.loc["140105", "guarantee_dom"] == pytest.approx(
+        guarantee.loc[("140105", "domestic"), "years_fully_supplied"], abs=1e-4
+    )
+    edges = gpd.read_file(folder / "network_edges.geojson")
+    assert edges["flow_10k_m3"].sum() > 0 and (edges["years"] == "1971–1972").all()
+    assert "1971–1972 多年平均" in (folder / "map.html").read_text(encoding="utf-8")
+
+    xlsx = export_run(folder, tmp_path / "m.xlsx", fmt="xlsx")
+    sheets = openpyxl.load_workbook(xlsx, read_only=True).sheetnames
+    assert {"counties", "network_edges", "balance_monthly", "guarantee", "policy_yearly"} <= set(sheets)
+    gpkg = export_run(folder, tmp_path / "m.gpkg")
+    assert len(gpd.read_file(gpkg, layer="counties")) == len(counties)
+
+    png = print_map(folder, tmp_path / "p.png")
+    assert png.stat().st_size > 10_000
+    from waterplan.printmap import _title
+
+    assert _title(folder, counties.reset_index(), "zh").endswith("（1971–1972 多年平均）")

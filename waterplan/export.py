@@ -80,6 +80,8 @@ SHP_FIELDS = {
     "period": "period",
     **{f"shortage_{c}_10k_m3": f"sht_{c}" for c in ("dom", "ind", "agr", "mun", "eco", "ecb")},
     **{f"coverage_{c}": f"cov_{c}" for c in ("dom", "ind", "agr", "mun", "eco", "ecb")},
+    **{f"guarantee_{c}": f"guar_{c}" for c in ("dom", "ind", "agr", "mun", "eco", "ecb")},
+    "years": "years",
     "provenance": "provenance",
     "illustrative": "illustr",
     "demand_illustrative": "dem_illus",
@@ -96,7 +98,19 @@ def _cut(text: object) -> object:
 
 
 assert all(len(v) <= 10 for v in SHP_FIELDS.values()) and len(set(SHP_FIELDS.values())) == len(SHP_FIELDS)
-_REQUIRED = ["manifest.json", "balance.csv", "allocation.csv", "flows.csv", "indicators.csv", *LAYER_FILES.values()]
+#: the tables exported beside the layers: an annual run's, and a monthly run's (its manifest has a ``mode``)
+RUN_TABLES = {
+    "annual": ("balance", "allocation", "indicators"),
+    "monthly": ("balance_monthly", "allocation_monthly", "guarantee", "policy_yearly"),
+}
+
+
+def _run_kind(run_dir: Path) -> str:
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "annual"
+    return "monthly" if isinstance(manifest, dict) and "mode" in manifest else "annual"
 
 
 #: sector → the short code of its per-sector county columns (Shapefile fields ≤ 10 characters)
@@ -111,7 +125,8 @@ SECTOR_CODES = {
 
 
 def _per_sector(results: Results) -> pd.DataFrame:
-    """County columns per sector: ``shortage_<code>_10k_m3`` and ``coverage_<code>``."""
+    """County columns per sector: ``shortage_<code>_10k_m3`` and ``coverage_<code>``; for a monthly
+    run's mean year also ``guarantee_<code>``, the share of years the sector was fully supplied."""
     b = results.balance
     out = pd.DataFrame(index=sorted(b["county"].unique()))
     for sector, g in b.groupby("sector"):
@@ -119,6 +134,8 @@ def _per_sector(results: Results) -> pd.DataFrame:
         g = g.set_index("county")
         out[f"shortage_{code}_10k_m3"] = g["shortage_10k_m3"]
         out[f"coverage_{code}"] = g["coverage"]
+        if "years_fully_supplied" in g:
+            out[f"guarantee_{code}"] = g["years_fully_supplied"]
     return out
 
 
@@ -128,7 +145,7 @@ def _rounded(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for c in out.columns:
         if c.endswith("_10k_m3"):  # an object column when a value is missing (an unlimited capacity)
             out[c] = pd.to_numeric(out[c], errors="coerce").round(2)
-        elif c.startswith(("coverage", "utilisation")) or c.endswith("_share"):
+        elif c.startswith(("coverage", "utilisation", "guarantee")) or c.endswith("_share"):
             out[c] = pd.to_numeric(out[c], errors="coerce").round(4)
     return out
 
@@ -329,7 +346,8 @@ def store_styles(gpkg: Path, styles: dict[str, str]) -> None:
 def _check_run(run_dir: Path) -> None:
     if not run_dir.is_dir():
         raise InputError(Problem("<command line>", "RUN", str(run_dir), "the folder of a run (waterplan run … --out)"))
-    missing = [f for f in _REQUIRED if not (run_dir / f).is_file()]
+    required = ["manifest.json", *LAYER_FILES.values(), *(f"{t}.csv" for t in RUN_TABLES[_run_kind(run_dir)])]
+    missing = [f for f in required if not (run_dir / f).is_file()]
     if missing:
         raise InputError(
             Problem(
@@ -457,8 +475,7 @@ def _read_run(run_dir: Path, crs: str) -> tuple[dict[str, gpd.GeoDataFrame], dic
                 gdf[col] = gdf[col].astype(str)
     target = resolve_crs(crs, tuple(layers["counties"].total_bounds))
     tables = {
-        name: pd.read_csv(run_dir / f"{name}.csv", dtype={"county": str})
-        for name in ("balance", "allocation", "indicators")
+        name: pd.read_csv(run_dir / f"{name}.csv", dtype={"county": str}) for name in RUN_TABLES[_run_kind(run_dir)]
     }
     return {k: v.to_crs(target) for k, v in layers.items()}, tables, target
 

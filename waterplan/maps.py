@@ -51,7 +51,7 @@ BASEMAPS = ("none", "osm", "tianditu", "amap")
 #: variable → (Chinese label, English label, colours low → high, fixed range or None for data range)
 CHOROPLETHS = {
     "coverage": (
-        "供水保障率",
+        "供水满足率",
         "Coverage (supplied / demand)",
         ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"],
         (0.5, 1.0),
@@ -183,7 +183,7 @@ def _county_popup(adcode: str, name: str, results: Results, lang: str) -> str:
     mix = a.groupby("source_zh" if zh else "source_en")["volume_10k_m3"].sum().sort_values(ascending=False)
     mix_rows = "".join(f"<tr><td>{e(str(k))}</td><td>{v:,.0f}</td></tr>" for k, v in mix.items())
     head = (
-        "<tr><th>部门</th><th>需水</th><th>供水</th><th>缺水</th><th>保障率</th><th>影子价格</th></tr>"
+        "<tr><th>部门</th><th>需水</th><th>供水</th><th>缺水</th><th>满足率</th><th>影子价格</th></tr>"
         if zh
         else "<tr><th>sector</th><th>demand</th><th>supplied</th><th>shortage</th><th>coverage</th>"
         "<th>shadow price</th></tr>"
@@ -447,6 +447,7 @@ def allocation_map(
     basemap: str = "none",
     tianditu_key: str | None = None,
     simplify_deg: float = 0.0005,
+    period_note: str | None = None,
 ) -> folium.Map:
     """Build the run's interactive, offline map.
 
@@ -465,6 +466,9 @@ def allocation_map(
         (GCJ-02: every layer is shifted to match it).
     simplify_deg
         Tolerance for simplifying county outlines (degrees; ~50 m by default) to keep the file small.
+    period_note
+        What period the figures stand for, shown above the legend (a monthly run's map: the mean
+        year of its hydrological years).
 
     Returns
     -------
@@ -492,6 +496,11 @@ def allocation_map(
         "margin-top:4px;max-width:260px'>示意 illustrative: county demands and network figures marked so are "
         "stand-ins, not the bureau's data (report.md lists which)</div>"
     )
+    if period_note:
+        note = (
+            "<div class='wp-period' style='background:#fff;padding:6px 8px;font:bold 12px sans-serif;"
+            f"border-radius:4px;margin-bottom:4px;max-width:260px'>{escape(period_note)}</div>{note}"
+        )
     root.html.add_child(folium.Element(f"<div class='wp-legend-box'>{''.join(legends)}{note}</div>"))
     var_by_label = {(f"{zh} {en}" if lang == "zh" else en): var for var, (zh, en, _c, _r) in CHOROPLETHS.items()}
     fmap.add_child(_LegendSwitch(var_by_label))

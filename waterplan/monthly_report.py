@@ -19,8 +19,120 @@ from matplotlib.figure import Figure
 from .boundaries import county_table
 from .charts import chart_style, png
 from .monthly.results import MonthlyResult
+from .results import INDICATOR_COLUMNS, Results
 
-__all__ = ["monthly_charts", "monthly_report_html", "tidy_tables"]
+__all__ = ["mean_year", "monthly_charts", "monthly_report_html", "tidy_tables"]
+
+
+def mean_year(res: MonthlyResult, guarantee: pd.DataFrame | None = None) -> Results:
+    """The monthly run as the tables of an average year (every volume summed over the horizon and
+    divided by its number of years, 万m³ per year), for the map, the GIS layers and the print map.
+
+    The balance carries, beside the mean year's coverage, each county × sector's guarantee rate
+    (``years_fully_supplied``, ``months_fully_supplied``) when ``guarantee`` is given.
+    """
+    G, sc = res.graph, res.scenario
+    years = len(res.months) / 12.0
+    names = county_table().set_index("adcode")
+    zh = names["name_zh"].to_dict()
+    en = names["name_en"].to_dict()
+
+    def labels(county: str, sector: str) -> dict[str, object]:
+        return {
+            "scenario": sc.name,
+            "period": sc.year,
+            "county": county,
+            "county_zh": zh.get(county, county),
+            "county_en": en.get(county, county),
+            "sector": sector,
+            "sector_zh": sc.spec.sectors[sector].name_zh,
+        }
+
+    rows = []
+    for d in res.shortage.columns:
+        nd = G.nodes[d]
+        dem = float(res.demand[d].sum()) / years
+        short = float(res.shortage[d].sum()) / years
+        rows.append(
+            {
+                **labels(nd["county"], nd["sector"]),
+                "priority": nd["priority"],
+                "demand_10k_m3": dem,
+                "supplied_10k_m3": dem - short,
+                "shortage_10k_m3": short,
+                "coverage": (dem - short) / dem if dem > 0 else 1.0,
+            }
+        )
+    balance = pd.DataFrame(rows)
+    if guarantee is not None and len(guarantee):
+        g = guarantee[["county", "sector", "years_fully_supplied", "months_fully_supplied"]]
+        balance = balance.merge(g, on=["county", "sector"], how="left")
+    balance = balance.sort_values(["county", "priority", "sector"]).reset_index(drop=True)
+    a = res.allocation.groupby(["county", "sector", "source"], as_index=False)["value_10k_m3"].sum()
+    a = a[a["value_10k_m3"] > 1e-9]
+    allocation = pd.DataFrame(
+        [
+            {
+                **labels(r.county, r.sector),
+                "source": r.source,
+                "source_zh": G.nodes[r.source]["name_zh"],
+                "source_en": G.nodes[r.source]["name_en"],
+                "source_kind": G.nodes[r.source]["source_kind"],
+                "volume_10k_m3": r.value_10k_m3 / years,
+            }
+            for r in a.itertuples()
+        ],
+        columns=[*labels("", next(iter(sc.spec.sectors))), "source", "source_zh", "source_en", "source_kind",
+                 "volume_10k_m3"],
+    )  # fmt: skip
+    total = res.edge_flow.sum() / years if len(res.edge_flow.columns) else pd.Series(dtype=float)
+    flows = pd.DataFrame(
+        [
+            {
+                "scenario": sc.name,
+                "period": sc.year,
+                "edge": e["id"],
+                "layer_id": e["layer_id"],
+                "kind": e["kind"],
+                "from": u,
+                "to": v,
+                "flow_10k_m3": float(total.get((u, v), 0.0)),
+                "loss_10k_m3": float(total.get((u, v), 0.0)) * e["loss"],
+                "capacity_10k_m3": e["capacity"],
+                "utilisation": float(total.get((u, v), 0.0)) / e["capacity"] if e["capacity"] else None,
+            }
+            for u, v, e in G.edges(data=True)
+            if e["kind"] != "sewer"
+        ]
+    )
+    sources = pd.DataFrame(
+        [
+            {
+                "scenario": sc.name,
+                "period": sc.year,
+                "source": s,
+                "name_zh": G.nodes[s]["name_zh"],
+                "name_en": G.nodes[s]["name_en"],
+                "kind": G.nodes[s]["kind"],
+                "source_kind": G.nodes[s]["source_kind"],
+                "county": G.nodes[s].get("county", ""),
+                "available_10k_m3": G.nodes[s].get("available"),
+                "released_10k_m3": float(res.release[s].sum()) / years,
+                "withdrawn_10k_m3": float(res.withdrawn[s].sum()) / years,
+            }
+            for s in res.release.columns
+        ]
+    )
+    empty = pd.DataFrame()
+    return Results(
+        allocation=allocation,
+        balance=balance,
+        flows=flows,
+        sources=sources,
+        indicators=pd.DataFrame(columns=INDICATOR_COLUMNS),
+        duals=empty,
+        stages=empty,
+    )
 
 
 def _dates(months: list[str]) -> pd.Series:
@@ -152,9 +264,15 @@ def monthly_charts(res: MonthlyResult, guarantee: pd.DataFrame) -> dict[str, byt
 
 
 def monthly_report_html(
-    res: MonthlyResult, guarantee: pd.DataFrame, policy_yearly: pd.DataFrame, charts: dict[str, bytes], manifest: dict
+    res: MonthlyResult,
+    guarantee: pd.DataFrame,
+    policy_yearly: pd.DataFrame,
+    charts: dict[str, bytes],
+    manifest: dict,
+    image: bytes | None = None,
 ) -> str:
-    """The monthly run's report as one self-contained HTML page (charts embedded, no scripts)."""
+    """The monthly run's report as one self-contained HTML page (charts and the mean year's map
+    embedded, no scripts)."""
     sc = res.scenario
     e = html.escape
 
@@ -191,7 +309,14 @@ def monthly_report_html(
         f"<style>{style}</style></head><body><h1>{e(sc.spec.title_zh or sc.name)} — {e(res.mode)}</h1>"
         f"<p>{len(res.months)} months ({e(res.months[0])} … {e(res.months[-1])}); hydrology: "
         f"{e(str(manifest.get('hydrology', '')))}. <i>Illustrative data.</i></p>"
-        f"<h2>供水保证率 Supply guarantee rates (worst county of each sector)</h2>{table(by_sector)}"
+        + (
+            "<h2>多年平均配置图 Map of the mean year</h2><p><img src='data:image/png;base64,"
+            + base64.b64encode(image).decode("ascii")
+            + "' alt='map of the mean year' style='max-width:100%'></p><p>Interactive map: map.html.</p>"
+            if image
+            else ""
+        )
+        + f"<h2>供水保证率 Supply guarantee rates (worst county of each sector)</h2>{table(by_sector)}"
         f"{img('guarantee', 'guarantee rates')}"
         f"<h2>缺水 Shortage</h2>{img('shortage', 'monthly shortage')}{img('exceedance', 'exceedance curve')}"
         f"<h2>水库 Reservoirs</h2>{img('storage', 'reservoir storage') or '<p>No reservoir with storage.</p>'}"

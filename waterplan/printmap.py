@@ -177,15 +177,19 @@ def _furniture(ax: Any, lang: str) -> None:
 
 
 def _title(run_dir: Path, counties: gpd.GeoDataFrame, lang: str) -> str:
-    """The scenario's own title from the run's manifest, else its name."""
+    """The scenario's own title from the run's manifest, else its name; a monthly run's map (its
+    layers carry the hydrological ``years``) is the mean year's, and says so."""
     try:
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         manifest = {}
     title = manifest.get("title_zh" if lang == "zh" else "title_en")
-    if title:
-        return str(title)
-    return str(counties["scenario"].iloc[0]) if "scenario" in counties else run_dir.name
+    if not title:
+        title = str(counties["scenario"].iloc[0]) if "scenario" in counties else run_dir.name
+    if "years" in counties and len(counties):
+        span = counties["years"].iloc[0]
+        return f"{title}（{span} 多年平均）" if lang == "zh" else f"{title} (mean year {span})"
+    return str(title)
 
 
 def print_map(

@@ -406,7 +406,7 @@ def report_html(
             "style='max-width:100%'></p>"
         )
 
-    picture = embed(image, "coverage map 供水保障率")
+    picture = embed(image, "coverage map 供水满足率")
     style = (
         "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
         ".t{border-collapse:collapse;font-size:13px}.t td,.t th{border:1px solid #ccc;padding:3px 6px}"

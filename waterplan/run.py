@@ -27,7 +27,7 @@ from .charts import annual_charts
 from .export import LAYER_FILES, run_layers
 from .maps import allocation_map
 from .monthly import MonthlyResult, guarantee_rates
-from .monthly_report import monthly_charts, monthly_report_html, tidy_tables
+from .monthly_report import mean_year, monthly_charts, monthly_report_html, tidy_tables
 from .network import build_graph
 from .printmap import print_map
 from .report import report_html, report_markdown, status_label
@@ -209,9 +209,29 @@ def _yearly_statuses(policy_yearly: pd.DataFrame) -> str:
     return pd.DataFrame(rows).to_markdown(index=False)
 
 
-def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = False) -> Path:
+def _monthly_maps(res: MonthlyResult, guarantee: pd.DataFrame, tmp: Path, lang: str) -> bytes:
+    """The mean year of a monthly run as the annual run's map.html, GIS layers and map.png (the
+    layers let ``waterplan export`` and ``waterplan print-map`` read the folder); the PNG's bytes."""
+    sc = res.scenario
+    avg = mean_year(res, guarantee)
+    span = f"{res.months[0][:4]}–{res.months[-1][:4]}"
+    note = (
+        f"{span} 多年平均：各年之和 ÷ 年数 (万m³/年)"
+        if lang == "zh"
+        else f"Mean year of {span}: sums ÷ years (万m³/yr)"
+    )
+    allocation_map(res.graph, avg, lang=lang, period_note=note).save(str(tmp / "map.html"))
+    for name, gdf in run_layers(res.graph, avg, scenario=sc.name, period=sc.year).items():
+        gdf.insert(2, "years", span)
+        gdf.to_file(tmp / LAYER_FILES[name], driver="GeoJSON", engine="pyogrio")
+    print_map(tmp, tmp / "map.png", lang=lang)  # titled with the scenario and the mean year's span
+    return (tmp / "map.png").read_bytes()
+
+
+def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = False, lang: str = "zh") -> Path:
     """Write a monthly run: tidy monthly tables (balance, sources, storage, allocation), guarantee
-    rates, yearly policy values and statuses, charts, and report.md / report.html."""
+    rates, yearly policy values and statuses, charts, the mean year's map (map.html, map.png) and
+    GIS layers, and report.md / report.html."""
     sc = res.scenario
     guarantee = guarantee_rates(res)
 
@@ -245,6 +265,8 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
             res.floor_shortfall.to_csv(tmp / "floor_shortfall.csv", index_label="month", encoding="utf-8")
         manifest = {
             "scenario": sc.name,
+            "title_zh": sc.spec.title_zh,
+            "title_en": sc.spec.title_en,
             "mode": res.mode,
             "objective_mode": res.objective_mode,
             "months": len(res.months),
@@ -294,9 +316,11 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
         charts = monthly_charts(res, guarantee)
         for name, png in charts.items():
             (tmp / f"chart_{name}.png").write_bytes(png)
+        image = _monthly_maps(res, guarantee, tmp, lang)
+        lines += ["## Map of the mean year 多年平均配置图", "", "![map](map.png)", "", "Interactive: map.html.", ""]
         lines += ["## Charts", "", *[f"![{n}](chart_{n}.png)" for n in charts], ""]
         (tmp / "report.md").write_text("\n".join(lines), encoding="utf-8")
-        page = monthly_report_html(res, guarantee, policy_yearly, charts, manifest)
+        page = monthly_report_html(res, guarantee, policy_yearly, charts, manifest, image=image)
         (tmp / "report.html").write_text(page, encoding="utf-8")
 
     return _atomic_folder(out, force, write)

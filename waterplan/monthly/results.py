@@ -42,6 +42,8 @@ class MonthlyResult:
     floor_shortfall: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: how the tiers were solved: "staged" or "weighted"
     objective_mode: str = "staged"
+    #: water entering each edge (all sources together): index month, columns (from, to)
+    edge_flow: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _arrival_entries(tpl: Template) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str]]]:
@@ -86,6 +88,15 @@ def _allocation(G: nx.DiGraph, tpl: Template, months: list[str], values: np.ndar
     )
 
 
+def _edge_flow(tpl: Template, months: list[str], values: np.ndarray) -> pd.DataFrame:
+    """Water entering each edge month by month, all sources together (columns: (from, to))."""
+    per_edge: dict[tuple[str, str], list[int]] = {}
+    for (u, v, _s), col in tpl.cols_of("flow").items():
+        per_edge.setdefault((u, v), []).append(col)
+    data = np.column_stack([values[:, cols].sum(axis=1) for cols in per_edge.values()]) if per_edge else None
+    return pd.DataFrame(data, index=months, columns=pd.MultiIndex.from_tuples(list(per_edge)) if per_edge else None)
+
+
 def _trades(tpl: Template, months: list[str], values: np.ndarray) -> pd.DataFrame:
     trade = tpl.cols_of("trade")
     years = np.asarray([m[:4] for m in months])
@@ -126,6 +137,7 @@ def collect(
         spill=pd.DataFrame(spill, index=months),
         allocation=_allocation(G, tpl, months, values),
         trades=_trades(tpl, months, values),
+        edge_flow=_edge_flow(tpl, months, values),
     )
 
 
