@@ -135,6 +135,20 @@ def test_series_with_missing_months_or_negative_flows(case, tmp_path):
     assert df["value_10k_m3"].iloc[0] == pytest.approx(1 * 86400 * 31 / 1e4)  # one m³/s over January
 
 
+def test_series_as_a_workbook_with_chinese_headers(tmp_path):
+    """An inflow series kept in Excel with Chinese headers (月份, 水源, 来水量, 单位) reads as the CSV does."""
+    import pandas as pd
+
+    from waterplan.hydrology import read_series
+
+    rows = [(f"2030-{m:02d}", "R", str(m), "m³/s") for m in range(1, 13)]
+    pd.DataFrame(rows, columns=["月份", "水源", "来水量", "单位"]).to_excel(tmp_path / "inflow.xlsx", index=False)
+    got = read_series(tmp_path / "inflow.xlsx", sources={"R"}, start="2030-01", months=12)
+    ref = read_series(_series_file(tmp_path, [",".join(r) for r in rows]), sources={"R"}, start="2030-01", months=12)
+    assert got["value_10k_m3"].tolist() == pytest.approx(ref["value_10k_m3"].tolist())
+    assert got["value_10k_m3"].iloc[1] == pytest.approx(2 * 86400 * 28 / 1e4)  # 2 m³/s over February
+
+
 # --- hand-computable monthly cases: one formulation for every horizon ---------------------------
 
 MONTHLY_SECTORS = {

@@ -133,6 +133,17 @@ def generate_series(sources: dict[str, tuple[str, float]], params: SeriesParams)
     return pd.concat(frames, ignore_index=True)
 
 
+#: the inflow series' headers in Chinese → its column names
+SERIES_HEADERS = {
+    "月份": "month",
+    "年月": "month",
+    "水源": "source",
+    "来水量": "value",
+    "流量": "value",
+    "单位": "unit",
+}
+
+
 def read_series(path: str | Path, *, sources: set[str], start: str, months: int) -> pd.DataFrame:
     """Read a monthly inflow series (CSV: month, source, value, unit) and check it.
 
@@ -142,8 +153,10 @@ def read_series(path: str | Path, *, sources: set[str], start: str, months: int)
     path = Path(path)
     fname = str(path)
     if not path.is_file():
-        raise InputError(Problem(fname, "(file)", str(path), "a CSV series with columns month, source, value, unit"))
-    raw, _enc = read_table(path, fname=fname, what="an inflow series")
+        raise InputError(
+            Problem(fname, "(file)", str(path), "a series (CSV or Excel .xlsx) with columns month, source, value, unit")
+        )
+    raw, _enc = read_table(path, fname=fname, what="an inflow series", headers=SERIES_HEADERS)
     missing_cols = [c for c in ("month", "source", "value", "unit") if c not in raw.columns]
     if missing_cols:
         raise InputError(

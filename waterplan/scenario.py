@@ -638,6 +638,15 @@ def _gross(net: float, sector: str, basis: str, spec: ScenarioSpec, where: str, 
     return net
 
 
+#: the demand table's headers in Chinese (as a bureau's workbook writes them) → its column names
+DEMAND_HEADERS = {
+    "县区": "county", "区县": "county", "县（市、区）": "county", "县(市、区)": "county", "行政区划代码": "county",
+    "县区名称": "county_zh", "行业": "sector", "用水行业": "sector", "部门": "sector", "需水量": "demand",
+    "单位": "unit", "数量": "quantity", "数量单位": "quantity_unit", "定额": "quota", "用水定额": "quota",
+    "定额单位": "quota_unit", "口径": "basis", "来源": "derivation", "依据": "derivation",
+}  # fmt: skip
+
+
 def _read_demands(
     path: Path, counties: list[str], spec: ScenarioSpec, problems: list[Problem], encodings: dict[Path, str]
 ) -> pd.DataFrame:
@@ -645,10 +654,10 @@ def _read_demands(
     sectors = spec.sectors
     empty = pd.DataFrame(columns=_DEMAND_COLUMNS)
     if not path.is_file():
-        problems.append(Problem(fname, "(file)", str(path), "no such demand table (CSV)"))
+        problems.append(Problem(fname, "(file)", str(path), "no such demand table (CSV or Excel .xlsx)"))
         return empty
     try:
-        raw, encodings[path] = read_table(path, fname=fname, what="a demand table")
+        raw, encodings[path] = read_table(path, fname=fname, what="a demand table", headers=DEMAND_HEADERS)
     except InputError as exc:
         problems.extend(exc.problems)
         return empty
@@ -666,6 +675,7 @@ def _read_demands(
         return empty
     rows = []
     seen: dict[tuple[str, str], int] = {}
+    by_zh = {s.name_zh: name for name, s in sectors.items()}  # a sector may be given by its Chinese name
     for i, r in enumerate(raw.to_dict("records"), start=2):
         where = f"{fname} row {i}"
         try:
@@ -673,9 +683,10 @@ def _read_demands(
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        sector = r["sector"].strip()
+        sector = by_zh.get(r["sector"].strip(), r["sector"].strip())
         if sector not in sectors:
-            problems.append(Problem(where, "sector", sector, f"one of the scenario's sectors: {', '.join(sectors)}"))
+            names = ", ".join(f"{k} ({s.name_zh})" for k, s in sectors.items())
+            problems.append(Problem(where, "sector", sector, f"one of the scenario's sectors: {names}"))
             continue
         try:
             if has_volume and str(r.get("demand", "")).strip() != "":

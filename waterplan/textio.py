@@ -4,12 +4,16 @@ Scenario files and tables are read as UTF-8 (with or without a BOM), UTF-16 (wit
 Excel's "Unicode text" writes it) or GB18030 — the superset of GBK and GB2312 that Chinese
 Notepad and Excel use — in that order; the first that decodes the whole file strictly is used
 and reported. Anything else (a binary file, a file in another encoding) is one clear error.
+
+Tables may also be Excel workbooks (``.xlsx``: the first sheet, read with openpyxl), and their
+headers may be Chinese (县区, 行业, 需水量, 单位 …): each reader names the headers it knows.
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -53,10 +57,38 @@ def _sample(raw: bytes) -> str:
     return raw[:12].hex(" ") + (" …" if len(raw) > 12 else "")
 
 
-def read_table(path: Path, *, fname: str, what: str) -> tuple[pd.DataFrame, str]:
-    """A CSV table (every cell as text) and the encoding it was read in."""
-    text, enc = read_text(path, fname=fname, what=what)
+#: Excel workbooks read as tables
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def _read_excel(path: Path, *, fname: str, what: str) -> pd.DataFrame:
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False), enc
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(Problem(fname, "(file)", str(exc).splitlines()[0], f"{what} (CSV)")) from None
+        return pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False, engine="openpyxl")
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(Problem(fname, "(file)", reason, f"{what} as an Excel workbook (.xlsx)")) from None
+
+
+def read_table(path: Path, *, fname: str, what: str, headers: dict[str, str] | None = None) -> tuple[pd.DataFrame, str]:
+    """A table (every cell as text) and the encoding it was read in ("xlsx" for a workbook).
+
+    ``path`` is a CSV file (UTF-8, UTF-16 or GB18030) or an Excel workbook (its first sheet).
+    ``headers`` maps other names of a column (e.g. Chinese: ``{"县区": "county"}``) to the name the
+    reader expects; a table that gives the same column twice (``县区`` and ``county``) is an error.
+    """
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        df, enc = _read_excel(path, fname=fname, what=what), "xlsx"
+    else:
+        text, enc = read_text(path, fname=fname, what=what)
+        try:
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise InputError(Problem(fname, "(file)", str(exc).splitlines()[0], f"{what} (CSV)")) from None
+    names = [str(c).strip() for c in df.columns]
+    renamed = [(headers or {}).get(c, c) for c in names]
+    twice = sorted({c for c in renamed if renamed.count(c) > 1})
+    if twice:
+        given = [n for n, r in zip(names, renamed, strict=True) if r in twice]
+        raise InputError(Problem(fname, "(header)", given, f"each column once ({', '.join(twice)} is given twice)"))
+    df.columns = renamed
+    return df.map(lambda v: v.strip() if isinstance(v, str) else ("" if v is None else str(v))), enc
