@@ -15,7 +15,7 @@ from .explain import Explanation, explain
 from .maps import allocation_map
 from .model import AllocationModel, build_model
 from .monthly import MonthlyResult, guarantee_rates, solve_monthly
-from .network import build_graph, check_graph, graph_from_gdfs, graph_to_gdfs, read_layers
+from .network import build_graph, check_graph, graph_from_gdfs, graph_to_gdfs, read_layers, write_layers
 from .results import Results, tabulate
 from .run import RunResult, run_scenario, write_monthly_run, write_run
 from .scenario import Scenario, load_scenario
@@ -62,6 +62,7 @@ __all__ = [
     "tabulate",
     "to_model_volume",
     "wgs84_to_gcj02",
+    "write_layers",
     "write_monthly_run",
     "write_run",
 ]

@@ -360,6 +360,26 @@ def export(
     out.print(f"Wrote {path} ({Format(fmt).value}, {crs}).")
 
 
+@app.command("network")
+def network_cmd(
+    scenario: Annotated[Path, typer.Argument(help="A scenario file (its network: folder or GeoPackage).")],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="The GeoPackage to write (.gpkg).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a GeoPackage written by this command.")] = False,
+) -> None:
+    """Write a scenario's network in its input form, a GeoPackage with layers nodes and edges, to edit in
+    QGIS and give back as the scenario's `network:` (every field and line kept)."""
+    from .network import write_layers
+    from .scenario import load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+        path = write_layers(sc.network_dir, out_path, force=force)
+    except WaterplanError as exc:
+        _fail(exc)
+        return
+    out.print(f"Wrote {path} (layers nodes, edges). Give it as `network: {path}` in a scenario.")
+
+
 @app.command("print-map")
 def print_map_cmd(
     run_dir: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder written by 'waterplan run'.")],

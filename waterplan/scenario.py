@@ -298,7 +298,12 @@ class ScenarioSpec(_Strict):
     plan: str = ""
     year: int
     study_area: StudyArea
+    #: the network: a folder of nodes.geojson and edges.geojson, or a GeoPackage (.gpkg) with layers
+    #: nodes and edges
     network: str
+    #: an edge whose from/to is left empty takes the node within this many metres of its line's end
+    #: (else the study county the end lies in)
+    snap_tolerance_m: float = Field(default=100.0, gt=0.0)
     demands: str
     sectors: dict[str, SectorSpec]
     source_preference: list[str] = Field(default_factory=list)
@@ -986,8 +991,12 @@ def _check_target_levers(spec: ScenarioSpec, fname: str, problems: list[Problem]
 def _input_hashes(files: dict[Path, str], demands_path: Path, network_dir: Path) -> dict[str, str]:
     inputs = {_rel(f): _sha256(f) for f in files}
     inputs[_rel(demands_path)] = _sha256(demands_path)
-    for layer in ("nodes.geojson", "edges.geojson"):
-        p = network_dir / layer
+    layers = (
+        [network_dir]
+        if network_dir.suffix.lower() == ".gpkg"
+        else [network_dir / "nodes.geojson", network_dir / "edges.geojson"]
+    )
+    for p in layers:
         if p.is_file():
             inputs[_rel(p)] = _sha256(p)
     return inputs
@@ -1032,8 +1041,15 @@ def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) 
     _check_source_kinds(spec, fname, problems)
     study = _study_counties(spec, fname)
     network_dir = (path.parent / spec.network).resolve()
-    if not network_dir.is_dir():
-        problems.append(Problem(fname, "network", spec.network, "a folder holding nodes.geojson and edges.geojson"))
+    if not (network_dir.is_dir() or (network_dir.suffix.lower() == ".gpkg" and network_dir.is_file())):
+        problems.append(
+            Problem(
+                fname,
+                "network",
+                spec.network,
+                "a folder holding nodes.geojson and edges.geojson, or a GeoPackage (.gpkg) with layers nodes and edges",
+            )
+        )
     demands_path = (path.parent / spec.demands).resolve()
     demands = _split_shares(_read_demands(demands_path, study, spec, problems, files), spec, fname, problems)
     constraints = _constraints(spec, fname, study, problems)
