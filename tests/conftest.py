@@ -57,11 +57,27 @@ def edge(eid: str, a: str, b: str, kind: str = "pipeline", sectors: str = "", **
         "provenance": "test",
         **attrs,
     }
-    return {
-        "type": "Feature",
-        "properties": props,
-        "geometry": {"type": "LineString", "coordinates": [[112.5, 37.8], [112.6, 37.9]]},
-    }
+    return {"type": "Feature", "properties": props, "geometry": "drawn"}  # drawn between its ends by write_case
+
+
+def _draw_edges(nodes: list[dict], edges: list[dict]) -> None:
+    """Give each edge drawn "between its ends" the line from its from-point to its to-point (a node's
+    point, or a point inside the county of county:ADCODE), as a GIS user draws it."""
+    from waterplan import InputError
+    from waterplan.boundaries import load_counties
+
+    points = {n["properties"]["id"]: n["geometry"]["coordinates"] for n in nodes if n.get("geometry")}
+    ends = {str(e["properties"][k]) for e in edges for k in ("from", "to")}
+    for end in sorted(e for e in ends if e.startswith("county:")):
+        try:  # a test may give a county that does not exist: its line then ends at the default point
+            q = load_counties([end.split(":", 1)[1]]).geometry.iloc[0].representative_point()
+        except InputError:
+            continue
+        points[end] = [q.x, q.y]
+    for e in edges:
+        if e["geometry"] == "drawn":
+            a, b = (points.get(str(e["properties"][k]), [112.5, 37.8]) for k in ("from", "to"))
+            e["geometry"] = {"type": "LineString", "coordinates": [a, b if b != a else [b[0] + 1e-4, b[1]]]}
 
 
 def write_case(
@@ -77,6 +93,7 @@ def write_case(
     """Write layers, demand CSV and scenario YAML; return the scenario path."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "net").mkdir(exist_ok=True)
+    _draw_edges(nodes, edges)
     for name, feats in (("nodes", nodes), ("edges", edges)):
         (folder / "net" / f"{name}.geojson").write_text(
             json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False), encoding="utf-8"

@@ -74,6 +74,12 @@ def _fail(exc: WaterplanError) -> None:
     raise typer.Exit(code)
 
 
+def _warn(G: Any) -> None:
+    """Print the network's layout warnings (the run goes on)."""
+    for w in G.graph.get("warnings", []):
+        err.print(Text.assemble(("Warning:", "bold yellow"), " ", str(w)), highlight=False, soft_wrap=True)
+
+
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
@@ -89,6 +95,7 @@ def _run_monthly(
     from .run import write_monthly_run
 
     G = build_graph(sc)  # type: ignore[arg-type]
+    _warn(G)
     log.info("%s monthly run of %s: %s years", mode, getattr(sc, "name", ""), years or "the scenario's")
     res = solve_monthly(G, sc, mode=mode, years=years, objective=objective, progress=True)  # type: ignore[arg-type]
     log.info("solved %d months in %.1f s", len(res.months), res.timings.get("total", 0.0))
@@ -126,6 +133,7 @@ def validate(
     """
     try:
         sc, G = _load(scenario)
+        _warn(G)
         if sc.spec.time is not None:  # what a monthly run checks before it solves
             from .monthly import check_monthly
 
@@ -200,6 +208,7 @@ def run(
             )
             return
         res = run_scenario(sc, solver=solver.value, progress=sys.stderr.isatty())
+        _warn(res.graph)
         path = write_run(
             res, out_dir, force=force, lang=lang.value, basemap=Basemap(basemap).value, tianditu_key=tianditu_key
         )

@@ -25,6 +25,7 @@ from shapely.geometry import LineString, Point
 
 from ._errors import InputError, Problem, raise_if
 from .boundaries import load_counties
+from .layout import check_layout
 from .outputs import check_output_file
 from .scenario import SECTOR_NAMES, SOURCE_KINDS, Scenario, _rel
 from .units import is_flow, to_model_volume
@@ -152,9 +153,10 @@ def snap_ends(
     (``county:ADCODE``, a delivery to the county or, for a sewer, the county's wastewater). An end
     given explicitly is kept. ``study`` are the study area's county adcodes. Returns the edges and
     the ends that could not be placed."""
+    ends = [edges[c] if c in edges else pd.Series(None, index=edges.index) for c in ("from", "to")]
     need = [
-        i for i, r in edges.iterrows()
-        if r.geometry is not None and not r.geometry.is_empty and (_blank(r.get("from")) or _blank(r.get("to")))
+        i for i, g, a, b in zip(edges.index, edges.geometry, *ends, strict=True)
+        if g is not None and not g.is_empty and (_blank(a) or _blank(b))
     ]  # fmt: skip
     problems: list[Problem] = []
     if not need:
@@ -381,6 +383,8 @@ def _add_node(b: _Builder, i: int, row: dict[str, Any]) -> None:
         b.problems.append(Problem(b.nfile, f"{where}.id", nid, "a unique node id"))
         return
     geom = row["geometry"]
+    if geom is None or geom.is_empty or geom.geom_type != "Point":
+        return  # reported by the layout checks
     attrs: dict[str, Any] = {
         "kind": kind,
         "name_zh": row.get("name_zh") or nid,
@@ -614,7 +618,9 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
     _add_demands(b)
     for i, row in enumerate(gdf_edges.to_dict("records")):
         _add_edge(b, i, row)
-    raise_if(b.problems)
+    layout_errors, layout_warnings = check_layout(b.G, scenario, gdf_nodes, gdf_edges, nfile=b.nfile, efile=b.efile)
+    raise_if([*b.problems, *layout_errors])
+    b.G.graph["warnings"] = [str(w) for w in layout_warnings]
     b.G.graph["flow_readings"] = _flow_readings(b, gdf_nodes, gdf_edges)
     check_graph(b.G, scenario)
     return b.G

@@ -231,6 +231,7 @@ def _unit_notes(manifest: dict) -> list[str]:
             f"{r['file']}: field '{r['field']}' = {r['value']} {r['unit']} is a flow where a yearly volume is "
             "expected; it was read as a yearly volume over 365 days."
         )
+    out += [f"Warning (network layers): {w}" for w in manifest.get("layout_warnings", [])]
     return out
 
 

@@ -137,6 +137,7 @@ def _flow_manifest(sc: Scenario, G: nx.DiGraph) -> dict[str, object]:
     return {
         "flows_read_as_yearly_volumes": [{k: v for k, v in r.items() if k != "as"} for r in volumes],
         "capacities_given_as_rates": sum(1 for r in layers if r.get("as") == "capacity"),
+        "layout_warnings": list(G.graph.get("warnings", [])),
     }
 
 
@@ -282,6 +283,7 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
             if not (sc.spec.time and sc.spec.time.series)
             else f"series {sc.spec.time.series}",
             "units": "万m³ per month unless a column says otherwise",
+            "layout_warnings": list(res.graph.graph.get("warnings", [])),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         by_sector = guarantee.groupby("sector").agg(
