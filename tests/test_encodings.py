@@ -46,7 +46,7 @@ def test_a_key_given_twice_is_an_error(copy):
     p = copy / "taiyuan-2030.yaml"
     text = p.read_text(encoding="utf-8").replace("year: 2030\n", "year: 2030\nyear: 2031\n", 1)
     p.write_text(text, encoding="utf-8")
-    with pytest.raises(InputError, match=r"line 10, column 1' = \"duplicate key 'year'\": each key once in a mapping"):
+    with pytest.raises(InputError, match=r"line 11, column 1' = \"duplicate key 'year'\": each key once in a mapping"):
         load_scenario(p)
 
 

@@ -389,6 +389,23 @@ def network_cmd(
     out.print(f"Wrote {path} (layers nodes, edges). Give it as `network: {path}` in a scenario.")
 
 
+@app.command("schema")
+def schema_cmd(
+    partial: Annotated[
+        bool, typer.Option("--extends", help="The schema of a scenario that extends another (no key required).")
+    ] = False,
+) -> None:
+    """Print the scenario file's JSON Schema, for editors that complete and check its keys.
+
+    Name it on a scenario's first line: `# yaml-language-server: $schema=scenario.schema.json`.
+    """
+    import json
+
+    from .schema import scenario_schema
+
+    typer.echo(json.dumps(scenario_schema(partial=partial), ensure_ascii=False, indent=2))
+
+
 @app.command("print-map")
 def print_map_cmd(
     run_dir: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder written by 'waterplan run'.")],

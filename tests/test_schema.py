@@ -1,0 +1,82 @@
+"""The scenario file's JSON Schema: current in docs/, named by every shipped scenario, and it checks."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from waterplan.cli import app
+from waterplan.schema import scenario_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def test_the_schemas_in_docs_are_current():
+    spec = importlib.util.spec_from_file_location("make_schema", ROOT / "tools" / "make_schema.py")
+    assert spec and spec.loader
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    for name, partial in tool.FILES.items():
+        assert (ROOT / "docs" / name).read_text(encoding="utf-8") == tool.render(partial), (
+            f"run tools/make_schema.py ({name} is out of date)"
+        )
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_shipped_scenario_names_its_schema_and_follows_it(path):
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    name = "scenario-extends.schema.json" if "extends" in data else "scenario.schema.json"
+    assert text.splitlines()[0] == f"# yaml-language-server: $schema=../docs/{name}"
+    schema = json.loads((ROOT / "docs" / name).read_text(encoding="utf-8"))
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(data)) == []
+
+
+def test_the_schema_flags_a_misspelt_key_and_a_wrong_value_with_their_place():
+    data = yaml.safe_load((ROOT / "scenarios" / "taiyuan-2030.yaml").read_text(encoding="utf-8"))
+    data["sectors"]["domestic"]["retrun_coef"] = 0.8
+    data["constraints"][0]["type"] = "maximum"
+    errors = {
+        (".".join(str(p) for p in e.absolute_path), e.validator)
+        for e in jsonschema.Draft202012Validator(scenario_schema()).iter_errors(data)
+    }
+    assert ("sectors.domestic", "additionalProperties") in errors
+    assert ("constraints.0.type", "enum") in errors
+
+
+def test_keys_carry_their_descriptions():
+    defs = scenario_schema()["$defs"]
+    assert "约束性 (binding) or 预期性 (expected)" in defs["ConstraintSpec"]["properties"]["attribute"]["description"]
+    assert "指标类型" in defs["Listing"]["properties"]["category"]["description"]
+    partial = scenario_schema(partial=True)
+    assert "required" not in json.dumps(partial) and "drop" in partial["$defs"]["TargetSpec"]["properties"]
+
+
+def test_schema_command_prints_it():
+    result = CliRunner().invoke(app, ["schema"])
+    assert result.exit_code == 0 and json.loads(result.output) == scenario_schema()
+
+
+def test_the_layer_field_reference_lists_every_kind_and_field_read():
+    """docs/gis.md's field table names every node, edge and source kind and every field the graph
+    builder reads."""
+    import re
+
+    from waterplan.network import EDGE_KINDS, NODE_KINDS
+    from waterplan.scenario import SOURCE_KINDS
+
+    text = (ROOT / "docs" / "gis.md").read_text(encoding="utf-8")
+    table = text.split("## Network layer fields", 1)[1].split("\n## ", 1)[0]
+    for kind in (*NODE_KINDS, *EDGE_KINDS, *SOURCE_KINDS):
+        assert f"`{kind}`" in table, kind
+    source = (ROOT / "waterplan" / "network.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'row\.get\("([a-z_]+)"\)|row\["([a-z_]+)"\]|\(row, "([a-z_]+)"', source))
+    for name in {n for group in read for n in group if n and n != "geometry"}:
+        assert f"`{name}`" in table, name
