@@ -233,7 +233,7 @@ def run(
     ind = res.results.indicators
     counts = ind["status"].value_counts().to_dict()
     out.print(
-        f"Targets: {', '.join(f'{v} {k}' for k, v in counts.items())}. "
+        f"Targets: {', '.join(f'{v} {k}' for k, v in counts.items()) or 'none in the scenario'}. "
         f"Solver {res.manifest['solver']}, {res.manifest['timings_s']['total']:.2f} s."
     )
     out.print(f"Wrote {path}/ (report.html, map.html, tables).")
@@ -387,6 +387,27 @@ def network_cmd(
         _fail(exc)
         return
     out.print(f"Wrote {path} (layers nodes, edges). Give it as `network: {path}` in a scenario.")
+
+
+@app.command("new")
+def new_cmd(
+    city: Annotated[str, typer.Argument(help="A city of Shanxi by adcode or name: 140300, 阳泉, Yangquan.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="A new folder for the scenario's files.")],
+    year: Annotated[int, typer.Option(help="The planning year.", min=1900, max=2200)] = 2030,
+) -> None:
+    """Start a new city: a scenario with every key explained, its network as a GeoPackage to draw in QGIS
+    (a groundwater node and wells per county), and a demand workbook with Chinese headers."""
+    from .scaffold import new_city
+
+    try:
+        path = new_city(city, out_dir, year=year)
+    except WaterplanError as exc:
+        _fail(exc)
+        return
+    out.print(
+        f"Wrote {path.parent}/ ({path.name}, network.gpkg, demands.xlsx, scenario.schema.json). "
+        f"Fill in the figures, then: waterplan validate {path}; waterplan run {path} --out runs/{path.stem}"
+    )
 
 
 @app.command("schema")

@@ -58,6 +58,8 @@ def font_rc() -> dict[str, Any]:
     }
 
 
+#: how a county without demand (no coverage to show) is drawn
+NO_DEMAND = {"color": "#eeeeee", "edgecolor": "#333333", "linewidth": 0.6}
 #: class edges of the coverage legend (shares of demand supplied): the web map's and the QGIS style's
 COVERAGE_BOUNDS = CLASS_BOUNDS["coverage"] or []
 
@@ -79,12 +81,16 @@ def _draw_layers(
 ) -> None:
     _zh, _en, colours, _rng = CHOROPLETHS["coverage"]
     cmap, norm = ListedColormap(colours), BoundaryNorm(COVERAGE_BOUNDS, len(colours))
-    counties.plot(ax=ax, column="coverage", cmap=cmap, norm=norm, edgecolor="#333333", linewidth=0.6)
+    counties.plot(ax=ax, column="coverage", cmap=cmap, norm=norm, edgecolor="#333333", linewidth=0.6,
+                  missing_kwds=NO_DEMAND)  # fmt: skip
     flows = edges["flow_10k_m3"].fillna(0.0)
     fmax = max(1.0, float(flows.max()))
-    edges[flows > 1e-6].plot(ax=ax, color="#1f4e9c", linewidth=0.4 + 4.0 * flows[flows > 1e-6] / fmax, alpha=0.8)
+    carrying = flows > 1e-6
+    if carrying.any():  # (geopandas warns on an empty layer)
+        edges[carrying].plot(ax=ax, color="#1f4e9c", linewidth=0.4 + 4.0 * flows[carrying] / fmax, alpha=0.8)
     src = nodes[nodes["kind"].isin(["intake", "reservoir", "spring", "wellfield", "mine", "plant", "wwtp"])]
-    src.plot(ax=ax, markersize=14, color="#6a3d9a", zorder=5)
+    if len(src):
+        src.plot(ax=ax, markersize=14, color="#6a3d9a", zorder=5)
     name_col = "name_zh" if lang == "zh" else "name_en"
     for r in counties.itertuples():
         p = r.geometry.representative_point()
@@ -145,7 +151,7 @@ def page_size(frame: tuple[float, float, float, float]) -> tuple[float, float]:
     return A4 if (ymax - ymin) >= (xmax - xmin) else (A4[1], A4[0])
 
 
-def _furniture(ax: Any, lang: str) -> None:
+def _furniture(ax: Any, lang: str, *, no_demand: bool = False) -> None:
     """Scale bar, north arrow and legend."""
     zh, en, colours, _rng = CHOROPLETHS["coverage"]
     weight = matplotlib.rcParams["font.weight"]  # the map's font at its own weight
@@ -164,6 +170,9 @@ def _furniture(ax: Any, lang: str) -> None:
     handles: list[Any] = [
         Patch(facecolor=c, edgecolor="#333333", label=lab) for c, lab in zip(colours, labels, strict=True)
     ]
+    if no_demand:
+        label = "无需水 no demand" if lang == "zh" else "No demand"
+        handles.append(Patch(facecolor=str(NO_DEMAND["color"]), edgecolor="#333333", label=label))
     network = "供水网络（线宽=流量）" if lang == "zh" else "Network (width = flow)"
     sources = "水源与水厂" if lang == "zh" else "Sources and plants"
     handles += [
@@ -225,7 +234,7 @@ def print_map(
         fig = Figure(figsize=page_size(extent(counties)))
         ax = fig.add_axes((0.04, 0.05, 0.92, 0.86))
         _draw_layers(ax, counties, edges, nodes, lang)
-        _furniture(ax, lang)
+        _furniture(ax, lang, no_demand=bool(counties["coverage"].isna().any()))
         fig.suptitle(title or _title(run_dir, counties, lang), fontsize=14, y=0.96)
         fig.text(
             0.01,

@@ -237,6 +237,12 @@ def _allocation_table(sol: Solution, lab: _Labels) -> pd.DataFrame:
                 "use_at_source_10k_m3": v / G_eff[(d, s)],
             }
         )
+    if not rows:  # nothing arrives anywhere (e.g. every demand zero): the table's columns, no rows
+        first = next((n for n, d in G.nodes(data=True) if d["kind"] == "demand"), None)
+        labels = list(lab.demand(first)) if first is not None else ["county", "sector"]
+        extra = ["source", "source_zh", "source_en", "source_kind", "volume_10k_m3", "conveyance_efficiency",
+                 "use_at_source_10k_m3"]  # fmt: skip
+        return pd.DataFrame(columns=[*labels, *extra])
     return pd.DataFrame(rows).sort_values(["county", "sector", "source"]).reset_index(drop=True)
 
 

@@ -1,0 +1,105 @@
+"""A new city from `waterplan new`: filled as a GIS analyst and a planner would (lines drawn near the
+nodes in the GeoPackage, figures typed into the workbook) and run to a report and a map."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point
+from typer.testing import CliRunner
+
+from waterplan import InputError, load_scenario, run_scenario, write_run
+from waterplan.cli import app
+
+runner = CliRunner()
+CHENGQU = "140302"  # 阳泉市城区
+
+
+def _offset(p: Point, metres: float) -> Point:
+    return Point(p.x + metres / 88_000.0, p.y)  # ~88 km per degree of longitude at 38°N
+
+
+def test_a_city_that_ships_no_data_scaffolded_filled_and_run(tmp_path):
+    result = runner.invoke(app, ["new", "阳泉", "--out", str(tmp_path / "yq")])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "yq"
+    scenario = folder / "yangquan-2030.yaml"
+    assert {p.name for p in folder.iterdir()} == {scenario.name, "network.gpkg", "demands.xlsx", "scenario.schema.json"}
+    text = scenario.read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=scenario.schema.json") and "snap_tolerance_m" in text
+    sc = load_scenario(scenario)
+    assert sc.counties == ["140302", "140303", "140311", "140321", "140322"]
+
+    # the GIS analyst: groundwater availabilities, an intake and a plant, lines ending near them
+    nodes = gpd.read_file(folder / "network.gpkg", layer="nodes")
+    edges = gpd.read_file(folder / "network.gpkg", layer="edges")
+    nodes["available"] = 2000.0
+    nodes["provenance"] = "test: 2000 万m³ per county"
+    chengqu = nodes.set_index("county").loc[CHENGQU, "geometry"]
+    intake, plant = _offset(chengqu, -8000), _offset(chengqu, -3000)
+    extra = gpd.GeoDataFrame(
+        [
+            {"id": "intake", "name_zh": "取水口", "name_en": "Intake", "kind": "intake", "source_kind": "surface",
+             "available": 5000.0, "available_unit": "万m³", "provenance": "test", "geometry": intake},
+            {"id": "plant", "name_zh": "水厂", "name_en": "Plant", "kind": "plant", "county": CHENGQU,
+             "provenance": "test", "geometry": plant},
+        ],
+        crs=4326,
+    )  # fmt: skip
+    drawn = gpd.GeoDataFrame(
+        [
+            {"id": "main", "name_zh": "输水管", "name_en": "Main", "kind": "pipeline", "provenance": "test",
+             "loss": 0.0, "geometry": LineString([_offset(intake, 40), _offset(plant, -35)])},
+            {"id": "city", "name_zh": "配水管网", "name_en": "City network", "kind": "distribution",
+             "sectors": "domestic,industry", "provenance": "test", "loss": 0.0,
+             "geometry": LineString([_offset(plant, 25), chengqu])},
+        ],
+        crs=4326,
+    )  # fmt: skip
+    pd.concat([nodes, extra]).to_file(folder / "network.gpkg", layer="nodes", driver="GPKG", engine="pyogrio")
+    pd.concat([edges, drawn]).to_file(folder / "network.gpkg", layer="edges", driver="GPKG", engine="pyogrio")
+
+    # the planner: demands typed into the workbook (Chinese headers and sector names)
+    book = pd.read_excel(folder / "demands.xlsx", dtype={"县区": str})
+    book["需水量"] = book["行业"].map({"生活": 500.0, "工业": 800.0, "农业": 1000.0}).fillna(0.0)
+    book["来源"] = "test"
+    book.to_excel(folder / "demands.xlsx", index=False)
+
+    run = run_scenario(scenario)
+    G = run.graph  # the drawn lines snapped: intake → plant → a delivery point in 城区
+    assert G.has_edge("intake", "plant")
+    assert [G.nodes[v]["county"] for v in G.successors("plant")] == [CHENGQU]
+    bal = run.results.balance.set_index(["county", "sector"])["shortage_10k_m3"]
+    # hand-computed: 2000 of groundwater per county against 500 + 800 + 1000; 城区's domestic and
+    # industry can take the plant's water instead, leaving its groundwater to agriculture
+    assert bal[(CHENGQU, "agriculture")] == pytest.approx(0.0, abs=1e-3)
+    for county in ("140303", "140311", "140321", "140322"):
+        assert bal[(county, "agriculture")] == pytest.approx(300.0, abs=1e-3), county
+        assert bal[(county, "domestic")] == pytest.approx(0.0, abs=1e-3)
+    out = write_run(run, tmp_path / "run")
+    assert (out / "report.html").is_file() and (out / "map.html").is_file() and (out / "map.png").is_file()
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["title_zh"] == "阳泉市 2030 年水资源配置"
+
+
+def test_new_never_writes_into_a_folder_with_files_and_names_the_cities(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep", encoding="utf-8")
+    result = runner.invoke(app, ["new", "阳泉", "--out", str(tmp_path / "mine")])
+    assert result.exit_code == 2 and "never written over" in result.output
+    assert (tmp_path / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep"
+    with pytest.raises(InputError, match=r"field 'CITY' = '阳光': a city of Shanxi by adcode or name: 140100 太原市"):
+        from waterplan.scaffold import new_city
+
+        new_city("阳光", tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("name", ["140300", "阳泉", "阳泉市", "Yangquan"])
+def test_a_city_by_adcode_or_name(name, tmp_path):
+    from waterplan.scaffold import new_city
+
+    path = new_city(name, tmp_path / "c")
+    assert path.name == "yangquan-2030.yaml"

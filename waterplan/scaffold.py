@@ -1,0 +1,201 @@
+"""``waterplan new``: the files of a new city's scenario, ready to fill in QGIS and Excel.
+
+For a city of Shanxi (by name or adcode) it writes, into a new folder:
+
+- ``<slug>-<year>.yaml`` — the scenario, every key explained in a comment, naming the JSON Schema;
+- ``network.gpkg`` — the network's ``nodes`` and ``edges`` layers (the fields of docs/gis.md), with
+  one groundwater node per county, placed inside it, and its wells edge to the county: a network
+  that runs as it is, to be completed in QGIS (intakes, reservoirs, plants, WWTPs and the lines
+  between them; a line's ends snap to the nodes they are drawn near);
+- ``demands.xlsx`` — the demand table with Chinese headers, a row per county × sector;
+- ``scenario.schema.json`` — the scenario file's JSON Schema, for the editor.
+
+Every figure in them is a placeholder marked as such (zero, with a provenance that says "to fill"),
+so a first run is honest: all demand short until the bureau's figures are in. An existing folder
+is never written into.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import LineString, Point
+
+from ._errors import InputError, Problem
+from .boundaries import county_table, load_counties
+from .schema import scenario_schema
+
+__all__ = ["SECTORS", "new_city"]
+
+#: the sectors a new scenario starts with: key → (name_zh, priority, accepts, return_coef, consumptive_coef)
+SECTORS = {
+    "domestic": ("生活", 1, ["surface", "spring", "groundwater_porous", "groundwater_karst"], 0.8, 0.3),
+    "industry": ("工业", 2, ["reclaimed", "mine", "surface", "groundwater_porous", "groundwater_karst"], 0.4, 0.6),
+    "municipal": ("市政杂用", 3, ["reclaimed", "surface", "groundwater_porous"], 0.0, 0.9),
+    "agriculture": ("农业", 4, ["reclaimed", "mine", "surface", "groundwater_porous"], 0.0, 0.7),
+    "ecology": ("生态", 5, ["reclaimed", "surface"], 0.0, 1.0),
+}
+PLACEHOLDER = "placeholder (illustrative): to fill with the bureau's figure"
+
+
+def _city(city: str) -> pd.DataFrame:
+    """The counties of a Shanxi city given by adcode or name (阳泉, 阳泉市, Yangquan, 140300)."""
+    t = county_table()
+    t = t[t["province_zh"] == "山西省"]
+    key = str(city).strip()
+    hit = t[
+        (t["city_adcode"] == key)
+        | (t["city_zh"] == key)
+        | (t["city_zh"].str.removesuffix("市") == key.removesuffix("市"))
+        | (t["city_en"].str.lower().str.removesuffix(" city") == key.lower().removesuffix(" city"))
+    ]
+    if hit.empty:
+        cities = ", ".join(f"{a} {z}" for a, z in t[["city_adcode", "city_zh"]].drop_duplicates().values)
+        raise InputError(Problem("<command line>", "CITY", city, f"a city of Shanxi by adcode or name: {cities}"))
+    return hit.sort_values("adcode")
+
+
+def _inside(poly: object, at: Point) -> Point:
+    """A point near ``at`` inside ``poly`` (for the end of a wells line)."""
+    for dx, dy in ((0.01, 0), (-0.01, 0), (0, 0.01), (0, -0.01), (0.003, 0.003)):
+        p = Point(at.x + dx, at.y + dy)
+        if poly.contains(p):  # type: ignore[attr-defined]
+            return p
+    return Point(at.x + 1e-4, at.y)
+
+
+def _layers(counties: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    nodes, edges = [], []
+    uses = ",".join(k for k, v in SECTORS.items() if "groundwater_porous" in v[2])
+    for r in counties.itertuples():
+        at = r.geometry.representative_point()
+        gid = f"gw_{r.adcode}"
+        nodes.append(
+            {
+                "id": gid, "name_zh": f"{r.name_zh}孔隙地下水", "name_en": f"{r.name_en} groundwater",
+                "kind": "groundwater", "source_kind": "groundwater_porous", "tags": "", "county": r.adcode,
+                "available": 0.0, "available_unit": "万m³", "capacity": None, "capacity_unit": "",
+                "commissioned": None, "yield": None, "reclaimed_capacity": None, "reclaimed_capacity_unit": "",
+                "storage": None, "storage_unit": "", "provenance": PLACEHOLDER, "geometry": at,
+            }
+        )  # fmt: skip
+        edges.append(
+            {
+                "id": f"wells_{r.adcode}", "name_zh": f"{r.name_zh}地下水井群", "name_en": f"{r.name_en} wells",
+                "kind": "wells", "from": gid, "to": f"county:{r.adcode}", "sectors": uses, "capacity": None,
+                "capacity_unit": "", "loss": 0.0, "commissioned": None, "share": None,
+                "provenance": "wells within the county (no limit besides the availability)",
+                "geometry": LineString([at, _inside(r.geometry, at)]),
+            }
+        )  # fmt: skip
+    return gpd.GeoDataFrame(nodes, crs=4326), gpd.GeoDataFrame(edges, crs=4326)
+
+
+def _demands(counties: gpd.GeoDataFrame) -> pd.DataFrame:
+    rows = [
+        {"县区": r.adcode, "县区名称": r.name_zh, "行业": zh, "需水量": 0.0, "单位": "万m³", "口径": "gross",
+         "来源": PLACEHOLDER}
+        for r in counties.itertuples()
+        for zh, *_ in SECTORS.values()
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _scenario_text(slug: str, city_zh: str, city_en: str, city_adcode: str, year: int) -> str:
+    sectors = "\n".join(
+        f"  {key}:\n    name_zh: {zh}\n    priority: {p}\n    accepts: [{', '.join(acc)}]\n"
+        f"    return_coef: {rc}            # share of its use returned as wastewater (assumption: to check)\n"
+        f"    consumptive_coef: {cc}       # share of its use consumed (耗水; assumption: to check)"
+        for key, (zh, p, acc, rc, cc) in SECTORS.items()
+    )
+    return f"""# yaml-language-server: $schema=scenario.schema.json
+# {city_zh} {year} — a new scenario written by `waterplan new`. Every figure is a PLACEHOLDER until
+# the bureau's own is filled in; `waterplan validate {slug}-{year}.yaml` checks it, `waterplan run` solves it.
+# The keys are described in scenario.schema.json beside this file (an editor with a YAML language
+# server completes and checks them) and in docs/data.md.
+
+name: {slug}-{year}                      # the run's name (folders, layers)
+title_zh: {city_zh} {year} 年水资源配置        # the report's and the map's title
+title_en: {city_en} {year} water allocation
+plan: ""                                  # the plan the targets come from (document, date)
+year: {year}                              # the planning year: assets commissioned later are left out
+study_area: {{city: "{city_adcode}"}}      # or counties: [adcode, …]
+network: network.gpkg                     # layers nodes and edges: draw them in QGIS (docs/gis.md)
+snap_tolerance_m: 100                     # an edge without from/to snaps to the node within this many metres
+demands: demands.xlsx                     # county × sector demand (Chinese or English headers)
+
+# Sectors: priority 1 is served first; a sector takes only the source kinds it `accepts`, in the
+# order it `prefers` (default: as accepted). Source kinds: yellow_mainstem, yellow_tributary,
+# surface, spring, groundwater_porous, groundwater_karst, reclaimed, mine, rainwater.
+sectors:
+{sectors}
+
+# Policy targets of the plan, written the way the plan words them (docs/data.md: type, attribute,
+# measure, year, listing). For example, a total-use cap of 3.5 亿m³, 约束性, measured at the source:
+#   - id: total
+#     name_zh: 用水总量
+#     name_en: Total water use
+#     type: cap                 # cap (控制在…以内), floor, ratio_floor, level (达到), allocation (配置)
+#     attribute: binding        # 约束性 binding or 预期性 expected
+#     measure: withdrawal       # withdrawal, use, intake, consumption, wastewater, available, flow
+#     value: 3.5
+#     unit: 亿m³
+#     clause: "plan 一(二)"     # where the plan says so
+constraints: []
+
+# Targets the report computes or lists without a row in the model (intensities, levers, rules,
+# targets not modelled with the reason).
+targets: []
+"""
+
+
+def new_city(city: str, out: str | Path, *, year: int = 2030) -> Path:
+    """Write a new city's scenario, network GeoPackage and demand workbook into the new folder ``out``.
+
+    Parameters
+    ----------
+    city
+        A city of Shanxi by adcode or name (``"140300"``, ``"阳泉"``, ``"阳泉市"``, ``"Yangquan"``).
+    out
+        A folder that does not exist yet, or is empty (nothing is ever written over).
+    year
+        The planning year.
+
+    Returns
+    -------
+    pathlib.Path
+        The scenario file.
+    """
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(
+            Problem(
+                "<command line>", "--out", str(out), "a folder that does not exist yet or is empty (never written over)"
+            )
+        )
+    table = _city(city)
+    city_adcode, city_zh, city_en = table.iloc[0][["city_adcode", "city_zh", "city_en"]]
+    counties = load_counties(list(table["adcode"]))
+    slug = str(city_en).lower().removesuffix(" city").replace(" ", "-")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        nodes, edges = _layers(counties)
+        for name, gdf in (("nodes", nodes), ("edges", edges)):
+            gdf.to_file(tmp / "network.gpkg", layer=name, driver="GPKG", engine="pyogrio")
+        _demands(counties).to_excel(tmp / "demands.xlsx", index=False, sheet_name="需水 demands")
+        schema = json.dumps(scenario_schema(), ensure_ascii=False, indent=2) + "\n"
+        (tmp / "scenario.schema.json").write_text(schema, encoding="utf-8")
+        scenario = tmp / f"{slug}-{year}.yaml"
+        scenario.write_text(_scenario_text(slug, city_zh, city_en, city_adcode, year), encoding="utf-8")
+        if out.exists():
+            out.rmdir()  # empty, checked above
+        tmp.rename(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out / scenario.name
