@@ -4,6 +4,7 @@ nodes in the GeoPackage, figures typed into the workbook) and run to a report an
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -103,3 +104,34 @@ def test_a_city_by_adcode_or_name(name, tmp_path):
 
     path = new_city(name, tmp_path / "c")
     assert path.name == "yangquan-2030.yaml"
+
+
+def test_the_network_geopackage_opens_in_qgis_styled_with_the_allowed_values(tmp_path):
+    """Both input forms (`waterplan new`, `waterplan network`) store a default QGIS style per layer in
+    layer_styles: colours by kind, and the allowed kind / source_kind values as form drop-downs."""
+    import sqlite3
+    import xml.etree.ElementTree as ET
+    from contextlib import closing
+
+    from waterplan.network import EDGE_KINDS, NODE_KINDS, write_layers
+    from waterplan.scaffold import new_city
+    from waterplan.scenario import SOURCE_KINDS
+
+    root = Path(__file__).resolve().parents[1]
+    made = [new_city("140300", tmp_path / "c").parent / "network.gpkg",
+            write_layers(root / "gis" / "jincheng", tmp_path / "jc.gpkg")]  # fmt: skip
+    for gpkg in made:
+        with closing(sqlite3.connect(gpkg)) as db:
+            rows = db.execute("SELECT f_table_name, styleQML, useAsDefault FROM layer_styles").fetchall()
+        styles = {table: qml for table, qml, default in rows if default}
+        assert set(styles) == {"nodes", "edges"}, gpkg
+        for layer, field, allowed in (("nodes", "kind", NODE_KINDS), ("nodes", "source_kind", SOURCE_KINDS),
+                                      ("edges", "kind", EDGE_KINDS)):  # fmt: skip
+            qml = ET.fromstring(styles[layer].split("\n", 1)[1])
+            widget = qml.find(f"fieldConfiguration/field[@name='{field}']/editWidget")
+            assert widget is not None and widget.get("type") == "ValueMap", (gpkg, layer, field)
+            values = {o.get("value") for o in widget.iter("Option") if o.get("type") == "QString"}
+            assert set(allowed) <= values, (gpkg, layer, field)
+            assert {c.get("value") for c in qml.iter("category")} >= (
+                {"intake", "plant"} if layer == "nodes" else set(EDGE_KINDS)
+            )

@@ -301,6 +301,53 @@ def nodes_qml(field: str = "kind") -> str:
     return _qml(renderer, 0, "Sources, plants and WWTPs by kind")
 
 
+def _value_map(field: str, values: tuple[str, ...]) -> str:
+    """A QGIS form's drop-down of the values a field allows (edit widget ValueMap)."""
+    items = "".join(f'<Option type="Map"><Option name="{v}" type="QString" value="{v}"/></Option>' for v in values)
+    return (
+        f'<field name="{field}" configurationFlags="NoFlag"><editWidget type="ValueMap"><config>'
+        f'<Option type="Map"><Option name="map" type="List">{items}</Option></Option></config></editWidget></field>'
+    )
+
+
+def input_styles() -> dict[str, str]:
+    """QGIS styles of a network's input form (the ``nodes`` and ``edges`` layers of a network GeoPackage):
+    nodes coloured by kind, edges by kind, and drop-downs of the allowed ``kind`` and ``source_kind``
+    values in the layers' forms."""
+    from .network import EDGE_KINDS, NODE_KINDS
+    from .scenario import SOURCE_KINDS
+
+    edge_colours = {
+        "trunk": "#1f4e9c", "canal": "#1f78b4", "river": "#33a0c8", "pipeline": "#3d5a80",
+        "distribution": "#6a3d9a", "reclaimed_pipe": "#1b9e77", "wells": "#8c510a", "sewer": "#999999",
+    }  # fmt: skip
+    cats, symbols = [], []
+    for i, kind in enumerate(EDGE_KINDS):
+        cats.append(f'<category value="{kind}" symbol="{i}" label="{kind}" render="true"/>')
+        line = {"line_color": f"{_rgb(edge_colours.get(kind, '#555555'))},255", "line_width": "0.6",
+                "line_style": "dash" if kind == "sewer" else "solid"}  # fmt: skip
+        symbols.append(_symbol("line", str(i), "SimpleLine", line))
+    edge_renderer = (
+        '  <renderer-v2 type="categorizedSymbol" attr="kind" symbollevels="0" enableorderby="0" forceraster="0">\n'
+        f"    <categories>{''.join(cats)}</categories>\n    <symbols>{''.join(symbols)}</symbols>\n  </renderer-v2>"
+    )
+    node_renderer = nodes_qml("kind").split("\n", 2)[2].rsplit("\n  <layerGeometryType>", 1)[0]
+    forms = {
+        "nodes": _value_map("kind", NODE_KINDS) + _value_map("source_kind", ("", *SOURCE_KINDS)),
+        "edges": _value_map("kind", EDGE_KINDS),
+    }
+    out = {}
+    for layer, renderer, geometry_type in (("nodes", node_renderer, 0), ("edges", edge_renderer, 1)):
+        out[layer] = (
+            "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+            '<qgis version="3.28.0" styleCategories="Symbology|Fields|Forms">\n'
+            f"{renderer}\n  <fieldConfiguration>{forms[layer]}</fieldConfiguration>\n"
+            f"  <layerGeometryType>{geometry_type}</layerGeometryType>\n"
+            f"  <!-- the input form of a waterplan network: fields in docs/gis.md -->\n  <!-- {QML_MARK} -->\n</qgis>\n"
+        )
+    return out
+
+
 def layer_styles(layers: dict[str, gpd.GeoDataFrame], fields: dict[str, str] | None = None) -> dict[str, str]:
     """The QGIS style (QML) of each exported layer; ``fields`` maps long field names to the written ones."""
     f = fields or {}

@@ -108,6 +108,8 @@ def read_layers(network: str | Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame
 def write_layers(network: str | Path, out: str | Path, *, force: bool = False) -> Path:
     """Write a network (a GeoJSON folder or a GeoPackage) as a GeoPackage with layers ``nodes`` and
     ``edges``, every field and geometry kept: the form to edit in QGIS and give back as ``network:``.
+    QGIS opens it styled (nodes and edges coloured by kind) with drop-downs of the allowed ``kind``
+    and ``source_kind`` values in its forms (styles in the ``layer_styles`` table).
 
     ``out`` is never replaced unless ``force`` is given and it is a GeoPackage waterplan wrote."""
     nodes, edges = read_layers(network)
@@ -121,6 +123,9 @@ def write_layers(network: str | Path, out: str | Path, *, force: bool = False) -
     try:
         for name, gdf in (("nodes", nodes), ("edges", edges)):
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", metadata={"written_by": NETWORK_CREATOR})
+        from .export import input_styles, store_styles  # (export imports this module)
+
+        store_styles(tmp, input_styles())
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)

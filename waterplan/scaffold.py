@@ -3,7 +3,8 @@
 For a city of Shanxi (by name or adcode) it writes, into a new folder:
 
 - ``<slug>-<year>.yaml`` — the scenario, every key explained in a comment, naming the JSON Schema;
-- ``network.gpkg`` — the network's ``nodes`` and ``edges`` layers (the fields of docs/gis.md), with
+- ``network.gpkg`` — the network's ``nodes`` and ``edges`` layers (the fields of docs/gis.md; QGIS
+  opens them styled, with drop-downs of the allowed kinds in their forms), with
   one groundwater node per county, placed inside it, and its wells edge to the county: a network
   that runs as it is, to be completed in QGIS (intakes, reservoirs, plants, WWTPs and the lines
   between them; a line's ends snap to the nodes they are drawn near);
@@ -28,6 +29,7 @@ from shapely.geometry import LineString, Point
 
 from ._errors import InputError, Problem
 from .boundaries import county_table, load_counties
+from .export import input_styles, store_styles
 from .schema import scenario_schema
 
 __all__ = ["SECTORS", "new_city"]
@@ -188,6 +190,7 @@ def new_city(city: str, out: str | Path, *, year: int = 2030) -> Path:
         nodes, edges = _layers(counties)
         for name, gdf in (("nodes", nodes), ("edges", edges)):
             gdf.to_file(tmp / "network.gpkg", layer=name, driver="GPKG", engine="pyogrio")
+        store_styles(tmp / "network.gpkg", input_styles())
         _demands(counties).to_excel(tmp / "demands.xlsx", index=False, sheet_name="需水 demands")
         schema = json.dumps(scenario_schema(), ensure_ascii=False, indent=2) + "\n"
         (tmp / "scenario.schema.json").write_text(schema, encoding="utf-8")
