@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from .boundaries import county_table
 from .charts import chart_style, png
 from .monthly.results import MonthlyResult
-from .results import INDICATOR_COLUMNS, Results
+from .results import INDICATOR_COLUMNS, Results, flows_table
 
 __all__ = ["mean_year", "monthly_charts", "monthly_report_html", "tidy_tables"]
 
@@ -86,25 +86,7 @@ def mean_year(res: MonthlyResult, guarantee: pd.DataFrame | None = None) -> Resu
                  "volume_10k_m3"],
     )  # fmt: skip
     total = res.edge_flow.sum() / years if len(res.edge_flow.columns) else pd.Series(dtype=float)
-    flows = pd.DataFrame(
-        [
-            {
-                "scenario": sc.name,
-                "period": sc.year,
-                "edge": e["id"],
-                "layer_id": e["layer_id"],
-                "kind": e["kind"],
-                "from": u,
-                "to": v,
-                "flow_10k_m3": float(total.get((u, v), 0.0)),
-                "loss_10k_m3": float(total.get((u, v), 0.0)) * e["loss"],
-                "capacity_10k_m3": e["capacity"],
-                "utilisation": float(total.get((u, v), 0.0)) / e["capacity"] if e["capacity"] else None,
-            }
-            for u, v, e in G.edges(data=True)
-            if e["kind"] != "sewer"
-        ]
-    )
+    flows = flows_table(G, sc, {k: float(v) for k, v in total.items()})
     sources = pd.DataFrame(
         [
             {

@@ -6,8 +6,10 @@ official Chinese name (``*_zh``) and an English/pinyin alias (``*_en``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import networkx as nx
 import pandas as pd
 
 from .boundaries import county_table
@@ -268,21 +270,19 @@ def _balance_table(sol: Solution, lab: _Labels) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["county", "priority", "sector"]).reset_index(drop=True)
 
 
-def _flows_table(sol: Solution) -> pd.DataFrame:
-    sc = sol.model.scenario
-    totals: dict[tuple[str, str], float] = {}
-    for (a, b, _s), val in sol.flows.items():
-        totals[(a, b)] = totals.get((a, b), 0.0) + val
+def flows_table(G: nx.DiGraph, scenario: Scenario, totals: Mapping[tuple[str, str], float]) -> pd.DataFrame:
+    """Each edge's flow (all sources together, 万m³/yr), loss, capacity and utilisation; sewers left out.
+    ``totals`` maps (from, to) to the water entering the edge."""
     rows = []
-    for u, v, e in sol.model.G.edges(data=True):
+    for u, v, e in G.edges(data=True):
         if e["kind"] == "sewer":
             continue
-        f = totals.get((u, v), 0.0)
+        f = float(totals.get((u, v), 0.0))
         cap = e["capacity"]
         rows.append(
             {
-                "scenario": sc.name,
-                "period": sc.year,
+                "scenario": scenario.name,
+                "period": scenario.year,
                 "edge": e["id"],
                 "layer_id": e["layer_id"],
                 "kind": e["kind"],
@@ -295,6 +295,13 @@ def _flows_table(sol: Solution) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _flows_table(sol: Solution) -> pd.DataFrame:
+    totals: dict[tuple[str, str], float] = {}
+    for (a, b, _s), val in sol.flows.items():
+        totals[(a, b)] = totals.get((a, b), 0.0) + val
+    return flows_table(sol.model.G, sol.model.scenario, totals)
 
 
 def _sources_table(sol: Solution) -> pd.DataFrame:
