@@ -352,3 +352,46 @@ def test_equity_uses_each_months_own_demand(case, mode):
     frac = (res.shortage / res.demand.where(res.demand > 0)).iloc[:6]
     assert frac.to_numpy() == pytest.approx(0.8, abs=1e-5)
     assert res.shortage[f"demand:{A}:domestic"].iloc[6:].to_numpy() == pytest.approx(0.0, abs=1e-5)
+
+
+def test_a_month_whose_bounds_are_not_numbers_is_an_error_never_the_last_months_bounds(case, monkeypatch):
+    """Whatever puts a NaN into a month's bounds, that month is not solved with the previous month's:
+    the run stops naming the month and the bound."""
+    import importlib
+
+    import numpy as np
+
+    from waterplan import SolverError
+
+    myopic = importlib.import_module("waterplan.monthly.myopic")
+
+    path = _one_source_case(case)
+    sc = load_scenario(path)
+    G = build_graph(sc)
+    real = myopic._month_bounds
+
+    def with_nan(tpl, per, year, t):
+        lb, ub, rlo, rhi = real(tpl, per, year, t)
+        if per.months[t] == "2030-03":
+            ub = ub.copy()
+            ub[int(np.flatnonzero(np.isfinite(ub))[0])] = np.nan
+        return lb, ub, rlo, rhi
+
+    monkeypatch.setattr(myopic, "_month_bounds", with_nan)
+    with pytest.raises(
+        SolverError, match=r"month 2030-03: column upper bounds: 1 value\(s\) are not numbers \(first: "
+    ):
+        solve_monthly(G, sc, mode="myopic")
+
+
+def test_nan_costs_or_bounds_never_reach_highs(case):
+    """HiGHS takes a NaN cost silently: the driver refuses it first."""
+    import numpy as np
+
+    from waterplan import SolverError
+    from waterplan.monthly.solver import new_highs, pass_model
+
+    h = new_highs()
+    one = np.array([1.0])
+    with pytest.raises(SolverError, match=r"the LP's costs: 1 value\(s\) are not numbers"):
+        pass_model(h, np.array([np.nan]), one * 0, one, one * 0, one, np.array([0]), np.array([0]), one)

@@ -24,7 +24,7 @@ from ..scenario import Scenario
 from .periods import Periods
 from .reservoirs import ReservoirBlock, reservoir_block, reservoirs
 from .results import MonthlyResult, collect
-from .solver import Tiered, checked, new_highs, pass_model
+from .solver import Tiered, checked, new_highs, numbers, pass_model
 from .template import INF, Template
 
 __all__ = ["myopic"]
@@ -176,16 +176,28 @@ class _Loop:
         s_ub = np.concatenate([block.ub, np.full(len(self.floors), INF)])
         col_lo, col_hi = np.concatenate([lb, s_lb]), np.concatenate([ub, s_ub])
         row_lo, row_hi = np.concatenate([rlo, rhs]), np.concatenate([rhi, rhs])
-        checked(h.changeColsBounds(self.n_cols, all_c, col_lo, col_hi), f"month {per.months[t]}: column bounds")
+        month = f"month {per.months[t]}"
+
+        def col(i: int) -> str:
+            return f"{tpl.col_kind[i]} {tpl.col_about[i]}" if i < len(tpl.col_kind) else f"storage column {i}"
+
+        def row(i: int) -> str:
+            return f"{tpl.row_kind[i]} {tpl.row_about[i]}" if i < len(tpl.row_kind) else f"reservoir row {i}"
+
+        for arr, name, about in ((col_lo, "column lower bounds", col), (col_hi, "column upper bounds", col),
+                                 (row_lo, "row lower bounds", row), (row_hi, "row upper bounds", row)):  # fmt: skip
+            numbers(arr, f"{month}: {name}", about)
+        checked(h.changeColsBounds(self.n_cols, all_c, col_lo, col_hi), f"{month}: column bounds")
         checked(
             h.changeRowsBounds(len(row_lo), np.arange(len(row_lo), dtype=np.int32), row_lo, row_hi),  # type: ignore[attr-defined]
-            f"month {per.months[t]}: row bounds",
+            f"{month}: row bounds",
         )
         k = per.scaled_entries
         if len(k) and t > 0 and not np.array_equal(per.share[t, tpl.rows[k]], per.share[t - 1, tpl.rows[k]]):
             vals = per.entry_values(tpl, t)
             for e in k:
-                h.changeCoeff(int(tpl.rows[e]), int(tpl.cols[e]), float(vals[e]))
+                v = float(numbers(vals[e : e + 1], f"{month}: coefficients", lambda _i, e=e: row(int(tpl.rows[e])))[0])
+                checked(h.changeCoeff(int(tpl.rows[e]), int(tpl.cols[e]), v), f"{month}: a coefficient")
         if not self.warm_start:
             h.clearSolver()
 

@@ -22,7 +22,7 @@ from .._errors import InfeasibleError, InputError, Problem, SolverError
 from ..objective import stage_tolerance
 from .template import INF
 
-__all__ = ["Tiered", "checked", "exchange_ratio", "new_highs", "pass_model", "run_checked", "tier_weights"]
+__all__ = ["Tiered", "checked", "exchange_ratio", "new_highs", "numbers", "pass_model", "run_checked", "tier_weights"]
 
 
 def new_highs(solver: str = "simplex") -> highspy.Highs:
@@ -45,6 +45,9 @@ def pass_model(
 ) -> None:
     """Hand an LP in COO form to HiGHS (column-wise)."""
     n = len(cost)
+    for arr, name in ((cost, "costs"), (lb, "column lower bounds"), (ub, "column upper bounds"),
+                      (rlo, "row lower bounds"), (rhi, "row upper bounds"), (vals, "coefficients")):  # fmt: skip
+        numbers(arr, f"the LP's {name}")
     order = np.lexsort((rows, cols))
     start = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=n))]).astype(np.int32)
     lp = highspy.HighsLp()
@@ -60,6 +63,21 @@ def pass_model(
     lp.a_matrix_.index_ = rows[order].astype(np.int32)
     lp.a_matrix_.value_ = vals[order]
     checked(h.passModel(lp), "the LP was refused by HiGHS (a bound or coefficient is not a number?)")
+
+
+def numbers(values: np.ndarray, what: str, about: object = None) -> np.ndarray:
+    """``values`` if none is NaN (infinities are bounds: allowed); else an error naming ``what`` and
+    the first entry that is not a number (``about(i)`` describes entry ``i``). HiGHS accepts a NaN
+    cost silently: nothing goes to it unchecked."""
+    bad = np.flatnonzero(np.isnan(values))
+    if len(bad):
+        i = int(bad[0])
+        where = about(i) if callable(about) else f"entry {i}"
+        raise SolverError(
+            f"{what}: {len(bad)} value(s) are not numbers (first: {where}); a NaN in this period's inputs "
+            "(an inflow, a demand or its monthly pattern, a reservoir figure) — nothing was solved with them"
+        )
+    return values
 
 
 def checked(status: highspy.HighsStatus, what: str) -> None:
@@ -176,7 +194,8 @@ class Tiered:
             first = self.h.getNumRow()
             for c in self.costs[:-1]:
                 nz = np.flatnonzero(c)
-                self.h.addRow(-INF, INF, len(nz), nz.astype(np.int32), c[nz])
+                checked(self.h.addRow(-INF, INF, len(nz), nz.astype(np.int32), numbers(c[nz], "a tier's costs")),
+                        "a tier's row")  # fmt: skip
             self.fix_rows = list(range(first, first + len(self.costs) - 1))
             return
         refuse_weighted(self.kinds, self.mode)
@@ -230,12 +249,12 @@ class Tiered:
         idx = np.arange(n, dtype=np.int32)
         x: np.ndarray
         if self.weighted_cost is not None:
-            self.h.changeColsCost(n, idx, self.weighted_cost)
+            checked(self.h.changeColsCost(n, idx, numbers(self.weighted_cost, f"{what}: costs")), f"{what}: costs")
             run_checked(self.h, what)
             x = np.asarray(self.h.getSolution().col_value)
             return {name: float(c @ x) for name, c in zip(self.names, self.costs, strict=True)}
         for r in self.fix_rows:
-            self.h.changeRowBounds(r, -INF, INF)
+            checked(self.h.changeRowBounds(r, -INF, INF), f"{what}: a tier's row bounds")
         out: dict[str, float] = {}
         stages = tqdm(list(zip(self.names, self.costs, strict=True)), desc=what, unit="stage",
                       disable=not progress or None, leave=False)  # fmt: skip
@@ -244,11 +263,15 @@ class Tiered:
             if self.kinds[k] == "equity" and out[self.names[k - 1]] <= stage_tolerance(0.0):
                 out[name] = 0.0  # no shortage at this priority: nothing to share
                 continue
-            self.h.changeColsCost(n, idx, c + self.fixed_cost if last else c)
+            cost = numbers(c + self.fixed_cost if last else c, f"{what}, stage '{name}': costs")
+            checked(self.h.changeColsCost(n, idx, cost), f"{what}, stage '{name}': costs")
             run_checked(self.h, f"{what}, stage '{name}'")
             x = np.asarray(self.h.getSolution().col_value)
             z = float(c @ x)
             out[name] = z
             if not last:
-                self.h.changeRowBounds(self.fix_rows[k], -INF, z + stage_tolerance(z))
+                bound = z + stage_tolerance(z)
+                if not math.isfinite(bound):
+                    raise SolverError(f"{what}, stage '{name}': its optimum is not a number ({z})")
+                checked(self.h.changeRowBounds(self.fix_rows[k], -INF, bound), f"{what}, stage '{name}': holding it")
         return out
