@@ -55,8 +55,10 @@ def generated_case(folder: Path, n_counties: int, seed: int = 0) -> Path:
     gdf = load_counties(province="山西省").head(n_counties)
     nodes, edges, demands = [], [], ["county,sector,demand,unit"]
     W = "万m³"
+    trunk_at: dict[str, list[float]] = {}
     for city, grp in gdf.groupby("city_adcode"):
         c = grp.geometry.union_all().representative_point()
+        trunk_at[str(city)] = [c.x, c.y]
         nodes.append(_feature({"id": f"trunk_{city}", "name_zh": "干线", "kind": "junction"}, [c.x, c.y]))
         avail = rng.randint(3000, 20000)
         reservoir = {
@@ -130,7 +132,7 @@ def generated_case(folder: Path, n_counties: int, seed: int = 0) -> Path:
                     "sectors": "*",
                     "loss": 0.08,
                 },
-                line,
+                [trunk_at[str(r.city_adcode)], [p.x, p.y]],  # drawn from the city's trunk into the county
             )
         )
         edges.append(

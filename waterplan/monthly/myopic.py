@@ -166,6 +166,12 @@ class _Loop:
         self.policy: dict[str, dict[str, float]] = {}
         self.objectives: list[dict[str, float]] = []
         self.steps: list[float] = []
+        # the yearly policy rows and, in each, the expected target's shortfall column (found once)
+        self.policy_rows = np.asarray([int(i) for i in year.rows if tpl.row_kind[i] == "policy"], dtype=int)
+        gaps = [tpl.gap_entry(int(i)) for i in self.policy_rows]
+        self.gap_cols = np.asarray([g[0] if g else 0 for g in gaps], dtype=int)
+        self.gap_coef = np.asarray([g[1] if g else 0.0 for g in gaps], dtype=float)
+        self.policy_names = [tpl.row_about[i] for i in self.policy_rows]
 
     def _set_month(self, G: nx.DiGraph, inflow: pd.DataFrame, t: int, before: dict[str, float]) -> None:
         tpl, per, h, block = self.tpl, self.per, self.h, self.block
@@ -226,11 +232,9 @@ class _Loop:
             act[self.floors] -= x[self.slack]  # the rows' own value, without the elastic shortfall
             year.used_rows += act[year.rows]
             year.used_cols += x[year.cols]
-            for i in year.rows:
-                if tpl.row_kind[i] == "policy":
-                    cell = self.policy.setdefault(tpl.row_about[i], {})
-                    gap = tpl.gap_entry(int(i))
-                    own = float(act[i]) - (gap[1] * float(x[gap[0]]) if gap is not None else 0.0)
-                    cell[month[:4]] = cell.get(month[:4], 0.0) + own
+            own = act[self.policy_rows] - self.gap_coef * x[self.gap_cols]  # each target's own value
+            for name, v in zip(self.policy_names, own, strict=True):
+                cell = self.policy.setdefault(name, {})
+                cell[month[:4]] = cell.get(month[:4], 0.0) + float(v)
             self.shortfall[t] = x[self.slack]
             self.steps.append(time.perf_counter() - ts)

@@ -187,6 +187,8 @@ class Tiered:
     periods: int = 1
     fix_rows: list[int] = field(default_factory=list)
     weighted_cost: np.ndarray | None = None
+    #: the weighted costs are in HiGHS already (a myopic run's later months keep them)
+    cost_passed: bool = False
 
     def __post_init__(self) -> None:
         n = len(self.fixed_cost)
@@ -249,7 +251,9 @@ class Tiered:
         idx = np.arange(n, dtype=np.int32)
         x: np.ndarray
         if self.weighted_cost is not None:
-            checked(self.h.changeColsCost(n, idx, numbers(self.weighted_cost, f"{what}: costs")), f"{what}: costs")
+            if not self.cost_passed:  # the same weighted costs every month: passed once
+                checked(self.h.changeColsCost(n, idx, numbers(self.weighted_cost, f"{what}: costs")), f"{what}: costs")
+                self.cost_passed = True
             run_checked(self.h, what)
             x = np.asarray(self.h.getSolution().col_value)
             return {name: float(c @ x) for name, c in zip(self.names, self.costs, strict=True)}
