@@ -173,10 +173,10 @@ class _Loop:
         self.gap_coef = np.asarray([g[1] if g else 0.0 for g in gaps], dtype=float)
         self.policy_names = [tpl.row_about[i] for i in self.policy_rows]
 
-    def _set_month(self, G: nx.DiGraph, inflow: pd.DataFrame, t: int, before: dict[str, float]) -> None:
+    def _set_month(self, G: nx.DiGraph, inflow: dict[str, np.ndarray], t: int, before: dict[str, float]) -> None:
         tpl, per, h, block = self.tpl, self.per, self.h, self.block
         lb, ub, rlo, rhi = _month_bounds(tpl, per, self.year, t)
-        rhs = block.rhs(G, {k: inflow[k].to_numpy()[t : t + 1] for k in self.names}, before)
+        rhs = block.rhs(G, {k: inflow[k][t : t + 1] for k in self.names}, before)
         all_c = np.arange(self.n_cols, dtype=np.int32)
         s_lb = np.concatenate([block.lb, np.zeros(len(self.floors))])
         s_ub = np.concatenate([block.ub, np.full(len(self.floors), INF)])
@@ -208,6 +208,7 @@ class _Loop:
             h.clearSolver()
 
     def run(self, G: nx.DiGraph, inflow: pd.DataFrame, *, progress: bool = False) -> None:
+        arrays = {k: inflow[k].to_numpy(dtype=float) for k in self.names}  # read once, not every month
         tpl, per, year = self.tpl, self.per, self.year
         before = {k: G.nodes[k].get("initial_storage", 0.5 * G.nodes[k]["storage"]) for k in self.names}
         months = tqdm(per.months, desc="myopic run", unit="month", disable=not progress or None, leave=False)
@@ -215,7 +216,7 @@ class _Loop:
             ts = time.perf_counter()
             if t % 12 == 0:
                 year.reset()
-            self._set_month(G, inflow, t, before)
+            self._set_month(G, arrays, t, before)
             try:
                 self.objectives.append(self.tiered.solve(f"month {month} of the myopic run"))
             except InfeasibleError as exc:
