@@ -69,8 +69,9 @@ def numbers(values: np.ndarray, what: str, about: object = None) -> np.ndarray:
     """``values`` if none is NaN (infinities are bounds: allowed); else an error naming ``what`` and
     the first entry that is not a number (``about(i)`` describes entry ``i``). HiGHS accepts a NaN
     cost silently: nothing goes to it unchecked."""
-    bad = np.flatnonzero(np.isnan(values))
-    if len(bad):
+    nan = np.isnan(values)
+    if nan.any():
+        bad = np.flatnonzero(nan)
         i = int(bad[0])
         where = about(i) if callable(about) else f"entry {i}"
         raise SolverError(
