@@ -15,12 +15,13 @@ from typing import Any
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 from shapely.geometry import Point
 
 from ._errors import Problem
 from .boundaries import load_counties
 
-__all__ = ["CHINA_LAT", "CHINA_LON", "FAR_M", "check_layout"]
+__all__ = ["CHINA_LAT", "CHINA_LON", "FAR_M", "check_layout", "metric_crs"]
 
 #: the longitudes and latitudes of China (a point outside them is a mistake)
 CHINA_LON, CHINA_LAT = (73.0, 136.0), (3.0, 54.0)
@@ -29,6 +30,15 @@ FAR_M = 5_000.0
 #: node kinds that may well lie outside the county they are given (intakes of a diversion, a
 #: reservoir upstream): not warned about
 _MAY_BE_OUTSIDE = {"intake", "reservoir", "spring", "wellfield", "groundwater", "mine", "outlet"}
+
+
+def metric_crs(geoms: gpd.GeoSeries) -> str:
+    """The WGS84 UTM zone (north) of the layers' centre, for distances in metres (found by arithmetic:
+    pyproj's own estimate queries its database, a tenth of a second per call)."""
+    minx, _miny, maxx, _maxy = geoms.total_bounds
+    centre = (minx + maxx) / 2 if np.isfinite(minx + maxx) else 112.5  # no geometry at all: Shanxi
+    zone = int(((centre + 180.0) // 6.0) % 60) + 1
+    return f"EPSG:{32600 + zone}"
 
 
 def _blank(v: object) -> bool:
@@ -83,7 +93,7 @@ def check_layout(
     warnings: list[Problem] = []
     study = {str(c) for c in scenario.counties}
     pts = _points(nodes, nfile, study, errors)
-    crs = gpd.GeoSeries(list(pts.values()) or [Point(112.5, 37.8)], crs=4326).estimate_utm_crs()
+    crs = metric_crs(gpd.GeoSeries(list(pts.values()) or [Point(112.5, 37.8)], crs=4326))
     wanted: list[object] = [*sorted(study)]
     counties = load_counties(wanted).set_index("adcode").to_crs(crs).geometry
     metric = gpd.GeoSeries(pts, crs=4326).to_crs(crs) if pts else gpd.GeoSeries([], crs=crs)

@@ -25,7 +25,7 @@ from shapely.geometry import LineString, Point
 
 from ._errors import InputError, Problem, raise_if
 from .boundaries import load_counties
-from .layout import check_layout
+from .layout import check_layout, metric_crs
 from .outputs import check_output_file
 from .scenario import SECTOR_NAMES, SOURCE_KINDS, Scenario, _rel
 from .units import is_flow, to_model_volume
@@ -166,7 +166,7 @@ def snap_ends(
     problems: list[Problem] = []
     if not need:
         return edges, problems
-    crs = nodes.estimate_utm_crs() if len(nodes) else edges.estimate_utm_crs()
+    crs = metric_crs(nodes.geometry if len(nodes) else edges.geometry)
     pts = nodes.set_geometry(nodes.geometry).to_crs(crs).geometry.reset_index(drop=True)
     ids = [str(x) for x in nodes["id"]]
     polys = load_counties(list(study)).to_crs(crs)
