@@ -11,6 +11,7 @@ from ._errors import InfeasibleError, InputError, Problem, SolverError, Waterpla
 from .boundaries import county_table, gcj02_to_wgs84, load_counties, resolve_county, wgs84_to_gcj02
 from .capacity import CapacityResult, carrying_capacity
 from .compare import compare_runs, compare_scenarios
+from .ensemble import run_ensemble
 from .explain import Explanation, explain
 from .maps import allocation_map
 from .model import AllocationModel, build_model
@@ -56,6 +57,7 @@ __all__ = [
     "load_scenario",
     "read_layers",
     "resolve_county",
+    "run_ensemble",
     "run_scenario",
     "solve",
     "solve_monthly",

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+import yaml
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -408,6 +409,42 @@ def new_cmd(
         f"Wrote {path.parent}/ ({path.name}, network.gpkg, demands.xlsx, scenario.schema.json). "
         f"Fill in the figures, then: waterplan validate {path}; waterplan run {path} --out runs/{path.stem}"
     )
+
+
+@app.command("ensemble")
+def ensemble_cmd(
+    scenario: Annotated[Path, typer.Argument(help="A monthly scenario (with a time: section).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="The ensemble's folder (resumed if it exists).")],
+    members: Annotated[int, typer.Option("--members", "-n", help="Hydrological realisations.", min=1)] = 10,
+    seed: Annotated[int, typer.Option(help="The ensemble seed: realisation i's seed follows from it and i.")] = 0,
+    variants: Annotated[
+        Path | None, typer.Option(help="A YAML file: variant name → overrides (as a scenario extending it writes).")
+    ] = None,
+    years: Annotated[int | None, typer.Option(help="Years of each member (default: the scenario's).", min=1)] = None,
+    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: the cores).", min=1)] = None,
+    scheduler: Annotated[str | None, typer.Option(help="An existing Dask scheduler, e.g. tcp://host:8786.")] = None,
+) -> None:
+    """Run an ensemble: realisations × variants, each an ordinary monthly run, on Dask (a local cluster,
+    or --scheduler). Writes Parquet parts, guarantee_summary.csv, binding.csv, failures.csv, ensemble.html."""
+    from .ensemble import run_ensemble
+    from .textio import read_text
+
+    try:
+        spec = None
+        if variants is not None:
+            text, _enc = read_text(variants, fname=str(variants), what="a variants file (YAML)")
+            spec = yaml.safe_load(text) or {}
+            if not isinstance(spec, dict) or not all(isinstance(v, dict) or v is None for v in spec.values()):
+                raise InputError(
+                    Problem(str(variants), "(file)", type(spec).__name__, "a mapping: variant name → its overrides")
+                )
+        path = run_ensemble(scenario, out_dir, realisations=members, seed=seed, variants=spec, years=years,
+                            workers=workers, scheduler=scheduler, progress=sys.stderr.isatty())  # fmt: skip
+    except WaterplanError as exc:
+        _fail(exc)
+        return
+    failed = len(pd.read_csv(path / "failures.csv"))
+    out.print(f"Wrote {path}/ (ensemble.html, guarantee_summary.csv, binding.csv, parts/). Failed members: {failed}.")
 
 
 @app.command("schema")

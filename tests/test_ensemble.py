@@ -1,0 +1,127 @@
+"""Ensembles on Dask: the same results as sequential runs whatever the workers, failures kept apart,
+resumed without rerunning finished members."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import A, edge, node
+
+from waterplan.ensemble import TABLES, ensemble_members, member_seed, read_parts, run_ensemble, run_member
+
+W = "万m³"
+SECTORS = {
+    "domestic": {"name_zh": "生活", "priority": 1, "accepts": ["surface"]},
+    "agriculture": {"name_zh": "农业", "priority": 2, "accepts": ["surface"]},
+}
+
+
+@pytest.fixture
+def monthly(case):
+    """S (a river, 100 a year on average, varying with the hydrology) → A: domestic 40, agriculture 55;
+    withdrawal capped at 90 a year."""
+    return case(
+        nodes=[node("S", "intake", source_kind="surface", available=100, available_unit=W)],
+        edges=[edge("e", "S", f"county:{A}", sectors="domestic,agriculture")],
+        demands=[(A, "domestic", 40, W), (A, "agriculture", 55, W)],
+        sectors=SECTORS,
+        constraints=[
+            {
+                "id": "cap",
+                "name_zh": "用水总量",
+                "type": "cap",
+                "measure": "withdrawal",
+                "value": 90,
+                "unit": W,
+                "clause": "test",
+            }
+        ],
+        extra={"time": {"years": 3, "start_year": 2001, "guarantee_targets": {"domestic": 0.95, "agriculture": 0.5}}},
+    )
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in ("variant", "member", "county", "sector", "year", "constraint") if c in df]
+    return df.sort_values(keys).reset_index(drop=True)[sorted(df.columns)]
+
+
+def test_member_seeds_follow_from_the_ensemble_seed_and_the_index_alone():
+    a = ensemble_members(4, seed=7, variants={"x": {}, "y": {"equity": False}})
+    assert [m.seed for m in a if m.variant == "x"] == [m.seed for m in a if m.variant == "y"]
+    assert [m.seed for m in a[:4]] == [member_seed(7, i) for i in range(4)]
+    assert len({m.seed for m in a}) == 4 and member_seed(7, 0) != member_seed(8, 0)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_ensemble_gives_exactly_the_sequential_runs(monthly, tmp_path, workers):
+    out = run_ensemble(monthly, tmp_path / "ens", realisations=3, seed=11, workers=workers)
+    for table in TABLES:
+        sequential = pd.concat([run_member(monthly, m)[table] for m in ensemble_members(3, seed=11)], ignore_index=True)
+        pd.testing.assert_frame_equal(_sorted(read_parts(out, table)), _sorted(sequential), obj=table)
+    g = read_parts(out, "guarantee")
+    assert g["years_fully_supplied"].nunique() > 1 or g["mean_shortage_10k_m3_per_year"].nunique() > 2  # members differ
+    summary = pd.read_csv(out / "guarantee_summary.csv", dtype={"county": str}).set_index(["county", "sector"])
+    agri = g[g["sector"] == "agriculture"]
+    assert summary.loc[(A, "agriculture"), "years_fully_supplied_mean"] == pytest.approx(
+        agri["years_fully_supplied"].mean()
+    )
+    assert summary.loc[(A, "agriculture"), "p_miss_target"] == pytest.approx(
+        (agri["years_fully_supplied"] < 0.5).mean()
+    )
+    p = read_parts(out, "policy_yearly")
+    binds = (p["value"] >= 90 - 1e-4).mean()  # recomputed from the yearly withdrawals
+    assert pd.read_csv(out / "binding.csv").set_index("constraint").loc[
+        "cap", "share_of_member_years"
+    ] == pytest.approx(binds)
+    assert (out / "ensemble.html").read_text(encoding="utf-8").count("<table") >= 2
+
+
+def test_a_failing_variant_leaves_the_others_and_the_report(monthly, tmp_path):
+    variants = {"base": {}, "broken": {"constraints": [{"id": "nope", "value": 1}]}}
+    out = run_ensemble(monthly, tmp_path / "ens", realisations=2, seed=3, variants=variants, workers=2)
+    failures = pd.read_csv(out / "failures.csv")
+    assert sorted(failures["variant"]) == ["broken", "broken"]
+    assert failures["error"].str.contains("InputError").all() and failures["error"].str.contains("nope").all()
+    assert set(read_parts(out, "guarantee")["variant"]) == {"base"}
+    assert "Failed members" in (out / "ensemble.html").read_text(encoding="utf-8")
+
+
+def test_an_interrupted_ensemble_resumes_with_the_members_not_yet_written(monthly, tmp_path):
+    out = run_ensemble(monthly, tmp_path / "ens", realisations=3, seed=5, workers=1)
+    before = read_parts(out, "guarantee")
+    for table in TABLES:  # as if the run had stopped before member 1 was written
+        (out / "parts" / table / "variant=base" / "member=00001.parquet").unlink()
+    ran = []
+    run_ensemble(monthly, out, realisations=3, seed=5, workers=1, on_member=lambda m, err: ran.append(m.realisation))
+    assert ran == [1]
+    pd.testing.assert_frame_equal(_sorted(read_parts(out, "guarantee")), _sorted(before))
+
+
+def test_ensemble_command_with_variants_from_a_file(monthly, tmp_path):
+    from typer.testing import CliRunner
+
+    from waterplan.cli import app
+
+    variants = tmp_path / "variants.yaml"
+    variants.write_text("base: {}\ntighter:\n  constraints:\n    - {id: cap, value: 80}\n", encoding="utf-8")
+    args = [
+        "ensemble",
+        str(monthly),
+        "--out",
+        str(tmp_path / "e"),
+        "-n",
+        "2",
+        "--variants",
+        str(variants),
+        "--workers",
+        "1",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Failed members: 0" in result.output
+    summary = pd.read_csv(tmp_path / "e" / "guarantee_summary.csv")
+    assert set(summary["variant"]) == {"base", "tighter"}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- just a list\n", encoding="utf-8")
+    result = CliRunner().invoke(app, [*args[:-4], "--variants", str(bad), "--out", str(tmp_path / "f")])
+    assert result.exit_code == 2 and "a mapping: variant name → its overrides" in result.output

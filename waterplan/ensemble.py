@@ -1,0 +1,339 @@
+"""Ensembles of monthly runs on Dask: hydrological realisations × scenario variants.
+
+A **member** is one ordinary monthly run (same loading, validation and engine as ``waterplan run``)
+of a scenario with ``time:``: variant ``v`` (a set of overrides, as a scenario that ``extends`` it
+would write them) under hydrological realisation ``i``, whose generator seed follows from the
+ensemble seed and ``i`` alone (:func:`member_seed`) — every variant sees the same realisations, and
+no result depends on the number of workers or the order they finish in.
+
+Members run on a Dask cluster: a local cluster of processes by default, or an existing one
+(``scheduler="tcp://host:8786"``, e.g. started by dask-jobqueue on SLURM/PBS or on Kubernetes).
+Each member's tables come back to this process and are written as Parquet, partitioned by table,
+variant and member (``parts/<table>/variant=<v>/member=<i>.parquet``); a member already written is
+skipped (an interrupted ensemble resumes); a member that fails is reported with its error
+(``failures.csv``) and the others are kept. The ensemble report (``ensemble.html``,
+``guarantee_summary.csv``, ``binding.csv``) is computed from the Parquet parts.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import InputError, Problem, WaterplanError
+
+__all__ = ["Member", "ensemble_members", "ensemble_report", "member_seed", "run_ensemble", "run_member"]
+
+TABLES = ("guarantee", "shortage_yearly", "policy_yearly")
+
+
+def member_seed(ensemble_seed: int, realisation: int) -> int:
+    """The hydrology seed of realisation ``realisation``: from the ensemble seed and the index alone."""
+    return int(np.random.SeedSequence([int(ensemble_seed), int(realisation)]).generate_state(1, np.uint32)[0])
+
+
+@dataclass(frozen=True)
+class Member:
+    """One run of the ensemble: a variant under a hydrological realisation."""
+
+    variant: str
+    realisation: int
+    seed: int
+    overrides: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.variant}/{self.realisation}"
+
+
+def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def ensemble_members(
+    realisations: int, *, seed: int, variants: dict[str, dict[str, Any]] | None = None, years: int | None = None
+) -> list[Member]:
+    """Every (variant, realisation) pair: ``variants`` maps a name to its overrides (none: the
+    scenario as it is, named ``base``); ``years`` shortens every member's horizon."""
+    if realisations < 1:
+        raise InputError(Problem("<options>", "members", realisations, "one realisation or more"))
+    variants = variants or {"base": {}}
+    out = []
+    for name, ov in variants.items():
+        for i in range(realisations):
+            time_ov: dict[str, Any] = {"seed": member_seed(seed, i)}
+            if years is not None:
+                time_ov["years"] = years
+            out.append(Member(str(name), i, time_ov["seed"], _merge(ov or {}, {"time": time_ov})))
+    return out
+
+
+def run_member(scenario: str | Path, member: Member) -> dict[str, pd.DataFrame]:
+    """One member: load the scenario with the member's overrides, build, solve, and tabulate its
+    guarantee rates, yearly shortage per county × sector and yearly policy values."""
+    from .monthly import guarantee_rates, solve_monthly
+    from .network import build_graph
+    from .scenario import load_scenario
+
+    sc = load_scenario(scenario, overrides=member.overrides)
+    if sc.spec.time is None:
+        raise InputError(Problem(str(scenario), "time", None, "a monthly scenario (a time: section) for an ensemble"))
+    res = solve_monthly(build_graph(sc), sc, mode=sc.spec.time.mode)  # the scenario's mode, as `waterplan run`
+    label = {"variant": member.variant, "member": member.realisation, "seed": member.seed}
+    guarantee = guarantee_rates(res).assign(**label)
+    years = pd.Index([m[:4] for m in res.months], name="year")
+    by_year = res.shortage.groupby(years).sum()
+    demand = res.demand.groupby(years).sum()
+    rows = []
+    for d in res.shortage.columns:
+        nd = res.graph.nodes[d]
+        for y in by_year.index:
+            rows.append(
+                {"county": nd["county"], "sector": nd["sector"], "year": int(y),
+                 "demand_10k_m3": float(demand.at[y, d]), "shortage_10k_m3": float(by_year.at[y, d])}
+            )  # fmt: skip
+    shortage = pd.DataFrame(rows).assign(**label)
+    policy = res.policy.copy()
+    policy.index = policy.index.astype(str)
+    policy = policy.rename_axis("year").reset_index().melt(id_vars="year", var_name="constraint", value_name="value")
+    caps = {c.id: (c.value, c.type) for c in sc.constraints}
+    policy["target"] = policy["constraint"].map(lambda c: caps.get(c, (None, None))[0])
+    policy["kind"] = policy["constraint"].map(lambda c: caps.get(c, (None, None))[1])
+    policy = policy.assign(year=policy["year"].astype(int), **label)
+    return {"guarantee": guarantee, "shortage_yearly": shortage, "policy_yearly": policy}
+
+
+def _part(out: Path, table: str, m: Member) -> Path:
+    return out / "parts" / table / f"variant={m.variant}" / f"member={m.realisation:05d}.parquet"
+
+
+def _done(out: Path, m: Member) -> bool:
+    return all(_part(out, t, m).is_file() for t in TABLES)
+
+
+def _write_member(out: Path, m: Member, tables: dict[str, pd.DataFrame]) -> None:
+    for t in TABLES:
+        p = _part(out, t, m)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_suffix(".tmp")
+        tables[t].to_parquet(tmp, index=False)
+        tmp.replace(p)  # a member is written whole or not at all: resume never reads half a member
+
+
+def _task(scenario: str, member: Member) -> dict[str, pd.DataFrame] | str:
+    """What a worker runs: a member's tables, or its error as text (the others go on)."""
+    try:
+        return run_member(scenario, member)
+    except WaterplanError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception:
+        return traceback.format_exc(limit=3)
+
+
+def run_ensemble(
+    scenario: str | Path,
+    out: str | Path,
+    *,
+    realisations: int,
+    seed: int = 0,
+    variants: dict[str, dict[str, Any]] | None = None,
+    years: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+    on_member: Callable[[Member, str | None], None] | None = None,
+) -> Path:
+    """Run an ensemble on Dask and write its Parquet parts and report into ``out``.
+
+    Parameters
+    ----------
+    scenario
+        A monthly scenario file.
+    out
+        The ensemble's folder; members already in it are skipped (resume).
+    realisations, seed, variants, years
+        See :func:`ensemble_members`.
+    workers
+        Local worker processes (default: the machine's cores); ignored with ``scheduler``.
+    scheduler
+        The address of an existing Dask scheduler (``tcp://host:8786``).
+    progress
+        A bar of members done, failures and time left.
+    on_member
+        Called with each member as it finishes and its error (None when it ran).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
+    from distributed import Client, LocalCluster, as_completed
+    from tqdm import tqdm
+
+    scenario, out = str(Path(scenario).resolve()), Path(out)
+    members = ensemble_members(realisations, seed=seed, variants=variants, years=years)
+    from .scenario import load_scenario
+
+    if load_scenario(scenario).spec.time is None:  # checked once here: every member would fail alike
+        raise InputError(Problem(scenario, "time", None, "a monthly scenario (a time: section) for an ensemble"))
+    out.mkdir(parents=True, exist_ok=True)
+    todo = [m for m in members if not _done(out, m)]
+    failures = _read_failures(out)
+    t0 = time.perf_counter()
+    if todo:
+        cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                      dashboard_address=None)  # fmt: skip
+        client = Client(scheduler) if scheduler else Client(cluster)
+        try:
+            futures = {client.submit(_task, scenario, m, key=f"member-{m.variant}-{m.realisation}", pure=False): m
+                       for m in todo}  # fmt: skip
+            bar = tqdm(total=len(todo), desc="ensemble", unit="member", disable=not progress or None)
+            for fut in as_completed(futures):
+                m = futures[fut]
+                result = fut.result()
+                if isinstance(result, str):
+                    failures[m.key] = {"variant": m.variant, "member": m.realisation, "seed": m.seed, "error": result}
+                    bar.set_postfix(failures=len(failures))
+                else:
+                    _write_member(out, m, result)
+                    failures.pop(m.key, None)
+                if on_member:
+                    on_member(m, result if isinstance(result, str) else None)
+                bar.update(1)
+            bar.close()
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    _write_failures(out, failures)
+    meta = {"scenario": scenario, "realisations": realisations, "seed": seed, "variants": variants or {"base": {}},
+            "years": years, "members": len(members), "failed": len(failures),
+            "seconds": time.perf_counter() - t0}  # fmt: skip
+    (out / "ensemble.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    ensemble_report(out)
+    return out
+
+
+def _read_failures(out: Path) -> dict[str, dict[str, Any]]:
+    p = out / "failures.csv"
+    if not p.is_file():
+        return {}
+    df = pd.read_csv(p, dtype={"variant": str})
+    return {
+        f"{r.variant}/{int(r.member)}": r._asdict()
+        for r in df.drop(columns=[], errors="ignore").itertuples(index=False)
+    }
+
+
+def _write_failures(out: Path, failures: dict[str, dict[str, Any]]) -> None:
+    cols = ["variant", "member", "seed", "error"]
+    pd.DataFrame(list(failures.values()), columns=cols).to_csv(out / "failures.csv", index=False, encoding="utf-8")
+
+
+def read_parts(out: str | Path, table: str) -> pd.DataFrame:
+    """One table of every member written so far (empty if none)."""
+    root = Path(out) / "parts" / table
+    files = sorted(root.glob("variant=*/member=*.parquet"))
+    if not files:
+        return pd.DataFrame()
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def ensemble_report(out: str | Path) -> pd.DataFrame:
+    """The ensemble's summary from its Parquet parts: per variant × county × sector, the guarantee
+    rate's mean and 5–95 % range across members and the probability of missing the target; the
+    share of member-years each cap binds in (``binding.csv``); ``ensemble.html``. Returns the summary."""
+    out = Path(out)
+    g = read_parts(out, "guarantee")
+    if g.empty:
+        summary = pd.DataFrame()
+    else:
+        grp = g.groupby(["variant", "county", "sector"], sort=True)
+        summary = grp.agg(
+            members=("member", "nunique"),
+            years_fully_supplied_mean=("years_fully_supplied", "mean"),
+            years_fully_supplied_p05=("years_fully_supplied", lambda s: float(np.quantile(s, 0.05))),
+            years_fully_supplied_p95=("years_fully_supplied", lambda s: float(np.quantile(s, 0.95))),
+            target_years=("target_years", "first"),
+            mean_shortage_10k_m3_per_year=("mean_shortage_10k_m3_per_year", "mean"),
+        ).reset_index()
+        missed = g.assign(missed=g["years_fully_supplied"] < g["target_years"] - 1e-12)
+        prob = missed[g["target_years"].notna()].groupby(["variant", "county", "sector"])["missed"].mean()
+        summary["p_miss_target"] = [prob.get((v, c, s)) for v, c, s in zip(summary["variant"], summary["county"],
+                                                                           summary["sector"], strict=True)]  # fmt: skip
+    summary.to_csv(out / "guarantee_summary.csv", index=False, encoding="utf-8")
+    p = read_parts(out, "policy_yearly")
+    if p.empty:
+        binding = pd.DataFrame()
+    else:
+        caps = p[p["kind"] == "cap"].copy()
+        caps["binds"] = caps["value"] >= caps["target"] - 1e-6 * caps["target"].abs().clip(lower=1.0)
+        binding = caps.groupby(["variant", "constraint"])["binds"].mean().rename("share_of_member_years").reset_index()
+    binding.to_csv(out / "binding.csv", index=False, encoding="utf-8")
+    s = read_parts(out, "shortage_yearly")
+    chart = _exceedance_png(s) if not s.empty else b""
+    (out / "ensemble.html").write_text(_html(out, summary, binding, chart), encoding="utf-8")
+    return summary
+
+
+def _exceedance_png(s: pd.DataFrame) -> bytes:
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from .charts import chart_style
+
+    with matplotlib.rc_context(chart_style()):  # type: ignore[arg-type]
+        fig = Figure(figsize=(7, 4))
+        ax = fig.add_subplot()
+        for variant, grp in s.groupby("variant"):
+            total = np.sort(grp.groupby(["member", "year"])["shortage_10k_m3"].sum().to_numpy())[::-1]
+            ax.plot(np.arange(1, len(total) + 1) / (len(total) + 1), total, label=str(variant))
+        ax.set_xlabel("exceedance probability 超过概率 (member-years)")
+        ax.set_ylabel("shortage 缺水量 (万m³/yr)")
+        ax.legend()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _html(out: Path, summary: pd.DataFrame, binding: pd.DataFrame, chart: bytes) -> str:
+    meta = json.loads((out / "ensemble.json").read_text(encoding="utf-8")) if (out / "ensemble.json").is_file() else {}
+    failures = pd.read_csv(out / "failures.csv") if (out / "failures.csv").is_file() else pd.DataFrame()
+    e = html.escape
+
+    def table(df: pd.DataFrame) -> str:
+        return (
+            df.to_html(index=False, classes="t", float_format=lambda v: f"{v:,.3f}", na_rep="")
+            if len(df)
+            else "<p>—</p>"
+        )
+
+    img = (f"<img src='data:image/png;base64,{base64.b64encode(chart).decode('ascii')}' alt='shortage exceedance'>"
+           if chart else "")  # fmt: skip
+    return (
+        "<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>ensemble</title>"
+        "<style>body{font-family:sans-serif;margin:2em}table.t{border-collapse:collapse;font-size:13px}"
+        ".t td,.t th{border:1px solid #ccc;padding:2px 6px}</style></head><body>"
+        f"<h1>集合模拟 Ensemble: {e(Path(str(meta.get('scenario', ''))).name)}</h1>"
+        f"<p>{meta.get('members', '')} members ({meta.get('realisations', '')} hydrological realisations × "
+        f"{len(meta.get('variants', {}))} variants, ensemble seed {meta.get('seed', '')}); failed: "
+        f"{len(failures)}. The hydrology is the illustrative generator's unless the scenario gives a series."
+        "</p><h2>供水保证率 Guarantee rates across members (share of years fully supplied)</h2>"
+        f"{table(summary)}<h2>缺水超过概率 Shortage exceedance</h2>{img}"
+        f"<h2>约束 Caps binding (share of member-years)</h2>{table(binding)}"
+        f"<h2>失败 Failed members</h2>{table(failures)}</body></html>"
+    )
