@@ -73,7 +73,8 @@ def test_an_ensemble_gives_exactly_the_sequential_runs(monthly, tmp_path, worker
     assert pd.read_csv(out / "binding.csv").set_index("constraint").loc[
         "cap", "share_of_member_years"
     ] == pytest.approx(binds)
-    assert (out / "ensemble.html").read_text(encoding="utf-8").count("<table") >= 2
+    page = (out / "ensemble.html").read_text(encoding="utf-8")
+    assert page.count("<table") >= 2 and "alt='risk map'" in page and "alt='shortage exceedance'" in page
 
 
 def test_a_failing_variant_leaves_the_others_and_the_report(monthly, tmp_path):

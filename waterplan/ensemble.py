@@ -286,8 +286,38 @@ def ensemble_report(out: str | Path) -> pd.DataFrame:
     binding.to_csv(out / "binding.csv", index=False, encoding="utf-8")
     s = read_parts(out, "shortage_yearly")
     chart = _exceedance_png(s) if not s.empty else b""
-    (out / "ensemble.html").write_text(_html(out, summary, binding, chart), encoding="utf-8")
+    risk = _risk_map_png(summary) if len(summary) and summary["p_miss_target"].notna().any() else b""
+    (out / "ensemble.html").write_text(_html(out, summary, binding, chart, risk), encoding="utf-8")
     return summary
+
+
+def _risk_map_png(summary: pd.DataFrame) -> bytes:
+    """Per variant, each county coloured by the highest probability, over its sectors, of missing a
+    guarantee target (the risk map)."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from .boundaries import load_counties
+    from .charts import chart_style
+
+    risk = summary.dropna(subset=["p_miss_target"]).groupby(["variant", "county"])["p_miss_target"].max()
+    variants = list(dict.fromkeys(risk.index.get_level_values(0)))
+    counties = load_counties(sorted(set(summary["county"].astype(str))))
+    with matplotlib.rc_context(chart_style()):  # type: ignore[arg-type]
+        fig = Figure(figsize=(4.2 * len(variants), 4.6))
+        for k, v in enumerate(variants):
+            ax = fig.add_subplot(1, len(variants), k + 1)
+            gdf = counties.assign(p=counties["adcode"].map(risk.loc[v]))
+            gdf.plot(ax=ax, column="p", cmap="Reds", vmin=0.0, vmax=1.0, edgecolor="#333333", linewidth=0.5,
+                     legend=k == len(variants) - 1, missing_kwds={"color": "#eeeeee"})  # fmt: skip
+            for r in gdf.itertuples():
+                q = r.geometry.representative_point()
+                ax.annotate(str(r.name_zh), (q.x, q.y), ha="center", fontsize=6)
+            ax.set_title(f"{v}: P(未达保证率 miss a guarantee target)", fontsize=9)
+            ax.set_axis_off()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    return buf.getvalue()
 
 
 def _exceedance_png(s: pd.DataFrame) -> bytes:
@@ -310,7 +340,7 @@ def _exceedance_png(s: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def _html(out: Path, summary: pd.DataFrame, binding: pd.DataFrame, chart: bytes) -> str:
+def _html(out: Path, summary: pd.DataFrame, binding: pd.DataFrame, chart: bytes, risk: bytes = b"") -> str:
     meta = json.loads((out / "ensemble.json").read_text(encoding="utf-8")) if (out / "ensemble.json").is_file() else {}
     failures = pd.read_csv(out / "failures.csv") if (out / "failures.csv").is_file() else pd.DataFrame()
     e = html.escape
@@ -322,8 +352,9 @@ def _html(out: Path, summary: pd.DataFrame, binding: pd.DataFrame, chart: bytes)
             else "<p>—</p>"
         )
 
-    img = (f"<img src='data:image/png;base64,{base64.b64encode(chart).decode('ascii')}' alt='shortage exceedance'>"
-           if chart else "")  # fmt: skip
+    def img(data: bytes, alt: str) -> str:
+        return f"<img src='data:image/png;base64,{base64.b64encode(data).decode('ascii')}' alt='{alt}'>" if data else ""
+
     return (
         "<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>ensemble</title>"
         "<style>body{font-family:sans-serif;margin:2em}table.t{border-collapse:collapse;font-size:13px}"
@@ -333,7 +364,8 @@ def _html(out: Path, summary: pd.DataFrame, binding: pd.DataFrame, chart: bytes)
         f"{len(meta.get('variants', {}))} variants, ensemble seed {meta.get('seed', '')}); failed: "
         f"{len(failures)}. The hydrology is the illustrative generator's unless the scenario gives a series."
         "</p><h2>供水保证率 Guarantee rates across members (share of years fully supplied)</h2>"
-        f"{table(summary)}<h2>缺水超过概率 Shortage exceedance</h2>{img}"
+        f"<h2>风险图 Risk map</h2>{img(risk, 'risk map') or '<p>No guarantee targets.</p>'}"
+        f"{table(summary)}<h2>缺水超过概率 Shortage exceedance</h2>{img(chart, 'shortage exceedance')}"
         f"<h2>约束 Caps binding (share of member-years)</h2>{table(binding)}"
         f"<h2>失败 Failed members</h2>{table(failures)}</body></html>"
     )
