@@ -45,6 +45,15 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(keys).reset_index(drop=True)[sorted(df.columns)]
 
 
+def test_the_wilson_interval_by_hand():
+    """p = 0.5 from 10 members: centre 0.5, half-width 1.96·√(0.025 + 0.009604) / 1.38416 = 0.26341."""
+    from waterplan.ensemble import wilson
+
+    lo, hi = wilson(0.5, 10)
+    assert lo == pytest.approx(0.5 - 0.26341, abs=1e-5) and hi == pytest.approx(0.5 + 0.26341, abs=1e-5)
+    assert wilson(0.0, 4)[0] == 0.0 and wilson(None, 4) == (None, None)
+
+
 def test_member_seeds_follow_from_the_ensemble_seed_and_the_index_alone():
     a = ensemble_members(4, seed=7, variants={"x": {}, "y": {"equity": False}})
     assert [m.seed for m in a if m.variant == "x"] == [m.seed for m in a if m.variant == "y"]
@@ -68,6 +77,10 @@ def test_an_ensemble_gives_exactly_the_sequential_runs(monthly, tmp_path, worker
     assert summary.loc[(A, "agriculture"), "p_miss_target"] == pytest.approx(
         (agri["years_fully_supplied"] < 0.5).mean()
     )
+    row = summary.loc[(A, "agriculture")]
+    half = 1.96 * agri["years_fully_supplied"].std(ddof=1) / 3**0.5
+    assert row["years_fully_supplied_ci95_hi"] - row["years_fully_supplied_mean"] == pytest.approx(half)
+    assert row["p_miss_ci95_lo"] <= row["p_miss_target"] <= row["p_miss_ci95_hi"]
     p = read_parts(out, "policy_yearly")
     binds = (p["value"] >= 90 - 1e-4).mean()  # recomputed from the yearly withdrawals
     assert pd.read_csv(out / "binding.csv").set_index("constraint").loc[

@@ -244,6 +244,15 @@ def _write_failures(out: Path, failures: dict[str, dict[str, Any]]) -> None:
     pd.DataFrame(list(failures.values()), columns=cols).to_csv(out / "failures.csv", index=False, encoding="utf-8")
 
 
+def wilson(p: float | None, n: int, z: float = 1.96) -> tuple[float | None, float | None]:
+    """The Wilson score interval (95 %) of a probability ``p`` estimated from ``n`` members."""
+    if p is None or p != p or n < 1:
+        return None, None
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
 def read_parts(out: str | Path, table: str) -> pd.DataFrame:
     """One table of every member written so far (empty if none)."""
     root = Path(out) / "parts" / table
@@ -255,7 +264,8 @@ def read_parts(out: str | Path, table: str) -> pd.DataFrame:
 
 def ensemble_report(out: str | Path) -> pd.DataFrame:
     """The ensemble's summary from its Parquet parts: per variant × county × sector, the guarantee
-    rate's mean and 5–95 % range across members and the probability of missing the target; the
+    rate's mean with its 95 % confidence interval and 5–95 % range across members, and the
+    probability of missing the target with its Wilson 95 % interval; the
     share of member-years each cap binds in (``binding.csv``); ``ensemble.html``. Returns the summary."""
     out = Path(out)
     g = read_parts(out, "guarantee")
@@ -271,10 +281,17 @@ def ensemble_report(out: str | Path) -> pd.DataFrame:
             target_years=("target_years", "first"),
             mean_shortage_10k_m3_per_year=("mean_shortage_10k_m3_per_year", "mean"),
         ).reset_index()
+        sd = grp["years_fully_supplied"].std(ddof=1).fillna(0.0).to_numpy()
+        half = 1.96 * sd / np.sqrt(summary["members"].to_numpy())  # the mean's 95 % confidence interval
+        summary["years_fully_supplied_ci95_lo"] = summary["years_fully_supplied_mean"] - half
+        summary["years_fully_supplied_ci95_hi"] = summary["years_fully_supplied_mean"] + half
         missed = g.assign(missed=g["years_fully_supplied"] < g["target_years"] - 1e-12)
         prob = missed[g["target_years"].notna()].groupby(["variant", "county", "sector"])["missed"].mean()
-        summary["p_miss_target"] = [prob.get((v, c, s)) for v, c, s in zip(summary["variant"], summary["county"],
-                                                                           summary["sector"], strict=True)]  # fmt: skip
+        keys = list(zip(summary["variant"], summary["county"], summary["sector"], strict=True))
+        summary["p_miss_target"] = [prob.get(k) for k in keys]
+        ci = [wilson(p, n) for p, n in zip(summary["p_miss_target"], summary["members"], strict=True)]
+        summary["p_miss_ci95_lo"] = [c[0] for c in ci]
+        summary["p_miss_ci95_hi"] = [c[1] for c in ci]
     summary.to_csv(out / "guarantee_summary.csv", index=False, encoding="utf-8")
     p = read_parts(out, "policy_yearly")
     if p.empty:
