@@ -196,7 +196,7 @@ def run_ensemble(
     t0 = time.perf_counter()
     if todo:
         cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                      dashboard_address=None)  # fmt: skip
+                                                      dashboard_address=":0")  # fmt: skip
         client = Client(scheduler) if scheduler else Client(cluster)
         try:
             futures = {client.submit(_task, scenario, m, key=f"member-{m.variant}-{m.realisation}", pure=False): m
