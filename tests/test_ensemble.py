@@ -139,3 +139,17 @@ def test_ensemble_command_with_variants_from_a_file(monthly, tmp_path):
     bad.write_text("- just a list\n", encoding="utf-8")
     result = CliRunner().invoke(app, [*args[:-4], "--variants", str(bad), "--out", str(tmp_path / "f")])
     assert result.exit_code == 2 and "a mapping: variant name → its overrides" in result.output
+
+
+def test_a_folder_with_other_files_is_never_written_into(monthly, tmp_path):
+    from waterplan import InputError
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "ensemble.html").write_text("my own page", encoding="utf-8")
+    with pytest.raises(InputError, match=r"'--out' = .*mine': a new or empty folder, or an earlier ensemble's"):
+        run_ensemble(monthly, mine, realisations=1, seed=0, workers=1)
+    assert (mine / "ensemble.html").read_text(encoding="utf-8") == "my own page"
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match=r"a folder for the ensemble: this is a file"):
+        run_ensemble(monthly, tmp_path / "file", realisations=1, seed=0, workers=1)

@@ -190,7 +190,11 @@ def run_ensemble(
 
     if load_scenario(scenario).spec.time is None:  # checked once here: every member would fail alike
         raise InputError(Problem(scenario, "time", None, "a monthly scenario (a time: section) for an ensemble"))
+    _check_out(out)
     out.mkdir(parents=True, exist_ok=True)
+    meta = {"scenario": scenario, "realisations": realisations, "seed": seed, "variants": variants or {"base": {}},
+            "years": years, "members": len(members)}  # fmt: skip
+    _write_meta(out, meta)  # first: an interrupted ensemble's folder is recognised and resumed
     todo = [m for m in members if not _done(out, m)]
     failures = _read_failures(out)
     t0 = time.perf_counter()
@@ -220,12 +224,30 @@ def run_ensemble(
             if cluster is not None:
                 cluster.close()
     _write_failures(out, failures)
-    meta = {"scenario": scenario, "realisations": realisations, "seed": seed, "variants": variants or {"base": {}},
-            "years": years, "members": len(members), "failed": len(failures),
-            "seconds": time.perf_counter() - t0}  # fmt: skip
-    (out / "ensemble.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    _write_meta(out, {**meta, "failed": len(failures), "seconds": time.perf_counter() - t0})
     ensemble_report(out)
     return out
+
+
+def _write_meta(out: Path, meta: dict[str, Any]) -> None:
+    (out / "ensemble.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
+def _check_out(out: Path) -> None:
+    """The ensemble's folder: new, empty, or an earlier ensemble's (resumed); anything else is refused,
+    so that no file of the user's is ever written over."""
+    if out.exists() and not out.is_dir():
+        raise InputError(Problem("<command line>", "--out", str(out), "a folder for the ensemble: this is a file"))
+    if out.is_dir() and any(out.iterdir()) and not (out / "ensemble.json").is_file():
+        raise InputError(
+            Problem(
+                "<command line>",
+                "--out",
+                str(out),
+                "a new or empty folder, or an earlier ensemble's to resume: this one holds other files, "
+                "which are never written over",
+            )
+        )
 
 
 def _read_failures(out: Path) -> dict[str, dict[str, Any]]:
@@ -233,10 +255,7 @@ def _read_failures(out: Path) -> dict[str, dict[str, Any]]:
     if not p.is_file():
         return {}
     df = pd.read_csv(p, dtype={"variant": str})
-    return {
-        f"{r.variant}/{int(r.member)}": r._asdict()
-        for r in df.drop(columns=[], errors="ignore").itertuples(index=False)
-    }
+    return {f"{r.variant}/{int(r.member)}": r._asdict() for r in df.itertuples(index=False)}
 
 
 def _write_failures(out: Path, failures: dict[str, dict[str, Any]]) -> None:
