@@ -50,7 +50,7 @@ def one_size(counties: int) -> dict:
         # 1. record what the engine hands to HiGHS each month (not timed)
         months: list[dict] = []
         first_lp: list = []
-        real_solve = myopic.Tiered.solve
+        real_solve = myopic.Tiered.solve_x
 
         def recording(self, what, *, progress=False):
             lp = self.h.getLp()
@@ -68,11 +68,11 @@ def one_size(counties: int) -> dict:
             months[-1]["objective"] = self.h.getInfo().objective_function_value
             return out
 
-        myopic.Tiered.solve = recording
+        myopic.Tiered.solve_x = recording
         try:
             solve_monthly(G, sc, mode="myopic", years=years, start_year=1971, objective="weighted")
         finally:
-            myopic.Tiered.solve = real_solve
+            myopic.Tiered.solve_x = real_solve
 
         # 2. the engine, timed
         t0 = time.perf_counter()

@@ -11,7 +11,6 @@ Groundwater and mine water may give at most what is left of their yearly availab
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import highspy
 import networkx as nx
@@ -29,19 +28,7 @@ from .template import INF, Template
 
 __all__ = ["myopic"]
 
-
-@dataclass
-class _Year:
-    """What a myopic year has used so far of its yearly rows and yearly sources."""
-
-    rows: np.ndarray  # yearly row indices
-    cols: np.ndarray  # yearly column indices
-    used_rows: np.ndarray
-    used_cols: np.ndarray
-
-    def reset(self) -> None:
-        self.used_rows[:] = 0.0
-        self.used_cols[:] = 0.0
+_ERROR = highspy.HighsStatus.kError
 
 
 def _plan_share(per: Periods, t: int) -> float:
@@ -49,19 +36,6 @@ def _plan_share(per: Periods, t: int) -> float:
     y0 = t - t % 12
     total = per.demand[y0 : y0 + 12].sum(axis=1)
     return min(1.0, float(total[t % 12] / max(1e-12, total[t % 12 :].sum())))
-
-
-def _month_bounds(tpl: Template, per: Periods, year: _Year, t: int) -> tuple[np.ndarray, ...]:
-    """Column and row bounds of month ``t``, yearly rows released as a monthly plan."""
-    ub = per.ub[t].copy()
-    ub[year.cols] = np.maximum(0.0, np.minimum(ub[year.cols], tpl.ub[year.cols] - year.used_cols))
-    rlo, rhi = per.row_lo[t].copy(), per.row_hi[t].copy()
-    lo, hi = tpl.row_lo[year.rows], tpl.row_hi[year.rows]
-    cap = np.isfinite(hi) & ~np.isfinite(lo)
-    left = np.maximum(hi - year.used_rows, np.minimum(hi, 0.0))
-    rhi[year.rows] = np.where(cap, left * _plan_share(per, t), np.where(np.isfinite(hi), hi / 12, INF))
-    rlo[year.rows] = np.where(cap, -INF, lo / 12.0)
-    return per.lb[t], ub, rlo, rhi
 
 
 def myopic(
@@ -88,24 +62,10 @@ def myopic(
     rows = np.concatenate([tpl.rows, block.rows, floors])
     cols = np.concatenate([tpl.cols, block.cols, slack])
     vals = np.concatenate([per.entry_values(tpl, 0), block.vals, np.ones(len(floors))])
-    year = _Year(year_rows, np.flatnonzero(tpl.col_time == "year"), np.zeros(len(year_rows)), np.zeros(0))
-    year.used_cols = np.zeros(len(year.cols))
+    loop = _Loop(G, tpl, per, inflow, block, names, floors, n_cols, warm_start)  # the horizon's bounds, checked
     h = new_highs()
-    lb0, ub0, rlo0, rhi0 = _month_bounds(tpl, per, year, 0)
-    s_lb = np.concatenate([block.lb, np.zeros(len(floors))])
-    s_ub = np.concatenate([block.ub, np.full(len(floors), INF)])
-    zero = np.zeros(len(block.row))
-    pass_model(
-        h,
-        np.zeros(n_cols),
-        np.concatenate([lb0, s_lb]),
-        np.concatenate([ub0, s_ub]),
-        np.concatenate([rlo0, zero]),
-        np.concatenate([rhi0, zero]),
-        rows,
-        cols,
-        vals,
-    )
+    # passed with month 0's bounds; the loop sets each month's (month 0's again) before it is solved
+    pass_model(h, np.zeros(n_cols), loop.col_lo[0], loop.col_hi[0], loop.row_lo[0], loop.row_hi[0], rows, cols, vals)
     pad = np.zeros(n_cols - n)
     floor_cost = np.zeros(n_cols)
     floor_cost[slack] = 1.0
@@ -122,120 +82,198 @@ def myopic(
         G=G,
         priorities=[lv[2] for lv in levels],
         mode="myopic",
-        ub=np.concatenate([ub0, s_ub]),
+        ub=loop.col_hi[0].copy(),
     )
     tbuilt = time.perf_counter()
-    out = _Loop(tpl, per, year, h, tiered, block, names, floors, slack, n_cols, warm_start)
-    out.run(G, inflow, progress=progress)
-    res = collect(scenario, G, tpl, per, out.values, out.storage, out.spill, "myopic")
-    res.policy = pd.DataFrame(out.policy)
-    res.objective = {name: float(sum(z[name] for z in out.objectives)) for name in tiered.names}
+    loop.run(h, tiered, progress=progress)
+    X = loop.x
+    storage = {k: X[:, c] for k, c in zip(names, loop.storage_cols, strict=True)}
+    spill = {k: X[:, c] for k, c in zip(names, loop.spill_cols, strict=True)}
+    res = collect(scenario, G, tpl, per, X[:, :n], storage, spill, "myopic")
+    res.policy = loop.policy()
+    res.objective = loop.objectives(tiered)
     res.objective.setdefault("floor shortfall", 0.0)
-    res.floor_shortfall = pd.DataFrame(out.shortfall, index=per.months, columns=[tpl.row_about[i] for i in floors])
-    res.timings = {"build": tbuilt - tb, "solve": float(sum(out.steps)), "highs_run": h.getRunTime()}
+    res.floor_shortfall = pd.DataFrame(X[:, slack], index=per.months, columns=[tpl.row_about[i] for i in floors])
+    res.timings = {"build": tbuilt - tb, "solve": float(loop.steps.sum()), "highs_run": h.getRunTime()}
     res.lp_size = {"columns": int(n_cols), "rows": int(r + len(block.row)), "nonzeros": len(vals)}
-    res.step_seconds = out.steps
+    res.step_seconds = loop.steps.tolist()
     return res
 
 
 class _Loop:
-    """The month-by-month loop and what it records."""
+    """The month-by-month loop. Everything a month needs is prepared for the whole horizon here, as
+    arrays (checked for NaN once); a month only writes what depends on the months before it (what
+    is left of the yearly caps, the storage carried over) into its row of those arrays, hands the
+    row to HiGHS in one call per kind, and keeps the solution vector. Tables are made at the end."""
 
     def __init__(
         self,
+        G: nx.DiGraph,
         tpl: Template,
         per: Periods,
-        year: _Year,
-        h: highspy.Highs,
-        tiered: Tiered,
+        inflow: pd.DataFrame,
         block: ReservoirBlock,
         names: list[str],
         floors: np.ndarray,
-        slack: np.ndarray,
         n_cols: int,
         warm_start: bool,
     ) -> None:
-        self.tpl, self.per, self.year, self.h, self.tiered = tpl, per, year, h, tiered
-        self.block, self.names, self.floors, self.slack = block, names, floors, slack
+        self.tpl, self.per, self.names = tpl, per, names
         self.n_cols, self.warm_start = n_cols, warm_start
-        T = len(per.months)
-        self.values = np.zeros((T, tpl.n_cols))
-        self.storage = {k: np.zeros(T) for k in names}
-        self.spill = {k: np.zeros(T) for k in names}
-        self.shortfall = np.zeros((T, len(floors)))
-        self.policy: dict[str, dict[str, float]] = {}
-        self.objectives: list[dict[str, float]] = []
-        self.steps: list[float] = []
-        # the yearly policy rows and, in each, the expected target's shortfall column (found once)
-        self.policy_rows = np.asarray([int(i) for i in year.rows if tpl.row_kind[i] == "policy"], dtype=int)
-        gaps = [tpl.gap_entry(int(i)) for i in self.policy_rows]
-        self.gap_cols = np.asarray([g[0] if g else 0 for g in gaps], dtype=int)
-        self.gap_coef = np.asarray([g[1] if g else 0.0 for g in gaps], dtype=float)
-        self.policy_names = [tpl.row_about[i] for i in self.policy_rows]
-
-    def _set_month(self, G: nx.DiGraph, inflow: dict[str, np.ndarray], t: int, before: dict[str, float]) -> None:
-        tpl, per, h, block = self.tpl, self.per, self.h, self.block
-        lb, ub, rlo, rhi = _month_bounds(tpl, per, self.year, t)
-        rhs = block.rhs(G, {k: inflow[k][t : t + 1] for k in self.names}, before)
-        all_c = np.arange(self.n_cols, dtype=np.int32)
-        s_lb = np.concatenate([block.lb, np.zeros(len(self.floors))])
-        s_ub = np.concatenate([block.ub, np.full(len(self.floors), INF)])
-        col_lo, col_hi = np.concatenate([lb, s_lb]), np.concatenate([ub, s_ub])
-        row_lo, row_hi = np.concatenate([rlo, rhs]), np.concatenate([rhi, rhs])
-        month = f"month {per.months[t]}"
-
-        def col(i: int) -> str:
-            return f"{tpl.col_kind[i]} {tpl.col_about[i]}" if i < len(tpl.col_kind) else f"storage column {i}"
-
-        def row(i: int) -> str:
-            return f"{tpl.row_kind[i]} {tpl.row_about[i]}" if i < len(tpl.row_kind) else f"reservoir row {i}"
-
-        for arr, name, about in ((col_lo, "column lower bounds", col), (col_hi, "column upper bounds", col),
-                                 (row_lo, "row lower bounds", row), (row_hi, "row upper bounds", row)):  # fmt: skip
-            numbers(arr, f"{month}: {name}", about)
-        checked(h.changeColsBounds(self.n_cols, all_c, col_lo, col_hi), f"{month}: column bounds")
-        checked(
-            h.changeRowsBounds(len(row_lo), np.arange(len(row_lo), dtype=np.int32), row_lo, row_hi),  # type: ignore[attr-defined]
-            f"{month}: row bounds",
-        )
+        T, n, r = len(per.months), tpl.n_cols, tpl.n_rows
+        extra = n_cols - n
+        s_lb = np.concatenate([block.lb, np.zeros(len(floors))])
+        s_ub = np.concatenate([block.ub, np.full(len(floors), INF)])
+        # column bounds of every month, (T, n_cols): the template's, then storage, spill and slack
+        self.col_lo = np.empty((T, n_cols))
+        self.col_hi = np.empty((T, n_cols))
+        self.col_lo[:, :n], self.col_lo[:, n:] = per.lb, s_lb[:extra]
+        self.col_hi[:, :n], self.col_hi[:, n:] = per.ub, s_ub[:extra]
+        # row bounds of every month, (T, rows): the template's, then the reservoirs' inflows
+        self.inflow = np.column_stack([inflow[k].to_numpy(dtype=float) for k in names]) if names else np.zeros((T, 0))
+        self.keep = np.array([1.0 - G.nodes[k].get("evaporation", 0.0) for k in names])
+        self.res_rows = np.array([block.row[k][0] for k in names], dtype=np.int32)
+        self.storage_cols = np.array([block.storage_col[k][0] for k in names], dtype=np.int64)
+        self.spill_cols = np.array([block.spill_col[k][0] for k in names], dtype=np.int64)
+        self.before = np.array([G.nodes[k].get("initial_storage", 0.5 * G.nodes[k]["storage"]) for k in names])
+        m = r + len(names)
+        self.row_lo = np.empty((T, m))
+        self.row_hi = np.empty((T, m))
+        self.row_lo[:, :r], self.row_hi[:, :r] = per.row_lo, per.row_hi
+        self.row_lo[:, r:], self.row_hi[:, r:] = self.inflow, self.inflow
+        # yearly rows: floors and other bounds a twelfth each month; caps released as a monthly plan
+        self.year_rows = np.flatnonzero(tpl.row_time == "year")
+        lo, hi = tpl.row_lo[self.year_rows], tpl.row_hi[self.year_rows]
+        cap = np.isfinite(hi) & ~np.isfinite(lo)
+        self.row_lo[:, self.year_rows] = np.where(cap, -INF, lo / 12.0)
+        self.row_hi[:, self.year_rows] = np.where(np.isfinite(hi), hi / 12.0, INF)
+        self.cap_of_year = np.flatnonzero(cap)  # positions among the yearly rows
+        self.cap_rows = self.year_rows[cap]
+        self.cap_hi = hi[cap]
+        self.cap_least = np.minimum(hi[cap], 0.0)
+        self.plan_share = np.array([_plan_share(per, t) for t in range(T)])
+        # yearly rows' activity from the solution vector (their template entries; not the slack)
+        sel = np.isin(tpl.rows, self.year_rows)
+        self.year_entry_row = np.searchsorted(self.year_rows, tpl.rows[sel])
+        self.year_entry_col = tpl.cols[sel]
+        self.year_entry_val = tpl.vals[sel]
+        # yearly columns (groundwater, mine water): at most what is left of the year
+        self.year_cols = np.flatnonzero(tpl.col_time == "year")
+        self.year_cols_cap = tpl.ub[self.year_cols]
+        self.col_hi[:, self.year_cols] = np.minimum(self.col_hi[:, self.year_cols], self.year_cols_cap)
+        # the coefficients that follow the demand pattern, every month, and the months they change in
         k = per.scaled_entries
-        if len(k) and t > 0 and not np.array_equal(per.share[t, tpl.rows[k]], per.share[t - 1, tpl.rows[k]]):
-            vals = per.entry_values(tpl, t)
-            for e in k:
-                v = float(numbers(vals[e : e + 1], f"{month}: coefficients", lambda _i, e=e: row(int(tpl.rows[e])))[0])
-                checked(h.changeCoeff(int(tpl.rows[e]), int(tpl.cols[e]), v), f"{month}: a coefficient")
+        self.scaled = k
+        self.scaled_vals = tpl.vals[k] * per.share[:, tpl.rows[k]] if len(k) else np.zeros((T, 0))
+        self.scaled_change = np.zeros(T, dtype=bool)
+        if len(k):
+            self.scaled_change[1:] = np.any(self.scaled_vals[1:] != self.scaled_vals[:-1], axis=1)
+        self._check()
+        # what the months record
+        self.x = np.zeros((T, n_cols))
+        self.year_act = np.zeros((T, len(self.year_rows)))
+        self.stage_objectives: list[dict[str, float]] = []
+        self.steps = np.zeros(T)
+        self.all_cols = np.arange(n_cols, dtype=np.int32)
+        self.all_rows = np.arange(m, dtype=np.int32)
+
+    def _col(self, i: int) -> str:
+        tpl = self.tpl
+        return f"{tpl.col_kind[i]} {tpl.col_about[i]}" if i < len(tpl.col_kind) else f"storage column {i}"
+
+    def _row(self, i: int) -> str:
+        tpl = self.tpl
+        if i < len(tpl.row_kind):
+            return f"{tpl.row_kind[i]} {tpl.row_about[i]}"
+        return f"the storage balance of reservoir {self.names[i - len(tpl.row_kind)]} (its inflow)"
+
+    def _check(self) -> None:
+        """No NaN reaches HiGHS: the first month and entry that is not a number is named."""
+        tpl = self.tpl
+        scaled_row = lambda i: self._row(int(tpl.rows[self.scaled[i]]))  # noqa: E731
+        for arr, name, about in ((self.col_lo, "column lower bounds", self._col),
+                                 (self.col_hi, "column upper bounds", self._col),
+                                 (self.row_lo, "row lower bounds", self._row),
+                                 (self.row_hi, "row upper bounds", self._row),
+                                 (self.scaled_vals, "coefficients", scaled_row)):  # fmt: skip
+            nan = np.isnan(arr).any(axis=1)
+            if nan.any():
+                t = int(np.argmax(nan))
+                numbers(arr[t], f"month {self.per.months[t]}: {name}", about)
+
+    def _set_month(self, h: highspy.Highs, t: int, used_rows: np.ndarray, used_cols: np.ndarray) -> None:
+        lo, hi, rlo, rhi = self.col_lo[t], self.col_hi[t], self.row_lo[t], self.row_hi[t]
+        if len(self.year_cols):
+            hi[self.year_cols] = np.maximum(0.0, np.minimum(hi[self.year_cols], self.year_cols_cap - used_cols))
+        if len(self.cap_rows):
+            left = np.maximum(self.cap_hi - used_rows[self.cap_of_year], self.cap_least)
+            rhi[self.cap_rows] = left * self.plan_share[t]
+        if len(self.names):
+            rhs = self.inflow[t] + self.keep * self.before
+            rlo[self.res_rows] = rhs
+            rhi[self.res_rows] = rhs
+        if h.changeColsBounds(self.n_cols, self.all_cols, lo, hi) == _ERROR:
+            checked(_ERROR, f"month {self.per.months[t]}: column bounds")
+        if h.changeRowsBounds(len(rlo), self.all_rows, rlo, rhi) == _ERROR:  # type: ignore[attr-defined]
+            checked(_ERROR, f"month {self.per.months[t]}: row bounds")
+        if self.scaled_change[t]:
+            tpl, vals = self.tpl, self.scaled_vals[t]
+            for j, e in enumerate(self.scaled):
+                checked(h.changeCoeff(int(tpl.rows[e]), int(tpl.cols[e]), float(vals[j])),
+                        f"month {self.per.months[t]}: a coefficient")  # fmt: skip
         if not self.warm_start:
             h.clearSolver()
 
-    def run(self, G: nx.DiGraph, inflow: pd.DataFrame, *, progress: bool = False) -> None:
-        arrays = {k: inflow[k].to_numpy(dtype=float) for k in self.names}  # read once, not every month
-        tpl, per, year = self.tpl, self.per, self.year
-        before = {k: G.nodes[k].get("initial_storage", 0.5 * G.nodes[k]["storage"]) for k in self.names}
+    def run(self, h: highspy.Highs, tiered: Tiered, *, progress: bool = False) -> None:
+        """Solve the months in turn (``h`` holds the model, ``tiered`` its tiers)."""
+        per = self.per
+        used_rows, used_cols = np.zeros(len(self.year_rows)), np.zeros(len(self.year_cols))
+        ny = len(self.year_rows)
         months = tqdm(per.months, desc="myopic run", unit="month", disable=not progress or None, leave=False)
+        clock = time.perf_counter
         for t, month in enumerate(months):
-            ts = time.perf_counter()
+            ts = clock()
             if t % 12 == 0:
-                year.reset()
-            self._set_month(G, arrays, t, before)
+                used_rows[:] = 0.0
+                used_cols[:] = 0.0
+            self._set_month(h, t, used_rows, used_cols)
             try:
-                self.objectives.append(self.tiered.solve(f"month {month} of the myopic run"))
+                x, stages = tiered.solve_x(f"month {month} of the myopic run")
             except InfeasibleError as exc:
                 raise InfeasibleError(
                     f"{exc}: a target cannot hold in this month (myopic mode holds yearly floors month by month)"
                 ) from None
-            sol = self.h.getSolution()
-            x, act = np.asarray(sol.col_value), np.asarray(sol.row_value)
-            self.values[t] = x[: tpl.n_cols]
-            for k in self.names:
-                self.storage[k][t] = x[self.block.storage_col[k][0]]
-                self.spill[k][t] = x[self.block.spill_col[k][0]]
-                before[k] = self.storage[k][t]
-            act[self.floors] -= x[self.slack]  # the rows' own value, without the elastic shortfall
-            year.used_rows += act[year.rows]
-            year.used_cols += x[year.cols]
-            own = act[self.policy_rows] - self.gap_coef * x[self.gap_cols]  # each target's own value
-            for name, v in zip(self.policy_names, own, strict=True):
-                cell = self.policy.setdefault(name, {})
-                cell[month[:4]] = cell.get(month[:4], 0.0) + float(v)
-            self.shortfall[t] = x[self.slack]
-            self.steps.append(time.perf_counter() - ts)
+            self.x[t] = x
+            if stages is not None:
+                self.stage_objectives.append(stages)
+            if ny:
+                act = np.bincount(self.year_entry_row, self.year_entry_val * x[self.year_entry_col], minlength=ny)
+                self.year_act[t] = act
+                used_rows += act
+            if len(self.year_cols):
+                used_cols += x[self.year_cols]
+            if len(self.names):
+                self.before = x[self.storage_cols]
+            self.steps[t] = clock() - ts
+
+    def objectives(self, tiered: Tiered) -> dict[str, float]:
+        """Each tier's optimum summed over the months (staged: as each stage found it)."""
+        if self.stage_objectives:
+            return {name: float(sum(z[name] for z in self.stage_objectives)) for name in tiered.names}
+        total = self.x.sum(axis=0)
+        return {name: float(c @ total) for name, c in zip(tiered.names, tiered.costs, strict=True)}
+
+    def policy(self) -> pd.DataFrame:
+        """Each policy target's own value (its row's activity less the expected target's shortfall), per year."""
+        tpl = self.tpl
+        pos = [j for j, i in enumerate(self.year_rows) if tpl.row_kind[i] == "policy"]
+        if not pos:
+            return pd.DataFrame()
+        own = self.year_act[:, pos].copy()
+        for k, j in enumerate(pos):
+            gap = tpl.gap_entry(int(self.year_rows[j]))
+            if gap:
+                own[:, k] -= gap[1] * self.x[:, gap[0]]
+        names = [tpl.row_about[self.year_rows[j]] for j in pos]
+        years = [m[:4] for m in self.per.months]
+        return pd.DataFrame(own, columns=names).groupby(years, sort=False).sum()

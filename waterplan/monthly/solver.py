@@ -93,8 +93,11 @@ def run_checked(h: highspy.Highs, what: str) -> None:
     A warm-started simplex can end without a verdict (status "unknown": small infeasibilities
     left after unscaling); such a run is repeated once from scratch before it counts as failed.
     """
-    checked(h.run(), f"to solve {what}")
+    if h.run() == highspy.HighsStatus.kError:
+        checked(highspy.HighsStatus.kError, f"to solve {what}")
     status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:  # the usual case, first
+        return
     if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible):
         h.clearSolver()
         checked(h.run(), f"to solve {what}")
@@ -248,21 +251,30 @@ class Tiered:
 
     def solve(self, what: str, *, progress: bool = False) -> dict[str, float]:
         """Solve all tiers; return each tier's optimum (``progress``: a bar of the stages solved)."""
+        x, out = self.solve_x(what, progress=progress)
+        if out is None:
+            out = {name: float(c @ x) for name, c in zip(self.names, self.costs, strict=True)}
+        return out
+
+    def solve_x(self, what: str, *, progress: bool = False) -> tuple[np.ndarray, dict[str, float] | None]:
+        """Solve all tiers; return the solution vector and, staged, each tier's optimum as its stage
+        found it (weighted: None, the tiers' values are the costs times the vector)."""
         n = len(self.fixed_cost)
-        idx = np.arange(n, dtype=np.int32)
         x: np.ndarray
         if self.weighted_cost is not None:
-            if not self.cost_passed:  # the same weighted costs every month: passed once
+            if not self.cost_passed:
+                idx = np.arange(n, dtype=np.int32)  # the same weighted costs every month: passed once
                 checked(self.h.changeColsCost(n, idx, numbers(self.weighted_cost, f"{what}: costs")), f"{what}: costs")
                 self.cost_passed = True
             run_checked(self.h, what)
-            x = np.asarray(self.h.getSolution().col_value)
-            return {name: float(c @ x) for name, c in zip(self.names, self.costs, strict=True)}
+            return np.asarray(self.h.getSolution().col_value), None
+        idx = np.arange(n, dtype=np.int32)
         for r in self.fix_rows:
             checked(self.h.changeRowBounds(r, -INF, INF), f"{what}: a tier's row bounds")
         out: dict[str, float] = {}
         stages = tqdm(list(zip(self.names, self.costs, strict=True)), desc=what, unit="stage",
                       disable=not progress or None, leave=False)  # fmt: skip
+        x = np.zeros(n)
         for k, (name, c) in enumerate(stages):
             last = k == len(self.costs) - 1
             if self.kinds[k] == "equity" and out[self.names[k - 1]] <= stage_tolerance(0.0):
@@ -279,4 +291,4 @@ class Tiered:
                 if not math.isfinite(bound):
                     raise SolverError(f"{what}, stage '{name}': its optimum is not a number ({z})")
                 checked(self.h.changeRowBounds(self.fix_rows[k], -INF, bound), f"{what}, stage '{name}': holding it")
-        return out
+        return x, out
