@@ -289,18 +289,23 @@ def _network_rows(m: AllocationModel, sources: list[str]) -> dict[tuple[str, str
         inflow[(v, s)].append((1.0 - G.edges[u, v]["loss"]) * var)
         outflow[(u, s)].append(var)
         edge_total[(u, v)].append(var)
+    # the sources whose water is at each node (a source always at itself), in the sources' order
+    order = {s: i for i, s in enumerate(sources)}
+    at_node: dict[str, set[str]] = defaultdict(set)
+    for n, s in (*inflow, *outflow, *((s, s) for s in sources)):
+        if s in order:
+            at_node[n].add(s)
     for n, d in G.nodes(data=True):
         if d["kind"] in ("demand", "outlet"):
             continue
-        for s in sources:
+        here = sorted(at_node.get(n, ()), key=order.__getitem__)
+        for s in here:
             ins, outs = inflow.get((n, s), []), outflow.get((n, s), [])
-            if not ins and not outs and s != n:
-                continue
             release = m.q[s] if s == n else 0
             m.add_row(pulp.lpSum(ins) + release == pulp.lpSum(outs), "balance", (n, s), "none")
         cap = d.get("capacity") if d["kind"] != "wwtp" else None
         if cap is not None:
-            out = pulp.lpSum(v for s in sources for v in outflow.get((n, s), []))
+            out = pulp.lpSum(v for s in here for v in outflow.get((n, s), []))
             m.add_row(out <= cap, "plant", n, "rate")
     for (u, v), vars_ in edge_total.items():
         e = G.edges[u, v]

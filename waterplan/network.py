@@ -653,20 +653,27 @@ def commodity_reach(G: nx.DiGraph, accepts: dict[str, set[str]]) -> dict[tuple[s
             for n, d in H.nodes(data=True)
             if (d["kind"] == "demand" and kind in accepts[d["sector"]]) or d["kind"] == "outlet"
         ]
-        nodes: set[str] = set(sinks)
-        for t in sinks:
-            nodes |= nx.ancestors(H, t)
-        useful[kind] = nodes
+        useful[kind] = _upstream(H, sinks)
     out: dict[tuple[str, str], set[str]] = {(u, v): set() for u, v in H.edges}
     for s in sources:
         kind = H.nodes[s]["source_kind"]
-        reach = nx.descendants(H, s) | {s}
-        for u, v in H.edges:
-            if u in reach and v in useful[kind]:
-                if H.nodes[v]["kind"] == "demand" and kind not in accepts[H.nodes[v]["sector"]]:
-                    continue
-                out[(u, v)].add(s)
+        for u in nx.descendants(H, s) | {s}:  # the edges leaving what the source reaches
+            for v in H.successors(u):
+                if v in useful[kind]:
+                    if H.nodes[v]["kind"] == "demand" and kind not in accepts[H.nodes[v]["sector"]]:
+                        continue
+                    out[(u, v)].add(s)
     return out
+
+
+def _upstream(H: nx.DiGraph, targets: list[str] | set[str]) -> set[str]:
+    """``targets`` and every node with a path to one of them (one search for all of them)."""
+    return set(nx.multi_source_dijkstra_path_length(H.reverse(copy=False), set(targets))) if targets else set()
+
+
+def _downstream(H: nx.DiGraph, starts: list[str] | set[str]) -> set[str]:
+    """``starts`` and every node one of them has a path to (one search for all of them)."""
+    return set(nx.multi_source_dijkstra_path_length(H, set(starts))) if starts else set()
 
 
 def _check_demands(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) -> None:
@@ -693,8 +700,8 @@ def _check_routes(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) ->
     H = _commodity_edges(G)
     sources = {n for n, d in H.nodes(data=True) if "source_kind" in d}
     sinks = {n for n, d in H.nodes(data=True) if d["kind"] in ("demand", "outlet")}
-    downstream = set(sources).union(*(nx.descendants(H, s) for s in sources))
-    upstream = set(sinks).union(*(nx.ancestors(H, t) for t in sinks))
+    downstream = _downstream(H, sources)
+    upstream = _upstream(H, sinks)
     nfile = layer_file(scenario.network_dir, "nodes")
     for n, d in G.nodes(data=True):
         if d["kind"] in ("demand", "delivery"):
