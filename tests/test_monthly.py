@@ -363,25 +363,56 @@ def test_a_month_whose_bounds_are_not_numbers_is_an_error_never_the_last_months_
 
     from waterplan import SolverError
 
-    myopic = importlib.import_module("waterplan.monthly.myopic")
+    monthly = importlib.import_module("waterplan.monthly")
 
     path = _one_source_case(case)
     sc = load_scenario(path)
     G = build_graph(sc)
-    real = myopic._month_bounds
+    real = monthly.period_bounds
 
-    def with_nan(tpl, per, year, t):
-        lb, ub, rlo, rhi = real(tpl, per, year, t)
-        if per.months[t] == "2030-03":
-            ub = ub.copy()
-            ub[int(np.flatnonzero(np.isfinite(ub))[0])] = np.nan
-        return lb, ub, rlo, rhi
+    def with_nan(*args, **kwargs):
+        per = real(*args, **kwargs)
+        t = per.months.index("2030-03")
+        per.ub[t, int(np.flatnonzero(np.isfinite(per.ub[t]))[0])] = np.nan
+        return per
 
-    monkeypatch.setattr(myopic, "_month_bounds", with_nan)
+    monkeypatch.setattr(monthly, "period_bounds", with_nan)
     with pytest.raises(
         SolverError, match=r"month 2030-03: column upper bounds: 1 value\(s\) are not numbers \(first: "
     ):
         solve_monthly(G, sc, mode="myopic")
+
+
+def test_bounds_highs_refuses_stop_the_run_naming_the_month(case, monkeypatch):
+    """A month whose bounds HiGHS refuses (its call returns an error) is never solved with the
+    bounds of the month before: the run stops, naming the month."""
+    import importlib
+
+    import highspy
+
+    from waterplan import SolverError
+
+    myopic = importlib.import_module("waterplan.monthly.myopic")
+    path = _one_source_case(case)
+    sc = load_scenario(path)
+    G = build_graph(sc)
+
+    class Refusing(highspy.Highs):
+        calls = 0
+
+        def changeRowsBounds(self, *args):
+            Refusing.calls += 1
+            return highspy.HighsStatus.kError if Refusing.calls == 5 else super().changeRowsBounds(*args)
+
+    def new_highs(solver="simplex"):
+        h = Refusing()
+        h.setOptionValue("output_flag", False)
+        return h
+
+    monkeypatch.setattr(myopic, "new_highs", new_highs)
+    with pytest.raises(SolverError, match=r"HiGHS refused month 2030-05: row bounds"):
+        solve_monthly(G, sc, mode="myopic")
+    assert Refusing.calls == 5
 
 
 def test_nan_costs_or_bounds_never_reach_highs(case):
@@ -395,3 +426,21 @@ def test_nan_costs_or_bounds_never_reach_highs(case):
     one = np.array([1.0])
     with pytest.raises(SolverError, match=r"the LP's costs: 1 value\(s\) are not numbers"):
         pass_model(h, np.array([np.nan]), one * 0, one, one * 0, one, np.array([0]), np.array([0]), one)
+
+
+def test_a_monthly_run_from_the_command_line_names_counties_in_the_language_asked(case, tmp_path):
+    """`waterplan run --lang en` on a monthly scenario: the mean year's map and print map carry the
+    counties' English names (小店区 → Xiaodian); without it, the official Chinese names."""
+    from typer.testing import CliRunner
+
+    from waterplan.cli import app
+
+    path = _one_source_case(case)
+    runner = CliRunner()
+    for lang, want, not_want in (("en", "Xiaodian", "小店区"), ("zh", "小店区", "Xiaodian")):
+        out = tmp_path / f"run-{lang}"
+        r = runner.invoke(app, ["run", str(path), "--out", str(out), "--lang", lang])
+        assert r.exit_code == 0, r.output
+        html = (out / "map.html").read_text(encoding="utf-8")
+        assert want in html
+        assert not_want not in html

@@ -89,7 +89,7 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each
 
 
 def _run_monthly(
-    sc: object, out_dir: Path, *, force: bool, mode: str, years: int | None, objective: str | None
+    sc: object, out_dir: Path, *, force: bool, mode: str, years: int | None, objective: str | None, lang: str
 ) -> None:
     from .monthly import guarantee_rates, solve_monthly
     from .network import build_graph
@@ -100,7 +100,7 @@ def _run_monthly(
     log.info("%s monthly run of %s: %s years", mode, getattr(sc, "name", ""), years or "the scenario's")
     res = solve_monthly(G, sc, mode=mode, years=years, objective=objective, progress=True)  # type: ignore[arg-type]
     log.info("solved %d months in %.1f s", len(res.months), res.timings.get("total", 0.0))
-    path = write_monthly_run(res, out_dir, force=force)
+    path = write_monthly_run(res, out_dir, force=force, lang=lang)
     g = guarantee_rates(res)
     t = Table(title=f"{res.scenario.name}: supply guarantee rates, worst county ({len(res.months)} months, {mode})")
     for col in ("sector", "years fully supplied", "months fully supplied", "target"):
@@ -206,6 +206,7 @@ def run(
                 mode=(mode.value if mode else sc.spec.time.mode),
                 years=years,
                 objective=objective.value if objective else None,
+                lang=lang.value,
             )
             return
         res = run_scenario(sc, solver=solver.value, progress=sys.stderr.isatty())

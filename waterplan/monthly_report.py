@@ -236,11 +236,13 @@ def monthly_charts(res: MonthlyResult, guarantee: pd.DataFrame) -> dict[str, byt
         ax = fig.subplots()
         ax.barh(g["label"], g["years_fully_supplied"] * 100, color="#2c7bb6")
         targets = g["target_years"].astype(float)
-        ax.scatter(targets * 100, g["label"], marker="|", color="#d7191c", s=80, label="目标 target")
+        has = targets.notna().to_numpy()
+        if has.any():  # sectors without a guarantee target get no marker
+            ax.scatter(targets[has] * 100, g["label"][has], marker="|", color="#d7191c", s=80, label="目标 target")
+            ax.legend(fontsize=8)
         ax.set_xlabel("保证率 years fully supplied (%)")
         ax.set_title("供水保证率 Supply guarantee rates")
         ax.tick_params(axis="y", labelsize=6)
-        ax.legend(fontsize=8)
         out["guarantee"] = png(fig)
     return out
 
