@@ -96,7 +96,7 @@ def main() -> None:
         if args.only == "myopic"
         else (
             ("weighted", [(c, m) for c in counties for m in months]),
-            ("staged", [(c, m) for c in counties for m in months if c * m <= 30 * 120]),
+            ("staged", [(c, m) for c in counties for m in months if c * m <= 117 * 120]),
         )
     ):
         print(f"\nfull horizon (one LP, {objective} objective):")

@@ -5,7 +5,8 @@ groundwater and a WWTP per county, five sectors), the myopic engine runs 120 mon
 weighted objective (one HiGHS run per month). A first run records, month by month, the bounds and
 matrix coefficients the engine hands to HiGHS; the plain loop then replays them on one
 ``highspy.Highs`` model — change the bounds (and the coefficients that change) in place, ``run()``,
-read the solution vector — and nothing else. A second engine run, not recording, is the one timed.
+read the solution vector — and nothing else. Then the engine (not recording) and the plain loop run
+in turn, three times each, and the best time of each is kept.
 
 Printed: ms per month of the whole month for the engine (bounds prepared and passed, HiGHS, the
 results read and booked) and for the plain loop, their ratio, the engine's setup time (template
@@ -30,6 +31,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTHS = 120
+REPEAT = 3
 
 
 def one_size(counties: int) -> dict:
@@ -74,35 +76,38 @@ def one_size(counties: int) -> dict:
         finally:
             myopic.Tiered.solve_x = real_solve
 
-        # 2. the engine, timed
-        t0 = time.perf_counter()
-        res = solve_monthly(G, sc, mode="myopic", years=years, start_year=1971, objective="weighted")
-        engine_total = time.perf_counter() - t0
-        engine_ms = 1000 * float(np.mean(res.step_seconds))
-
-        # 3. the plain loop over the same LPs
+        # 2. and 3., in turn, REPEAT times each: the engine (not recording), and a plain loop over
+        # the same LPs; the best of each is kept (this machine's speed varies from run to run)
         lp = first_lp[0]
         lp.col_cost_ = months[0]["cost"]
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.passModel(lp)
         n, m = lp.num_col_, lp.num_row_
         cols, rows = np.arange(n, dtype=np.int32), np.arange(m, dtype=np.int32)
         changed = [np.flatnonzero(mo["value"] != prev["value"]) for prev, mo in itertools.pairwise(months)]
         col_of = np.repeat(np.arange(n), np.diff(months[0]["start"]))
-        steps, objectives = [], []
-        for t, mo in enumerate(months):
-            ts = time.perf_counter()
-            h.changeColsBounds(n, cols, mo["lo"], mo["hi"])
-            h.changeRowsBounds(m, rows, mo["rlo"], mo["rhi"])
-            if t:
-                for e in changed[t - 1]:
-                    h.changeCoeff(int(mo["index"][e]), int(col_of[e]), float(mo["value"][e]))
-            h.run()
-            np.asarray(h.getSolution().col_value)
-            steps.append(time.perf_counter() - ts)
-            objectives.append(h.getInfo().objective_function_value)
-        plain_ms = 1000 * float(np.mean(steps))
+        engine_runs, plain_runs = [], []
+        for _ in range(REPEAT):
+            t0 = time.perf_counter()
+            res = solve_monthly(G, sc, mode="myopic", years=years, start_year=1971, objective="weighted")
+            engine_total = time.perf_counter() - t0
+            engine_runs.append((1000 * float(np.mean(res.step_seconds)), engine_total - sum(res.step_seconds), res))
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+            h.passModel(lp)
+            steps, objectives = [], []
+            for t, mo in enumerate(months):
+                ts = time.perf_counter()
+                h.changeColsBounds(n, cols, mo["lo"], mo["hi"])
+                h.changeRowsBounds(m, rows, mo["rlo"], mo["rhi"])
+                if t:
+                    for e in changed[t - 1]:
+                        h.changeCoeff(int(mo["index"][e]), int(col_of[e]), float(mo["value"][e]))
+                h.run()
+                np.asarray(h.getSolution().col_value)
+                steps.append(time.perf_counter() - ts)
+                objectives.append(h.getInfo().objective_function_value)
+            plain_runs.append(1000 * float(np.mean(steps)))
+        engine_ms, setup_s, res = min(engine_runs, key=lambda r: r[0])
+        plain_ms = min(plain_runs)
         # the same LPs: each month's optimum as the engine found it
         same = bool(np.allclose(objectives, [mo["objective"] for mo in months], rtol=1e-7, atol=1e-9))
     return {
@@ -112,7 +117,7 @@ def one_size(counties: int) -> dict:
         "engine_ms": engine_ms,
         "plain_ms": plain_ms,
         "ratio": engine_ms / plain_ms,
-        "setup_s": engine_total - sum(res.step_seconds),
+        "setup_s": setup_s,
         "highs_ms": 1000 * res.timings["highs_run"] / MONTHS,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "checked": same,

@@ -255,10 +255,12 @@ def test_trading_quotas_hold_over_the_year(case, mode, enabled, a_gets, b_gets):
     assert res.trades["volume_10k_m3"].sum() == pytest.approx(a_gets - 24.0, abs=1e-3)
 
 
-@pytest.mark.parametrize("mode", ["full", "myopic"])
-def test_equity_shares_each_month_in_proportion(case, mode):
+@pytest.mark.parametrize(("mode", "lp_solver"), [("full", "simplex"), ("full", "ipm"), ("myopic", "auto")])
+def test_equity_shares_each_month_in_proportion(case, mode, lp_solver):
     """S gives 100 a year (8.333 a month); domestic in A needs 60, in B 70. Shared in proportion,
-    each month both are 30/130 = 23.08 % short: A 13.846 and B 16.154 over the year."""
+    each month both are 30/130 = 23.08 % short: A 13.846 and B 16.154 over the year. The same
+    whether the first stage is solved by simplex or by interior point (the later stages go on by
+    primal simplex from the basis the stage before ended with)."""
     path = _monthly_case(
         case,
         [node("S", "intake", source_kind="surface", available=100, available_unit=W)],
@@ -266,7 +268,7 @@ def test_equity_shares_each_month_in_proportion(case, mode):
         [(A, "domestic", 60, W), (B, "domestic", 70, W)],
     )
     sc = load_scenario(path)
-    res = solve_monthly(build_graph(sc), sc, mode=mode, series=series({"S": [100 / 12] * 12}))
+    res = solve_monthly(build_graph(sc), sc, mode=mode, series=series({"S": [100 / 12] * 12}), lp_solver=lp_solver)
     frac = res.shortage / res.demand
     assert frac.to_numpy() == pytest.approx(30 / 130, abs=1e-5)  # stage tolerances: ~1e-6
     short = res.shortage.sum()

@@ -22,6 +22,9 @@ from .._errors import InfeasibleError, InputError, Problem, SolverError
 from ..objective import stage_tolerance
 from .template import INF
 
+#: HiGHS's ``simplex_strategy`` values: its own choice (dual), and primal
+SIMPLEX_CHOOSE, SIMPLEX_PRIMAL = 0, 4
+
 __all__ = ["Tiered", "checked", "exchange_ratio", "new_highs", "numbers", "pass_model", "run_checked", "tier_weights"]
 
 
@@ -193,9 +196,13 @@ class Tiered:
     weighted_cost: np.ndarray | None = None
     #: the weighted costs are in HiGHS already (a myopic run's later months keep them)
     cost_passed: bool = False
+    #: the solver the LP was given (the first stage's; the later stages' is primal simplex)
+    first_solver: str = field(default="simplex", init=False)
 
     def __post_init__(self) -> None:
         n = len(self.fixed_cost)
+        chosen = self.h.getOptionValue("solver")  # (status, value) in some highspy versions
+        self.first_solver = str(chosen[1] if isinstance(chosen, tuple) else chosen)
         if self.staged:
             first = self.h.getNumRow()
             for c in self.costs[:-1]:
@@ -282,6 +289,12 @@ class Tiered:
                 continue
             cost = numbers(c + self.fixed_cost if last else c, f"{what}, stage '{name}': costs")
             checked(self.h.changeColsCost(n, idx, cost), f"{what}, stage '{name}': costs")
+            if k == 0 or (self.kinds[k] == "shortage" and self.first_solver == "ipm"):
+                self.h.setOptionValue("solver", self.first_solver)
+                self.h.setOptionValue("simplex_strategy", SIMPLEX_CHOOSE)
+            else:  # primal simplex from the basis the stage before ended with
+                self.h.setOptionValue("solver", "simplex")
+                self.h.setOptionValue("simplex_strategy", SIMPLEX_PRIMAL)
             run_checked(self.h, f"{what}, stage '{name}'")
             x = np.asarray(self.h.getSolution().col_value)
             z = float(c @ x)
