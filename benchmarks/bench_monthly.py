@@ -85,6 +85,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes only")
     ap.add_argument("--timeout", type=float, default=3600.0)
     ap.add_argument("--only", choices=["full", "myopic"], help="run one of the two tables")
+    ap.add_argument("--objective", choices=["weighted", "staged"], help="the full-horizon table of one objective")
     args = ap.parse_args()
     if args.one:
         print(json.dumps(one_case(*json.loads(args.one))))
@@ -99,6 +100,8 @@ def main() -> None:
             ("staged", [(c, m) for c in counties for m in months if c * m <= 117 * 120]),
         )
     ):
+        if args.objective and objective != args.objective:
+            continue
         print(f"\nfull horizon (one LP, {objective} objective):")
         print("counties | months | columns | rows | nonzeros | end-to-end s | HiGHS s | overhead | peak MB")
         for c, m in sizes:

@@ -52,7 +52,8 @@ def one_size(counties: int) -> dict:
         # 1. record what the engine hands to HiGHS each month (not timed)
         months: list[dict] = []
         first_lp: list = []
-        real_solve = myopic.Tiered.solve_x
+        solve_name = "solve_x" if hasattr(myopic.Tiered, "solve_x") else "solve"  # (earlier versions: solve)
+        real_solve = getattr(myopic.Tiered, solve_name)
 
         def recording(self, what, *, progress=False):
             lp = self.h.getLp()
@@ -70,11 +71,11 @@ def one_size(counties: int) -> dict:
             months[-1]["objective"] = self.h.getInfo().objective_function_value
             return out
 
-        myopic.Tiered.solve_x = recording
+        setattr(myopic.Tiered, solve_name, recording)
         try:
             solve_monthly(G, sc, mode="myopic", years=years, start_year=1971, objective="weighted")
         finally:
-            myopic.Tiered.solve_x = real_solve
+            setattr(myopic.Tiered, solve_name, real_solve)
 
         # 2. and 3., in turn, REPEAT times each: the engine (not recording), and a plain loop over
         # the same LPs; the best of each is kept (this machine's speed varies from run to run)

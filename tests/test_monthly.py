@@ -385,7 +385,8 @@ def test_a_month_whose_bounds_are_not_numbers_is_an_error_never_the_last_months_
         solve_monthly(G, sc, mode="myopic")
 
 
-def test_bounds_highs_refuses_stop_the_run_naming_the_month(case, monkeypatch):
+@pytest.mark.parametrize("kind", ["column", "row"])
+def test_bounds_highs_refuses_stop_the_run_naming_the_month(case, monkeypatch, kind):
     """A month whose bounds HiGHS refuses (its call returns an error) is never solved with the
     bounds of the month before: the run stops, naming the month."""
     import importlib
@@ -395,26 +396,43 @@ def test_bounds_highs_refuses_stop_the_run_naming_the_month(case, monkeypatch):
     from waterplan import SolverError
 
     myopic = importlib.import_module("waterplan.monthly.myopic")
-    path = _one_source_case(case)
+    # the inflow and the demand change every month: both kinds of bounds are handed over each month
+    path = _one_source_case(case, time={"demand_patterns": {"domestic": [(i + 1) / 78 for i in range(12)]}})
     sc = load_scenario(path)
     G = build_graph(sc)
 
     class Refusing(highspy.Highs):
+        refuse = False
         calls = 0
 
+        def changeColsBounds(self, *args):
+            if self.refuse and kind == "column":
+                Refusing.calls += 1
+                return highspy.HighsStatus.kError
+            return super().changeColsBounds(*args)
+
         def changeRowsBounds(self, *args):
-            Refusing.calls += 1
-            return highspy.HighsStatus.kError if Refusing.calls == 5 else super().changeRowsBounds(*args)
+            if self.refuse and kind == "row":
+                Refusing.calls += 1
+                return highspy.HighsStatus.kError
+            return super().changeRowsBounds(*args)
 
     def new_highs(solver="simplex"):
         h = Refusing()
         h.setOptionValue("output_flag", False)
         return h
 
+    real_set_month = myopic._Loop._set_month
+
+    def set_month(self, h, t, *args):
+        h.refuse = t == 4  # May
+        return real_set_month(self, h, t, *args)
+
     monkeypatch.setattr(myopic, "new_highs", new_highs)
-    with pytest.raises(SolverError, match=r"HiGHS refused month 2030-05: row bounds"):
-        solve_monthly(G, sc, mode="myopic")
-    assert Refusing.calls == 5
+    monkeypatch.setattr(myopic._Loop, "_set_month", set_month)
+    with pytest.raises(SolverError, match=rf"HiGHS refused month 2030-05: {kind} bounds"):
+        solve_monthly(G, sc, mode="myopic", series=series({"S": [5.0 + i for i in range(12)]}))
+    assert Refusing.calls == 1
 
 
 def test_nan_costs_or_bounds_never_reach_highs(case):

@@ -169,3 +169,33 @@ def test_a_monthly_run_has_the_mean_years_map_layers_export_and_print_map(tmp_pa
     from waterplan.printmap import _title
 
     assert _title(folder, counties.reset_index(), "zh").endswith("（1971–1972 多年平均）")
+
+
+def test_each_month_highs_holds_exactly_that_months_bounds(monkeypatch):
+    """The myopic run hands HiGHS only the bounds that change (and those that follow the months
+    before: caps left, storage carried, groundwater left); after each month's hand-over, HiGHS's
+    model holds exactly that month's bounds in every column and row, as if all had been passed."""
+    import importlib
+
+    import numpy as np
+
+    myopic = importlib.import_module("waterplan.monthly.myopic")
+    real = myopic._Loop._set_month
+    seen: list[int] = []
+
+    def set_month(self, h, t, *args):
+        real(self, h, t, *args)
+        lp = h.getLp()
+        m = self.row_lo.shape[1]
+        assert np.array_equal(np.asarray(lp.col_lower_), self.col_lo[t])
+        assert np.array_equal(np.asarray(lp.col_upper_), self.col_hi[t])
+        assert np.array_equal(np.asarray(lp.row_lower_)[:m], self.row_lo[t])
+        assert np.array_equal(np.asarray(lp.row_upper_)[:m], self.row_hi[t])
+        seen.append(len(self.col_idx[t]) + len(self.row_idx[t]))
+
+    monkeypatch.setattr(myopic._Loop, "_set_month", set_month)
+    sc = load_scenario(SC, overrides={"time": {"years": 2}})
+    solve_monthly(build_graph(sc), sc, mode="myopic")
+    assert len(seen) == 24
+    assert min(seen[1:]) > 0  # something moves every month (storage, the year's caps) ...
+    assert max(seen[1:]) < seen[0]  # ... but not everything

@@ -38,6 +38,15 @@ def _plan_share(per: Periods, t: int) -> float:
     return min(1.0, float(total[t % 12] / max(1e-12, total[t % 12 :].sum())))
 
 
+def _changed(lo: np.ndarray, hi: np.ndarray, moving: np.ndarray) -> list[np.ndarray]:
+    """For each month (rows of ``lo``/``hi``), the entries whose bounds differ from the month
+    before, and the ``moving`` ones (every entry in the first month)."""
+    diff = np.ones(lo.shape, dtype=bool)
+    diff[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    diff |= moving
+    return [np.flatnonzero(d).astype(np.int32) for d in diff]
+
+
 def myopic(
     G: nx.DiGraph,
     scenario: Scenario,
@@ -169,13 +178,20 @@ class _Loop:
         if len(k):
             self.scaled_change[1:] = np.any(self.scaled_vals[1:] != self.scaled_vals[:-1], axis=1)
         self._check()
+        # the columns and rows whose bounds differ from the month before, or follow the months
+        # before (yearly columns, caps, reservoirs): only these are handed to HiGHS each month
+        moving_c = np.zeros(n_cols, dtype=bool)
+        moving_c[self.year_cols] = True
+        moving_r = np.zeros(m, dtype=bool)
+        moving_r[self.cap_rows] = True
+        moving_r[self.res_rows] = True
+        self.col_idx = _changed(self.col_lo, self.col_hi, moving_c)
+        self.row_idx = _changed(self.row_lo, self.row_hi, moving_r)
         # what the months record
         self.x = np.zeros((T, n_cols))
         self.year_act = np.zeros((T, len(self.year_rows)))
         self.stage_objectives: list[dict[str, float]] = []
         self.steps = np.zeros(T)
-        self.all_cols = np.arange(n_cols, dtype=np.int32)
-        self.all_rows = np.arange(m, dtype=np.int32)
 
     def _col(self, i: int) -> str:
         tpl = self.tpl
@@ -212,9 +228,10 @@ class _Loop:
             rhs = self.inflow[t] + self.keep * self.before
             rlo[self.res_rows] = rhs
             rhi[self.res_rows] = rhs
-        if h.changeColsBounds(self.n_cols, self.all_cols, lo, hi) == _ERROR:
+        c, r = self.col_idx[t], self.row_idx[t]
+        if len(c) and h.changeColsBounds(len(c), c, lo[c], hi[c]) == _ERROR:
             checked(_ERROR, f"month {self.per.months[t]}: column bounds")
-        if h.changeRowsBounds(len(rlo), self.all_rows, rlo, rhi) == _ERROR:  # type: ignore[attr-defined]
+        if len(r) and h.changeRowsBounds(len(r), r, rlo[r], rhi[r]) == _ERROR:  # type: ignore[attr-defined]
             checked(_ERROR, f"month {self.per.months[t]}: row bounds")
         if self.scaled_change[t]:
             tpl, vals = self.tpl, self.scaled_vals[t]
