@@ -112,8 +112,9 @@ def myopic(
 class _Loop:
     """The month-by-month loop. Everything a month needs is prepared for the whole horizon here, as
     arrays (checked for NaN once); a month only writes what depends on the months before it (what
-    is left of the yearly caps, the storage carried over) into its row of those arrays, hands the
-    row to HiGHS in one call per kind, and keeps the solution vector. Tables are made at the end."""
+    is left of the yearly caps and of groundwater, the storage carried over) into its row of those
+    arrays, hands HiGHS the entries that change (one call per kind), and keeps the solution
+    vector. Tables are made at the end."""
 
     def __init__(
         self,
@@ -140,7 +141,7 @@ class _Loop:
         self.col_hi[:, :n], self.col_hi[:, n:] = per.ub, s_ub[:extra]
         # row bounds of every month, (T, rows): the template's, then the reservoirs' inflows
         self.inflow = np.column_stack([inflow[k].to_numpy(dtype=float) for k in names]) if names else np.zeros((T, 0))
-        self.keep = np.array([1.0 - G.nodes[k].get("evaporation", 0.0) for k in names])
+        self.keep = block.kept(G)  # block.row is in the order of names
         self.res_rows = np.array([block.row[k][0] for k in names], dtype=np.int32)
         self.storage_cols = np.array([block.storage_col[k][0] for k in names], dtype=np.int64)
         self.spill_cols = np.array([block.spill_col[k][0] for k in names], dtype=np.int64)

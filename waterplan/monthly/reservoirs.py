@@ -46,13 +46,16 @@ class ReservoirBlock:
     spill_col: dict[str, np.ndarray]
     row: dict[str, np.ndarray]  # reservoir → row of month t
 
+    def kept(self, G: nx.DiGraph) -> np.ndarray:
+        """Each reservoir's share of last month's storage left after evaporation (1 − e), in row order."""
+        return np.array([1.0 - G.nodes[r].get("evaporation", 0.0) for r in self.row])
+
     def rhs(self, G: nx.DiGraph, inflow: dict[str, np.ndarray], before: dict[str, float]) -> np.ndarray:
         """Right-hand sides, in row order: the months' inflows, plus (1 − e) × the storage before."""
         out = []
-        for r in self.row:
-            e = G.nodes[r].get("evaporation", 0.0)
+        for r, keep in zip(self.row, self.kept(G), strict=True):
             b = np.array(inflow[r], dtype=float)
-            b[0] += (1.0 - e) * before[r]
+            b[0] += keep * before[r]
             out.append(b)
         return np.concatenate(out) if out else np.zeros(0)
 
