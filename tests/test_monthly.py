@@ -440,7 +440,7 @@ def test_nan_costs_or_bounds_never_reach_highs(case):
     import numpy as np
 
     from waterplan import SolverError
-    from waterplan.monthly.solver import new_highs, pass_model
+    from waterplan.engine import new_highs, pass_model
 
     h = new_highs()
     one = np.array([1.0])

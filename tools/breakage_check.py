@@ -18,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = [
+    "tests/test_status.py",
+    "tests/test_one_engine.py",
     "tests/test_plan_meaning.py",
     "tests/test_bad_input_table.py",
     "tests/test_monthly.py",
@@ -33,6 +35,61 @@ TESTS = [
 
 #: (what breaks, file, the exact text, what it becomes)
 MUTATIONS = [
+    ("the LP not written when a stage fails", "waterplan/engine.py", "self.h.writeModel(str(self.lp_dump))", "pass"),
+    (
+        "an annual conflict not explained",
+        "waterplan/solve.py",
+        "raise explained_error(G, scenario, str(exc), solver=solver) from None",
+        "raise",
+    ),
+    (
+        "a monthly conflict not explained",
+        "waterplan/monthly/__init__.py",
+        "raise explained_error(G, scenario, str(exc)) from None",
+        "raise",
+    ),
+    (
+        "stages not held with CBC",
+        "waterplan/engine.py",
+        "self.prob += self.held[r] <= hi, name",
+        "return highspy.HighsStatus.kOk",
+    ),
+    (
+        "annual duals not read at their stage",
+        "waterplan/solve.py",
+        "None if z is None else h.getSolution()",
+        "None",
+    ),
+    (
+        "a ratio judged as its numerator alone",
+        "waterplan/status.py",
+        'status=judge(row_slack, 0.0, ">=", c.attribute)',
+        'status=judge(lhs, c.value, ">=", c.attribute)',
+    ),
+    (
+        "a ratio floor's denominator left out of the yearly table",
+        "waterplan/monthly/results.py",
+        'rhs = float(res.sides[(c.id, "rhs")][year]) if c.rhs is not None else None',
+        "rhs = None",
+    ),
+    (
+        "a year's value counted for one month only",
+        "waterplan/monthly/results.py",
+        "monthly = values[:, cols] @ coef if len(cols)",
+        "monthly = values[:1, cols].repeat(len(months), 0) @ coef if len(cols)",
+    ),
+    (
+        "a missed guarantee target called met",
+        "waterplan/status.py",
+        'return judge(rate, target, ">=", "expected")',
+        'return "met"',
+    ),
+    (
+        "an expected target called violated",
+        "waterplan/status.py",
+        'return "violated" if attribute == "binding" else "not met"',
+        'return "violated"',
+    ),
     ("evaporation ignored between months (full horizon)", "waterplan/monthly/reservoirs.py", "-(1.0 - e)))", "-1.0))"),
     (
         "evaporation ignored on the storage carried in (myopic)",
@@ -97,15 +154,15 @@ MUTATIONS = [
     ),
     (
         "equity stage skipped in monthly runs",
-        "waterplan/monthly/solver.py",
+        "waterplan/engine.py",
         'if self.kinds[k] == "equity" and out[self.names[k - 1]] <= stage_tolerance(0.0):',
         'if self.kinds[k] == "equity":',
     ),
     (
         "an earlier stage not held in monthly runs",
-        "waterplan/monthly/solver.py",
-        "self.h.changeRowBounds(self.fix_rows[k], -INF, z + stage_tolerance(z))",
-        "pass",
+        "waterplan/engine.py",
+        "bound = z + stage_tolerance(z)",
+        "bound = INF",
     ),
     ("equity rows left out of the model", "waterplan/model.py", "    _equity(m)\n", "\n"),
     (

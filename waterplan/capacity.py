@@ -20,9 +20,10 @@ import pulp
 
 from ._errors import InfeasibleError, SolverError
 from .boundaries import county_table
+from .engine import get_solver
 from .model import AllocationModel, binding, build_model
 from .scenario import Scenario
-from .solve import Solution, get_solver, solve
+from .solve import Solution, solve
 
 __all__ = ["CapacityResult", "carrying_capacity"]
 

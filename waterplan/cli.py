@@ -89,7 +89,15 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each
 
 
 def _run_monthly(
-    sc: object, out_dir: Path, *, force: bool, mode: str, years: int | None, objective: str | None, lang: str
+    sc: object,
+    out_dir: Path,
+    *,
+    force: bool,
+    mode: str,
+    years: int | None,
+    objective: str | None,
+    lang: str,
+    lp_dump: Path | None = None,
 ) -> None:
     from .monthly import guarantee_rates, solve_monthly
     from .network import build_graph
@@ -98,7 +106,7 @@ def _run_monthly(
     G = build_graph(sc)  # type: ignore[arg-type]
     _warn(G)
     log.info("%s monthly run of %s: %s years", mode, getattr(sc, "name", ""), years or "the scenario's")
-    res = solve_monthly(G, sc, mode=mode, years=years, objective=objective, progress=True)  # type: ignore[arg-type]
+    res = solve_monthly(G, sc, mode=mode, years=years, objective=objective, progress=True, lp_dump=lp_dump)  # type: ignore[arg-type]
     log.info("solved %d months in %.1f s", len(res.months), res.timings.get("total", 0.0))
     path = write_monthly_run(res, out_dir, force=force, lang=lang)
     g = guarantee_rates(res)
@@ -174,6 +182,10 @@ def run(
         Objective | None,
         typer.Option(help="Monthly scenarios: staged (exact; default) or weighted (one LP; refuses the equity rule)."),
     ] = None,
+    lp_dump: Annotated[
+        Path | None,
+        typer.Option("--lp-dump", help="Write the LP to this file (.lp or .mps) if a stage fails, annual or monthly."),
+    ] = None,
 ) -> None:
     """Allocate water for a scenario and write tables, report and map into --out.
 
@@ -207,9 +219,10 @@ def run(
                 years=years,
                 objective=objective.value if objective else None,
                 lang=lang.value,
+                lp_dump=lp_dump,
             )
             return
-        res = run_scenario(sc, solver=solver.value, progress=sys.stderr.isatty())
+        res = run_scenario(sc, solver=solver.value, progress=sys.stderr.isatty(), lp_dump=lp_dump)
         _warn(res.graph)
         path = write_run(
             res, out_dir, force=force, lang=lang.value, basemap=Basemap(basemap).value, tianditu_key=tianditu_key

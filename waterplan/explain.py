@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 import networkx as nx
 import pulp
 
+from ._errors import InfeasibleError
+from .engine import get_solver
 from .model import AllocationModel, binding, build_model
 from .scenario import Scenario
-from .solve import get_solver
 
-__all__ = ["Explanation", "explain"]
+__all__ = ["Explanation", "explain", "explained_error"]
 
 
 @dataclass
@@ -103,3 +104,14 @@ def explain(G: nx.DiGraph, scenario: Scenario, *, solver: str = "highs") -> Expl
     against = [a for a in binding(m) if a["id"] not in chosen]
     against.sort(key=lambda a: -abs(float(a["dual"])))  # type: ignore[arg-type]
     return Explanation(feasible=False, conflicts=conflicts, against=against[:8])
+
+
+def explained_error(G: nx.DiGraph, scenario: Scenario, failed: str, *, solver: str = "highs") -> InfeasibleError:
+    """The error of a run whose first stage is infeasible, annual or monthly: the targets in conflict
+    in the one-period model with the amount each must give, or — if that model holds — ``failed``
+    (the stage's own message: the conflict then lies in the months, e.g. storage or a monthly peak)."""
+    ex = explain(G, scenario, solver=solver)
+    if ex.feasible:
+        return InfeasibleError(failed)
+    dumped = failed[failed.find(" (LP written to ") :] if " (LP written to " in failed else ""
+    return InfeasibleError(ex.text() + (f"\n{dumped.strip()}" if dumped else ""), ex.conflicts)

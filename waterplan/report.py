@@ -23,6 +23,7 @@ _STATUS_ZH = {
     "broken": "未遵守 broken",
     "not modelled": "未建模 not modelled",
     "not checked": "未核查 not checked",
+    "no target": "无目标 no target",
 }
 _ATTRIBUTE_ZH = {"binding": "约束性", "expected": "预期性"}
 

@@ -16,14 +16,12 @@ from .boundaries import county_table
 from .rules import RuleCheck, check_rule, edge_loads
 from .scenario import SECTOR_NAMES, Constraint, Listing, Scenario, Selection, TargetSpec
 from .solve import Solution
+from .status import STATUSES, judge, judge_constraint, tolerance
 from .units import to_model_volume
 
 __all__ = ["STATUSES", "Results", "judge", "measured_at", "tabulate"]
 
 TOL = 1e-6
-
-#: every status a row of the indicator table can have, each computed from the results
-STATUSES = ("met", "not met", "violated", "as planned", "shifted", "kept", "broken", "not checked", "not modelled")
 
 
 @dataclass
@@ -377,40 +375,19 @@ def measured_at(c: Constraint) -> str:
     return one(c.lhs) if c.rhs is None else f"{one(c.lhs)} ÷ {one(c.rhs)}"
 
 
-def _tol(target: float) -> float:
-    return max(1.0, abs(target)) * 1e-6
-
-
-def judge(value: float, target: float, relation: str, attribute: str) -> str:
-    """The status of a figure against its target: ``met``; else ``violated`` (binding) or ``not met``
-    (expected); for a planned allocation (``=``): ``as planned`` or ``shifted``."""
-    if relation == "=":
-        return "as planned" if abs(value - target) <= _tol(target) else "shifted"
-    ok = value <= target + _tol(target) if relation == "<=" else value >= target - _tol(target)
-    if ok:
-        return "met"
-    return "violated" if attribute == "binding" else "not met"
-
-
 def _constraint_row(sol: Solution, c: Constraint, limits: dict[str, str]) -> dict[str, object]:
     """A policy constraint's row of the indicator table: value, status, deviation and shadow price."""
     lhs, rhs = sol.model.policy_expr[c.id]
     lv = sol.value(lhs)
     relation = c.relation
     dual, stage = _shadow(sol, c.id)
+    den = sol.value(rhs) if rhs is not None else None
+    j = judge_constraint(c, lv, den)
+    status = j.status
     if c.type == "ratio_floor":
-        den = sol.value(rhs) if rhs is not None else 0.0
-        value = lv / den if den > TOL else float("nan")
-        status = judge(lv - c.value * den, 0.0, ">=", c.attribute)
-        shown_value, shown_target, unit = value * 100, c.value * 100, "%"
-        slack_shown = (value - c.value) * 100 if den > TOL else float("nan")
-        shadow = dual * den / 100.0  # shortage change per +1 percentage point of the floor
+        shadow = dual * (den or 0.0) / 100.0  # shortage change per +1 percentage point of the floor
         shadow_unit = "万m³ shortage per +1 percentage point"
-        slack_v = lv - c.value * den
     else:
-        status = judge(lv, c.value, relation, c.attribute)
-        slack_v = c.value - lv if relation == "<=" else lv - c.value
-        shown_value, shown_target, unit, slack_shown = lv, c.value, "万m³", slack_v
         shadow = dual
         shadow_unit = "万m³ shortage per +1 万m³ of the target value"
     reason = ""
@@ -429,14 +406,14 @@ def _constraint_row(sol: Solution, c: Constraint, limits: dict[str, str]) -> dic
         "year": c.year or sol.model.scenario.year,
         "measured_at": measured_at(c),
         "relation": relation,
-        "target": shown_target,
-        "value": shown_value,
-        "unit": unit,
+        "target": j.target,
+        "value": j.value,
+        "unit": j.unit,
         "target_as_given": f"{sym} {c.value_as_given:g} {c.unit}",
         "status": status,
-        "slack": slack_shown,
-        "deviation": shown_value - shown_target,
-        "binding": c.in_lp and abs(slack_v) <= _tol(c.value),
+        "slack": j.slack,
+        "deviation": j.deviation,
+        "binding": c.in_lp and abs(j.row_slack) <= tolerance(c.value),
         "shadow_price": shadow,
         "shadow_price_unit": (
             shadow_unit if shadow == shadow else "none: the target moves this tier first, not a shortage"
@@ -539,7 +516,7 @@ def _limits(sol: Solution, c: Constraint, flows: pd.DataFrame) -> str:
     for other in m.scenario.constraints:
         if other.type == "cap" and other.id in m.policy:
             lhs, _ = m.policy_expr[other.id]
-            if sol.value(lhs) >= other.value - _tol(other.value):
+            if sol.value(lhs) >= other.value - tolerance(other.value):
                 found.append(f"cap {other.id} {other.name_zh}{_filled_by(sol, other, srcs)}")
     if not found:
         return "no other demand these sources can reach takes more (every user they reach is supplied)"

@@ -42,6 +42,7 @@ import pandas as pd
 from .network import sources_matching
 from .objective import first_kinds, rule_index
 from .scenario import RuleSpec, Scenario
+from .status import BROKEN, KEPT
 
 __all__ = ["BREAK_COLUMNS", "RuleCheck", "check_rule", "edge_loads"]
 
@@ -241,7 +242,7 @@ def check_rule(
     rows = _ranked(rule, t) if rule.check in ("priority", "takes_first") else _unused_water(rule, t)
     breaks = pd.DataFrame(rows, columns=BREAK_COLUMNS)
     if breaks.empty:
-        return RuleCheck("kept", breaks, "checked from the results: no break found")
+        return RuleCheck(KEPT, breaks, "checked from the results: no break found")
     worst = breaks.sort_values("movable_10k_m3", ascending=False).iloc[0]
     where = (
         f"that went to {worst.went_to_county} {worst.went_to_sector}"
@@ -252,4 +253,4 @@ def check_rule(
         f"checked from the results: {len(breaks)} break(s); largest: {worst.county} {worst.sector} could have "
         f"taken {worst.movable_10k_m3:,.1f} 万m³ of {worst.source} {where}"
     )
-    return RuleCheck("broken", breaks, summary)
+    return RuleCheck(BROKEN, breaks, summary)

@@ -27,11 +27,12 @@ from .charts import annual_charts
 from .export import LAYER_FILES, run_layers
 from .maps import allocation_map
 from .monthly import MonthlyResult, guarantee_rates
+from .monthly.results import policy_yearly as yearly_policy
 from .monthly_report import mean_year, monthly_charts, monthly_report_html, tidy_tables
 from .network import build_graph
 from .printmap import print_map
 from .report import report_html, report_markdown, status_label
-from .results import Results, judge, tabulate
+from .results import Results, tabulate
 from .scenario import Scenario, load_scenario
 from .solve import Solution, solve
 
@@ -92,8 +93,11 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs", progress: bool = False) -> RunResult:
-    """Load (if needed), build, solve and tabulate a scenario, without writing anything.
+def run_scenario(
+    scenario: str | Path | Scenario, *, solver: str = "highs", progress: bool = False, lp_dump: Path | None = None
+) -> RunResult:
+    """Load (if needed), build, solve and tabulate a scenario, without writing anything (``lp_dump``:
+    where to write the LP if a stage fails).
 
     >>> res = run_scenario("scenarios/taiyuan-2030.yaml")
     >>> from waterplan.results import STATUSES
@@ -105,7 +109,7 @@ def run_scenario(scenario: str | Path | Scenario, *, solver: str = "highs", prog
     t1 = time.perf_counter()
     G = build_graph(sc)
     t2 = time.perf_counter()
-    sol = solve(G, sc, solver=solver, progress=progress)
+    sol = solve(G, sc, solver=solver, progress=progress, lp_dump=lp_dump)
     t3 = time.perf_counter()
     res = tabulate(sol)
     t4 = time.perf_counter()
@@ -240,27 +244,7 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
         for name, df in tidy_tables(res).items():
             df.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8")
         guarantee.to_csv(tmp / "guarantee.csv", index=False, encoding="utf-8")
-        yearly = []
-        for c in sc.constraints:
-            if c.id not in res.policy.columns:
-                continue
-            for year, v in res.policy[c.id].items():
-                ratio = c.type == "ratio_floor"  # the row's value: numerator − target × denominator ≥ 0
-                yearly.append(
-                    {
-                        "year": year,
-                        "id": c.id,
-                        "indicator_zh": c.name_zh,
-                        "type": c.type,
-                        "attribute": c.attribute,
-                        "basis": c.basis,
-                        "value_10k_m3": v,
-                        "target": c.value,
-                        "status": judge(v, 0.0 if ratio else c.value, ">=" if ratio else c.relation, c.attribute),
-                        "clause": c.clause,
-                    }
-                )
-        policy_yearly = pd.DataFrame(yearly)
+        policy_yearly = yearly_policy(res)
         policy_yearly.to_csv(tmp / "policy_yearly.csv", index=False, encoding="utf-8")
         if not res.floor_shortfall.empty:
             res.floor_shortfall.to_csv(tmp / "floor_shortfall.csv", index_label="month", encoding="utf-8")
@@ -311,8 +295,8 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
             "",
             _yearly_statuses(policy_yearly),
             "",
-            "Each year's value and status: policy_yearly.csv (a ratio floor's value is numerator − target × "
-            "denominator); water arrived by county, sector and source: allocation_monthly.csv.",
+            "Each year's value and status: policy_yearly.csv (a ratio floor's value in %, with its numerator "
+            "and denominator in 万m³); water arrived by county, sector and source: allocation_monthly.csv.",
             "",
         ]
         charts = monthly_charts(res, guarantee)

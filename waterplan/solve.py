@@ -1,11 +1,13 @@
-"""Lexicographic solve of an annual run: one LP stage per tier of :func:`waterplan.objective.tiers`.
+"""Lexicographic solve of an annual run: the one-period case of the engine (:mod:`waterplan.engine`).
 
-For each priority, its total shortage, its equity tier and the plan's allocation rules for its
-sectors, each stage holding every earlier one at its optimum (to a small tolerance); then the
-shortfall of the expected targets, the source-preference ranks (e.g. industry takes reclaimed
-water first) and the cost and total conveyance, which make ties deterministic. The monthly engine solves the same tiers.
-HiGHS (through PuLP's highspy interface) is the default solver; CBC, bundled with PuLP, is the
-fallback and a cross-check.
+One LP stage per tier of :func:`waterplan.objective.tiers` — for each priority, its total shortage,
+its equity tier and the plan's allocation rules for its sectors, each stage holding every earlier
+one at its optimum (to a small tolerance); then the shortfall of the expected targets, the
+source-preference ranks (e.g. industry takes reclaimed water first) and the cost and total
+conveyance, which make ties deterministic. The stage loop is the monthly engine's
+(:class:`~waterplan.engine.Tiered`): HiGHS (highspy) by default, each stage warm-started from the
+last one's basis, an equity stage skipped where its priority has no shortage; CBC (bundled with
+PuLP) runs the same loop through the PuLP model, as a cross-check.
 
 Nothing is relaxed silently: if the policy constraints cannot all hold, the problem is
 re-solved with an elastic slack on every policy constraint and the error names the targets
@@ -16,18 +18,22 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import highspy
 import networkx as nx
+import numpy as np
 import pulp
-from tqdm import tqdm
 
-from ._errors import InfeasibleError, SolverError
+from ._errors import InfeasibleError
+from .engine import PulpLp, Tiered, get_solver, new_highs, pass_model
+from .explain import explained_error
 from .model import AllocationModel, build_model
-from .objective import Tier, stage_tolerance, tiers
+from .objective import Tier
 from .scenario import Scenario
+from .template import Template, extract_template
 
 __all__ = ["Solution", "Stage", "get_solver", "solve"]
 
@@ -68,54 +74,6 @@ class Solution:
         return float(pulp.value(expr)) if not isinstance(expr, (int, float)) else float(expr)
 
 
-def get_solver(name: str = "highs", *, msg: bool = False, time_limit: float | None = None) -> pulp.LpSolver:
-    """Return a PuLP solver: ``"highs"`` (highspy) or ``"cbc"`` (bundled with PuLP).
-
-    If HiGHS is asked for but not importable, CBC is returned with a warning.
-    """
-    name = name.lower()
-    if name == "highs":
-        solver = pulp.HiGHS(msg=msg, timeLimit=time_limit)
-        if solver.available():
-            return solver
-        log.warning("HiGHS (highspy) is not available; falling back to CBC")
-        name = "cbc"
-    if name == "cbc":
-        # PuLP's bundled CBC (a released build). PuLP 3 flags it as deprecated in favour of the
-        # 'cbcbox' development build, which proved feasible LPs infeasible in our tests.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit)
-    msg_ = f"unknown solver {name!r}; use 'highs' or 'cbc'"
-    raise SolverError(msg_)
-
-
-def _run(prob: pulp.LpProblem, solver: pulp.LpSolver, stage: str, lp_dump: Path | None) -> float:
-    try:
-        status = prob.solve(solver)
-    except pulp.PulpSolverError as exc:
-        msg = f"the solver failed at stage '{stage}': {exc}"
-        raise SolverError(msg) from None
-    text = pulp.LpStatus[status]
-    if text != "Optimal":
-        if lp_dump is not None:
-            prob.writeLP(str(lp_dump))
-        where = f" (LP written to {lp_dump})" if lp_dump is not None else ""
-        if text == "Infeasible":
-            raise InfeasibleError(f"stage '{stage}' is infeasible{where}")
-        msg = f"stage '{stage}' ended with solver status {text}{where}"
-        raise SolverError(msg)
-    return float(pulp.value(prob.objective) or 0.0)
-
-
-def _explain(G: nx.DiGraph, scenario: Scenario, solver: pulp.LpSolver) -> InfeasibleError:
-    from .explain import explain
-
-    name = "highs" if isinstance(solver, pulp.HiGHS) else "cbc"
-    ex = explain(G, scenario, solver=name)
-    return InfeasibleError(ex.text(), ex.conflicts)
-
-
 def solve(
     G: nx.DiGraph,
     scenario: Scenario,
@@ -153,50 +111,95 @@ def solve(
         If the solver fails otherwise.
     """
     t0 = time.perf_counter()
-    m = model or build_model(G, scenario)
-    lp = get_solver(solver)
+    tpl = extract_template(G, scenario, model or build_model(G, scenario))
+    m = tpl.model
+    h, name = _lp(tpl, solver)
     stages: list[Stage] = []
-    levels = tiers(m)
-    bar = tqdm(levels, desc=f"{scenario.name}: solving", unit="stage", disable=not progress, leave=False)
-    for i, tier in enumerate(bar):
-        ts = time.perf_counter()
-        expr = tier.expr(m)
-        m.prob.setObjective(expr)
-        try:
-            z = _run(m.prob, lp, tier.name, lp_dump)
-        except InfeasibleError:
-            if i == 0:
-                raise _explain(G, scenario, lp) from None
+    clock = [time.perf_counter()]
+
+    def on_stage(k: int, z: float | None) -> None:
+        tier = tpl.tiers[k][0]
+        now = time.perf_counter()
+        stages.append(_stage(tpl, tier, z, now - clock[0], None if z is None else h.getSolution()))
+        clock[0] = now
+        log.info("stage %s: objective %.6g (%.3f s)", tier.name, stages[-1].objective, stages[-1].seconds)
+
+    tiered = Tiered(
+        h=h,
+        names=[t.name for t, _c in tpl.tiers],
+        kinds=[t.kind for t, _c in tpl.tiers],
+        costs=[c for _t, c in tpl.tiers],
+        fixed_cost=np.zeros(tpl.n_cols),
+        staged=True,
+        G=G,
+        priorities=[t.priority for t, _c in tpl.tiers],
+        mode="annual",
+        on_stage=on_stage,
+        lp_dump=lp_dump,
+    )
+    try:
+        x, _ = tiered.solve_x(scenario.name, progress=progress)
+    except InfeasibleError as exc:
+        if stages:  # an earlier stage was solved: the targets hold together; a numerical failure
             raise
-        stages.append(_stage(m, tier, z, time.perf_counter() - ts))
-        log.info("stage %s: objective %.6g (%.3f s)", tier.name, z, stages[-1].seconds)
-        if i < len(levels) - 1:
-            m.prob += expr <= z + stage_tolerance(z), f"fix_stage_{i}"
+        raise explained_error(G, scenario, str(exc), solver=solver) from None
+    _write_back(tpl, x, h.getSolution())
+    value = dict(zip(m.cols, x, strict=True))
     return Solution(
         model=m,
-        solver="HiGHS" if isinstance(lp, pulp.HiGHS) else "CBC",
+        solver=name,
         stages=stages,
-        flows={k: float(v.value() or 0.0) for k, v in m.x.items()},
-        release={k: float(v.value() or 0.0) for k, v in m.q.items()},
-        treated={k: float(v.value() or 0.0) for k, v in m.treated.items()},
-        shortage={k: float(v.value() or 0.0) for k, v in m.shortage.items()},
-        trades={k: float(v.value() or 0.0) for k, v in m.trades.items()},
+        flows={k: float(value[v.name]) for k, v in m.x.items()},
+        release={k: float(value[v.name]) for k, v in m.q.items()},
+        treated={k: float(value[v.name]) for k, v in m.treated.items()},
+        shortage={k: float(value[v.name]) for k, v in m.shortage.items()},
+        trades={k: float(value[v.name]) for k, v in m.trades.items()},
         seconds=time.perf_counter() - t0,
     )
 
 
-def _stage(m: AllocationModel, tier: Tier, z: float, seconds: float) -> Stage:
-    """A solved stage with the duals of the policy rows, the physical rows and the releases."""
+def _lp(tpl: Template, solver: str) -> tuple[highspy.Highs | PulpLp, str]:
+    """The one-period LP handed to HiGHS, or to CBC through the PuLP model; the solver's name."""
+    lp = get_solver(solver)
+    if isinstance(lp, pulp.HiGHS):
+        h = new_highs()
+        pass_model(h, np.zeros(tpl.n_cols), tpl.lb, tpl.ub, tpl.row_lo, tpl.row_hi, tpl.rows, tpl.cols, tpl.vals)
+        return h, "HiGHS"
+    return PulpLp(tpl.model.prob, list(tpl.model.cols), list(tpl.model.rows), lp), "CBC"
 
-    def pi(row: pulp.LpConstraint | None) -> float:
-        return float(row.pi) if row is not None and row.pi is not None else 0.0
 
+def _write_back(tpl: Template, x: np.ndarray, sol: Any) -> None:
+    """Put the last stage's values, reduced costs and duals into the PuLP model, so that its
+    expressions (:meth:`Solution.value`) evaluate at the solution."""
+    m = tpl.model
+    var = m.prob.variablesDict()
+    dj = np.asarray(sol.col_dual)
+    for i, name in enumerate(m.cols):
+        var[name].varValue = float(x[i])
+        var[name].dj = float(dj[i])
+    pi = np.asarray(sol.row_dual)
+    cons = {c.name: c for c in m.prob.constraints()}
+    for i, name in enumerate(m.rows):
+        cons[name].pi = float(pi[i])
+
+
+def _stage(tpl: Template, tier: Tier, z: float | None, seconds: float, sol: Any | None) -> Stage:
+    """A solved stage with the duals of the policy rows, the physical rows and the releases (a
+    skipped stage, ``z`` None, has optimum 0 and no dual)."""
+    m = tpl.model
+    if sol is None:
+        return Stage(name=tier.name, priority=tier.priority if tier.kind == "shortage" else None,
+                     objective=0.0, seconds=seconds)  # fmt: skip
+    pi = np.asarray(sol.row_dual)
+    dj = np.asarray(sol.col_dual)
+    row = {name: i for i, name in enumerate(m.rows)}
+    col = {name: i for i, name in enumerate(m.cols)}
     return Stage(
         name=tier.name,
         priority=tier.priority if tier.kind == "shortage" else None,
-        objective=z,
+        objective=float(z or 0.0),
         seconds=seconds,
-        duals={cid: pi(row) for cid, row in m.policy.items()},
-        row_duals={name: pi(m.prob.get_constraint_by_name(name)) for name in m.row_meaning},
-        source_duals={s: float(v.dj) if v.dj is not None else 0.0 for s, v in m.q.items()},
+        duals={cid: float(pi[row[r.name]]) for cid, r in m.policy.items()},
+        row_duals={name: float(pi[row[name]]) for name in m.row_meaning},
+        source_duals={s: float(dj[col[v.name]]) for s, v in m.q.items()},
     )

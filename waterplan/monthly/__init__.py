@@ -17,23 +17,25 @@ refused with the equity rule). :mod:`.results` turns the solution into tables.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .._errors import InputError, Problem, raise_if
+from .._errors import InfeasibleError, InputError, Problem, raise_if
+from ..engine import refuse_weighted, tier_weights
+from ..explain import explained_error
 from ..hydrology import SeriesParams, check_pattern, generate_series, read_series
 from ..network import SURFACE_KINDS, surface_factor
 from ..scenario import Scenario, TimeSpec
+from ..template import Template, extract_template
 from .full import full_horizon
 from .myopic import myopic
 from .periods import period_bounds
 from .reservoirs import reservoirs
 from .results import MonthlyResult, guarantee_rates
-from .solver import refuse_weighted, tier_weights
-from .template import Template, extract_template
 
 __all__ = [
     "MonthlyResult",
@@ -176,6 +178,7 @@ def solve_monthly(
     lp_solver: str = "auto",
     storage: bool = True,
     progress: bool = False,
+    lp_dump: Path | None = None,
 ) -> MonthlyResult:
     """Allocate month by month over many years.
 
@@ -203,15 +206,28 @@ def solve_monthly(
     progress
         Show a progress bar on a terminal: months solved and time left (myopic), stages solved
         (full horizon); with ``-v`` the log has the counts.
+    lp_dump
+        Where to write the LP if a stage fails (HiGHS's .lp or .mps, by the suffix), as an annual run does.
+
+    Raises
+    ------
+    InfeasibleError
+        If the targets cannot all hold: the conflicting targets of the one-period model, named with
+        the amount each must give (:func:`waterplan.explain`), or the month and stage that failed.
     """
     t0 = time.perf_counter()
     prep = _prepare(G, scenario, mode, years, start_year, series, objective, params, lp_solver, storage)
     G, tpl, per, inflow, objective = prep
     t1 = time.perf_counter()
-    if mode == "full":
-        res = full_horizon(G, scenario, tpl, per, inflow, objective=objective, lp_solver=lp_solver, progress=progress)
-    else:
-        res = myopic(G, scenario, tpl, per, inflow, objective=objective, warm_start=warm_start, progress=progress)
+    try:
+        if mode == "full":
+            res = full_horizon(G, scenario, tpl, per, inflow, objective=objective, lp_solver=lp_solver,
+                               progress=progress, lp_dump=lp_dump)  # fmt: skip
+        else:
+            res = myopic(G, scenario, tpl, per, inflow, objective=objective, warm_start=warm_start,
+                         progress=progress, lp_dump=lp_dump)  # fmt: skip
+    except InfeasibleError as exc:
+        raise explained_error(G, scenario, str(exc)) from None
     res.objective_mode = objective
     res.timings["template"] = t1 - t0
     res.timings["total"] = time.perf_counter() - t0

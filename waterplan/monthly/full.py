@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from ..engine import Tiered, new_highs, pass_model
 from ..scenario import Scenario
+from ..template import INF, Template
 from .periods import Periods
 from .reservoirs import reservoir_block, reservoirs
 from .results import MonthlyResult, collect
-from .solver import Tiered, new_highs, pass_model
-from .template import INF, Template
 
 __all__ = ["full_horizon"]
 
@@ -96,6 +97,7 @@ def full_horizon(
     objective: str = "staged",
     lp_solver: str = "auto",
     progress: bool = False,
+    lp_dump: Path | None = None,
 ) -> MonthlyResult:
     """Solve the whole horizon as one LP (see the module docs)."""
     tb = time.perf_counter()
@@ -131,6 +133,7 @@ def full_horizon(
         mode="full horizon",
         ub=col_ub,
         periods=T,
+        lp_dump=lp_dump,
     )
     tbuilt = time.perf_counter()
     obj = tiered.solve("the full-horizon LP", progress=progress)

@@ -11,6 +11,7 @@ Groundwater and mine water may give at most what is left of their yearly availab
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import highspy
 import networkx as nx
@@ -19,12 +20,12 @@ import pandas as pd
 from tqdm import tqdm
 
 from .._errors import InfeasibleError
+from ..engine import Tiered, checked, new_highs, numbers, pass_model
 from ..scenario import Scenario
+from ..template import INF, Template
 from .periods import Periods
 from .reservoirs import ReservoirBlock, reservoir_block, reservoirs
 from .results import MonthlyResult, collect
-from .solver import Tiered, checked, new_highs, numbers, pass_model
-from .template import INF, Template
 
 __all__ = ["myopic"]
 
@@ -57,6 +58,7 @@ def myopic(
     objective: str = "staged",
     warm_start: bool = True,
     progress: bool = False,
+    lp_dump: Path | None = None,
 ) -> MonthlyResult:
     """Solve month by month (see the module docs); ``progress`` shows a bar (months solved, time
     left) on a terminal."""
@@ -92,6 +94,7 @@ def myopic(
         priorities=[lv[2] for lv in levels],
         mode="myopic",
         ub=loop.col_hi[0].copy(),
+        lp_dump=lp_dump,
     )
     tbuilt = time.perf_counter()
     loop.run(h, tiered, progress=progress)

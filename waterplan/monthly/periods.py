@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .template import INF, Template
+from ..template import INF, Template
 
 __all__ = ["Periods", "period_bounds"]
 

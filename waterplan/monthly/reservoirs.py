@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from .template import INF
+from ..template import INF
 
 __all__ = ["SPILL_COST", "ReservoirBlock", "reservoir_block", "reservoirs"]
 

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import Scenario
+from ..status import judge_constraint, judge_guarantee
+from ..template import Template
 from .periods import Periods
-from .template import Template
 
-__all__ = ["MonthlyResult", "collect", "guarantee_rates"]
+__all__ = ["MonthlyResult", "collect", "guarantee_rates", "policy_yearly"]
 
 
 @dataclass
@@ -44,6 +45,8 @@ class MonthlyResult:
     objective_mode: str = "staged"
     #: water entering each edge (all sources together): index month, columns (from, to)
     edge_flow: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: both sides of every policy constraint per year (万m³): index year, columns (id, "lhs" | "rhs")
+    sides: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _arrival_entries(tpl: Template) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str]]]:
@@ -107,6 +110,46 @@ def _trades(tpl: Template, months: list[str], values: np.ndarray) -> pd.DataFram
     return pd.DataFrame(rows, columns=["year", "seller", "buyer", "volume_10k_m3"])
 
 
+def _sides(tpl: Template, months: list[str], values: np.ndarray) -> pd.DataFrame:
+    """Both sides of every policy constraint of the scenario (a ratio's numerator and denominator),
+    summed over each year from the month × column solution: what its status is judged on."""
+    index = {name: i for i, name in enumerate(tpl.model.cols)}
+    years = [m[:4] for m in months]
+    out: dict[tuple[str, str], pd.Series] = {}
+    for cid, exprs in tpl.model.policy_expr.items():
+        for side, expr in zip(("lhs", "rhs"), exprs, strict=True):
+            if expr is None:
+                continue
+            cols = np.asarray([index[v.name] for v in expr], dtype=np.int64)
+            coef = np.asarray(list(expr.values()), dtype=float)
+            monthly = values[:, cols] @ coef if len(cols) else np.zeros(len(months))
+            out[(cid, side)] = pd.Series(monthly).groupby(years, sort=False).sum() + float(expr.constant)
+    return pd.DataFrame(out)
+
+
+def policy_yearly(res: MonthlyResult) -> pd.DataFrame:
+    """Every policy constraint of the scenario, year by year: its value and target as the annual
+    indicator table shows them (万m³, or % for a ratio), both sides in 万m³, and its status, judged
+    by :func:`waterplan.status.judge_constraint` as an annual run's."""
+    rows = []
+    for c in res.scenario.constraints:
+        if (c.id, "lhs") not in res.sides.columns:
+            continue
+        for year, lhs in res.sides[(c.id, "lhs")].items():
+            rhs = float(res.sides[(c.id, "rhs")][year]) if c.rhs is not None else None
+            j = judge_constraint(c, float(lhs), rhs)
+            rows.append(
+                {
+                    "year": year, "id": c.id, "indicator_zh": c.name_zh, "indicator_en": c.name_en,
+                    "kind": c.type, "attribute": c.attribute, "basis": c.basis, "relation": c.relation,
+                    "target": j.target, "value": j.value, "unit": j.unit, "status": j.status,
+                    "deviation": j.deviation, "numerator_10k_m3": float(lhs), "denominator_10k_m3": rhs,
+                    "clause": c.clause,
+                }
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 def collect(
     scenario: Scenario,
     G: nx.DiGraph,
@@ -138,6 +181,7 @@ def collect(
         allocation=_allocation(G, tpl, months, values),
         trades=_trades(tpl, months, values),
         edge_flow=_edge_flow(tpl, months, values),
+        sides=_sides(tpl, months, values),
     )
 
 
@@ -166,7 +210,7 @@ def guarantee_rates(res: MonthlyResult, *, tol: float = 1e-3) -> pd.DataFrame:
                 "months_fully_supplied": float(ok[d].mean()),
                 "years_fully_supplied": year_rate,
                 "target_years": target,
-                "status": "" if target is None else ("met" if year_rate >= target - 1e-12 else "violated"),
+                "status": judge_guarantee(year_rate, target),
                 "mean_shortage_10k_m3_per_year": float(res.shortage[d].sum() / max(1, len(set(years)))),
             }
         )

@@ -8,9 +8,9 @@ import highspy
 import networkx as nx
 import numpy as np
 
-from ..model import AllocationModel, build_model
-from ..objective import Tier, tiers
-from ..scenario import Scenario
+from .model import AllocationModel, build_model
+from .objective import Tier, tiers
+from .scenario import Scenario
 
 __all__ = ["INF", "Template", "extract_template"]
 
@@ -82,9 +82,10 @@ def _bound(v: float | None, default: float) -> float:
     return default if v is None else float(v)
 
 
-def extract_template(G: nx.DiGraph, scenario: Scenario) -> Template:
-    """Build the model of one period and read it into arrays (done once per scenario)."""
-    m = build_model(G, scenario)
+def extract_template(G: nx.DiGraph, scenario: Scenario, model: AllocationModel | None = None) -> Template:
+    """Build the model of one period (or take ``model``, built by :func:`~waterplan.build_model`) and
+    read it into arrays (done once per scenario)."""
+    m = model or build_model(G, scenario)
     names = list(m.cols)
     index = {name: i for i, name in enumerate(names)}
     var = m.prob.variablesDict()

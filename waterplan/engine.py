@@ -1,6 +1,9 @@
-"""HiGHS for the monthly engine: passing arrays, checked runs, and the tiers solved staged or weighted.
+"""The one engine of every horizon: passing arrays to HiGHS, checked runs, the tiers solved staged or weighted.
 
-The tiers are the model's (:func:`waterplan.objective.tiers`), replicated over the months. In
+An annual run is the one-period case (:func:`waterplan.solve`), a monthly run the model replicated
+over the months (:mod:`waterplan.monthly`); both hand their LP to :class:`Tiered`, the one stage
+loop: the same warm starts, the same skipped stages, the LP written to a file when a stage fails.
+The tiers are the model's (:func:`waterplan.objective.tiers`). In
 **staged** mode (the reference, and the default) each tier is minimised in turn and then held
 by a row whose upper bound becomes its optimum plus :func:`~waterplan.objective.stage_tolerance`
 (the rows exist from the start, unbounded, so a month of the myopic run only changes bounds).
@@ -10,22 +13,65 @@ data (:func:`tier_weights`); the equity rule cannot be ranked exactly that way a
 
 from __future__ import annotations
 
+import logging
 import math
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import ClassVar
 
 import highspy
 import networkx as nx
 import numpy as np
+import pulp
 from tqdm import tqdm
 
-from .._errors import InfeasibleError, InputError, Problem, SolverError
-from ..objective import stage_tolerance
+from ._errors import InfeasibleError, InputError, Problem, SolverError
+from .objective import stage_tolerance
 from .template import INF
 
 #: HiGHS's ``simplex_strategy`` values: its own choice (dual), and primal
 SIMPLEX_CHOOSE, SIMPLEX_PRIMAL = 0, 4
 
-__all__ = ["Tiered", "checked", "exchange_ratio", "new_highs", "numbers", "pass_model", "run_checked", "tier_weights"]
+__all__ = [
+    "PulpLp",
+    "Tiered",
+    "checked",
+    "exchange_ratio",
+    "get_solver",
+    "new_highs",
+    "numbers",
+    "pass_model",
+    "run_checked",
+    "tier_weights",
+]
+
+log = logging.getLogger(__name__)
+
+
+def get_solver(name: str = "highs", *, msg: bool = False, time_limit: float | None = None) -> pulp.LpSolver:
+    """Return a PuLP solver: ``"highs"`` (highspy) or ``"cbc"`` (bundled with PuLP), for the
+    models solved through PuLP (conflicts explained, carrying capacity).
+
+    If HiGHS is asked for but not importable, CBC is returned with a warning.
+    """
+    name = name.lower()
+    if name == "highs":
+        solver = pulp.HiGHS(msg=msg, timeLimit=time_limit)
+        if solver.available():
+            return solver
+        log.warning("HiGHS (highspy) is not available; falling back to CBC")
+        name = "cbc"
+    if name == "cbc":
+        # PuLP's bundled CBC (a released build). PuLP 3 flags it as deprecated in favour of the
+        # 'cbcbox' development build, which proved feasible LPs infeasible in our tests.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit)
+    msg_ = f"unknown solver {name!r}; use 'highs' or 'cbc'"
+    raise SolverError(msg_)
 
 
 def new_highs(solver: str = "simplex") -> highspy.Highs:
@@ -90,7 +136,7 @@ def checked(status: highspy.HighsStatus, what: str) -> None:
         raise SolverError(f"HiGHS refused {what}")
 
 
-def run_checked(h: highspy.Highs, what: str) -> None:
+def run_checked(h: highspy.Highs | PulpLp, what: str) -> None:
     """Run HiGHS; anything but an optimum is an error naming ``what``.
 
     A warm-started simplex can end without a verdict (status "unknown": small infeasibilities
@@ -171,6 +217,99 @@ def refuse_weighted(kinds: list[str], mode: str) -> None:
         )
 
 
+class PulpLp:
+    """The LP of a PuLP model behind the few calls of HiGHS that :class:`Tiered` makes, so that a
+    solver PuLP drives (CBC, the cross-check) runs the same stage loop as HiGHS.
+
+    ``cols`` and ``rows`` name the model's columns and rows in the template's order; the tiers' held
+    rows are added to the PuLP problem only while they have a bound.
+    """
+
+    _STATUS: ClassVar[dict[str, highspy.HighsModelStatus]] = {
+        "Optimal": highspy.HighsModelStatus.kOptimal,
+        "Infeasible": highspy.HighsModelStatus.kInfeasible,
+    }
+
+    def __init__(self, prob: pulp.LpProblem, cols: list[str], rows: list[str], solver: pulp.LpSolver) -> None:
+        self.prob, self.solver = prob, solver
+        var = prob.variablesDict()
+        self.vars = [var[n] for n in cols]
+        by_name = {c.name: c for c in prob.constraints()}
+        self.rows: list[pulp.LpConstraint | None] = [by_name[r] for r in rows]
+        self.held: dict[int, pulp.LpAffineExpression] = {}
+        self.status = highspy.HighsModelStatus.kNotset
+        self.seconds = 0.0
+
+    def _expr(self, idx: np.ndarray, vals: np.ndarray) -> pulp.LpAffineExpression:
+        return pulp.LpAffineExpression([(self.vars[int(i)], float(v)) for i, v in zip(idx, vals, strict=True) if v])
+
+    def getOptionValue(self, name: str) -> str:
+        return "simplex"
+
+    def setOptionValue(self, name: str, value: object) -> highspy.HighsStatus:
+        return highspy.HighsStatus.kOk
+
+    def getNumRow(self) -> int:
+        return len(self.rows)
+
+    def addRow(self, lo: float, hi: float, nnz: int, idx: np.ndarray, vals: np.ndarray) -> highspy.HighsStatus:
+        self.held[len(self.rows)] = self._expr(idx, vals)
+        self.rows.append(None)
+        return highspy.HighsStatus.kOk
+
+    def changeRowBounds(self, r: int, lo: float, hi: float) -> highspy.HighsStatus:
+        """A held row: added at its first bound, its bound moved after (``hi`` infinite: left loose)."""
+        row = self.rows[r]
+        if row is None:
+            if hi >= INF:
+                return highspy.HighsStatus.kOk
+            name = f"hold_stage_{r}"
+            self.prob += self.held[r] <= hi, name
+            self.rows[r] = self.prob.get_constraint_by_name(name)
+        else:  # the row reads held − hi ≤ 0
+            row.constant = -min(hi, 1e20)
+        return highspy.HighsStatus.kOk
+
+    def changeColsCost(self, n: int, idx: np.ndarray, cost: np.ndarray) -> highspy.HighsStatus:
+        self.prob.setObjective(self._expr(idx, cost))
+        return highspy.HighsStatus.kOk
+
+    def run(self) -> highspy.HighsStatus:
+        try:
+            status = self.prob.solve(self.solver)
+        except pulp.PulpSolverError as exc:
+            raise SolverError(f"the solver failed: {exc}") from None
+        self.seconds += float(self.prob.solutionTime or 0.0)
+        self.status = self._STATUS.get(pulp.LpStatus[status], highspy.HighsModelStatus.kSolveError)
+        return highspy.HighsStatus.kOk
+
+    def getModelStatus(self) -> highspy.HighsModelStatus:
+        return self.status
+
+    def modelStatusToString(self, status: highspy.HighsModelStatus) -> str:
+        return str(status).rsplit(".", 1)[-1]
+
+    def clearSolver(self) -> highspy.HighsStatus:
+        return highspy.HighsStatus.kOk
+
+    def getRunTime(self) -> float:
+        return self.seconds
+
+    def getSolution(self) -> SimpleNamespace:
+        def pi(row: pulp.LpConstraint | None) -> float:
+            return float(row.pi or 0.0) if row is not None else 0.0
+
+        return SimpleNamespace(
+            col_value=[float(v.varValue or 0.0) for v in self.vars],
+            col_dual=[float(v.dj or 0.0) for v in self.vars],
+            row_dual=[pi(r) for r in self.rows],
+        )
+
+    def writeModel(self, path: str) -> highspy.HighsStatus:
+        self.prob.writeLP(path)
+        return highspy.HighsStatus.kOk
+
+
 @dataclass
 class Tiered:
     """The tiers of one LP already passed to ``h``: names, cost vectors, and how to solve them.
@@ -180,7 +319,7 @@ class Tiered:
     "preference", "cost", "floor").
     """
 
-    h: highspy.Highs
+    h: highspy.Highs | PulpLp
     names: list[str]
     kinds: list[str]
     costs: list[np.ndarray]
@@ -196,6 +335,11 @@ class Tiered:
     weighted_cost: np.ndarray | None = None
     #: the weighted costs are in HiGHS already (a myopic run's later months keep them)
     cost_passed: bool = False
+    #: called after each stage with its index and optimum (None: skipped, nothing to solve), while
+    #: the solver still holds that stage's solution (an annual run reads its duals there)
+    on_stage: Callable[[int, float | None], None] | None = None
+    #: where to write the LP (HiGHS: .lp or .mps by the suffix) when a stage fails
+    lp_dump: Path | None = None
     #: the solver the LP was given (the first stage's; the later stages' is primal simplex)
     first_solver: str = field(default="simplex", init=False)
 
@@ -273,7 +417,7 @@ class Tiered:
                 idx = np.arange(n, dtype=np.int32)  # the same weighted costs every month: passed once
                 checked(self.h.changeColsCost(n, idx, numbers(self.weighted_cost, f"{what}: costs")), f"{what}: costs")
                 self.cost_passed = True
-            run_checked(self.h, what)
+            self._run(what)
             return np.asarray(self.h.getSolution().col_value), None
         idx = np.arange(n, dtype=np.int32)
         for r in self.fix_rows:
@@ -286,6 +430,8 @@ class Tiered:
             last = k == len(self.costs) - 1
             if self.kinds[k] == "equity" and out[self.names[k - 1]] <= stage_tolerance(0.0):
                 out[name] = 0.0  # no shortage at this priority: nothing to share
+                if self.on_stage is not None:
+                    self.on_stage(k, None)
                 continue
             cost = numbers(c + self.fixed_cost if last else c, f"{what}, stage '{name}': costs")
             checked(self.h.changeColsCost(n, idx, cost), f"{what}, stage '{name}': costs")
@@ -295,13 +441,25 @@ class Tiered:
             else:  # primal simplex from the basis the stage before ended with
                 self.h.setOptionValue("solver", "simplex")
                 self.h.setOptionValue("simplex_strategy", SIMPLEX_PRIMAL)
-            run_checked(self.h, f"{what}, stage '{name}'")
+            self._run(f"{what}, stage '{name}'")
             x = np.asarray(self.h.getSolution().col_value)
             z = float(c @ x)
             out[name] = z
+            if self.on_stage is not None:
+                self.on_stage(k, z)
             if not last:
                 bound = z + stage_tolerance(z)
                 if not math.isfinite(bound):
                     raise SolverError(f"{what}, stage '{name}': its optimum is not a number ({z})")
                 checked(self.h.changeRowBounds(self.fix_rows[k], -INF, bound), f"{what}, stage '{name}': holding it")
         return x, out
+
+    def _run(self, what: str) -> None:
+        """Run the solver; on failure write the LP to ``lp_dump`` (if given) and say so in the error."""
+        try:
+            run_checked(self.h, what)
+        except (InfeasibleError, SolverError) as exc:
+            if self.lp_dump is None:
+                raise
+            self.h.writeModel(str(self.lp_dump))
+            raise type(exc)(f"{exc} (LP written to {self.lp_dump})") from None
