@@ -150,8 +150,10 @@ def test_every_yearly_status_of_the_monthly_run_agrees_with_the_tables(mode, tmp
     assert {"as planned", "shifted"} & set(table.loc[table["kind"] == "allocation", "status"])
     guarantee = pd.read_csv(folder / "guarantee.csv")
     for g in guarantee.itertuples():
-        expected = "no target" if pd.isna(g.target_years) else (
-            "met" if g.years_fully_supplied >= g.target_years - 1e-9 else "not met"
+        expected = (
+            "no target"
+            if pd.isna(g.target_years)
+            else ("met" if g.years_fully_supplied >= g.target_years - 1e-9 else "not met")
         )
         assert g.status == expected, (mode, g.county, g.sector)
     assert "指标逐年核算" in (folder / "report.md").read_text(encoding="utf-8")
