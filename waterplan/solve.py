@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,31 +115,18 @@ def solve(
     tpl = extract_template(G, scenario, model or build_model(G, scenario))
     m = tpl.model
     h, name = _lp(tpl, solver)
+    read = _StageReader(tpl)
     stages: list[Stage] = []
     clock = [time.perf_counter()]
 
     def on_stage(k: int, z: float | None) -> None:
-        tier = tpl.tiers[k][0]
         now = time.perf_counter()
-        stages.append(_stage(tpl, tier, z, now - clock[0], None if z is None else h.getSolution()))
+        stages.append(read(tpl.tiers[k][0], z, now - clock[0], None if z is None else h.getSolution()))
         clock[0] = now
-        log.info("stage %s: objective %.6g (%.3f s)", tier.name, stages[-1].objective, stages[-1].seconds)
+        log.info("stage %s: objective %.6g (%.3f s)", stages[-1].name, stages[-1].objective, stages[-1].seconds)
 
-    tiered = Tiered(
-        h=h,
-        names=[t.name for t, _c in tpl.tiers],
-        kinds=[t.kind for t, _c in tpl.tiers],
-        costs=[c for _t, c in tpl.tiers],
-        fixed_cost=np.zeros(tpl.n_cols),
-        staged=True,
-        G=G,
-        priorities=[t.priority for t, _c in tpl.tiers],
-        mode="annual",
-        on_stage=on_stage,
-        lp_dump=lp_dump,
-    )
     try:
-        x, _ = tiered.solve_x(scenario.name, progress=progress)
+        x, _ = _tiered(tpl, G, h, on_stage, lp_dump).solve_x(scenario.name, progress=progress)
     except InfeasibleError as exc:
         if stages:  # an earlier stage was solved: the targets hold together; a numerical failure
             raise
@@ -155,6 +143,26 @@ def solve(
         shortage={k: float(value[v.name]) for k, v in m.shortage.items()},
         trades={k: float(value[v.name]) for k, v in m.trades.items()},
         seconds=time.perf_counter() - t0,
+    )
+
+
+def _tiered(
+    tpl: Template, G: nx.DiGraph, h: highspy.Highs | PulpLp, on_stage: Callable[[int, float | None], None],
+    lp_dump: Path | None,
+) -> Tiered:  # fmt: skip
+    """The engine's stage loop over the one-period LP's tiers, staged (an annual run is exact)."""
+    return Tiered(
+        h=h,
+        names=[t.name for t, _c in tpl.tiers],
+        kinds=[t.kind for t, _c in tpl.tiers],
+        costs=[c for _t, c in tpl.tiers],
+        fixed_cost=np.zeros(tpl.n_cols),
+        staged=True,
+        G=G,
+        priorities=[t.priority for t, _c in tpl.tiers],
+        mode="annual",
+        on_stage=on_stage,
+        lp_dump=lp_dump,
     )
 
 
@@ -183,23 +191,25 @@ def _write_back(tpl: Template, x: np.ndarray, sol: Any) -> None:
         cons[name].pi = float(pi[i])
 
 
-def _stage(tpl: Template, tier: Tier, z: float | None, seconds: float, sol: Any | None) -> Stage:
-    """A solved stage with the duals of the policy rows, the physical rows and the releases (a
-    skipped stage, ``z`` None, has optimum 0 and no dual)."""
-    m = tpl.model
-    if sol is None:
-        return Stage(name=tier.name, priority=tier.priority if tier.kind == "shortage" else None,
-                     objective=0.0, seconds=seconds)  # fmt: skip
-    pi = np.asarray(sol.row_dual)
-    dj = np.asarray(sol.col_dual)
-    row = {name: i for i, name in enumerate(m.rows)}
-    col = {name: i for i, name in enumerate(m.cols)}
-    return Stage(
-        name=tier.name,
-        priority=tier.priority if tier.kind == "shortage" else None,
-        objective=float(z or 0.0),
-        seconds=seconds,
-        duals={cid: float(pi[row[r.name]]) for cid, r in m.policy.items()},
-        row_duals={name: float(pi[row[name]]) for name in m.row_meaning},
-        source_duals={s: float(dj[col[v.name]]) for s, v in m.q.items()},
-    )
+class _StageReader:
+    """Reads a solved stage's duals: of the policy rows, the physical rows and the releases (their
+    positions in the template found once, not at every stage)."""
+
+    def __init__(self, tpl: Template) -> None:
+        m = tpl.model
+        row = {name: i for i, name in enumerate(m.rows)}
+        col = {name: i for i, name in enumerate(m.cols)}
+        self.policy = {cid: row[r.name] for cid, r in m.policy.items()}
+        self.physical = {name: row[name] for name in m.row_meaning}
+        self.release = {s: col[v.name] for s, v in m.q.items()}
+
+    def __call__(self, tier: Tier, z: float | None, seconds: float, sol: Any | None) -> Stage:
+        """The stage of ``tier``; a skipped one (``z`` None) has optimum 0 and no dual."""
+        stage = Stage(name=tier.name, priority=tier.priority if tier.kind == "shortage" else None,
+                      objective=float(z or 0.0), seconds=seconds)  # fmt: skip
+        if sol is not None:
+            pi, dj = np.asarray(sol.row_dual), np.asarray(sol.col_dual)
+            stage.duals = {cid: float(pi[i]) for cid, i in self.policy.items()}
+            stage.row_duals = {name: float(pi[i]) for name, i in self.physical.items()}
+            stage.source_duals = {s: float(dj[i]) for s, i in self.release.items()}
+        return stage
