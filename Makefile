@@ -37,7 +37,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_solve.py
 
 lint: setup
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy waterplan
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy --strict waterplan && $(BIN)/python tools/import_graph.py
 
 clean:
 	rm -rf $(VENV) runs

@@ -124,3 +124,49 @@ def case(tmp_path: Path):
 
 
 TAIYUAN = Path(__file__).resolve().parents[1] / "scenarios" / "taiyuan-2030.yaml"
+SCENARIOS = TAIYUAN.parent
+
+
+@pytest.fixture(scope="session")
+def shipped_run(tmp_path_factory):
+    """A shipped annual scenario run and written once per session, shared by every test file:
+    ``shipped_run("taiyuan-2030")`` → (RunResult, folder). Tests read them and never change them."""
+    from waterplan import run_scenario
+    from waterplan.run import write_run
+
+    cache: dict[str, tuple] = {}
+    base = tmp_path_factory.mktemp("shipped")
+
+    def get(name: str) -> tuple:
+        if name not in cache:
+            run = run_scenario(SCENARIOS / f"{name}.yaml")
+            cache[name] = (run, write_run(run, base / name))
+        return cache[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def annual_tables(shipped_run) -> Path:
+    """The folder of the Taiyuan 2030 annual run (written once per session)."""
+    return shipped_run("taiyuan-2030")[1]
+
+
+@pytest.fixture(scope="session")
+def monthly_run(tmp_path_factory):
+    """Taiyuan 2030 monthly over two years, solved and written once per session per mode:
+    ``monthly_run("myopic")`` → (MonthlyResult, folder). Tests read them and never change them."""
+    from waterplan import build_graph, load_scenario, write_monthly_run
+    from waterplan.monthly import solve_monthly
+
+    cache: dict[str, tuple] = {}
+    base = tmp_path_factory.mktemp("monthly")
+
+    def get(mode: str) -> tuple:
+        if mode not in cache:
+            sc = load_scenario(SCENARIOS / "taiyuan-2030-monthly.yaml", overrides={"time": {"years": 2}})
+            res = solve_monthly(build_graph(sc), sc, mode=mode)
+            cache[mode] = (res, write_monthly_run(res, base / mode))
+        return cache[mode]
+
+    return get

@@ -162,9 +162,24 @@ def _wwtp_ok(G, w, sel) -> bool:
 # statuses from the written tables
 
 
-def _table_measure(folder: Path, G, scenario, sel) -> float:
-    alloc = pd.read_csv(folder / "allocation.csv", dtype={"county": str})
-    sources = pd.read_csv(folder / "sources.csv", dtype={"county": str}).set_index("source")
+def read_tables(folder: Path, year: str | None = None) -> dict[str, pd.DataFrame]:
+    """allocation, balance, flows and sources as written; for ``year``, the months of that year of a
+    monthly run summed (its tables have the annual ones' columns, one row per month)."""
+    out = {}
+    keys = {"allocation": ["county", "sector", "source"], "balance": ["county", "sector"], "flows": ["layer_id"],
+            "sources": ["source"]}  # fmt: skip
+    for name, key in keys.items():
+        df = pd.read_csv(folder / f"{name}.csv", dtype={"county": str, "period": str})
+        if year is not None:
+            df = df[df["period"].str[:4] == year]
+            df = df.groupby(key, as_index=False)[[c for c in df.columns if c.endswith("_10k_m3")]].sum()
+        out[name] = df
+    return out
+
+
+def _table_measure(tables: dict[str, pd.DataFrame], G, scenario, sel) -> float:
+    alloc = tables["allocation"]
+    sources = tables["sources"].set_index("source")
     srcs = _sources(G, sel)
     in_counties = {n for n in srcs if sel.counties is None or G.nodes[n].get("county") in sel.counties}
     if sel.measure == "withdrawal":
@@ -172,12 +187,12 @@ def _table_measure(folder: Path, G, scenario, sel) -> float:
     if sel.measure == "available":
         return sum(G.nodes[s].get("available", 0.0) for s in in_counties)
     if sel.measure == "wastewater":
-        bal = pd.read_csv(folder / "balance.csv", dtype={"county": str})
+        bal = tables["balance"]
         dl = {f"demand:{r.county}:{r.sector}": r.supplied_10k_m3 for r in bal.itertuples()}
         ww = _wastewater(G, scenario, dl)
         return sum(v for w, v in ww.items() if w in in_counties or (sel.source_kinds is None and _wwtp_ok(G, w, sel)))
     if sel.measure == "flow":
-        flows = pd.read_csv(folder / "flows.csv")
+        flows = tables["flows"]
         return float(flows.loc[flows["layer_id"].isin(sel.edges), "flow_10k_m3"].sum())
     pairs = {(f"demand:{r.county}:{r.sector}", r.source): r.volume_10k_m3 for r in alloc.itertuples()}
     return _by_demand(G, scenario, sel, pairs)
@@ -191,14 +206,16 @@ def _judge(value: float, target: float, relation: str, attribute: str) -> str:
     return "met" if ok else ("violated" if attribute == "binding" else "not met")
 
 
-def constraint_statuses(folder: Path, G, scenario) -> dict[str, tuple[str, float]]:
-    """Every constraint's status and value (万m³, or % for a ratio) from the written tables."""
+def constraint_statuses(folder: Path, G, scenario, year: str | None = None) -> dict[str, tuple[str, float]]:
+    """Every constraint's status and value (万m³, or % for a ratio) from the written tables (of one
+    ``year`` of a monthly run)."""
     out = {}
+    tables = read_tables(folder, year)
     for c in scenario.constraints:
-        lhs = _table_measure(folder, G, scenario, c.lhs)
+        lhs = _table_measure(tables, G, scenario, c.lhs)
         relation = {"cap": "<=", "allocation": "="}.get(c.type, ">=")
         if c.rhs is not None:
-            den = _table_measure(folder, G, scenario, c.rhs)
+            den = _table_measure(tables, G, scenario, c.rhs)
             status = _judge(lhs - c.value * den, 0.0, ">=", c.attribute)
             out[c.id] = (status, 100.0 * lhs / den if den > 0 else math.nan)
         else:

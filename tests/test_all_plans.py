@@ -13,7 +13,7 @@ import pytest
 import recompute
 from test_properties import check_mass_balance, check_policy
 
-from waterplan import build_graph, load_scenario, run_scenario, solve, tabulate
+from waterplan import build_graph, load_scenario, solve, tabulate
 from waterplan.results import STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,8 +139,8 @@ TARGET_VALUES = {  # (scenario, id): value in the plan's unit, from the digest
 
 
 @pytest.fixture(scope="module", params=sorted(DIGEST))
-def run(request):
-    return run_scenario(SC / f"{request.param}.yaml")
+def run(request, shipped_run):
+    return shipped_run(request.param)[0]
 
 
 def test_report_lists_every_digest_row(run):
@@ -182,10 +182,10 @@ def test_highs_and_cbc_agree(name):
     assert (both.iloc[:, 0] - both.iloc[:, 1]).abs().max() <= 0.1, name
 
 
-def test_yellow_consumption_is_accounted_as_consumption():
+def test_yellow_consumption_is_accounted_as_consumption(shipped_run):
     """Changzhi's 0.21 亿m³ Yellow River quota is on consumption (耗水): the consumed share of the
     water at the intake plus the conveyance losses on the way from the source."""
-    run = run_scenario(SC / "changzhi-2025.yaml")
+    run = shipped_run("changzhi-2025")[0]
     alloc = run.results.allocation
     coef = {k: s.consumptive_coef for k, s in run.scenario.spec.sectors.items()}
     yellow = alloc[alloc["source_kind"] == "yellow_tributary"]
@@ -201,8 +201,8 @@ def test_yellow_consumption_is_accounted_as_consumption():
     assert yellow["volume_10k_m3"].sum() > at_intake  # the use exceeds the consumed share
 
 
-def test_spring_area_zones_hold_their_allowed_pumping():
-    run = run_scenario(SC / "jincheng-2020.yaml")
+def test_spring_area_zones_hold_their_allowed_pumping(shipped_run):
+    run = shipped_run("jincheng-2020")[0]
     src = run.results.sources.set_index("source")["withdrawn_10k_m3"]
     assert src["gw_zone_gaoping"] <= 295 + 1e-6
     assert src["gw_zone_bagong"] + src["gw_zone_beishidian"] + src["gw_zone_shiqu"] <= 3760 + 1e-6
@@ -227,10 +227,10 @@ def test_every_feature_has_provenance(city):
         assert gdf["provenance"].notna().all() and gdf["provenance"].str.len().min() > 3, (city, layer)
 
 
-def test_no_rule_is_reported_met_without_a_check():
+def test_no_rule_is_reported_met_without_a_check(shipped_run):
     """A rule is "kept" or "broken" as checked from the results, never "met"; a stated rule
     without a check is "not checked"."""
-    ind = run_scenario(SC / "taiyuan-2030.yaml").results.indicators.set_index("id")
+    ind = shipped_run("taiyuan-2030")[0].results.indicators.set_index("id")
     rules = ind[ind["kind"] == "rule"]
     assert len(rules) >= 5 and rules["status"].isin(["kept", "broken"]).all()
     assert rules["reason"].str.contains("checked from the results").all()

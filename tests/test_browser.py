@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from conftest import TAIYUAN
 
-from waterplan import run_scenario
 from waterplan.boundaries import load_counties
 from waterplan.maps import allocation_map
 
@@ -31,8 +30,8 @@ SHOTS = Path(__file__).resolve().parents[1] / "runs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def taiyuan_run():
-    return run_scenario(TAIYUAN)
+def taiyuan_run(shipped_run):
+    return shipped_run("taiyuan-2030")[0]
 
 
 def _open(path: Path, tmp_path: Path, *, wait_for: str = ".leaflet-container"):
@@ -137,11 +136,9 @@ def test_text_from_data_is_escaped(taiyuan_run, tmp_path):
         pw.stop()
 
 
-def test_annual_report_is_complete_and_self_contained(taiyuan_run, tmp_path):
+def test_annual_report_is_complete_and_self_contained(shipped_run, tmp_path):
     """report.html shows every table of the report and the print map embedded, with nothing fetched."""
-    from waterplan import write_run
-
-    folder = write_run(taiyuan_run, tmp_path / "run")
+    folder = Path(shutil.copytree(shipped_run("taiyuan-2030")[1], tmp_path / "run"))
     (folder / "map.png").unlink()  # the page must not need the file beside it
     pw, browser, page, log = _open(folder / "report.html", tmp_path, wait_for="h1")
     try:
@@ -160,14 +157,10 @@ def test_annual_report_is_complete_and_self_contained(taiyuan_run, tmp_path):
         pw.stop()
 
 
-def test_monthly_report_is_complete_and_self_contained(tmp_path):
+def test_monthly_report_is_complete_and_self_contained(tmp_path, monthly_run):
     """The monthly run's report.html: the mean year's map, guarantee rates, shortage, exceedance and
     storage charts embedded, the targets year by year, nothing fetched."""
-    from waterplan import build_graph, load_scenario, write_monthly_run
-    from waterplan.monthly import solve_monthly
-
-    sc = load_scenario(TAIYUAN.parent / "taiyuan-2030-monthly.yaml", overrides={"time": {"years": 2}})
-    folder = write_monthly_run(solve_monthly(build_graph(sc), sc, mode="myopic"), tmp_path / "m")
+    folder = Path(shutil.copytree(monthly_run("myopic")[1], tmp_path / "m"))
     for png in [*folder.glob("chart_*.png"), folder / "map.png"]:
         png.unlink()  # the page must not need the files beside it
     pw, browser, page, log = _open(folder / "report.html", tmp_path, wait_for="h1")

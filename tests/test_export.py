@@ -8,10 +8,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from conftest import TAIYUAN
 from typer.testing import CliRunner
 
-from waterplan import InputError, run_scenario, write_run
+from waterplan import InputError
 from waterplan.cli import app
 from waterplan.export import SHP_FIELDS, export_run, resolve_crs
 
@@ -19,8 +18,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    return write_run(run_scenario(TAIYUAN), tmp_path_factory.mktemp("runs") / "ty30")
+def run_dir(shipped_run) -> Path:
+    return shipped_run("taiyuan-2030")[1]
 
 
 def _original(run_dir: Path, layer: str) -> gpd.GeoDataFrame:
@@ -203,9 +202,9 @@ def test_one_colour_scheme_per_indicator_in_the_web_map_the_print_map_and_qgis()
     """A coverage value has the same colour in the HTML map, the print map and the QGIS style."""
     from matplotlib.colors import BoundaryNorm, ListedColormap, to_hex
 
-    from waterplan.export import counties_qml
     from waterplan.maps import CHOROPLETHS, class_bounds, class_colour
     from waterplan.printmap import COVERAGE_BOUNDS
+    from waterplan.styles import counties_qml
 
     root = ET.fromstring(counties_qml().split("\n", 1)[1])
     ranges = [(float(r.get("lower")), float(r.get("upper")), r.get("symbol")) for r in root.iter("range")]

@@ -18,7 +18,7 @@ SECTORS = {
 
 def series(values: dict[str, list[float]], year: int = 2030) -> pd.DataFrame:
     rows = [
-        {"month": f"{year}-{m + 1:02d}", "source": s, "value_10k_m3": v}
+        {"month": f"{year}-{m + 1:02d}", "source": s, "volume_10k_m3": v}
         for s, vs in values.items()
         for m, v in enumerate(vs)
     ]
@@ -132,7 +132,7 @@ def test_series_with_missing_months_or_negative_flows(case, tmp_path):
         read_series(p, sources={"R"}, start="2030-01", months=12)
     p = _series_file(tmp_path, [f"2030-{m:02d},R,1,m³/s" for m in range(1, 13)])
     df = read_series(p, sources={"R"}, start="2030-01", months=12)
-    assert df["value_10k_m3"].iloc[0] == pytest.approx(1 * 86400 * 31 / 1e4)  # one m³/s over January
+    assert df["volume_10k_m3"].iloc[0] == pytest.approx(1 * 86400 * 31 / 1e4)  # one m³/s over January
 
 
 def test_series_as_a_workbook_with_chinese_headers(tmp_path):
@@ -145,8 +145,8 @@ def test_series_as_a_workbook_with_chinese_headers(tmp_path):
     pd.DataFrame(rows, columns=["月份", "水源", "来水量", "单位"]).to_excel(tmp_path / "inflow.xlsx", index=False)
     got = read_series(tmp_path / "inflow.xlsx", sources={"R"}, start="2030-01", months=12)
     ref = read_series(_series_file(tmp_path, [",".join(r) for r in rows]), sources={"R"}, start="2030-01", months=12)
-    assert got["value_10k_m3"].tolist() == pytest.approx(ref["value_10k_m3"].tolist())
-    assert got["value_10k_m3"].iloc[1] == pytest.approx(2 * 86400 * 28 / 1e4)  # 2 m³/s over February
+    assert got["volume_10k_m3"].tolist() == pytest.approx(ref["volume_10k_m3"].tolist())
+    assert got["volume_10k_m3"].iloc[1] == pytest.approx(2 * 86400 * 28 / 1e4)  # 2 m³/s over February
 
 
 # --- hand-computable monthly cases: one formulation for every horizon ---------------------------
@@ -249,7 +249,7 @@ def test_trading_quotas_hold_over_the_year(case, mode, enabled, a_gets, b_gets):
     """
     sc = load_scenario(_trading_case(case, enabled))
     res = solve_monthly(build_graph(sc), sc, mode=mode, series=series({"S": [100] * 12}))
-    got = res.allocation.groupby("county")["value_10k_m3"].sum()
+    got = res.allocation.groupby("county")["volume_10k_m3"].sum()
     assert got[A] == pytest.approx(a_gets, abs=1e-3)
     assert got[B] == pytest.approx(b_gets, abs=1e-3)
     assert res.trades["volume_10k_m3"].sum() == pytest.approx(a_gets - 24.0, abs=1e-3)

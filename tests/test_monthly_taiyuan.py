@@ -36,10 +36,11 @@ def _caps_hold(res, sc) -> None:
 
 @pytest.fixture(scope="module")
 def sixty_years():
-    """60 years, solved as one weighted LP (the fast objective, without the equity rule)."""
-    sc = load_scenario(SC, overrides={"equity": False, "time": {"objective": "weighted"}, "targets": CHECK_ONLY})
+    """The one 60-year run of the suite: the scenario as shipped (staged, with the equity rule),
+    month by month over 720 months, as a user gets it."""
+    sc = load_scenario(SC)
     G = build_graph(sc)
-    return sc, G, solve_monthly(G, sc, mode="full"), solve_monthly(G, sc, mode="myopic")
+    return sc, G, solve_monthly(G, sc, mode="myopic")
 
 
 @pytest.fixture(scope="module")
@@ -59,28 +60,24 @@ def test_staged_runs_with_equity_in_both_modes(staged_years):
     assert _lex(myopic.objective) >= _lex(full.objective)
 
 
-def test_sixty_years_in_both_modes(sixty_years):
-    sc, _G, full, myopic = sixty_years
-    assert len(full.months) == len(myopic.months) == 720
-    _caps_hold(full, sc)
-    _caps_hold(myopic, sc)
-    assert full.policy.shape[0] == 60
-    # myopic never beats the full horizon on the lexicographic objective
-    assert _lex(myopic.objective) >= _lex(full.objective)
-    assert myopic.objective["floor shortfall"] >= 0.0 and full.objective["floor shortfall"] == 0.0
+def test_sixty_years_month_by_month(sixty_years):
+    sc, _G, res = sixty_years
+    assert len(res.months) == 720 and res.objective_mode == "staged" and res.policy.shape[0] == 60
+    _caps_hold(res, sc)
+    assert res.objective["shortage of priority 1"] == pytest.approx(0.0, abs=1e-3)
+    assert res.objective["floor shortfall"] >= 0.0
 
 
 def test_reservoirs_stay_within_their_bounds(sixty_years):
-    _sc, G, full, myopic = sixty_years
-    for res in (full, myopic):
-        for r in res.storage.columns:
-            assert res.storage[r].min() >= G.nodes[r]["dead_storage"] - 1e-6
-            assert res.storage[r].max() <= G.nodes[r]["storage"] + 1e-6
+    _sc, G, res = sixty_years
+    for r in res.storage.columns:
+        assert res.storage[r].min() >= G.nodes[r]["dead_storage"] - 1e-6
+        assert res.storage[r].max() <= G.nodes[r]["storage"] + 1e-6
 
 
 def test_guarantee_rates(sixty_years):
-    _sc, _G, full, _m = sixty_years
-    g = guarantee_rates(full)
+    _sc, _G, res = sixty_years
+    g = guarantee_rates(res)
     assert ((g["years_fully_supplied"] >= 0) & (g["years_fully_supplied"] <= g["months_fully_supplied"] + 1e-12)).all()
     dom = g[g["sector"] == "domestic"]
     assert (dom["years_fully_supplied"] == 1.0).all() and (dom["status"] == "met").all()
@@ -118,30 +115,19 @@ def test_dry_series_means_more_shortage():
     assert total(b) > total(a)
 
 
-def test_the_shipped_scenario_myopic_over_sixty_years():
-    """The scenario as shipped (staged, with the equity rule), month by month over 720 months."""
-    sc = load_scenario(SC)
-    res = solve_monthly(build_graph(sc), sc, mode="myopic")
-    assert len(res.months) == 720 and res.objective_mode == "staged"
-    _caps_hold(res, sc)
-    assert res.objective["shortage of priority 1"] == pytest.approx(0.0, abs=1e-3)
-
-
-def test_a_monthly_run_has_the_mean_years_map_layers_export_and_print_map(tmp_path):
+def test_a_monthly_run_has_the_mean_years_map_layers_export_and_print_map(tmp_path, monthly_run):
     """A monthly run writes the mean year's map, GIS layers and print map; the layers' figures are
     the monthly balance summed over the horizon ÷ its years (recomputed here from
-    balance_monthly.csv), and ``export`` and ``print-map`` read the folder."""
+    balance.csv, one row per month), and ``export`` and ``print-map`` read the folder."""
     import geopandas as gpd
     import openpyxl
     import pandas as pd
 
-    from waterplan import write_monthly_run
     from waterplan.export import export_run
     from waterplan.printmap import print_map
 
-    sc = load_scenario(SC, overrides={"time": {"years": 2}})
-    folder = write_monthly_run(solve_monthly(build_graph(sc), sc, mode="myopic"), tmp_path / "m")
-    bal = pd.read_csv(folder / "balance_monthly.csv", dtype={"county": str})
+    folder = monthly_run("myopic")[1]
+    bal = pd.read_csv(folder / "balance.csv", dtype={"county": str})
     per = bal.groupby("county")[["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]].sum() / 2
     counties = gpd.read_file(folder / "counties.geojson").set_index("adcode")
     assert set(per.index) <= set(counties.index) and (counties["years"] == "1971–1972").all()
@@ -160,7 +146,7 @@ def test_a_monthly_run_has_the_mean_years_map_layers_export_and_print_map(tmp_pa
 
     xlsx = export_run(folder, tmp_path / "m.xlsx", fmt="xlsx")
     sheets = openpyxl.load_workbook(xlsx, read_only=True).sheetnames
-    assert {"counties", "network_edges", "balance_monthly", "guarantee", "policy_yearly"} <= set(sheets)
+    assert {"counties", "network_edges", "balance", "allocation", "guarantee", "indicators"} <= set(sheets)
     gpkg = export_run(folder, tmp_path / "m.gpkg")
     assert len(gpd.read_file(gpkg, layer="counties")) == len(counties)
 

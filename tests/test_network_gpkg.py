@@ -48,10 +48,10 @@ def _tables(run) -> dict[str, pd.DataFrame]:
 
 
 @pytest.mark.parametrize("name", ANNUAL)
-def test_geopackage_and_geojson_give_identical_results(name, tmp_path):
+def test_geopackage_and_geojson_give_identical_results(name, tmp_path, shipped_run):
     city = name.split("-")[0]
     gpkg = write_layers(ROOT / "gis" / city, tmp_path / f"{city}.gpkg")
-    ref = run_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    ref = shipped_run(name)[0]
     got = run_scenario(load_scenario(ROOT / "scenarios" / f"{name}.yaml", overrides={"network": str(gpkg)}))
     for table, df in _tables(ref).items():
         pd.testing.assert_frame_equal(_tables(got)[table], df, check_exact=False, rtol=1e-9, atol=1e-7, obj=table)
@@ -80,11 +80,11 @@ def _drawn_in_qgis(city: str, out: Path, *, seed: int = 7, offset_m: tuple[float
 
 
 @pytest.mark.parametrize("city", sorted(CITIES))
-def test_lines_drawn_near_nodes_are_snapped_to_them(city, tmp_path):
+def test_lines_drawn_near_nodes_are_snapped_to_them(city, tmp_path, shipped_run):
     """Edges without from/to, their ends 15–60 m off: the same graph and the same results."""
     name = CITIES[city]
     gpkg = _drawn_in_qgis(city, tmp_path / "drawn.gpkg")
-    ref = run_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    ref = shipped_run(name)[0]
     got = run_scenario(load_scenario(ROOT / "scenarios" / f"{name}.yaml", overrides={"network": str(gpkg)}))
     assert sorted(got.graph.edges) == sorted(ref.graph.edges)
     pd.testing.assert_frame_equal(got.results.balance, ref.results.balance, check_exact=False, rtol=1e-9, atol=1e-7)

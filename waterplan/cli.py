@@ -201,15 +201,7 @@ def run(
     try:
         check_output_folder(out_dir, force)  # before solving: a refused folder costs the user no wait
         sc = load_scenario(scenario)
-        if sc.spec.time is None and (mode is not None or years is not None or objective is not None):
-            raise InputError(
-                Problem(
-                    "<command line>",
-                    "--mode/--years/--objective",
-                    mode.value if mode else (years if years is not None else objective),
-                    f"only for monthly scenarios (with a time: section); {scenario} is annual",
-                )
-            )
+        _annual_refuses_monthly_options(sc, scenario, mode, years, objective)
         if sc.spec.time is not None:
             _run_monthly(
                 sc,
@@ -230,6 +222,25 @@ def run(
     except WaterplanError as exc:
         _fail(exc)
         return
+    _print_annual_summary(res, path)
+
+
+def _annual_refuses_monthly_options(
+    sc: Any, scenario: Path, mode: Mode | None, years: int | None, objective: Objective | None
+) -> None:
+    if sc.spec.time is None and (mode is not None or years is not None or objective is not None):
+        raise InputError(
+            Problem(
+                "<command line>",
+                "--mode/--years/--objective",
+                mode.value if mode else (years if years is not None else objective),
+                f"only for monthly scenarios (with a time: section); {scenario} is annual",
+            )
+        )
+
+
+def _print_annual_summary(res: Any, path: Path) -> None:
+    """The balance by sector, the targets' statuses counted, and where the run was written."""
     b = res.results.balance
     t = Table(title=f"{res.scenario.name}: balance by sector (万m³/yr)")
     for col in ("sector", "demand", "supplied", "shortage", "coverage"):

@@ -66,7 +66,7 @@ def compare_html(names: list[str], tables: dict[str, pd.DataFrame], chart: bytes
     e = html.escape
 
     def table(df: pd.DataFrame) -> str:
-        return df.to_html(escape=True, classes="t", float_format=lambda v: f"{v:,.3f}")
+        return str(df.to_html(escape=True, classes="t", float_format=lambda v: f"{v:,.3f}"))
 
     data = base64.b64encode(chart).decode("ascii")
     diffs = "".join(f"<li><a href='diff_{e(n)}.html'>coverage {e(n)} − {e(names[0])}</a></li>" for n in names[1:])
@@ -187,7 +187,7 @@ def compare_scenarios(paths: Sequence[str | Path], out: str | Path, *, force: bo
                     "time",
                     "monthly",
                     "an annual scenario: compare annual runs; for monthly runs compare their guarantee.csv "
-                    "and policy_yearly.csv",
+                    "and indicators.csv",
                 )
                 for sc in monthly
             ]

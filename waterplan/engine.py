@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import highspy
 import networkx as nx
@@ -343,6 +343,13 @@ class Tiered:
     #: the solver the LP was given (the first stage's; the later stages' is primal simplex)
     first_solver: str = field(default="simplex", init=False)
 
+    @classmethod
+    def of_template(cls, tpl: Any, costs: list[np.ndarray], **kw: Any) -> Tiered:
+        """The tiers of a template (:class:`waterplan.template.Template`): its tiers' names, kinds
+        and priorities, with ``costs`` (each tier's cost vector over the LP's columns)."""
+        return cls(names=[t.name for t, _c in tpl.tiers], kinds=[t.kind for t, _c in tpl.tiers], costs=costs,
+                   priorities=[t.priority for t, _c in tpl.tiers], **kw)  # fmt: skip
+
     def __post_init__(self) -> None:
         n = len(self.fixed_cost)
         chosen = self.h.getOptionValue("solver")  # (status, value) in some highspy versions
@@ -398,7 +405,7 @@ class Tiered:
                 cost = cost + w[r] * c
             elif k == "floor":
                 cost = cost + top * c
-        return cost
+        return np.asarray(cost, dtype=float)
 
     def solve(self, what: str, *, progress: bool = False) -> dict[str, float]:
         """Solve all tiers; return each tier's optimum (``progress``: a bar of the stages solved)."""

@@ -112,7 +112,7 @@ def generate_series(sources: dict[str, tuple[str, float]], params: SeriesParams)
     Returns
     -------
     pandas.DataFrame
-        Columns ``month`` (``YYYY-MM``), ``source``, ``value_10k_m3``.
+        Columns ``month`` (``YYYY-MM``), ``source``, ``volume_10k_m3``.
     """
     rng = np.random.default_rng(params.seed)
     months = [f"{params.start_year + i // 12}-{i % 12 + 1:02d}" for i in range(12 * params.years)]
@@ -129,7 +129,7 @@ def generate_series(sources: dict[str, tuple[str, float]], params: SeriesParams)
             z[y] = params.rho * z[y - 1] + math.sqrt(1 - params.rho**2) * eps[y]
         annual = mean * np.exp(-0.5 * sigma * sigma + sigma * z)
         monthly = (annual[:, None] * pattern[None, :]).ravel()
-        frames.append(pd.DataFrame({"month": months, "source": sid, "value_10k_m3": monthly}))
+        frames.append(pd.DataFrame({"month": months, "source": sid, "volume_10k_m3": monthly}))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -183,7 +183,7 @@ def read_series(path: str | Path, *, sources: set[str], start: str, months: int)
             y, m = (int(x) for x in r["month"].split("-"))
             days = pd.Period(f"{y}-{m:02d}").days_in_month
             v = v * days / 365.0
-        rows.append({"month": r["month"].strip(), "source": r["source"], "value_10k_m3": v})
+        rows.append({"month": r["month"].strip(), "source": r["source"], "volume_10k_m3": v})
     raise_if(problems)
     df = pd.DataFrame(rows)
     expected = pd.period_range(start=start, periods=months, freq="M").strftime("%Y-%m")

@@ -105,7 +105,14 @@ def check_layout(
             return None if poly is None else float(poly.distance(end))
         return float(metric[target].distance(end)) if target in metric.index else None
 
-    lines = edges.to_crs(crs)
+    _line_ends(edges.to_crs(crs), far_from, efile, errors)
+    _nodes_in_counties(G, metric, counties, nfile, warnings)
+    _plumbing(G, scenario, efile, warnings)
+    return errors, warnings
+
+
+def _line_ends(lines: gpd.GeoDataFrame, far_from: Any, efile: str, errors: list[Problem]) -> None:
+    """Each line drawn, and its first and last points at the node or county it joins."""
     for i, r in enumerate(lines.to_dict("records")):
         eid, geom = r.get("id"), r.get("geometry")
         where = f"features[{i}] ({eid})"
@@ -131,6 +138,12 @@ def check_layout(
                         f"a line whose {first} point lies at {target} (within {FAR_M / 1000:g} km)",
                     )
                 )
+
+
+def _nodes_in_counties(
+    G: nx.DiGraph, metric: gpd.GeoSeries, counties: gpd.GeoSeries, nfile: str, warnings: list[Problem]
+) -> None:
+    """A node far outside the county it is given (a warning: it may serve that county from afar)."""
     for nid, d in G.nodes(data=True):
         county = str(d.get("county") or "")
         if d["kind"] in _MAY_BE_OUTSIDE or d["kind"] in ("demand", "delivery") or county not in counties.index:
@@ -142,8 +155,6 @@ def check_layout(
                     Problem(nfile, f"{nid}.geometry", f"{dist / 1000:,.1f} km outside county {county}",
                             f"a point in its county {county} (or the county it serves given as `county`)")
                 )  # fmt: skip
-    _plumbing(G, scenario, efile, warnings)
-    return errors, warnings
 
 
 def _plumbing(G: nx.DiGraph, scenario: Any, efile: str, warnings: list[Problem]) -> None:

@@ -57,7 +57,8 @@ from typing import Any
 import networkx as nx
 import pulp
 
-from .network import SURFACE_KINDS, commodity_reach, sources_matching
+from .network import commodity_reach, sources_matching
+from .palette import SURFACE_KINDS
 from .scenario import Constraint, Scenario, Selection
 
 __all__ = ["AllocationModel", "ColInfo", "RowInfo", "binding", "build_model"]
@@ -279,12 +280,12 @@ def _columns(m: AllocationModel, reach: dict[tuple[str, str], set[str]]) -> list
     return sources
 
 
-def _network_rows(m: AllocationModel, sources: list[str]) -> dict[tuple[str, str], list]:
+def _network_rows(m: AllocationModel, sources: list[str]) -> dict[tuple[str, str], list[Any]]:
     """Per-source balance at every node, plant and edge capacities, minimum flows."""
     G = m.G
-    inflow: dict[tuple[str, str], list] = defaultdict(list)
-    outflow: dict[tuple[str, str], list] = defaultdict(list)
-    edge_total: dict[tuple[str, str], list] = defaultdict(list)
+    inflow: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    outflow: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    edge_total: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for (u, v, s), var in m.x.items():
         inflow[(v, s)].append((1.0 - G.edges[u, v]["loss"]) * var)
         outflow[(u, s)].append(var)
@@ -339,7 +340,7 @@ def _efficiency(m: AllocationModel, reach: dict[tuple[str, str], set[str]]) -> N
         m.open_routes.update((d, s) for d in nx.descendants(H, s) if G.nodes[d]["kind"] == "demand")
 
 
-def _demand_rows(m: AllocationModel, sources: list[str], inflow: dict[tuple[str, str], list]) -> None:
+def _demand_rows(m: AllocationModel, sources: list[str], inflow: dict[tuple[str, str], list[Any]]) -> None:
     G = m.G
     for dnode, short in m.shortage.items():
         per_source = {s: pulp.lpSum(inflow[(dnode, s)]) for s in sources if (dnode, s) in inflow}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -18,195 +19,28 @@ from matplotlib.figure import Figure
 
 from .boundaries import county_table
 from .charts import chart_style, png
-from .monthly.results import MonthlyResult
-from .results import INDICATOR_COLUMNS, Results, flows_table
+from .monthly.results import MonthlyResult, storage_table
 
-__all__ = ["mean_year", "monthly_charts", "monthly_report_html", "tidy_tables"]
-
-
-def mean_year(res: MonthlyResult, guarantee: pd.DataFrame | None = None) -> Results:
-    """The monthly run as the tables of an average year (every volume summed over the horizon and
-    divided by its number of years, 万m³ per year), for the map, the GIS layers and the print map.
-
-    The balance carries, beside the mean year's coverage, each county × sector's guarantee rate
-    (``years_fully_supplied``, ``months_fully_supplied``) when ``guarantee`` is given.
-    """
-    G, sc = res.graph, res.scenario
-    years = len(res.months) / 12.0
-    names = county_table().set_index("adcode")
-    zh = names["name_zh"].to_dict()
-    en = names["name_en"].to_dict()
-
-    def labels(county: str, sector: str) -> dict[str, object]:
-        return {
-            "scenario": sc.name,
-            "period": sc.year,
-            "county": county,
-            "county_zh": zh.get(county, county),
-            "county_en": en.get(county, county),
-            "sector": sector,
-            "sector_zh": sc.spec.sectors[sector].name_zh,
-        }
-
-    rows = []
-    for d in res.shortage.columns:
-        nd = G.nodes[d]
-        dem = float(res.demand[d].sum()) / years
-        short = float(res.shortage[d].sum()) / years
-        rows.append(
-            {
-                **labels(nd["county"], nd["sector"]),
-                "priority": nd["priority"],
-                "demand_10k_m3": dem,
-                "supplied_10k_m3": dem - short,
-                "shortage_10k_m3": short,
-                "coverage": (dem - short) / dem if dem > 0 else 1.0,
-            }
-        )
-    balance = pd.DataFrame(rows)
-    if guarantee is not None and len(guarantee):
-        g = guarantee[["county", "sector", "years_fully_supplied", "months_fully_supplied"]]
-        balance = balance.merge(g, on=["county", "sector"], how="left")
-    balance = balance.sort_values(["county", "priority", "sector"]).reset_index(drop=True)
-    a = res.allocation.groupby(["county", "sector", "source"], as_index=False)["value_10k_m3"].sum()
-    a = a[a["value_10k_m3"] > 1e-9]
-    allocation = pd.DataFrame(
-        [
-            {
-                **labels(r.county, r.sector),
-                "source": r.source,
-                "source_zh": G.nodes[r.source]["name_zh"],
-                "source_en": G.nodes[r.source]["name_en"],
-                "source_kind": G.nodes[r.source]["source_kind"],
-                "volume_10k_m3": r.value_10k_m3 / years,
-            }
-            for r in a.itertuples()
-        ],
-        columns=[*labels("", next(iter(sc.spec.sectors))), "source", "source_zh", "source_en", "source_kind",
-                 "volume_10k_m3"],
-    )  # fmt: skip
-    total = res.edge_flow.sum() / years if len(res.edge_flow.columns) else pd.Series(dtype=float)
-    flows = flows_table(G, sc, {k: float(v) for k, v in total.items()})
-    sources = pd.DataFrame(
-        [
-            {
-                "scenario": sc.name,
-                "period": sc.year,
-                "source": s,
-                "name_zh": G.nodes[s]["name_zh"],
-                "name_en": G.nodes[s]["name_en"],
-                "kind": G.nodes[s]["kind"],
-                "source_kind": G.nodes[s]["source_kind"],
-                "county": G.nodes[s].get("county", ""),
-                "available_10k_m3": G.nodes[s].get("available"),
-                "released_10k_m3": float(res.release[s].sum()) / years,
-                "withdrawn_10k_m3": float(res.withdrawn[s].sum()) / years,
-            }
-            for s in res.release.columns
-        ]
-    )
-    empty = pd.DataFrame()
-    return Results(
-        allocation=allocation,
-        balance=balance,
-        flows=flows,
-        sources=sources,
-        indicators=pd.DataFrame(columns=INDICATOR_COLUMNS),
-        duals=empty,
-        stages=empty,
-    )
-
-
-def _dates(months: list[str]) -> pd.Series:
-    return pd.to_datetime(pd.Series(months), format="%Y-%m")
-
-
-def tidy_tables(res: MonthlyResult) -> dict[str, pd.DataFrame]:
-    """The run's monthly tables in long form: ``date`` (the month's first day), ``year`` and
-    ``month`` columns, then county / sector / source as columns with their official names."""
-    G, sc = res.graph, res.scenario
-    names = county_table().set_index("adcode")["name_zh"]
-    dates = _dates(res.months)
-    cal = pd.DataFrame({"date": dates.dt.date, "year": dates.dt.year, "month": dates.dt.month})
-    parts = []
-    for d in res.shortage.columns:
-        nd = G.nodes[d]
-        parts.append(
-            cal.assign(
-                county=nd["county"],
-                county_zh=names.get(nd["county"], nd["county"]),
-                sector=nd["sector"],
-                sector_zh=sc.spec.sectors[nd["sector"]].name_zh,
-                demand_10k_m3=res.demand[d].to_numpy(),
-                supplied_10k_m3=(res.demand[d] - res.shortage[d]).to_numpy(),
-                shortage_10k_m3=res.shortage[d].to_numpy(),
-            )
-        )
-    balance = pd.concat(parts, ignore_index=True)
-    sources = pd.concat(
-        [
-            cal.assign(
-                source=s,
-                name_zh=G.nodes[s]["name_zh"],
-                source_kind=G.nodes[s]["source_kind"],
-                released_10k_m3=res.release[s].to_numpy(),
-                withdrawn_10k_m3=res.withdrawn[s].to_numpy(),
-            )
-            for s in res.release.columns
-        ],
-        ignore_index=True,
-    )
-    storage = pd.concat(
-        [
-            cal.assign(
-                reservoir=r,
-                name_zh=G.nodes[r]["name_zh"],
-                storage_10k_m3=res.storage[r].to_numpy(),
-                spill_10k_m3=res.spill[r].to_numpy(),
-                release_10k_m3=res.release[r].to_numpy(),
-            )
-            for r in res.storage.columns
-        ],
-        ignore_index=True,
-    ) if len(res.storage.columns) else pd.DataFrame(columns=[*cal.columns, "reservoir", "storage_10k_m3"])  # fmt: skip
-    alloc = res.allocation[res.allocation["value_10k_m3"].abs() > 1e-9]
-    when = _dates(list(alloc["month"]))
-    allocation = pd.DataFrame(
-        {
-            "date": when.dt.date.to_numpy(),
-            "year": when.dt.year.to_numpy(),
-            "month": when.dt.month.to_numpy(),
-            "county": alloc["county"].to_numpy(),
-            "sector": alloc["sector"].to_numpy(),
-            "source": alloc["source"].to_numpy(),
-            "value_10k_m3": alloc["value_10k_m3"].to_numpy(),
-        }
-    )
-    return {
-        "balance_monthly": balance,
-        "sources_monthly": sources,
-        "storage": storage,
-        "allocation_monthly": allocation,
-    }
+__all__ = ["monthly_charts", "monthly_report_html"]
 
 
 def monthly_charts(res: MonthlyResult, guarantee: pd.DataFrame) -> dict[str, bytes]:
     """PNG charts: reservoir storage, monthly shortage by sector, guarantee rates by county × sector,
     and the exceedance curve of yearly shortage."""
-    tables = tidy_tables(res)
+    storage = storage_table(res)
     out: dict[str, bytes] = {}
     with matplotlib.rc_context(chart_style()):  # type: ignore[arg-type]
-        if len(tables["storage"]):
+        if len(storage):
             fig = Figure(figsize=(9, 3.6), layout="constrained")
             ax = fig.subplots()
-            for (_r, name), g in tables["storage"].groupby(["reservoir", "name_zh"]):
-                ax.plot(pd.to_datetime(g["date"]), g["storage_10k_m3"], lw=0.9, label=name)
+            for (_r, name), g in storage.groupby(["reservoir", "name_zh"]):
+                ax.plot(pd.to_datetime(g["period"]), g["storage_10k_m3"], lw=0.9, label=name)
             ax.set_ylabel("蓄水量 storage (万m³)")
             ax.set_title("水库蓄水过程 Reservoir storage")
             ax.legend(fontsize=8)
             out["storage"] = png(fig)
-        bal = tables["balance_monthly"]
-        short = bal.pivot_table(index="date", columns="sector_zh", values="shortage_10k_m3", aggfunc="sum")
+        bal = res.tables()["balance"]
+        short = bal.pivot_table(index="period", columns="sector_zh", values="shortage_10k_m3", aggfunc="sum")
         fig = Figure(figsize=(9, 3.6), layout="constrained")
         ax = fig.subplots()
         ax.stackplot(pd.to_datetime(short.index), short.T.to_numpy(), labels=list(short.columns), alpha=0.85)
@@ -214,7 +48,7 @@ def monthly_charts(res: MonthlyResult, guarantee: pd.DataFrame) -> dict[str, byt
         ax.set_title("逐月缺水 Monthly shortage by sector")
         ax.legend(fontsize=8, ncol=3)
         out["shortage"] = png(fig)
-        yearly = bal.groupby("year")["shortage_10k_m3"].sum().sort_values(ascending=False).to_numpy()
+        yearly = bal.groupby(bal["period"].str[:4])["shortage_10k_m3"].sum().sort_values(ascending=False).to_numpy()
         p = np.arange(1, len(yearly) + 1) / (len(yearly) + 1)  # Weibull plotting position
         fig = Figure(figsize=(6, 3.6), layout="constrained")
         ax = fig.subplots()
@@ -252,7 +86,7 @@ def monthly_report_html(
     guarantee: pd.DataFrame,
     policy_yearly: pd.DataFrame,
     charts: dict[str, bytes],
-    manifest: dict,
+    manifest: dict[str, Any],
     image: bytes | None = None,
 ) -> str:
     """The monthly run's report as one self-contained HTML page (charts and the mean year's map
@@ -261,7 +95,7 @@ def monthly_report_html(
     e = html.escape
 
     def table(df: pd.DataFrame) -> str:
-        return df.to_html(index=False, escape=True, classes="t", float_format=lambda v: f"{v:,.3f}")
+        return str(df.to_html(index=False, escape=True, classes="t", float_format=lambda v: f"{v:,.3f}"))
 
     def img(name: str, alt: str) -> str:
         if name not in charts:
@@ -306,6 +140,6 @@ def monthly_report_html(
         f"<h2>水库 Reservoirs</h2>{img('storage', 'reservoir storage') or '<p>No reservoir with storage.</p>'}"
         f"<h2>指标逐年核算 Targets year by year</h2>{table(statuses) if len(statuses) else '<p>No policy target.</p>'}"
         f"<h2>目标函数 Lexicographic objective (万m³ over the horizon)</h2>{table(objective)}"
-        f"<p>Tables: balance_monthly.csv, sources_monthly.csv, storage.csv, allocation_monthly.csv, "
-        f"guarantee.csv, policy_yearly.csv.</p></body></html>"
+        f"<p>Tables: allocation.csv, balance.csv, flows.csv, sources.csv (month by month), storage.csv, "
+        f"guarantee.csv, indicators.csv (year by year).</p></body></html>"
     )

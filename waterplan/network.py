@@ -27,7 +27,9 @@ from ._errors import InputError, Problem, raise_if
 from .boundaries import load_counties
 from .layout import check_layout, metric_crs
 from .outputs import check_output_file
+from .palette import EDGE_KINDS, NODE_KINDS, SURFACE_KINDS
 from .scenario import SECTOR_NAMES, SOURCE_KINDS, Scenario, _rel
+from .styles import input_styles, store_styles
 from .units import is_flow, to_model_volume
 
 __all__ = [
@@ -43,21 +45,6 @@ __all__ = [
     "sources_matching",
     "write_layers",
 ]
-
-NODE_KINDS = (
-    "intake",
-    "reservoir",
-    "spring",
-    "wellfield",
-    "groundwater",
-    "mine",
-    "plant",
-    "wwtp",
-    "junction",
-    "outlet",
-)
-EDGE_KINDS = ("trunk", "canal", "river", "pipeline", "distribution", "reclaimed_pipe", "wells", "sewer")
-SURFACE_KINDS = {"yellow_mainstem", "yellow_tributary", "surface", "spring"}
 
 
 def _blank(v: object) -> bool:
@@ -123,8 +110,6 @@ def write_layers(network: str | Path, out: str | Path, *, force: bool = False) -
     try:
         for name, gdf in (("nodes", nodes), ("edges", edges)):
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", metadata={"written_by": NETWORK_CREATOR})
-        from .export import input_styles, store_styles  # (export imports this module)
-
         store_styles(tmp, input_styles())
         tmp.replace(out)
     finally:
@@ -281,7 +266,7 @@ def _in_service(b: _Builder, fname: str, where: str, row: dict[str, Any]) -> boo
             Problem(fname, f"{where}.commissioned", c, "the first year the asset carries water, e.g. 2027")
         )
         return False
-    return int(year) <= b.spec.year
+    return bool(int(year) <= b.spec.year)
 
 
 @dataclass
@@ -818,7 +803,7 @@ def _structurally_zero(G: nx.DiGraph, scenario: Scenario, sel: Any) -> bool:
     if sel.counties is not None and sel.measure in ("withdrawal", "available", "wastewater"):
         srcs = [n for n in srcs if G.nodes[n].get("county") in sel.counties]
     if sel.measure == "available":
-        return sum(G.nodes[n].get("available", 0.0) for n in srcs) <= 0
+        return bool(sum(G.nodes[n].get("available", 0.0) for n in srcs) <= 0)
     if sel.measure == "wastewater":
         wwtps = [n for n in srcs if G.nodes[n]["kind"] == "wwtp"]
         return not any(G.in_edges(w) for w in wwtps)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import pulp
 
@@ -89,7 +90,7 @@ def _add(coef: dict[str, float], expr: pulp.LpAffineExpression, factor: float) -
         coef[var.name] += factor * c
 
 
-def binding_rules(scenario: Scenario) -> list:
+def binding_rules(scenario: Scenario) -> list[Any]:
     """The ``takes_first`` rules of a scenario the model applies (``binds: true``)."""
     return [
         t.rule for t in scenario.spec.targets if t.rule is not None and t.rule.check == "takes_first" and t.rule.binds

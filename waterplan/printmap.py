@@ -19,7 +19,7 @@ from matplotlib_scalebar.scalebar import ScaleBar
 
 from ._errors import InputError, Problem
 from .export import LAYER_FILES, resolve_crs
-from .maps import CHOROPLETHS, CLASS_BOUNDS, class_labels
+from .palette import CHOROPLETHS, CLASS_BOUNDS, class_labels
 
 __all__ = ["cjk_font", "extent", "font_rc", "page_size", "print_map"]
 

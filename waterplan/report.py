@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+from typing import Any
 
 import pandas as pd
 
@@ -54,7 +55,7 @@ def _md(text: object) -> str:
 
 def _md_table(df: pd.DataFrame) -> str:
     """A table whose text cells are user text (names, clauses, notes), escaped for Markdown."""
-    return df.map(lambda v: _md(v) if isinstance(v, str) else v).to_markdown(index=False)
+    return str(df.map(lambda v: _md(v) if isinstance(v, str) else v).to_markdown(index=False))
 
 
 def _fmt(v: object, digits: int = 1) -> str:
@@ -221,7 +222,7 @@ def _indicator_table(ind: pd.DataFrame, year: int) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _unit_notes(manifest: dict) -> list[str]:
+def _unit_notes(manifest: dict[str, Any]) -> list[str]:
     """What the run converted: flows read where a yearly volume is expected, and rate capacities."""
     out = [f"All volumes in {manifest.get('units', '万m³/yr')}."]
     n = manifest.get("capacities_given_as_rates", 0)
@@ -326,7 +327,7 @@ def _summary(results: Results) -> pd.DataFrame:
     return s
 
 
-def report_markdown(scenario: Scenario, results: Results, manifest: dict) -> str:
+def report_markdown(scenario: Scenario, results: Results, manifest: dict[str, Any]) -> str:
     """The report as Markdown."""
     spec = scenario.spec
     lines = [
@@ -376,7 +377,7 @@ def report_markdown(scenario: Scenario, results: Results, manifest: dict) -> str
 def report_html(
     scenario: Scenario,
     results: Results,
-    manifest: dict,
+    manifest: dict[str, Any],
     *,
     image: bytes | None = None,
     charts: dict[str, bytes] | None = None,
@@ -391,7 +392,7 @@ def report_html(
     tot_d, tot_s = s["demand_10k_m3"].sum(), s["supplied_10k_m3"].sum()
 
     def table(df: pd.DataFrame) -> str:
-        return df.to_html(index=False, escape=True, classes="t")
+        return str(df.to_html(index=False, escape=True, classes="t"))
 
     def items(lines: list[str]) -> str:
         return "<ul>" + "".join(f"<li>{e(x)}</li>" for x in lines) + "</ul>"

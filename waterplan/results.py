@@ -6,17 +6,17 @@ official Chinese name (``*_zh``) and an English/pinyin alias (``*_en``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-import networkx as nx
+import numpy as np
 import pandas as pd
 
-from .boundaries import county_table
 from .rules import RuleCheck, check_rule, edge_loads
 from .scenario import SECTOR_NAMES, Constraint, Listing, Scenario, Selection, TargetSpec
 from .solve import Solution
 from .status import STATUSES, judge, judge_constraint, tolerance
+from .tables import Horizon, period_tables
 from .units import to_model_volume
 
 __all__ = ["STATUSES", "Results", "judge", "measured_at", "tabulate"]
@@ -58,10 +58,6 @@ class Results:
         return out
 
 
-def _names() -> pd.DataFrame:
-    return county_table().set_index("adcode")[["name_zh", "name_en"]]
-
-
 def _shadow(sol: Solution, cid: str) -> tuple[float, str]:
     """The shadow price of a target: its dual in the first stage where it is nonzero, if that
     stage is a shortage stage; NaN if an earlier tier (equity, an allocation rule) moves first —
@@ -98,12 +94,11 @@ def _computed_indicators(sol: Solution, balance: pd.DataFrame) -> dict[str, tupl
     eco = sc.spec.economy
     if eco is not None:
 
-        def per_10k_yuan(use_10k_m3: float, amount: object) -> float:
-            a = amount  # an Amount
-            factor = {"亿元": 1e4, "万元": 1.0}.get(a.unit)  # type: ignore[attr-defined]
+        def per_10k_yuan(use_10k_m3: float, a: Any) -> float:  # a: an Amount (value, unit)
+            factor = {"亿元": 1e4, "万元": 1.0}.get(a.unit)
             if factor is None:
-                raise ValueError(a.unit)  # type: ignore[attr-defined]
-            return use_10k_m3 * 1e4 / (a.value * factor)  # type: ignore[attr-defined]
+                raise ValueError(a.unit)
+            return float(use_10k_m3 * 1e4 / (a.value * factor))
 
         total = float(sum(sol.release.values()) - sum(sol.value(e) for e in sol.model.to_outlet.values()))
         industry = float(balance.loc[balance["sector"] == "industry", "supplied_10k_m3"].sum())
@@ -162,7 +157,7 @@ def shadow_price_table(sol: Solution) -> pd.DataFrame:
             elif kind == "quota":
                 zh, en = f"{ref} 用水指标", f"{ref} quota"
             elif kind == "edge":
-                e: dict = next((d for _u, _v, d in G.edges(data=True) if d.get("layer_id") == ref), {})
+                e: dict[str, Any] = next((d for _u, _v, d in G.edges(data=True) if d.get("layer_id") == ref), {})
                 zh, en = e.get("name_zh") or ref, e.get("name_en") or ref
             else:
                 zh, en = G.nodes[ref]["name_zh"], G.nodes[ref]["name_en"]
@@ -187,153 +182,29 @@ def _first_nonzero(table: pd.DataFrame, kind: str) -> pd.DataFrame:
     return sub.drop_duplicates("id").set_index("id")[["dual", "stage"]]
 
 
-@dataclass
-class _Labels:
-    """Names for the rows of a run's tables."""
-
-    sol: Solution
-    names: pd.DataFrame
-
-    def county_zh(self, a: str) -> str:
-        return str(self.names.loc[a, "name_zh"]) if a in self.names.index else a
-
-    def county_en(self, a: str) -> str:
-        return str(self.names.loc[a, "name_en"]) if a in self.names.index else a
-
-    def demand(self, node: str) -> dict[str, object]:
-        sc = self.sol.model.scenario
-        d = self.sol.model.G.nodes[node]
-        return {
-            "scenario": sc.name,
-            "period": sc.year,
-            "county": d["county"],
-            "county_zh": self.county_zh(d["county"]),
-            "county_en": self.county_en(d["county"]),
-            "sector": d["sector"],
-            "sector_zh": sc.spec.sectors[d["sector"]].name_zh,
-        }
-
-
-def _allocation_table(sol: Solution, lab: _Labels) -> pd.DataFrame:
-    """County × sector × source: arrived at the county intake, and counted at the source (÷ the
-    conveyance efficiency of the route, the plan's 用水量)."""
-    G = sol.model.G
-    G_eff = sol.model.efficiency
-    rows = []
-    for (d, s), expr in sol.model.arrived.items():
-        v = sol.value(expr)
-        if v <= TOL:
-            continue
-        ns = G.nodes[s]
-        rows.append(
-            {
-                **lab.demand(d),
-                "source": s,
-                "source_zh": ns["name_zh"],
-                "source_en": ns["name_en"],
-                "source_kind": ns["source_kind"],
-                "volume_10k_m3": v,
-                "conveyance_efficiency": G_eff[(d, s)],
-                "use_at_source_10k_m3": v / G_eff[(d, s)],
-            }
-        )
-    if not rows:  # nothing arrives anywhere (e.g. every demand zero): the table's columns, no rows
-        first = next((n for n, d in G.nodes(data=True) if d["kind"] == "demand"), None)
-        labels = list(lab.demand(first)) if first is not None else ["county", "sector"]
-        extra = ["source", "source_zh", "source_en", "source_kind", "volume_10k_m3", "conveyance_efficiency",
-                 "use_at_source_10k_m3"]  # fmt: skip
-        return pd.DataFrame(columns=[*labels, *extra])
-    return pd.DataFrame(rows).sort_values(["county", "sector", "source"]).reset_index(drop=True)
-
-
-def _balance_table(sol: Solution, lab: _Labels) -> pd.DataFrame:
-    rows = []
-    for n, d in sol.model.G.nodes(data=True):
-        if d["kind"] != "demand":
-            continue
-        sup = sol.value(sol.model.delivery[n])
-        dem = d["demand"]
-        rows.append(
-            {
-                **lab.demand(n),
-                "priority": d["priority"],
-                "demand_10k_m3": dem,
-                "supplied_10k_m3": sup,
-                "shortage_10k_m3": sol.shortage[n],
-                "coverage": sup / dem if dem > 0 else 1.0,
-                # False: no source it accepts can reach it (left out of the equity rule)
-                "reachable": n not in sol.model.unservable,
-            }
-        )
-    return pd.DataFrame(rows).sort_values(["county", "priority", "sector"]).reset_index(drop=True)
-
-
-def flows_table(G: nx.DiGraph, scenario: Scenario, totals: Mapping[tuple[str, str], float]) -> pd.DataFrame:
-    """Each edge's flow (all sources together, 万m³/yr), loss, capacity and utilisation; sewers left out.
-    ``totals`` maps (from, to) to the water entering the edge."""
-    rows = []
-    for u, v, e in G.edges(data=True):
-        if e["kind"] == "sewer":
-            continue
-        f = float(totals.get((u, v), 0.0))
-        cap = e["capacity"]
-        rows.append(
-            {
-                "scenario": scenario.name,
-                "period": scenario.year,
-                "edge": e["id"],
-                "layer_id": e["layer_id"],
-                "kind": e["kind"],
-                "from": u,
-                "to": v,
-                "flow_10k_m3": f,
-                "loss_10k_m3": f * e["loss"],
-                "capacity_10k_m3": cap,
-                "utilisation": (f / cap) if cap else None,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _flows_table(sol: Solution) -> pd.DataFrame:
-    totals: dict[tuple[str, str], float] = {}
-    for (a, b, _s), val in sol.flows.items():
-        totals[(a, b)] = totals.get((a, b), 0.0) + val
-    return flows_table(sol.model.G, sol.model.scenario, totals)
-
-
-def _sources_table(sol: Solution) -> pd.DataFrame:
+def annual_horizon(sol: Solution) -> Horizon:
+    """An annual run as a horizon of one period (its year), for :mod:`waterplan.tables`."""
     m = sol.model
-    rows = []
-    for s, q in sol.release.items():
-        d = m.G.nodes[s]
-        rows.append(
-            {
-                "scenario": m.scenario.name,
-                "period": m.scenario.year,
-                "source": s,
-                "name_zh": d["name_zh"],
-                "name_en": d["name_en"],
-                "kind": d["kind"],
-                "source_kind": d["source_kind"],
-                "county": d.get("county", ""),
-                "available_10k_m3": d.get("available"),
-                "released_10k_m3": q,
-                "withdrawn_10k_m3": q - sol.value(m.to_outlet[s]),
-                "wastewater_collected_10k_m3": sol.value(m.wastewater[s]) if s in m.wastewater else None,
-                "treated_10k_m3": sol.treated.get(s),
-                "treatment_capacity_10k_m3": d.get("capacity") if d["kind"] == "wwtp" else None,
-            }
-        )
-    return pd.DataFrame(rows)
+    G = m.G
+    demands = [n for n, d in G.nodes(data=True) if d["kind"] == "demand"]
+    key = {s: "reclaimed_capacity" if G.nodes[s]["kind"] == "wwtp" else "available" for s in m.q}
+    avail = {s: np.asarray([G.nodes[s].get(k)], dtype=float) for s, k in key.items()}  # None → NaN
+    return Horizon(
+        model=m,
+        periods=[m.scenario.year],
+        values=sol.x[None, :],
+        demand=np.asarray([[G.nodes[n]["demand"] for n in demands]], dtype=float),
+        demands=demands,
+        available=avail,
+    )
 
 
 #: the columns of the indicator table (one row per target of the plan)
 INDICATOR_COLUMNS = [
-    "id", "indicator_zh", "indicator_en", "kind", "attribute", "basis", "year", "measured_at", "relation", "target",
-    "value", "unit", "target_as_given", "status", "slack", "deviation", "binding", "shadow_price",
+    "period", "id", "indicator_zh", "indicator_en", "kind", "attribute", "basis", "year", "measured_at", "relation",
+    "target", "value", "unit", "target_as_given", "status", "slack", "deviation", "binding", "shadow_price",
     "shadow_price_unit", "shadow_price_stage", "clause", "reason", "category", "list_no", "base_year", "base_value",
-    "plan_years",
+    "plan_years", "numerator_10k_m3", "denominator_10k_m3",
 ]  # fmt: skip
 
 
@@ -375,27 +246,12 @@ def measured_at(c: Constraint) -> str:
     return one(c.lhs) if c.rhs is None else f"{one(c.lhs)} ÷ {one(c.rhs)}"
 
 
-def _constraint_row(sol: Solution, c: Constraint, limits: dict[str, str]) -> dict[str, object]:
-    """A policy constraint's row of the indicator table: value, status, deviation and shadow price."""
-    lhs, rhs = sol.model.policy_expr[c.id]
-    lv = sol.value(lhs)
-    relation = c.relation
-    dual, stage = _shadow(sol, c.id)
-    den = sol.value(rhs) if rhs is not None else None
-    j = judge_constraint(c, lv, den)
-    status = j.status
-    if c.type == "ratio_floor":
-        shadow = dual * (den or 0.0) / 100.0  # shortage change per +1 percentage point of the floor
-        shadow_unit = "万m³ shortage per +1 percentage point"
-    else:
-        shadow = dual
-        shadow_unit = "万m³ shortage per +1 万m³ of the target value"
-    reason = ""
-    if c.type == "level" and status != "met":
-        reason = f"short of the level by {c.value - lv:,.1f} 万m³; limited by: {limits.get(c.id, 'n/a')}"
-    elif c.type == "allocation":
-        reason = "a planned allocation; surface sources may shift with the year while the plan's total holds"
-    sym = {"<=": "≤", ">=": "≥", "=": "="}[relation]
+def constraint_row(c: Constraint, lhs: float, rhs: float | None, year: int) -> dict[str, object]:
+    """A policy constraint judged from its two sides (万m³; ``rhs`` a ratio's denominator): the
+    indicator table's columns every run kind shares, and both sides (``numerator_10k_m3``,
+    ``denominator_10k_m3``) so that a reader can recompute the value."""
+    j = judge_constraint(c, lhs, rhs)
+    sym = {"<=": "≤", ">=": "≥", "=": "="}[c.relation]
     return {
         "id": c.id,
         "indicator_zh": c.name_zh,
@@ -403,17 +259,44 @@ def _constraint_row(sol: Solution, c: Constraint, limits: dict[str, str]) -> dic
         "kind": c.type,
         "attribute": c.attribute,
         "basis": c.basis,
-        "year": c.year or sol.model.scenario.year,
+        "year": c.year or year,
         "measured_at": measured_at(c),
-        "relation": relation,
+        "relation": c.relation,
         "target": j.target,
         "value": j.value,
         "unit": j.unit,
         "target_as_given": f"{sym} {c.value_as_given:g} {c.unit}",
-        "status": status,
+        "status": j.status,
         "slack": j.slack,
         "deviation": j.deviation,
         "binding": c.in_lp and abs(j.row_slack) <= tolerance(c.value),
+        "clause": c.clause,
+        "numerator_10k_m3": lhs,
+        "denominator_10k_m3": rhs,
+        **_listing_cols(c.listing),
+    }
+
+
+def _constraint_row(sol: Solution, c: Constraint, limits: dict[str, str]) -> dict[str, object]:
+    """A policy constraint's row of the indicator table: value, status, deviation and shadow price."""
+    lhs, rhs = sol.model.policy_expr[c.id]
+    den = sol.value(rhs) if rhs is not None else None
+    row = constraint_row(c, sol.value(lhs), den, sol.model.scenario.year)
+    dual, stage = _shadow(sol, c.id)
+    if c.type == "ratio_floor":
+        shadow = dual * (den or 0.0) / 100.0  # shortage change per +1 percentage point of the floor
+        shadow_unit = "万m³ shortage per +1 percentage point"
+    else:
+        shadow = dual
+        shadow_unit = "万m³ shortage per +1 万m³ of the target value"
+    reason = ""
+    if c.type == "level" and row["status"] != "met":
+        short = c.value - float(str(row["value"]))
+        reason = f"short of the level by {short:,.1f} 万m³; limited by: {limits.get(c.id, 'n/a')}"
+    elif c.type == "allocation":
+        reason = "a planned allocation; surface sources may shift with the year while the plan's total holds"
+    return {
+        **row,
         "shadow_price": shadow,
         "shadow_price_unit": (
             shadow_unit if shadow == shadow else "none: the target moves this tier first, not a shortage"
@@ -421,9 +304,7 @@ def _constraint_row(sol: Solution, c: Constraint, limits: dict[str, str]) -> dic
         if stage
         else "",
         "shadow_price_stage": stage,
-        "clause": c.clause,
         "reason": reason,
-        **_listing_cols(c.listing),
     }
 
 
@@ -523,16 +404,17 @@ def _limits(sol: Solution, c: Constraint, flows: pd.DataFrame) -> str:
     return "; ".join(dict.fromkeys(found))
 
 
-def _trades_table(sol: Solution, sp: pd.DataFrame, lab: _Labels) -> pd.DataFrame:
+def _trades_table(sol: Solution, sp: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
     sc = sol.model.scenario
+    zh = names["name_zh"].to_dict()
     quota_value = _first_nonzero(sp, "quota")["dual"].to_dict() if len(sp) else {}
     return pd.DataFrame(
         [
             {
                 "seller": a,
-                "seller_zh": lab.county_zh(a),
+                "seller_zh": zh.get(a, a),
                 "buyer": b,
-                "buyer_zh": lab.county_zh(b),
+                "buyer_zh": zh.get(b, b),
                 "volume_10k_m3": v,
                 "seller_value": quota_value.get(a, 0.0),
                 "buyer_value": quota_value.get(b, 0.0),
@@ -562,11 +444,10 @@ def _attach_shadow_prices(sp: pd.DataFrame, sources: pd.DataFrame, flows: pd.Dat
 def tabulate(sol: Solution) -> Results:
     """Turn a :class:`~waterplan.solve.Solution` into the run's tables."""
     sc: Scenario = sol.model.scenario
-    lab = _Labels(sol, _names())
-    balance = _balance_table(sol, lab)
-    flows, sources = _flows_table(sol), _sources_table(sol)
+    h = annual_horizon(sol)
+    tables = period_tables(h, shadow_prices=True)
+    balance, flows, sources, allocation = tables["balance"], tables["flows"], tables["sources"], tables["allocation"]
     computed = _computed_indicators(sol, balance)
-    allocation = _allocation_table(sol, lab)
     limits = {c.id: _limits(sol, c, flows) for c in sc.constraints if c.type == "level" or c.attribute == "expected"}
     constraint_rows = pd.DataFrame([_constraint_row(sol, c, limits) for c in sc.constraints], columns=INDICATOR_COLUMNS)
     read = {"allocation": allocation, "balance": balance, "flows": flows, "sources": sources,
@@ -575,6 +456,7 @@ def tabulate(sol: Solution) -> Results:
     targets = pd.DataFrame([_target_row(sol, t, computed, checks) for t in sc.spec.targets], columns=INDICATOR_COLUMNS)
     parts = [df for df in (constraint_rows, targets) if len(df)]
     indicators = pd.concat(parts, ignore_index=True) if parts else constraint_rows
+    indicators["period"] = sc.year
     breaks = [chk.breaks.assign(rule=tid) for tid, chk in checks.items() if len(chk.breaks)]
     duals = pd.DataFrame(
         [
@@ -592,7 +474,7 @@ def tabulate(sol: Solution) -> Results:
     sp = shadow_price_table(sol)
     _attach_shadow_prices(sp, sources, flows, balance)
     return Results(
-        trades=_trades_table(sol, sp, lab),
+        trades=_trades_table(sol, sp, h.names),
         allocation=allocation,
         balance=balance,
         rule_breaks=pd.concat(breaks, ignore_index=True) if breaks else pd.DataFrame(),

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import pandas as pd
@@ -167,14 +168,14 @@ def _later(rule: RuleSpec, scenario: Scenario, sector: str, other: str) -> bool:
     return theirs is None or mine is None or theirs > mine
 
 
-def _break(county: str, sector: str, lack: float, src: str, to: tuple[str, str], volume: float) -> dict:
+def _break(county: str, sector: str, lack: float, src: str, to: tuple[str, str], volume: float) -> dict[str, Any]:
     return {
         "county": county, "sector": sector, "lacks_10k_m3": lack, "source": src, "went_to_county": to[0],
         "went_to_sector": to[1], "volume_10k_m3": volume, "movable_10k_m3": min(lack, volume),
     }  # fmt: skip
 
 
-def _ranked(rule: RuleSpec, t: _Tables) -> list[dict]:
+def _ranked(rule: RuleSpec, t: _Tables) -> list[dict[str, Any]]:
     """Breaks of a ``priority`` or ``takes_first`` rule: water given to a later user."""
     spec = t.scenario.spec
     rows = []
@@ -204,7 +205,7 @@ def _ranked(rule: RuleSpec, t: _Tables) -> list[dict]:
     return rows
 
 
-def _unused_water(rule: RuleSpec, t: _Tables) -> list[dict]:
+def _unused_water(rule: RuleSpec, t: _Tables) -> list[dict[str, Any]]:
     """Breaks of a ``last_resort`` or ``used_first`` rule: a source left unused that could have served."""
     spec = t.scenario.spec
     unused = t.unused()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pandas as pd
@@ -27,8 +28,8 @@ from .charts import annual_charts
 from .export import LAYER_FILES, run_layers
 from .maps import allocation_map
 from .monthly import MonthlyResult, guarantee_rates
-from .monthly.results import policy_yearly as yearly_policy
-from .monthly_report import mean_year, monthly_charts, monthly_report_html, tidy_tables
+from .monthly.results import mean_year_results, policy_yearly, span, storage_table
+from .monthly_report import monthly_charts, monthly_report_html
 from .network import build_graph
 from .printmap import print_map
 from .report import report_html, report_markdown, status_label
@@ -67,7 +68,7 @@ class RunResult:
     graph: nx.DiGraph
     solution: Solution
     results: Results
-    manifest: dict
+    manifest: dict[str, Any]
 
 
 def _versions() -> dict[str, str]:
@@ -113,25 +114,58 @@ def run_scenario(
     t3 = time.perf_counter()
     res = tabulate(sol)
     t4 = time.perf_counter()
-    m = sol.model
-    manifest = {
+    prob = sol.model.prob
+    hyd = sc.spec.hydrology
+    manifest = _manifest(
+        sc,
+        G,
+        mode="annual",
+        periods=[str(sc.year)],
+        solver=sol.solver,
+        lp_size=_lp_size(prob),
+        objective={st.name: st.objective for st in sol.stages},
+        timings={"load": t1 - t0, "graph": t2 - t1, "solve": t3 - t2, "tables": t4 - t3, "total": t4 - t0},
+        hydrology=f"one year: {hyd.year_type}" + (f", surface × {hyd.surface_factor:g}" if hyd.surface_factor else ""),
+    )
+    manifest["stages"] = [{"stage": st.name, "objective": st.objective, "seconds": st.seconds} for st in sol.stages]
+    return RunResult(scenario=sc, graph=G, solution=sol, results=res, manifest=manifest)
+
+
+def _lp_size(prob: Any) -> dict[str, int]:
+    cons = prob.constraints()
+    return {"columns": len(prob.variables()), "rows": len(cons), "nonzeros": sum(len(c) for c in cons)}
+
+
+def _manifest(
+    sc: Scenario, G: nx.DiGraph, *, mode: str, periods: list[str], solver: str, lp_size: dict[str, int],
+    objective: dict[str, float], timings: dict[str, float], hydrology: str, objective_mode: str = "staged",
+) -> dict[str, Any]:  # fmt: skip
+    """The manifest of a run of any kind: the same keys for an annual and a monthly run."""
+    return {
         "scenario": sc.name,
         "title_zh": sc.spec.title_zh,
         "title_en": sc.spec.title_en,
+        "run_kind": "annual" if mode == "annual" else "monthly",
+        "mode": mode,
+        "objective_mode": objective_mode,
         "year": sc.year,
+        "periods": len(periods),
+        "first_period": periods[0],
+        "last_period": periods[-1],
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "inputs_sha256": sc.inputs,
         "input_encodings": sc.encodings,
         "versions": _versions(),
-        "solver": sol.solver,
-        "lp_size": {"variables": len(m.prob.variables()), "constraints": len(m.prob.constraints())},
+        "solver": solver,
+        "lp_size": lp_size,
         "graph_size": {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()},
-        "stages": [{"stage": s.name, "objective": s.objective, "seconds": s.seconds} for s in sol.stages],
-        "timings_s": {"load": t1 - t0, "graph": t2 - t1, "solve": t3 - t2, "tables": t4 - t3, "total": t4 - t0},
-        "units": "万m³/yr (10^4 m³ per year) unless a column says otherwise",
+        "objective": objective,
+        "stages": [],
+        "timings_s": timings,
+        "hydrology": hydrology,
+        "units": "万m³ per period (a year, or a month) unless a column says otherwise",
         **_flow_manifest(sc, G),
     }
-    return RunResult(scenario=sc, graph=G, solution=sol, results=res, manifest=manifest)
 
 
 def _flow_manifest(sc: Scenario, G: nx.DiGraph) -> dict[str, object]:
@@ -211,102 +245,98 @@ def _yearly_statuses(policy_yearly: pd.DataFrame) -> str:
                 "状态 statuses": ", ".join(f"{status_label(k)}: {v}" for k, v in counts.items()),
             }
         )
-    return pd.DataFrame(rows).to_markdown(index=False)
+    return str(pd.DataFrame(rows).to_markdown(index=False))
 
 
-def _monthly_maps(res: MonthlyResult, guarantee: pd.DataFrame, tmp: Path, lang: str) -> bytes:
+def _monthly_maps(res: MonthlyResult, avg: Results, tmp: Path, lang: str) -> bytes:
     """The mean year of a monthly run as the annual run's map.html, GIS layers and map.png (the
     layers let ``waterplan export`` and ``waterplan print-map`` read the folder); the PNG's bytes."""
     sc = res.scenario
-    avg = mean_year(res, guarantee)
-    span = f"{res.months[0][:4]}–{res.months[-1][:4]}"
-    note = (
-        f"{span} 多年平均：各年之和 ÷ 年数 (万m³/年)"
-        if lang == "zh"
-        else f"Mean year of {span}: sums ÷ years (万m³/yr)"
-    )
+    years = span(res)
+    zh, en = f"{years} 多年平均：各年之和 ÷ 年数 (万m³/年)", f"Mean year of {years}: sums ÷ years (万m³/yr)"
+    note = zh if lang == "zh" else en
     allocation_map(res.graph, avg, lang=lang, period_note=note).save(str(tmp / "map.html"))
     for name, gdf in run_layers(res.graph, avg, scenario=sc.name, period=sc.year).items():
-        gdf.insert(2, "years", span)
+        gdf.insert(2, "years", years)
         gdf.to_file(tmp / LAYER_FILES[name], driver="GeoJSON", engine="pyogrio")
     print_map(tmp, tmp / "map.png", lang=lang)  # titled with the scenario and the mean year's span
     return (tmp / "map.png").read_bytes()
 
 
-def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = False, lang: str = "zh") -> Path:
-    """Write a monthly run: tidy monthly tables (balance, sources, storage, allocation), guarantee
-    rates, yearly policy values and statuses, charts, the mean year's map (map.html, map.png) and
-    GIS layers, and report.md / report.html."""
+def monthly_manifest(res: MonthlyResult) -> dict[str, Any]:
+    """A monthly run's manifest: the keys of an annual run's."""
     sc = res.scenario
+    series = sc.spec.time.series if sc.spec.time else None
+    return _manifest(
+        sc,
+        res.graph,
+        mode=res.mode,
+        periods=res.months,
+        solver="HiGHS",
+        lp_size=res.lp_size,
+        objective=res.objective,
+        timings=res.timings,
+        hydrology=f"series {series}" if series else "illustrative generated series (waterplan.hydrology)",
+        objective_mode=res.objective_mode,
+    )
+
+
+def _monthly_markdown(
+    res: MonthlyResult, guarantee: pd.DataFrame, yearly: pd.DataFrame, manifest: dict[str, Any]
+) -> list[str]:
+    sc = res.scenario
+    by_sector = guarantee.groupby("sector").agg(
+        years=("years_fully_supplied", "min"), months=("months_fully_supplied", "min"), target=("target_years", "first")
+    )
+    return [
+        f"# {sc.spec.title_zh or sc.name} — {res.mode} monthly run",
+        "",
+        f"{len(res.months)} months ({res.months[0]} … {res.months[-1]}); hydrology: {manifest['hydrology']}. "
+        "Illustrative data.",
+        "",
+        "## Supply guarantee rates 供水保证率 (worst county of each sector)",
+        "",
+        by_sector.to_markdown(floatfmt=".3f"),
+        "",
+        "Per county × sector: guarantee.csv.",
+        "",
+        "## Targets year by year 指标逐年核算",
+        "",
+        _yearly_statuses(yearly),
+        "",
+        "Each year's value and status: indicators.csv (a ratio floor's value in %, with its numerator "
+        "and denominator in 万m³); month by month: allocation.csv, balance.csv, flows.csv, sources.csv, storage.csv.",
+        "",
+    ]
+
+
+def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = False, lang: str = "zh") -> Path:
+    """Write a monthly run: the annual run's tables month by month (allocation, balance, flows,
+    sources; ``period`` = ``YYYY-MM``), storage, guarantee rates, each target's value and status
+    year by year (indicators.csv), charts, the mean year's map (map.html, map.png) and GIS layers,
+    and report.md / report.html."""
     guarantee = guarantee_rates(res)
 
     def write(tmp: Path) -> None:
-        for name, df in tidy_tables(res).items():
+        yearly = policy_yearly(res)
+        tables = {**res.tables(), "storage": storage_table(res), "guarantee": guarantee, "indicators": yearly}
+        if len(res.trades):
+            tables["trades"] = res.trades
+        for name, df in tables.items():
             df.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8")
-        guarantee.to_csv(tmp / "guarantee.csv", index=False, encoding="utf-8")
-        policy_yearly = yearly_policy(res)
-        policy_yearly.to_csv(tmp / "policy_yearly.csv", index=False, encoding="utf-8")
         if not res.floor_shortfall.empty:
             res.floor_shortfall.to_csv(tmp / "floor_shortfall.csv", index_label="month", encoding="utf-8")
-        manifest = {
-            "scenario": sc.name,
-            "title_zh": sc.spec.title_zh,
-            "title_en": sc.spec.title_en,
-            "mode": res.mode,
-            "objective_mode": res.objective_mode,
-            "months": len(res.months),
-            "first_month": res.months[0],
-            "last_month": res.months[-1],
-            "inputs_sha256": sc.inputs,
-            "versions": _versions(),
-            "solver": "HiGHS (highspy)",
-            "lp_size": res.lp_size,
-            "objective": res.objective,
-            "timings_s": res.timings,
-            "hydrology": "illustrative generated series (waterplan.hydrology)"
-            if not (sc.spec.time and sc.spec.time.series)
-            else f"series {sc.spec.time.series}",
-            "units": "万m³ per month unless a column says otherwise",
-            "layout_warnings": list(res.graph.graph.get("warnings", [])),
-        }
+        manifest = monthly_manifest(res)
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        by_sector = guarantee.groupby("sector").agg(
-            years=("years_fully_supplied", "min"),
-            months=("months_fully_supplied", "min"),
-            target=("target_years", "first"),
-        )
-        lines = [
-            f"# {sc.spec.title_zh or sc.name} — {res.mode} monthly run",
-            "",
-            f"{len(res.months)} months ({res.months[0]} … {res.months[-1]}); hydrology: {manifest['hydrology']}. "
-            "Illustrative data.",
-            "",
-            "## Lexicographic objective (万m³ over the horizon)",
-            "",
-            *[f"- {k}: {v:,.1f}" for k, v in res.objective.items()],
-            "",
-            "## Supply guarantee rates 供水保证率 (worst county of each sector)",
-            "",
-            by_sector.to_markdown(floatfmt=".3f"),
-            "",
-            "Per county × sector: guarantee.csv.",
-            "",
-            "## Targets year by year 指标逐年核算",
-            "",
-            _yearly_statuses(policy_yearly),
-            "",
-            "Each year's value and status: policy_yearly.csv (a ratio floor's value in %, with its numerator "
-            "and denominator in 万m³); water arrived by county, sector and source: allocation_monthly.csv.",
-            "",
-        ]
+        lines = _monthly_markdown(res, guarantee, yearly, manifest)
         charts = monthly_charts(res, guarantee)
         for name, png in charts.items():
             (tmp / f"chart_{name}.png").write_bytes(png)
-        image = _monthly_maps(res, guarantee, tmp, lang)
+        image = _monthly_maps(res, mean_year_results(res, guarantee), tmp, lang)
         lines += ["## Map of the mean year 多年平均配置图", "", "![map](map.png)", "", "Interactive: map.html.", ""]
         lines += ["## Charts", "", *[f"![{n}](chart_{n}.png)" for n in charts], ""]
         (tmp / "report.md").write_text("\n".join(lines), encoding="utf-8")
-        page = monthly_report_html(res, guarantee, policy_yearly, charts, manifest, image=image)
+        page = monthly_report_html(res, guarantee, yearly, charts, manifest, image=image)
         (tmp / "report.html").write_text(page, encoding="utf-8")
 
     return _atomic_folder(out, force, write)

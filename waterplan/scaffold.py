@@ -29,8 +29,8 @@ from shapely.geometry import LineString, Point
 
 from ._errors import InputError, Problem
 from .boundaries import county_table, load_counties
-from .export import input_styles, store_styles
 from .schema import scenario_schema
+from .styles import input_styles, store_styles
 
 __all__ = ["SECTORS", "new_city"]
 

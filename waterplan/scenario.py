@@ -429,19 +429,19 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]
     """YAML's safe loader that refuses a key given twice in one mapping."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )  # fmt: skip
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        return dict(super().construct_mapping(node, deep=deep))
 
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
@@ -669,14 +669,8 @@ def _read_demands(
     has_volume = {"demand", "unit"} <= set(raw.columns)
     has_quota = {"quantity", "quantity_unit", "quota", "quota_unit"} <= set(raw.columns)
     if "county" not in raw.columns or "sector" not in raw.columns or not (has_volume or has_quota):
-        problems.append(
-            Problem(
-                fname,
-                "(header)",
-                list(raw.columns),
-                "columns county, sector and either demand, unit or quantity, quantity_unit, quota, quota_unit",
-            )
-        )
+        wanted = "columns county, sector and either demand, unit or quantity, quantity_unit, quota, quota_unit"
+        problems.append(Problem(fname, "(header)", list(raw.columns), wanted))
         return empty
     rows = []
     seen: dict[tuple[str, str], int] = {}
@@ -693,19 +687,8 @@ def _read_demands(
             names = ", ".join(f"{k} ({s.name_zh})" for k, s in sectors.items())
             problems.append(Problem(where, "sector", sector, f"one of the scenario's sectors: {names}"))
             continue
-        try:
-            if has_volume and str(r.get("demand", "")).strip() != "":
-                net = to_model_volume(r["demand"], r["unit"], file=where, field="demand")
-                if net < 0:
-                    problems.append(Problem(where, "demand", r["demand"], "a demand of zero or more"))
-                    continue
-            elif has_quota and str(r.get("quantity", "")).strip() != "":
-                net = quota_volume(r["quantity"], r["quantity_unit"], r["quota"], r["quota_unit"], file=where)
-            else:
-                problems.append(Problem(where, "demand", "", "a demand with its unit, or a quantity and a quota"))
-                continue
-        except InputError as exc:
-            problems.extend(exc.problems)
+        net = _row_volume(r, where, has_volume, has_quota, problems)
+        if net is None:
             continue
         if (adcode, sector) in seen:
             problems.append(
@@ -720,23 +703,29 @@ def _read_demands(
         seen[(adcode, sector)] = i
         basis = str(r.get("basis", "")).strip()
         gross = _gross(net, sector, basis, spec, where, problems)
-        rows.append(
-            {
-                "county": adcode,
-                "sector": sector,
-                "demand_10k_m3": gross,
-                "net_10k_m3": net,
-                "quantity": r.get("quantity", ""),
-                "quantity_unit": r.get("quantity_unit", ""),
-                "quota": r.get("quota", ""),
-                "quota_unit": r.get("quota_unit", ""),
-                "unit": r.get("unit", ""),
-                "basis": basis or "gross",
-                "row": i,
-                "derivation": r.get("derivation", ""),
-            }
-        )
+        rows.append({"county": adcode, "sector": sector, "demand_10k_m3": gross, "net_10k_m3": net,
+                     **{k: r.get(k, "") for k in ("quantity", "quantity_unit", "quota", "quota_unit", "unit")},
+                     "basis": basis or "gross", "row": i, "derivation": r.get("derivation", "")})  # fmt: skip
     return pd.DataFrame(rows, columns=_DEMAND_COLUMNS)
+
+
+def _row_volume(
+    r: dict[str, Any], where: str, has_volume: bool, has_quota: bool, problems: list[Problem]
+) -> float | None:
+    """A demand row's volume (万m³/yr): its demand and unit, or its quantity × quota; None if wrong."""
+    try:
+        if has_volume and str(r.get("demand", "")).strip() != "":
+            net = to_model_volume(r["demand"], r["unit"], file=where, field="demand")
+            if net < 0:
+                problems.append(Problem(where, "demand", r["demand"], "a demand of zero or more"))
+                return None
+            return net
+        if has_quota and str(r.get("quantity", "")).strip() != "":
+            return quota_volume(r["quantity"], r["quantity_unit"], r["quota"], r["quota_unit"], file=where)
+        problems.append(Problem(where, "demand", "", "a demand with its unit, or a quantity and a quota"))
+    except InputError as exc:
+        problems.extend(exc.problems)
+    return None
 
 
 def _split_shares(df: pd.DataFrame, spec: ScenarioSpec, fname: str, problems: list[Problem]) -> pd.DataFrame:
@@ -757,6 +746,27 @@ def _split_shares(df: pd.DataFrame, spec: ScenarioSpec, fname: str, problems: li
         child["derivation"] = f"{s.share_of.share:g} × the {parent} demand of this row ({s.share_of.source})"
         df = pd.concat([df, child], ignore_index=True)
     return df
+
+
+def _select_sources(sel: Selection, sources: SourceSelector, fname: str, where: str, problems: list[Problem]) -> None:
+    sel.source_ids = set(sources.ids) or None
+    sel.source_kinds = set(sources.kinds) or None
+    sel.source_tags = set(sources.tags) or None
+    for k in sources.kinds:
+        if k not in SOURCE_KINDS:
+            problems.append(Problem(fname, f"{where}.sources.kinds", k, f"one of {', '.join(SOURCE_KINDS)}"))
+
+
+def _select_counties(
+    counties: list[Any], fname: str, where: str, study: list[str], problems: list[Problem]
+) -> set[str]:
+    codes = set()
+    for c in counties:
+        try:
+            codes.add(resolve_county(c, file=fname, field=f"{where}.counties", within=study))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    return codes
 
 
 def _selection(
@@ -781,20 +791,9 @@ def _selection(
             problems.append(Problem(fname, f"{where}.edges", edges, "measure 'flow' needs a list of edge ids"))
         sel.edges = set(edges or [])
     if sources is not None:
-        sel.source_ids = set(sources.ids) or None
-        sel.source_kinds = set(sources.kinds) or None
-        sel.source_tags = set(sources.tags) or None
-        for k in sources.kinds:
-            if k not in SOURCE_KINDS:
-                problems.append(Problem(fname, f"{where}.sources.kinds", k, f"one of {', '.join(SOURCE_KINDS)}"))
+        _select_sources(sel, sources, fname, where, problems)
     if counties is not None:
-        codes = set()
-        for c in counties:
-            try:
-                codes.add(resolve_county(c, file=fname, field=f"{where}.counties", within=study))
-            except InputError as exc:
-                problems.extend(exc.problems)
-        sel.counties = codes
+        sel.counties = _select_counties(counties, fname, where, study, problems)
     if sectors is not None:
         for s in sectors:
             if s not in spec.sectors:

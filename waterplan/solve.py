@@ -69,6 +69,8 @@ class Solution:
     shortage: dict[str, float]
     seconds: float
     trades: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: every column's value, in the order of ``model.cols`` (what :mod:`waterplan.tables` reads)
+    x: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def value(self, expr: pulp.LpAffineExpression | float) -> float:
         """Evaluate a linear expression of the model at the solution."""
@@ -143,6 +145,7 @@ def solve(
         shortage={k: float(value[v.name]) for k, v in m.shortage.items()},
         trades={k: float(value[v.name]) for k, v in m.trades.items()},
         seconds=time.perf_counter() - t0,
+        x=np.asarray(x, dtype=float),
     )
 
 
@@ -151,15 +154,13 @@ def _tiered(
     lp_dump: Path | None,
 ) -> Tiered:  # fmt: skip
     """The engine's stage loop over the one-period LP's tiers, staged (an annual run is exact)."""
-    return Tiered(
+    return Tiered.of_template(
+        tpl,
+        [c for _t, c in tpl.tiers],
         h=h,
-        names=[t.name for t, _c in tpl.tiers],
-        kinds=[t.kind for t, _c in tpl.tiers],
-        costs=[c for _t, c in tpl.tiers],
         fixed_cost=np.zeros(tpl.n_cols),
         staged=True,
         G=G,
-        priorities=[t.priority for t, _c in tpl.tiers],
         mode="annual",
         on_stage=on_stage,
         lp_dump=lp_dump,

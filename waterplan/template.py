@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import networkx as nx
@@ -35,10 +36,10 @@ class Template:
     row_hi: np.ndarray
     row_kind: np.ndarray  # str, RowInfo.kind
     row_time: np.ndarray  # str, RowInfo.time
-    row_about: list
+    row_about: list[Any]
     col_kind: np.ndarray  # str, ColInfo.kind
     col_time: np.ndarray  # str, ColInfo.time
-    col_about: list
+    col_about: list[Any]
     tiers: list[tuple[Tier, np.ndarray]]  # each tier with its cost vector over the columns
 
     @property
@@ -53,7 +54,7 @@ class Template:
         """The index of the column of ``kind`` about ``about``."""
         return self._col_index[(kind, about)]
 
-    def cols_of(self, kind: str) -> dict:
+    def cols_of(self, kind: str) -> dict[Any, int]:
         """``about`` → column index for every column of ``kind``."""
         return {a: i for (k, a), i in self._col_index.items() if k == kind}
 

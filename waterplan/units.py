@@ -30,7 +30,7 @@ __all__ = [
 
 MODEL_UNIT = "万m³/yr"
 
-ureg: pint.UnitRegistry = pint.UnitRegistry()
+ureg: pint.UnitRegistry[float] = pint.UnitRegistry()
 ureg.define("wan_m3 = 1e4 * meter**3")
 ureg.define("yi_m3 = 1e8 * meter**3")
 ureg.define("tonne_water = meter**3")
@@ -129,7 +129,7 @@ def is_flow(unit: object) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _parse(unit: str) -> pint.Quantity:
+def _parse(unit: str) -> pint.Quantity[float]:
     """The quantity of one documented spelling; anything else (pint syntax included) is refused."""
     expr = UNIT_ALIASES.get(unit.strip()) or DRIVER_ALIASES.get(unit.strip())
     if expr is None:
@@ -182,7 +182,7 @@ def to_model_volume(value: object, unit: object, *, file: str, field: str) -> fl
     raise InputError(Problem(file, f"{field}.unit", unit, f"not a volume or flow; use {_VALID}"))
 
 
-def _as_volume(q: pint.Quantity) -> float | None:
+def _as_volume(q: pint.Quantity[float]) -> float | None:
     if q.check("[length]**3"):
         return float(q.to("wan_m3").magnitude)
     if q.check("[length]**3/[time]"):

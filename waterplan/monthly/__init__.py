@@ -28,7 +28,8 @@ from .._errors import InfeasibleError, InputError, Problem, raise_if
 from ..engine import refuse_weighted, tier_weights
 from ..explain import explained_error
 from ..hydrology import SeriesParams, check_pattern, generate_series, read_series
-from ..network import SURFACE_KINDS, surface_factor
+from ..network import surface_factor
+from ..palette import SURFACE_KINDS
 from ..scenario import Scenario, TimeSpec
 from ..template import Template, extract_template
 from .full import full_horizon
@@ -70,7 +71,7 @@ def monthly_inflows(
     if series is None:
         mean = {n: (G.nodes[n]["source_kind"], G.nodes[n]["available"] / max(float(factor[n]), 1e-12)) for n in surface}
         series = generate_series(mean, params)
-    table = series.pivot(index="month", columns="source", values="value_10k_m3").reindex(months)
+    table = series.pivot(index="month", columns="source", values="volume_10k_m3").reindex(months)
     _check_inflows(table, surface, months)
     return table[surface] * factor[surface]
 
@@ -191,7 +192,7 @@ def solve_monthly(
     years, start_year
         Length and start of the horizon.
     series
-        Monthly inflows (columns month, source, value_10k_m3); by default the scenario's series
+        Monthly inflows (columns month, source, volume_10k_m3); by default the scenario's series
         file, else the illustrative generator.
     objective
         ``"staged"`` (the tiers one after another, exact; the default) or ``"weighted"`` (one LP

@@ -87,6 +87,52 @@ def _yearly_rows(tpl: Template, per: Periods, coo: _Coo) -> dict[str, list[int]]
     return policy
 
 
+@dataclass
+class _HorizonLp:
+    """The whole horizon's LP as arrays, with its reservoir block and yearly policy rows."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col_lb: np.ndarray
+    col_ub: np.ndarray
+    block: Any
+    reservoirs: list[str]
+    policy_rows: dict[str, Any]
+
+
+def _horizon_lp(G: nx.DiGraph, tpl: Template, per: Periods, inflow: pd.DataFrame) -> _HorizonLp:
+    """Every month's rows, the yearly rows and the reservoirs' storage balance over the horizon."""
+    T, n = len(per.months), tpl.n_cols
+    coo = _Coo([], [], [], [], [])
+    _monthly_rows(tpl, per, coo)
+    policy_rows = _yearly_rows(tpl, per, coo)
+    names = reservoirs(G)
+    block = reservoir_block(
+        G, names, T, lambda r, t: tpl.col("release", r) + t * n, first_col=T * n, first_row=coo.n_rows
+    )
+    before = {r: G.nodes[r].get("initial_storage", 0.5 * G.nodes[r]["storage"]) for r in names}
+    rhs = block.rhs(G, {r: inflow[r].to_numpy() for r in names}, before)
+    coo.add(block.rows - coo.n_rows, block.cols, block.vals, rhs, rhs)
+    rows, cols, vals, row_lo, row_hi = coo.arrays()
+    return _HorizonLp(rows, cols, vals, row_lo, row_hi, np.concatenate([per.lb.ravel(), block.lb]),
+                      np.concatenate([per.ub.ravel(), block.ub]), block, names, policy_rows)  # fmt: skip
+
+
+def _policy_by_year(tpl: Template, per: Periods, X: np.ndarray, activity: np.ndarray, lp: _HorizonLp) -> pd.DataFrame:
+    """Each policy row's yearly activity, less an expected target's shortfall (the target's own value)."""
+    years = sorted(dict.fromkeys(m[:4] for m in per.months))
+    policy = {cid: activity[idx].copy() for cid, idx in lp.policy_rows.items()}
+    for i in np.flatnonzero(tpl.row_kind == "policy"):
+        gap = tpl.gap_entry(int(i))
+        if gap is not None:
+            per_year = X[:, gap[0]].reshape(-1, 12).sum(axis=1)
+            policy[tpl.row_about[i]] = policy[tpl.row_about[i]] - gap[1] * per_year
+    return pd.DataFrame(policy, index=years)
+
+
 def full_horizon(
     G: nx.DiGraph,
     scenario: Scenario,
@@ -102,43 +148,29 @@ def full_horizon(
     """Solve the whole horizon as one LP (see the module docs)."""
     tb = time.perf_counter()
     T, n = len(per.months), tpl.n_cols
-    coo = _Coo([], [], [], [], [])
-    _monthly_rows(tpl, per, coo)
-    policy_rows = _yearly_rows(tpl, per, coo)
-    names = reservoirs(G)
-    block = reservoir_block(
-        G, names, T, lambda r, t: tpl.col("release", r) + t * n, first_col=T * n, first_row=coo.n_rows
-    )
-    before = {r: G.nodes[r].get("initial_storage", 0.5 * G.nodes[r]["storage"]) for r in names}
-    rhs = block.rhs(G, {r: inflow[r].to_numpy() for r in names}, before)
-    coo.add(block.rows - coo.n_rows, block.cols, block.vals, rhs, rhs)
-    rows, cols, vals, row_lo, row_hi = coo.arrays()
-    col_lb = np.concatenate([per.lb.ravel(), block.lb])
-    col_ub = np.concatenate([per.ub.ravel(), block.ub])
-    n_cols = len(col_lb)
-    pad = np.zeros(n_cols - T * n)
+    lp = _horizon_lp(G, tpl, per, inflow)
+    n_cols = len(lp.col_lb)
     if lp_solver == "auto":
         lp_solver = "ipm" if n_cols > 20000 else "simplex"
     h = new_highs(lp_solver)
-    pass_model(h, np.zeros(n_cols), col_lb, col_ub, row_lo, row_hi, rows, cols, vals)
-    tiered = Tiered(
+    pass_model(h, np.zeros(n_cols), lp.col_lb, lp.col_ub, lp.row_lo, lp.row_hi, lp.rows, lp.cols, lp.vals)
+    pad = np.zeros(n_cols - T * n)
+    tiered = Tiered.of_template(
+        tpl,
+        [np.concatenate([np.tile(c, T), pad]) for _t, c in tpl.tiers],
         h=h,
-        names=[t.name for t, _c in tpl.tiers],
-        kinds=[t.kind for t, _c in tpl.tiers],
-        costs=[np.concatenate([np.tile(c, T), pad]) for _t, c in tpl.tiers],
-        fixed_cost=np.concatenate([np.zeros(T * n), block.cost]),
+        fixed_cost=np.concatenate([np.zeros(T * n), lp.block.cost]),
         staged=objective == "staged",
         G=G,
-        priorities=[t.priority for t, _c in tpl.tiers],
         mode="full horizon",
-        ub=col_ub,
+        ub=lp.col_ub,
         periods=T,
         lp_dump=lp_dump,
     )
     tbuilt = time.perf_counter()
     obj = tiered.solve("the full-horizon LP", progress=progress)
     x = np.asarray(h.getSolution().col_value)
-    activity = np.asarray(h.getSolution().row_value)
+    block, names = lp.block, lp.reservoirs
     res = collect(
         scenario,
         G,
@@ -149,15 +181,8 @@ def full_horizon(
         {r: x[block.spill_col[r]] for r in names},
         "full",
     )
-    years = sorted(dict.fromkeys(m[:4] for m in per.months))
-    policy = {cid: activity[idx].copy() for cid, idx in policy_rows.items()}
-    for i in np.flatnonzero(tpl.row_kind == "policy"):
-        gap = tpl.gap_entry(int(i))
-        if gap is not None:  # the target's own value, without its shortfall column
-            per_year = x[: T * n].reshape(T, n)[:, gap[0]].reshape(-1, 12).sum(axis=1)
-            policy[tpl.row_about[i]] = policy[tpl.row_about[i]] - gap[1] * per_year
-    res.policy = pd.DataFrame(policy, index=years)
+    res.policy = _policy_by_year(tpl, per, x[: T * n].reshape(T, n), np.asarray(h.getSolution().row_value), lp)
     res.objective = {"floor shortfall": 0.0, **obj}
     res.timings = {"build": tbuilt - tb, "solve": h.getRunTime(), "highs_run": h.getRunTime()}
-    res.lp_size = {"columns": int(n_cols), "rows": len(row_lo), "nonzeros": len(vals)}
+    res.lp_size = {"columns": int(n_cols), "rows": len(lp.row_lo), "nonzeros": len(lp.vals)}
     return res

@@ -133,6 +133,22 @@ class _Loop:
     ) -> None:
         self.tpl, self.per, self.names = tpl, per, names
         self.n_cols, self.warm_start = n_cols, warm_start
+        T = len(per.months)
+        self._bounds(G, inflow, block, floors)
+        self._yearly()
+        self._scaled()
+        self._check()
+        self._moving()
+        # what the months record
+        self.x = np.zeros((T, n_cols))
+        self.year_act = np.zeros((T, len(self.year_rows)))
+        self.stage_objectives: list[dict[str, float]] = []
+        self.steps = np.zeros(T)
+
+    def _bounds(self, G: nx.DiGraph, inflow: pd.DataFrame, block: ReservoirBlock, floors: np.ndarray) -> None:
+        """Column and row bounds of every month: the template's, then the reservoirs' storage,
+        spill and floor slack columns and their storage balance rows."""
+        tpl, per, names, n_cols = self.tpl, self.per, self.names, self.n_cols
         T, n, r = len(per.months), tpl.n_cols, tpl.n_rows
         extra = n_cols - n
         s_lb = np.concatenate([block.lb, np.zeros(len(floors))])
@@ -154,6 +170,11 @@ class _Loop:
         self.row_hi = np.empty((T, m))
         self.row_lo[:, :r], self.row_hi[:, :r] = per.row_lo, per.row_hi
         self.row_lo[:, r:], self.row_hi[:, r:] = self.inflow, self.inflow
+
+    def _yearly(self) -> None:
+        """Yearly rows and columns: what each month may take of the year."""
+        tpl, per = self.tpl, self.per
+        T = len(per.months)
         # yearly rows: floors and other bounds a twelfth each month; caps released as a monthly plan
         self.year_rows = np.flatnonzero(tpl.row_time == "year")
         lo, hi = tpl.row_lo[self.year_rows], tpl.row_hi[self.year_rows]
@@ -174,6 +195,10 @@ class _Loop:
         self.year_cols = np.flatnonzero(tpl.col_time == "year")
         self.year_cols_cap = tpl.ub[self.year_cols]
         self.col_hi[:, self.year_cols] = np.minimum(self.col_hi[:, self.year_cols], self.year_cols_cap)
+
+    def _scaled(self) -> None:
+        tpl, per = self.tpl, self.per
+        T = len(per.months)
         # the coefficients that follow the demand pattern, every month, and the months they change in
         k = per.scaled_entries
         self.scaled = k
@@ -181,7 +206,9 @@ class _Loop:
         self.scaled_change = np.zeros(T, dtype=bool)
         if len(k):
             self.scaled_change[1:] = np.any(self.scaled_vals[1:] != self.scaled_vals[:-1], axis=1)
-        self._check()
+
+    def _moving(self) -> None:
+        n_cols, m = self.n_cols, self.row_lo.shape[1]
         # the columns and rows whose bounds differ from the month before, or follow the months
         # before (yearly columns, caps, reservoirs): only these are handed to HiGHS each month
         moving_c = np.zeros(n_cols, dtype=bool)
@@ -191,11 +218,6 @@ class _Loop:
         moving_r[self.res_rows] = True
         self.col_idx = _changed(self.col_lo, self.col_hi, moving_c)
         self.row_idx = _changed(self.row_lo, self.row_hi, moving_r)
-        # what the months record
-        self.x = np.zeros((T, n_cols))
-        self.year_act = np.zeros((T, len(self.year_rows)))
-        self.stage_objectives: list[dict[str, float]] = []
-        self.steps = np.zeros(T)
 
     def _col(self, i: int) -> str:
         tpl = self.tpl

@@ -58,7 +58,7 @@ class Periods:
         return vals
 
 
-def _demand_share(G: nx.DiGraph, tpl: Template, T: int, patterns: dict[str, tuple]) -> np.ndarray:
+def _demand_share(G: nx.DiGraph, tpl: Template, T: int, patterns: dict[str, tuple[float, ...]]) -> np.ndarray:
     """(T, n_rows): the calendar month's share of the year for each demand-scaled row."""
     share = np.ones((T, tpl.n_rows))
     cal = np.arange(T) % 12
@@ -74,7 +74,7 @@ def period_bounds(
     tpl: Template,
     months: list[str],
     inflow: pd.DataFrame,
-    patterns: dict[str, tuple],
+    patterns: dict[str, tuple[float, ...]],
     *,
     peak: float,
 ) -> Periods:

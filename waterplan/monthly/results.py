@@ -8,17 +8,24 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from ..results import INDICATOR_COLUMNS, Results, constraint_row
 from ..scenario import Scenario
-from ..status import judge_constraint, judge_guarantee
+from ..status import judge_guarantee
+from ..tables import Horizon, mean_year, period_tables
 from ..template import Template
 from .periods import Periods
 
-__all__ = ["MonthlyResult", "collect", "guarantee_rates", "policy_yearly"]
+__all__ = ["MonthlyResult", "collect", "guarantee_rates", "mean_year_results", "policy_yearly", "storage_table"]
 
 
 @dataclass
 class MonthlyResult:
-    """Values of a monthly run, in 万m³ per month."""
+    """Values of a monthly run, in 万m³ per month.
+
+    The run's tables — allocation, balance, flows, sources, one row per month × item, with the
+    annual run's columns — are :meth:`tables` (built once, on first use, by :mod:`waterplan.tables`);
+    the wide frames below (index month) are what the guarantee rates and charts read.
+    """
 
     scenario: Scenario
     graph: nx.DiGraph
@@ -27,14 +34,12 @@ class MonthlyResult:
     shortage: pd.DataFrame  # index month, columns demand nodes
     demand: pd.DataFrame
     release: pd.DataFrame  # index month, columns sources
-    #: released less what reaches an outlet (index month, columns sources)
-    withdrawn: pd.DataFrame
     storage: pd.DataFrame  # index month, columns reservoirs
     spill: pd.DataFrame
-    #: water arrived at each demand by source: columns month, county, sector, source, value_10k_m3
-    allocation: pd.DataFrame
     #: water-rights transfers per year: columns year, seller, buyer, volume_10k_m3
     trades: pd.DataFrame
+    #: the solved horizon's arrays (every column of the one-period model in every month)
+    horizon: Horizon
     policy: pd.DataFrame = field(default_factory=pd.DataFrame)  # index year, columns constraint ids
     objective: dict[str, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -43,61 +48,41 @@ class MonthlyResult:
     floor_shortfall: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: how the tiers were solved: "staged" or "weighted"
     objective_mode: str = "staged"
-    #: water entering each edge (all sources together): index month, columns (from, to)
-    edge_flow: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: both sides of every policy constraint per year (万m³): index year, columns (id, "lhs" | "rhs")
     sides: pd.DataFrame = field(default_factory=pd.DataFrame)
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """allocation, balance, flows and sources month by month (``period`` = ``YYYY-MM``), with
+        the columns of an annual run's tables (:mod:`waterplan.tables`)."""
+        if not self._tables:
+            self._tables.update(period_tables(self.horizon))
+        return self._tables
+
+    @property
+    def allocation(self) -> pd.DataFrame:
+        """Water arrived by month, county, sector and source (``volume_10k_m3``), and at the source."""
+        return self.tables()["allocation"]
+
+    @property
+    def years(self) -> list[str]:
+        return list(dict.fromkeys(m[:4] for m in self.months))
 
 
-def _arrival_entries(tpl: Template) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str]]]:
-    """Water arrived at demand d from source s as a linear map of a month's columns (COO: pair, column, coef)."""
-    m = tpl.model
-    index = {name: i for i, name in enumerate(m.cols)}
-    pairs = list(m.arrived)
-    r, c, v = [], [], []
-    for k, pair in enumerate(pairs):
-        for var, coef in m.arrived[pair].items():
-            r.append(k)
-            c.append(index[var.name])
-            v.append(coef)
-    return np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64), np.asarray(v, dtype=float), pairs
-
-
-def _withdrawn(
-    G: nx.DiGraph, tpl: Template, months: list[str], values: np.ndarray, release: pd.DataFrame
-) -> pd.DataFrame:
-    """Each source's release less what of its water reaches an outlet, month by month."""
-    out = release.copy()
-    for (u, v, s), col in tpl.cols_of("flow").items():
-        if G.nodes[v]["kind"] == "outlet":
-            out[s] = out[s] - values[:, col] * (1.0 - G.edges[u, v]["loss"])
+def _available(tpl: Template, per: Periods) -> dict[str, np.ndarray]:
+    """What each source may release in each month: its inflow, or a twelfth of its yearly
+    availability; NaN where storage bounds the release instead."""
+    out = {}
+    T = len(per.months)
+    for s, c in tpl.cols_of("release").items():
+        kind = tpl.col_time[c]
+        if kind == "inflow":
+            out[s] = per.ub[:, c].astype(float)
+        elif kind == "storage" or not np.isfinite(tpl.ub[c]):
+            out[s] = np.full(T, np.nan)
+        else:
+            out[s] = np.full(T, tpl.ub[c] / 12.0)
     return out
-
-
-def _allocation(G: nx.DiGraph, tpl: Template, months: list[str], values: np.ndarray) -> pd.DataFrame:
-    r, c, v, pairs = _arrival_entries(tpl)
-    T, P = len(months), len(pairs)
-    arrived_t = np.zeros((P, T))
-    np.add.at(arrived_t, r, (values[:, c] * v).T)
-    arrived = arrived_t.T
-    return pd.DataFrame(
-        {
-            "month": np.repeat(months, P),
-            "county": np.tile([G.nodes[d]["county"] for d, _s in pairs], T),
-            "sector": np.tile([G.nodes[d]["sector"] for d, _s in pairs], T),
-            "source": np.tile([s for _d, s in pairs], T),
-            "value_10k_m3": arrived.ravel(),
-        }
-    )
-
-
-def _edge_flow(tpl: Template, months: list[str], values: np.ndarray) -> pd.DataFrame:
-    """Water entering each edge month by month, all sources together (columns: (from, to))."""
-    per_edge: dict[tuple[str, str], list[int]] = {}
-    for (u, v, _s), col in tpl.cols_of("flow").items():
-        per_edge.setdefault((u, v), []).append(col)
-    data = np.column_stack([values[:, cols].sum(axis=1) for cols in per_edge.values()]) if per_edge else None
-    return pd.DataFrame(data, index=months, columns=pd.MultiIndex.from_tuples(list(per_edge)) if per_edge else None)
 
 
 def _trades(tpl: Template, months: list[str], values: np.ndarray) -> pd.DataFrame:
@@ -128,26 +113,19 @@ def _sides(tpl: Template, months: list[str], values: np.ndarray) -> pd.DataFrame
 
 
 def policy_yearly(res: MonthlyResult) -> pd.DataFrame:
-    """Every policy constraint of the scenario, year by year: its value and target as the annual
-    indicator table shows them (万m³, or % for a ratio), both sides in 万m³, and its status, judged
-    by :func:`waterplan.status.judge_constraint` as an annual run's."""
+    """Every policy constraint of the scenario, year by year (``period``): the annual indicator
+    table's columns, judged by the same code from the year's two sides (万m³, or % for a ratio).
+    A monthly run has no shadow prices (those columns are empty)."""
     rows = []
     for c in res.scenario.constraints:
         if (c.id, "lhs") not in res.sides.columns:
             continue
         for year, lhs in res.sides[(c.id, "lhs")].items():
             rhs = float(res.sides[(c.id, "rhs")][year]) if c.rhs is not None else None
-            j = judge_constraint(c, float(lhs), rhs)
-            rows.append(
-                {
-                    "year": year, "id": c.id, "indicator_zh": c.name_zh, "indicator_en": c.name_en,
-                    "kind": c.type, "attribute": c.attribute, "basis": c.basis, "relation": c.relation,
-                    "target": j.target, "value": j.value, "unit": j.unit, "status": j.status,
-                    "deviation": j.deviation, "numerator_10k_m3": float(lhs), "denominator_10k_m3": rhs,
-                    "clause": c.clause,
-                }
-            )  # fmt: skip
-    return pd.DataFrame(rows)
+            row = constraint_row(c, float(lhs), rhs, res.scenario.year)
+            rows.append({**row, "period": year, "shadow_price": None, "shadow_price_unit": "",
+                         "shadow_price_stage": "", "reason": ""})  # fmt: skip
+    return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
 
 
 def collect(
@@ -160,13 +138,15 @@ def collect(
     spill: dict[str, np.ndarray],
     mode: str,
 ) -> MonthlyResult:
-    """Tables of a solved horizon from the month × column solution array."""
+    """A solved horizon from its month × column solution array (its tables are built on first use)."""
     months = per.months
     short_col = tpl.cols_of("shortage")
     q_col = tpl.cols_of("release")
     demands = per.demands
     short = pd.DataFrame(values[:, [short_col[d] for d in demands]], index=months, columns=demands)
     release = pd.DataFrame(values[:, list(q_col.values())], index=months, columns=list(q_col))
+    horizon = Horizon(model=tpl.model, periods=months, values=values, demand=per.demand, demands=list(demands),
+                      available=_available(tpl, per), fraction=1 / 12)  # fmt: skip
     return MonthlyResult(
         scenario=scenario,
         graph=G,
@@ -175,12 +155,10 @@ def collect(
         shortage=short.clip(lower=0.0),
         demand=pd.DataFrame(per.demand, index=months, columns=demands),
         release=release,
-        withdrawn=_withdrawn(G, tpl, months, values, release),
         storage=pd.DataFrame(storage, index=months),
         spill=pd.DataFrame(spill, index=months),
-        allocation=_allocation(G, tpl, months, values),
         trades=_trades(tpl, months, values),
-        edge_flow=_edge_flow(tpl, months, values),
+        horizon=horizon,
         sides=_sides(tpl, months, values),
     )
 
@@ -215,3 +193,61 @@ def guarantee_rates(res: MonthlyResult, *, tol: float = 1e-3) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).sort_values(["county", "priority", "sector"]).reset_index(drop=True)
+
+
+def span(res: MonthlyResult) -> str:
+    """The years of the horizon, as the mean year's ``period`` (``"1971–2030"``)."""
+    return f"{res.months[0][:4]}–{res.months[-1][:4]}"
+
+
+def mean_year_indicators(res: MonthlyResult) -> pd.DataFrame:
+    """Every policy constraint judged on the mean year: each side's yearly values averaged (a
+    ratio is the mean numerator over the mean denominator)."""
+    mean = res.sides.mean() if len(res.sides.columns) else pd.Series(dtype=float)
+    rows = []
+    for c in res.scenario.constraints:
+        if (c.id, "lhs") not in mean.index:
+            continue
+        rhs = float(mean[(c.id, "rhs")]) if c.rhs is not None else None
+        row = constraint_row(c, float(mean[(c.id, "lhs")]), rhs, res.scenario.year)
+        rows.append({**row, "period": span(res), "shadow_price": None, "shadow_price_unit": "",
+                     "shadow_price_stage": "", "reason": "mean year of the horizon"})  # fmt: skip
+    return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
+
+
+def mean_year_results(res: MonthlyResult, guarantee: pd.DataFrame | None = None) -> Results:
+    """The monthly run as an average year, with an annual run's tables and columns (万m³ per year:
+    :func:`waterplan.tables.mean_year` over the months), for the map, the GIS layers and the print
+    map. A monthly run has no shadow prices: those columns are empty. The balance carries each
+    county × sector's guarantee rates (``years_fully_supplied``, ``months_fully_supplied``) when
+    ``guarantee`` is given."""
+    t = mean_year(res.tables(), len(res.months) / 12.0, span(res))
+    balance, sources, flows = t["balance"], t["sources"], t["flows"]
+    if guarantee is not None and len(guarantee):
+        g = guarantee[["county", "sector", "years_fully_supplied", "months_fully_supplied"]]
+        balance = balance.merge(g, on=["county", "sector"], how="left")
+    return Results(allocation=t["allocation"], balance=balance, flows=flows, sources=sources,
+                   indicators=mean_year_indicators(res), duals=pd.DataFrame(), stages=pd.DataFrame())  # fmt: skip
+
+
+def storage_table(res: MonthlyResult) -> pd.DataFrame:
+    """Each reservoir in each month: end-of-month storage, spill and release (万m³)."""
+    G = res.graph
+    cols = ["scenario", "period", "reservoir", "name_zh", "name_en", "storage_10k_m3", "spill_10k_m3",
+            "released_10k_m3"]  # fmt: skip
+    parts = [
+        pd.DataFrame(
+            {
+                "scenario": res.scenario.name,
+                "period": res.months,
+                "reservoir": r,
+                "name_zh": G.nodes[r]["name_zh"],
+                "name_en": G.nodes[r]["name_en"],
+                "storage_10k_m3": res.storage[r].to_numpy(),
+                "spill_10k_m3": res.spill[r].to_numpy(),
+                "released_10k_m3": res.release[r].to_numpy(),
+            }
+        )
+        for r in res.storage.columns
+    ]
+    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
