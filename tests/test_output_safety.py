@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import TAIYUAN
+from conftest import TAIYUAN, A, edge, node, write_case
 from typer.testing import CliRunner
 
 from waterplan.cli import app
@@ -31,25 +31,32 @@ def _digest(folder: Path) -> dict[str, str]:
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    """A copy of the shipped scenarios and layers, the current folder inside it."""
-    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
-    shutil.copytree(ROOT / "gis", tmp_path / "gis")
+    """A user's project, the current folder inside it: a small scenario (one river, one county;
+    every run writes the full folder in about a second), a folder of their layers, their notes."""
+    W = "万m³"
+    write_case(
+        tmp_path / "scenarios",
+        nodes=[node("S", "intake", source_kind="surface", available=100, available_unit=W)],
+        edges=[edge("e", "S", f"county:{A}", sectors="domestic")],
+        demands=[(A, "domestic", 50, W)],
+    )
+    shutil.copytree(ROOT / "gis" / "jincheng", tmp_path / "gis")
     (tmp_path / "notes.txt").write_text("my own notes\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
 def _run(out: str, *extra: str):
-    return runner.invoke(app, ["run", "scenarios/taiyuan-2030.yaml", "--out", out, *extra])
+    return runner.invoke(app, ["run", "scenarios/case.yaml", "--out", out, *extra])
 
 
 @pytest.mark.parametrize(
     ("target", "message"),
     [
         ("scenarios", "holds other files"),
-        ("scenarios/taiyuan", "holds other files"),
+        ("scenarios/net", "holds other files"),
         ("gis", "holds other files"),
-        ("scenarios/taiyuan-2030.yaml", "this is a file"),
+        ("scenarios/case.yaml", "this is a file"),
         ("notes.txt", "this is a file"),
         (".", "never replaced"),
         ("..", "never replaced"),

@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 from waterplan import build_graph, load_scenario
 from waterplan.capacity import carrying_capacity
 from waterplan.cli import app
-from waterplan.compare import compare_scenarios
 from waterplan.explain import explain
 
 W = "万m³"
@@ -103,8 +102,8 @@ def test_feasible_scenario_gets_no_explanation():
     assert "No conflict" in ex.text()
 
 
-def test_compare_normal_and_dry(tmp_path):
-    out = compare_scenarios([TAIYUAN, ROOT / "scenarios" / "taiyuan-2030-dry.yaml"], tmp_path / "cmp")
+def test_compare_normal_and_dry(tmp_path, taiyuan_comparison):
+    out = taiyuan_comparison
     import pandas as pd
 
     sectors = pd.read_csv(out / "compare_sectors.csv", index_col=0)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = [
+    "tests/test_reports.py",
+    "tests/test_codebase.py",
     "tests/test_status.py",
     "tests/test_one_engine.py",
     "tests/test_plan_meaning.py",
@@ -133,6 +135,51 @@ MUTATIONS = [
         '**row, "period": res.scenario.year,',
     ),
     (
+        "a blank shown as NaN in a report",
+        "waterplan/report/_page.py",
+        'text = "" if blank(v) else str(v)',
+        "text = str(v)",
+    ),
+    (
+        "a boolean shown raw in a report",
+        "waterplan/report/_page.py",
+        'return ("是 yes" if v else "否 no"), ""',
+        'return str(v), ""',
+    ),
+    ("a share shown as a fraction", "waterplan/report/_page.py", "x = float(v) * 100", "x = float(v)"),
+    ("a long table not cut", "waterplan/report/_page.py", "if len(df) <= top:", "if True:"),
+    (
+        "a changed target not shaded",
+        "waterplan/report/compare.py",
+        "changed.append(len(set(statuses)) > 1 or moved)",
+        "changed.append(len(set(statuses)) > 1)",
+    ),
+    (
+        "counties not sorted by their change",
+        "waterplan/report/compare.py",
+        '.sort_values(ascending=False, kind="stable")',
+        '.sort_values(ascending=True, kind="stable")',
+    ),
+    (
+        "a difference map's scale not symmetric",
+        "waterplan/charts.py",
+        "return next((s for s in _SPANS if top <= s + 1e-12), _SPANS[-1])",
+        "return max(top, 1e-3)",
+    ),
+    ("a year's status taken from another year", "waterplan/report/monthly.py", "r = own.loc[y]", "r = own.iloc[0]"),
+    (
+        "an import cycle not found",
+        "tools/import_graph.py",
+        "return [sorted(c) for c in nx.strongly_connected_components(G) if len(c) > 1]",
+        "return []",
+    ),
+    (
+        "imports inside functions not counted",
+        "tools/import_graph.py",
+        "for node in ast.walk(tree):",
+        "for node in tree.body:",
+    ),
+    (
         "a missed guarantee target called met",
         "waterplan/status.py",
         'return judge(rate, target, ">=", "expected")',
@@ -148,7 +195,7 @@ MUTATIONS = [
     (
         "evaporation ignored on the storage carried in (myopic)",
         "waterplan/monthly/reservoirs.py",
-        "b[0] += (1.0 - e) * before[r]",
+        "b[0] += keep * before[r]",
         "b[0] += before[r]",
     ),
     (
@@ -166,7 +213,7 @@ MUTATIONS = [
     (
         "yearly groundwater/mine availability dropped (myopic)",
         "waterplan/monthly/myopic.py",
-        "ub[year.cols] = np.maximum(0.0, np.minimum(ub[year.cols], tpl.ub[year.cols] - year.used_cols))",
+        "hi[self.year_cols] = np.maximum(0.0, np.minimum(hi[self.year_cols], self.year_cols_cap - used_cols))",
         "pass",
     ),
     (
@@ -197,7 +244,7 @@ MUTATIONS = [
     (
         "myopic releases the whole remaining cap every month",
         "waterplan/monthly/myopic.py",
-        "left * _plan_share(per, t)",
+        "left * self.plan_share[t]",
         "left",
     ),
     (
@@ -256,15 +303,15 @@ MUTATIONS = [
         'coef = self.scenario.spec.sectors[self.G.nodes[d]["sector"]].consumptive_coef',
         "coef = 1.0",
     ),
-    ("sewer-share check removed", "waterplan/network.py", "if total > 1.0 + 1e-9:", "if False:"),
-    ("route check removed", "waterplan/network.py", "    _check_routes(G, scenario, problems)\n", "\n"),
+    ("sewer-share check removed", "waterplan/_validate.py", "if total > 1.0 + 1e-9:", "if False:"),
+    ("route check removed", "waterplan/_validate.py", "    _check_routes(G, scenario, problems)\n", "\n"),
     (
         "surface year-type factor ignored",
         "waterplan/network.py",
         "avail *= surface_factor(b.spec.hydrology, skind, nid)",
         "pass",
     ),
-    ("node positions lost in graph_from_gdfs", "waterplan/network.py", 'd["lon"], d["lat"] = geom.x, geom.y', "pass"),
+    ("node positions lost in graph_from_gdfs", "waterplan/convert.py", 'd["lon"], d["lat"] = geom.x, geom.y', "pass"),
     (
         "year type ignored in monthly runs",
         "waterplan/monthly/__init__.py",
@@ -291,13 +338,18 @@ MUTATIONS = [
     ),
     (
         "every target judged met",
-        "waterplan/results.py",
-        'ok = value <= target + _tol(target) if relation == "<=" else value >= target - _tol(target)',
+        "waterplan/status.py",
+        'ok = value <= target + tolerance(target) if relation == "<=" else value >= target - tolerance(target)',
         "ok = True",
     ),
-    ("a planned allocation always 'as planned'", "waterplan/results.py", 'else "shifted"', 'else "as planned"'),
+    ("a planned allocation always 'as planned'", "waterplan/status.py", 'else "shifted"', 'else "as planned"'),
     ("expected targets not pursued", "waterplan/objective.py", "    if m.gap:", "    if False:"),
-    ("in-service years ignored", "waterplan/network.py", "    return int(year) <= b.spec.year\n", "    return True\n"),
+    (
+        "in-service years ignored",
+        "waterplan/network.py",
+        "    return bool(int(year) <= b.spec.year)\n",
+        "    return True\n",
+    ),
     ("allocation rules not applied", "waterplan/objective.py", "rules = _rules_tier(m, p)", "rules = {}"),
     (
         "a broken rule never reported",
@@ -325,7 +377,7 @@ MUTATIONS = [
     ),
     (
         "basic ecology not split from ecology",
-        "waterplan/scenario.py",
+        "waterplan/demands.py",
         'if s.share_of is None or (df["sector"] == name).any():',
         "if True:",
     ),
@@ -335,7 +387,7 @@ MUTATIONS = [
         "policy[tpl.row_about[i]] = policy[tpl.row_about[i]] - gap[1] * per_year",
         "pass",
     ),
-    ("Markdown not escaped in the report", "waterplan/report.py", 'for ch in "\\\\`*_[]<>|#":', 'for ch in "":'),
+    ("Markdown not escaped in the report", "waterplan/report/annual.py", 'for ch in "\\\\`*_[]<>|#":', 'for ch in "":'),
     (
         "pint syntax accepted as a unit",
         "waterplan/units.py",
@@ -350,7 +402,7 @@ MUTATIONS = [
     ),
     (
         "flows read as volumes not reported",
-        "waterplan/report.py",
+        "waterplan/report/annual.py",
         'for r in manifest.get("flows_read_as_yearly_volumes", []):',
         "for r in []:",
     ),

@@ -7,21 +7,84 @@ priorities; results come out as tables, a compliance report, folium maps and GIS
 The public API is what this module exports.
 """
 
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
 from ._errors import InfeasibleError, InputError, Problem, SolverError, WaterplanError
-from .boundaries import county_table, gcj02_to_wgs84, load_counties, resolve_county, wgs84_to_gcj02
-from .capacity import CapacityResult, carrying_capacity
-from .compare import compare_runs, compare_scenarios
-from .ensemble import run_ensemble
-from .explain import Explanation, explain
-from .maps import allocation_map
-from .model import AllocationModel, build_model
-from .monthly import MonthlyResult, guarantee_rates, solve_monthly
-from .network import build_graph, check_graph, graph_from_gdfs, graph_to_gdfs, read_layers, write_layers
-from .results import Results, tabulate
-from .run import RunResult, run_scenario, write_monthly_run, write_run
-from .scenario import Scenario, load_scenario
-from .solve import Solution, get_solver, solve
-from .units import to_model_volume
+
+if TYPE_CHECKING:  # what the names below are, for type checkers and editors
+    from .boundaries import county_table, gcj02_to_wgs84, load_counties, resolve_county, wgs84_to_gcj02
+    from .capacity import CapacityResult, carrying_capacity
+    from .compare import compare_runs, compare_scenarios
+    from .convert import graph_from_gdfs, graph_to_gdfs
+    from .ensemble import run_ensemble
+    from .explain import Explanation, explain
+    from .maps import allocation_map
+    from .model import AllocationModel, build_model
+    from .monthly import MonthlyResult, guarantee_rates, solve_monthly
+    from .network import build_graph, check_graph, read_layers, write_layers
+    from .results import Results, tabulate
+    from .run import RunResult, run_scenario, write_monthly_run, write_run
+    from .scenario import Scenario, load_scenario
+    from .solve import Solution, get_solver, solve
+    from .units import to_model_volume
+
+#: where each public name lives: imported on first use, so that ``import waterplan`` (and a
+#: command such as ``waterplan --help``) pays only for what it uses
+_WHERE = {
+    "county_table": "boundaries", "gcj02_to_wgs84": "boundaries", "load_counties": "boundaries",
+    "resolve_county": "boundaries", "wgs84_to_gcj02": "boundaries",
+    "CapacityResult": "capacity", "carrying_capacity": "capacity",
+    "compare_runs": "compare", "compare_scenarios": "compare",
+    "run_ensemble": "ensemble",
+    "Explanation": "explain", "explain": "explain",
+    "allocation_map": "maps",
+    "AllocationModel": "model", "build_model": "model",
+    "MonthlyResult": "monthly", "guarantee_rates": "monthly", "solve_monthly": "monthly",
+    "build_graph": "network", "check_graph": "network", "graph_from_gdfs": "convert", "graph_to_gdfs": "convert",
+    "read_layers": "network", "write_layers": "network",
+    "Results": "results", "tabulate": "results",
+    "RunResult": "run", "run_scenario": "run", "write_monthly_run": "run", "write_run": "run",
+    "Scenario": "scenario", "load_scenario": "scenario",
+    "Solution": "solve", "get_solver": "solve", "solve": "solve",
+    "to_model_volume": "units",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """A public name (or a submodule) of the package, imported on first use."""
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    try:
+        return importlib.import_module(f".{name}", __name__)
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
+
+
+class _Package(types.ModuleType):
+    """The package, whose public functions ``solve`` and ``explain`` share their modules' names:
+    importing the module ``waterplan.solve`` does not put the module where the function is."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _WHERE.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __version__ = "0.1.0"
 

@@ -17,9 +17,6 @@ skipped (an interrupted ensemble resumes); a member that fails is reported with 
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import json
 import time
 import traceback
@@ -320,88 +317,25 @@ def ensemble_report(out: str | Path) -> pd.DataFrame:
         caps["binds"] = caps["value"] >= caps["target"] - 1e-6 * caps["target"].abs().clip(lower=1.0)
         binding = caps.groupby(["variant", "constraint"])["binds"].mean().rename("share_of_member_years").reset_index()
     binding.to_csv(out / "binding.csv", index=False, encoding="utf-8")
-    s = read_parts(out, "shortage_yearly")
-    chart = _exceedance_png(s) if not s.empty else b""
-    risk = _risk_map_png(summary) if len(summary) and summary["p_miss_target"].notna().any() else b""
-    (out / "ensemble.html").write_text(_html(out, summary, binding, chart, risk), encoding="utf-8")
+    from .charts import ensemble_charts
+
+    charts = ensemble_charts(summary, read_parts(out, "shortage_yearly"))
+    (out / "ensemble.html").write_text(_page(out, summary, binding, charts), encoding="utf-8")
     return summary
 
 
-def _risk_map_png(summary: pd.DataFrame) -> bytes:
-    """Per variant, each county coloured by the highest probability, over its sectors, of missing a
-    guarantee target (the risk map)."""
-    import matplotlib
-    from matplotlib.figure import Figure
+def _page(out: Path, summary: pd.DataFrame, binding: pd.DataFrame, charts: dict[str, bytes]) -> str:
+    """ensemble.html, with the caps named as the scenario names them."""
+    from .report import ensemble_html
+    from .scenario import load_scenario
 
-    from .boundaries import load_counties
-    from .charts import chart_style
-
-    risk = summary.dropna(subset=["p_miss_target"]).groupby(["variant", "county"])["p_miss_target"].max()
-    variants = list(dict.fromkeys(risk.index.get_level_values(0)))
-    counties = load_counties(sorted(set(summary["county"].astype(str))))
-    with matplotlib.rc_context(chart_style()):  # type: ignore[arg-type]
-        fig = Figure(figsize=(4.2 * len(variants), 4.6))
-        for k, v in enumerate(variants):
-            ax = fig.add_subplot(1, len(variants), k + 1)
-            gdf = counties.assign(p=counties["adcode"].map(risk.loc[v]))
-            gdf.plot(ax=ax, column="p", cmap="Reds", vmin=0.0, vmax=1.0, edgecolor="#333333", linewidth=0.5,
-                     legend=k == len(variants) - 1, missing_kwds={"color": "#eeeeee"})  # fmt: skip
-            for r in gdf.itertuples():
-                q = r.geometry.representative_point()
-                ax.annotate(str(r.name_zh), (q.x, q.y), ha="center", fontsize=6)
-            ax.set_title(f"{v}: P(未达保证率 miss a guarantee target)", fontsize=9)
-            ax.set_axis_off()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    return buf.getvalue()
-
-
-def _exceedance_png(s: pd.DataFrame) -> bytes:
-    import matplotlib
-    from matplotlib.figure import Figure
-
-    from .charts import chart_style
-
-    with matplotlib.rc_context(chart_style()):  # type: ignore[arg-type]
-        fig = Figure(figsize=(7, 4))
-        ax = fig.add_subplot()
-        for variant, grp in s.groupby("variant"):
-            total = np.sort(grp.groupby(["member", "year"])["shortage_10k_m3"].sum().to_numpy())[::-1]
-            ax.plot(np.arange(1, len(total) + 1) / (len(total) + 1), total, label=str(variant))
-        ax.set_xlabel("exceedance probability 超过概率 (member-years)")
-        ax.set_ylabel("shortage 缺水量 (万m³/yr)")
-        ax.legend()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
-    return buf.getvalue()
-
-
-def _html(out: Path, summary: pd.DataFrame, binding: pd.DataFrame, chart: bytes, risk: bytes = b"") -> str:
     meta = json.loads((out / "ensemble.json").read_text(encoding="utf-8")) if (out / "ensemble.json").is_file() else {}
     failures = pd.read_csv(out / "failures.csv") if (out / "failures.csv").is_file() else pd.DataFrame()
-    e = html.escape
-
-    def table(df: pd.DataFrame) -> str:
-        return (
-            df.to_html(index=False, classes="t", float_format=lambda v: f"{v:,.3f}", na_rep="")
-            if len(df)
-            else "<p>—</p>"
-        )
-
-    def img(data: bytes, alt: str) -> str:
-        return f"<img src='data:image/png;base64,{base64.b64encode(data).decode('ascii')}' alt='{alt}'>" if data else ""
-
-    return (
-        "<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>ensemble</title>"
-        "<style>body{font-family:sans-serif;margin:2em}table.t{border-collapse:collapse;font-size:13px}"
-        ".t td,.t th{border:1px solid #ccc;padding:2px 6px}</style></head><body>"
-        f"<h1>集合模拟 Ensemble: {e(Path(str(meta.get('scenario', ''))).name)}</h1>"
-        f"<p>{meta.get('members', '')} members ({meta.get('realisations', '')} hydrological realisations × "
-        f"{len(meta.get('variants', {}))} variants, ensemble seed {meta.get('seed', '')}); failed: "
-        f"{len(failures)}. The hydrology is the illustrative generator's unless the scenario gives a series."
-        "</p><h2>供水保证率 Guarantee rates across members (share of years fully supplied)</h2>"
-        f"<h2>风险图 Risk map</h2>{img(risk, 'risk map') or '<p>No guarantee targets.</p>'}"
-        f"{table(summary)}<h2>缺水超过概率 Shortage exceedance</h2>{img(chart, 'shortage exceedance')}"
-        f"<h2>约束 Caps binding (share of member-years)</h2>{table(binding)}"
-        f"<h2>失败 Failed members</h2>{table(failures)}</body></html>"
+    try:
+        sc = load_scenario(meta["scenario"])
+        names = {c.id: f"{c.name_zh} {c.name_en}" for c in sc.constraints}
+    except (KeyError, OSError, WaterplanError):  # the scenario moved or changed: its ids, as they are
+        names = {}
+    return ensemble_html(
+        meta, summary, binding, failures, charts.get("exceedance", b""), charts.get("risk", b""), names
     )

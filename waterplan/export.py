@@ -26,8 +26,9 @@ import pyproj
 
 from ._errors import InputError, Problem
 from .boundaries import load_counties
+from .convert import graph_to_gdfs
 from .maps import county_indicators
-from .network import graph_to_gdfs, is_illustrative
+from .network import is_illustrative
 from .outputs import check_output_file, check_output_folder, write_marker
 from .results import Results
 from .styles import QML_MARK, layer_styles, store_styles, write_qml

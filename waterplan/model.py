@@ -57,8 +57,8 @@ from typing import Any
 import networkx as nx
 import pulp
 
-from .network import commodity_reach, sources_matching
 from .palette import SURFACE_KINDS
+from .reach import commodity_reach, sources_matching
 from .scenario import Constraint, Scenario, Selection
 
 __all__ = ["AllocationModel", "ColInfo", "RowInfo", "binding", "build_model"]

@@ -8,28 +8,32 @@ in the county feeding one demand node per sector (``demand:ADCODE:SECTOR``). Sew
 (``county:ADCODE`` → WWTP, with a ``share``) carry the county's return flow to treatment.
 
 All quantities are converted to 万m³/yr when the graph is built.
+
+This module builds the graph; its neighbours do the other stages (as OSMnx splits its own):
+:mod:`waterplan.layers` reads and writes the layers and snaps lines to their nodes,
+:mod:`waterplan._validate` checks the built graph, :mod:`waterplan.reach` answers what reaches
+what, :mod:`waterplan.convert` turns a graph into GeoDataFrames and back. Their public names are
+importable from here too.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import networkx as nx
 import pandas as pd
-import pyogrio
-from shapely.geometry import LineString, Point
 
 from ._errors import InputError, Problem, raise_if
-from .boundaries import load_counties
-from .layout import check_layout, metric_crs
-from .outputs import check_output_file
+from ._validate import check_graph
+from .convert import graph_from_gdfs, graph_to_gdfs
+from .layers import _blank, layer_file, read_layers, snap_ends, write_layers
+from .layout import check_layout
 from .palette import EDGE_KINDS, NODE_KINDS, SURFACE_KINDS
-from .scenario import SECTOR_NAMES, SOURCE_KINDS, Scenario, _rel
-from .styles import input_styles, store_styles
+from .reach import commodity_reach, sources_matching
+from .reading import _rel
+from .scenario import SECTOR_NAMES, SOURCE_KINDS, Scenario
 from .units import is_flow, to_model_volume
 
 __all__ = [
@@ -37,6 +41,7 @@ __all__ = [
     "NODE_KINDS",
     "build_graph",
     "check_graph",
+    "commodity_reach",
     "graph_from_gdfs",
     "graph_to_gdfs",
     "layer_file",
@@ -45,147 +50,6 @@ __all__ = [
     "sources_matching",
     "write_layers",
 ]
-
-
-def _blank(v: object) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and v.strip() == "")
-
-
-#: the GeoPackage form of a network: one file, layers ``nodes`` and ``edges``
-GPKG_SUFFIX = ".gpkg"
-
-
-def layer_file(network: str | Path, layer: str) -> str:
-    """How messages name a network layer: its GeoJSON file, or the GeoPackage and the layer."""
-    network = Path(network)
-    if network.suffix.lower() == GPKG_SUFFIX:
-        return f"{_rel(network)} (layer {layer})"
-    return _rel(network / f"{layer}.geojson")
-
-
-def read_layers(network: str | Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Read the network's ``nodes`` and ``edges`` layers (any CRS, returned as WGS84): from a folder
-    of ``nodes.geojson`` and ``edges.geojson``, or from a GeoPackage with layers ``nodes`` and ``edges``
-    (as drawn in QGIS)."""
-    network = Path(network)
-    gpkg = network.suffix.lower() == GPKG_SUFFIX
-    out = []
-    for layer in ("nodes", "edges"):
-        path = network if gpkg else network / f"{layer}.geojson"
-        name = layer_file(network, layer)
-        if not path.is_file():
-            want = "a GeoPackage with layers nodes and edges" if gpkg else f"a GeoJSON layer of network {layer}"
-            raise InputError(Problem(name, "(file)", str(path), want))
-        try:
-            if gpkg and layer not in pyogrio.list_layers(path)[:, 0]:
-                have = ", ".join(str(x) for x in pyogrio.list_layers(path)[:, 0])
-                raise InputError(Problem(_rel(path), "(layer)", layer, f"a layer named {layer} (the file has: {have})"))
-            gdf = gpd.read_file(path, layer=layer) if gpkg else gpd.read_file(path)
-        except InputError:
-            raise
-        except Exception as exc:  # pyogrio raises its own DataSourceError
-            kind = "a readable GeoPackage" if gpkg else "a readable GeoJSON file"
-            raise InputError(Problem(name, "(file)", str(exc).splitlines()[0], kind)) from None
-        if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-            gdf = gdf.to_crs(4326)
-        out.append(gdf)
-    return out[0], out[1]
-
-
-def write_layers(network: str | Path, out: str | Path, *, force: bool = False) -> Path:
-    """Write a network (a GeoJSON folder or a GeoPackage) as a GeoPackage with layers ``nodes`` and
-    ``edges``, every field and geometry kept: the form to edit in QGIS and give back as ``network:``.
-    QGIS opens it styled (nodes and edges coloured by kind) with drop-downs of the allowed ``kind``
-    and ``source_kind`` values in its forms (styles in the ``layer_styles`` table).
-
-    ``out`` is never replaced unless ``force`` is given and it is a GeoPackage waterplan wrote."""
-    nodes, edges = read_layers(network)
-    out = Path(out)
-    if out.suffix.lower() != GPKG_SUFFIX:
-        raise InputError(Problem("<command line>", "--out", str(out), "a file name ending in .gpkg"))
-    check_output_file(out, force, is_own=out.is_file() and _written_by_us(out))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.tmp{GPKG_SUFFIX}")
-    tmp.unlink(missing_ok=True)
-    try:
-        for name, gdf in (("nodes", nodes), ("edges", edges)):
-            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", metadata={"written_by": NETWORK_CREATOR})
-        store_styles(tmp, input_styles())
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
-
-
-#: the metadata waterplan leaves in a network GeoPackage it wrote (so ``force`` may replace it)
-NETWORK_CREATOR = "waterplan network"
-
-
-def _written_by_us(path: Path) -> bool:
-    try:
-        meta = pyogrio.read_info(path, layer="nodes").get("layer_metadata") or {}
-    except Exception:  # not a GeoPackage, or no nodes layer
-        return False
-    return meta.get("written_by") == NETWORK_CREATOR
-
-
-def _nearest(points: gpd.GeoSeries, at: Point) -> tuple[int, float]:
-    d = points.distance(at)
-    i = int(d.values.argmin())
-    return i, float(d.iloc[i])
-
-
-def snap_ends(
-    nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, study: list[str], *, tolerance_m: float, efile: str
-) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Fill an edge's missing ``from``/``to`` from its line's end points, as a QGIS user draws: the
-    node nearest the end within ``tolerance_m`` metres, else the study county the end lies in
-    (``county:ADCODE``, a delivery to the county or, for a sewer, the county's wastewater). An end
-    given explicitly is kept. ``study`` are the study area's county adcodes. Returns the edges and
-    the ends that could not be placed."""
-    ends = [edges[c] if c in edges else pd.Series(None, index=edges.index) for c in ("from", "to")]
-    need = [
-        i for i, g, a, b in zip(edges.index, edges.geometry, *ends, strict=True)
-        if g is not None and not g.is_empty and (_blank(a) or _blank(b))
-    ]  # fmt: skip
-    problems: list[Problem] = []
-    if not need:
-        return edges, problems
-    crs = metric_crs(nodes.geometry if len(nodes) else edges.geometry)
-    pts = nodes.set_geometry(nodes.geometry).to_crs(crs).geometry.reset_index(drop=True)
-    ids = [str(x) for x in nodes["id"]]
-    polys = load_counties(list(study)).to_crs(crs)
-    lines = edges.loc[need].to_crs(crs)
-    edges = edges.copy()
-    for col in ("from", "to"):
-        if col not in edges:
-            edges[col] = None
-        edges[col] = edges[col].astype(object)
-    for pos, (i, line) in enumerate(lines.geometry.items()):
-        coords = list(line.geoms[0].coords if line.geom_type == "MultiLineString" else line.coords)
-        for col, xy in (("from", coords[0]), ("to", coords[-1])):
-            if not _blank(edges.at[i, col]):
-                continue
-            end = Point(xy[:2])
-            k, dist = _nearest(pts, end) if len(pts) else (-1, math.inf)
-            if dist <= tolerance_m:
-                edges.at[i, col] = ids[k]
-                continue
-            inside = polys[polys.contains(end)]
-            if len(inside):
-                edges.at[i, col] = f"county:{inside['adcode'].iloc[0]}"
-                continue
-            near = f"the nearest, {ids[k]}, is {dist:,.0f} m away" if k >= 0 else "there are no nodes"
-            problems.append(
-                Problem(
-                    efile,
-                    f"features[{need[pos]}] ({edges.at[i, 'id']}).{col}",
-                    "",
-                    f"a node id, or a line whose {'first' if col == 'from' else 'last'} point lies within "
-                    f"{tolerance_m:g} m of a node ({near}) or inside a county of the study area",
-                )
-            )
-    return edges, problems
 
 
 def _volume(props: dict[str, Any], key: str, fname: str, where: str, problems: list[Problem]) -> float | None:
@@ -614,309 +478,3 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
     b.G.graph["flow_readings"] = _flow_readings(b, gdf_nodes, gdf_edges)
     check_graph(b.G, scenario)
     return b.G
-
-
-def _commodity_edges(G: nx.DiGraph) -> nx.DiGraph:
-    H = nx.DiGraph()
-    H.add_nodes_from(G.nodes(data=True))
-    H.add_edges_from((u, v, d) for u, v, d in G.edges(data=True) if d["kind"] != "sewer")
-    return H
-
-
-def commodity_reach(G: nx.DiGraph, accepts: dict[str, set[str]]) -> dict[tuple[str, str], set[str]]:
-    """For each (non-sewer) edge, the sources whose water can usefully travel on it.
-
-    A source's water may use an edge if the edge's tail is downstream of the source and its
-    head can still reach a demand whose sector accepts the source's kind (or an outlet).
-    """
-    H = _commodity_edges(G)
-    sources = [n for n, d in H.nodes(data=True) if "source_kind" in d]
-    useful: dict[str, set[str]] = {}
-    for kind in {H.nodes[s]["source_kind"] for s in sources}:
-        sinks = [
-            n
-            for n, d in H.nodes(data=True)
-            if (d["kind"] == "demand" and kind in accepts[d["sector"]]) or d["kind"] == "outlet"
-        ]
-        useful[kind] = _upstream(H, sinks)
-    out: dict[tuple[str, str], set[str]] = {(u, v): set() for u, v in H.edges}
-    for s in sources:
-        kind = H.nodes[s]["source_kind"]
-        for u in nx.descendants(H, s) | {s}:  # the edges leaving what the source reaches
-            for v in H.successors(u):
-                if v in useful[kind]:
-                    if H.nodes[v]["kind"] == "demand" and kind not in accepts[H.nodes[v]["sector"]]:
-                        continue
-                    out[(u, v)].add(s)
-    return out
-
-
-def _upstream(H: nx.DiGraph, targets: list[str] | set[str]) -> set[str]:
-    """``targets`` and every node with a path to one of them (one search for all of them)."""
-    return set(nx.multi_source_dijkstra_path_length(H.reverse(copy=False), set(targets))) if targets else set()
-
-
-def _downstream(H: nx.DiGraph, starts: list[str] | set[str]) -> set[str]:
-    """``starts`` and every node one of them has a path to (one search for all of them)."""
-    return set(nx.multi_source_dijkstra_path_length(H, set(starts))) if starts else set()
-
-
-def _check_demands(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) -> None:
-    accepts = {name: set(s.accepts) for name, s in scenario.spec.sectors.items()}
-    fed = {v for (_u, v), srcs in commodity_reach(G, accepts).items() if srcs}
-    dfile = _rel(scenario.demands_path)
-    for n, d in G.nodes(data=True):
-        if d["kind"] == "demand" and d["demand"] > 0 and n not in fed:
-            problems.append(
-                Problem(
-                    f"{dfile} row {d['row']}",
-                    "county/sector",
-                    f"{d['county']}/{d['sector']}",
-                    "unreachable demand: no source of a kind the sector accepts "
-                    f"({', '.join(sorted(accepts[d['sector']]))}) "
-                    f"reaches it; add an edge to county:{d['county']} with this sector in "
-                    f"{layer_file(scenario.network_dir, 'edges')}",
-                )
-            )
-
-
-def _check_routes(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) -> None:
-    """Every node of the layers lies on a route from a source to a demand or an outlet."""
-    H = _commodity_edges(G)
-    sources = {n for n, d in H.nodes(data=True) if "source_kind" in d}
-    sinks = {n for n, d in H.nodes(data=True) if d["kind"] in ("demand", "outlet")}
-    downstream = _downstream(H, sources)
-    upstream = _upstream(H, sinks)
-    nfile = layer_file(scenario.network_dir, "nodes")
-    for n, d in G.nodes(data=True):
-        if d["kind"] in ("demand", "delivery"):
-            continue
-        if n not in downstream:
-            why = "no source's water reaches it"
-        elif n not in upstream:
-            why = "its water reaches no demand or outlet"
-        else:
-            continue
-        problems.append(
-            Problem(
-                nfile,
-                f"id ({d.get('name_zh', n)})",
-                n,
-                f"a node on a route from a source to a demand or an outlet ({why}); connect it with an edge "
-                "in edges.geojson, or remove it, or give it the `commissioned` year of its lines",
-            )
-        )
-
-
-def _check_selection(G: nx.DiGraph, sfile: str, field: str, sel: Any, problems: list[Problem]) -> None:
-    if sel.source_ids:
-        for sid in sorted(sel.source_ids):
-            if sid not in G or "source_kind" not in G.nodes[sid]:
-                problems.append(Problem(sfile, f"{field}.ids", sid, "the id of a source node in the network"))
-    if sel.source_tags:
-        all_tags = set().union(*(d.get("tags", set()) for _n, d in G.nodes(data=True)))
-        for tag in sorted(sel.source_tags - all_tags):
-            problems.append(
-                Problem(sfile, f"{field}.tags", tag, f"a tag some source carries: {', '.join(sorted(all_tags))}")
-            )
-    if sel.source_kinds:
-        present = {d["source_kind"] for _n, d in G.nodes(data=True) if "source_kind" in d}
-        if not sel.source_kinds & present:  # spelling is checked on load; here: does any exist?
-            problems.append(
-                Problem(
-                    sfile,
-                    f"{field}.kinds",
-                    sorted(sel.source_kinds),
-                    f"at least one kind some source in the network has: {', '.join(sorted(present))}",
-                )
-            )
-
-
-def _check_constraints(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) -> None:
-    sfile = _rel(scenario.path)
-    layer_ids = {d["layer_id"] for _u, _v, d in G.edges(data=True)}
-    for c in scenario.constraints:
-        for side_name, sel in (("", c.lhs), (".denominator", c.rhs)):
-            if sel is None:
-                continue
-            _check_selection(G, sfile, f"constraints ({c.id}){side_name}.sources", sel, problems)
-            for eid in sorted((sel.edges or set()) - layer_ids):
-                problems.append(
-                    Problem(
-                        sfile,
-                        f"constraints ({c.id}){side_name}.edges",
-                        eid,
-                        "the id of an edge in service in the network layer",
-                    )
-                )
-        if c.rhs is not None and _structurally_zero(G, scenario, c.rhs):
-            problems.append(
-                Problem(
-                    sfile,
-                    f"constraints ({c.id}).denominator",
-                    c.rhs.measure,
-                    "a denominator that can be positive: nothing in the network matches it, so the "
-                    "ratio is undefined (0/0); check its sources, counties and sectors",
-                )
-            )
-
-
-def _check_sewer_shares(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) -> None:
-    for n, d in G.nodes(data=True):
-        if d["kind"] != "demand":
-            continue
-        total = sum(e["share"] for _u, _v, e in G.out_edges(n, data=True) if e["kind"] == "sewer")
-        if total > 1.0 + 1e-9:
-            problems.append(
-                Problem(
-                    layer_file(scenario.network_dir, "edges"),
-                    "share",
-                    round(total, 6),
-                    f"sewer shares from county:{d['county']} ({d['sector']}) add up to at most 1",
-                )
-            )
-
-
-def check_graph(G: nx.DiGraph, scenario: Scenario) -> None:
-    """Check the graph before solving, as Pywr's ``check_graph`` does.
-
-    Every demand with a positive volume must be reachable from a source its sector accepts;
-    every node must lie on a route from a source to a demand or an outlet; every source, tag,
-    kind and edge a constraint names must exist; sewer shares of a county must not exceed 1.
-
-    Raises
-    ------
-    InputError
-        Listing every problem.
-    """
-    problems: list[Problem] = []
-    _check_demands(G, scenario, problems)
-    _check_routes(G, scenario, problems)
-    _check_constraints(G, scenario, problems)
-    _check_sewer_shares(G, scenario, problems)
-    raise_if(problems)
-
-
-def _structurally_zero(G: nx.DiGraph, scenario: Scenario, sel: Any) -> bool:
-    """True if a selection can only ever measure zero (no matching source, WWTP or demand)."""
-    srcs = sources_matching(G, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags)
-    if sel.counties is not None and sel.measure in ("withdrawal", "available", "wastewater"):
-        srcs = [n for n in srcs if G.nodes[n].get("county") in sel.counties]
-    if sel.measure == "available":
-        return bool(sum(G.nodes[n].get("available", 0.0) for n in srcs) <= 0)
-    if sel.measure == "wastewater":
-        wwtps = [n for n in srcs if G.nodes[n]["kind"] == "wwtp"]
-        return not any(G.in_edges(w) for w in wwtps)
-    if sel.measure == "withdrawal":
-        return not srcs
-    if sel.measure == "flow":
-        return not sel.edges
-    demands = [
-        n
-        for n, d in G.nodes(data=True)
-        if d["kind"] == "demand"
-        and d["demand"] > 0
-        and (sel.counties is None or d["county"] in sel.counties)
-        and (sel.sectors is None or d["sector"] in sel.sectors)
-    ]
-    return not demands or not srcs
-
-
-def sources_matching(
-    G: nx.DiGraph, *, ids: set[str] | None, kinds: set[str] | None, tags: set[str] | None
-) -> list[str]:
-    """Source nodes matching any of the given ids, kinds or tags (all sources if none given)."""
-    out = []
-    for n, d in G.nodes(data=True):
-        if "source_kind" not in d:
-            continue
-        if (
-            (ids is None and kinds is None and tags is None)
-            or (ids and n in ids)
-            or (kinds and d["source_kind"] in kinds)
-            or (tags and d.get("tags", set()) & tags)
-        ):
-            out.append(n)
-    return out
-
-
-def _position(d: dict[str, Any]) -> Point | None:
-    lon, lat = d.get("lon"), d.get("lat")
-    if lon is None or lat is None or not (math.isfinite(lon) and math.isfinite(lat)):
-        return None
-    return Point(lon, lat)
-
-
-def graph_to_gdfs(G: nx.DiGraph, *, physical: bool = False) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Convert a graph to two GeoDataFrames, nodes and edges, keeping every attribute.
-
-    Nodes: a column ``id`` and one column per attribute; the position (``lon``/``lat``) is the
-    point geometry (demand nodes, which have no position, have none). Edges: ``from``, ``to`` and one column per
-    attribute; the authored line as geometry (none for service and sewer edges). Values keep their
-    Python types (object columns); the graph's own attributes are in ``gdf_edges.attrs["graph"]``.
-    :func:`graph_from_gdfs` turns them back into the same graph.
-
-    Parameters
-    ----------
-    physical
-        Only what is drawn on a map: no demand nodes, no service or sewer edges; an edge without
-        an authored line is drawn straight between its ends.
-    """
-    crs = G.graph.get("crs", "EPSG:4326")
-    nrows = []
-    for n, d in G.nodes(data=True):
-        if physical and d["kind"] == "demand":
-            continue
-        nrows.append({"id": n, **{k: x for k, x in d.items() if k not in ("lon", "lat")}, "geometry": _position(d)})
-    erows = []
-    for u, v, d in G.edges(data=True):
-        geom = d.get("geometry")
-        if physical:
-            if d["kind"] in ("service", "sewer"):
-                continue
-            a, b = _position(G.nodes[u]), _position(G.nodes[v])
-            if geom is None and a is not None and b is not None:
-                geom = LineString([a, b])
-        erows.append({"from": u, "to": v, **{k: x for k, x in d.items() if k != "geometry"}, "geometry": geom})
-    gdf_nodes = gpd.GeoDataFrame(pd.DataFrame(nrows, dtype=object), geometry="geometry", crs=crs)
-    gdf_edges = gpd.GeoDataFrame(
-        pd.DataFrame(erows, dtype=object, columns=None if erows else ["from", "to", "geometry"]),
-        geometry="geometry",
-        crs=crs,
-    )
-    gdf_edges.attrs["graph"] = dict(G.graph)
-    return gdf_nodes, gdf_edges
-
-
-def _present(v: object) -> bool:
-    return not (v is None or (isinstance(v, float) and math.isnan(v)))
-
-
-def graph_from_gdfs(
-    gdf_nodes: gpd.GeoDataFrame, gdf_edges: gpd.GeoDataFrame, *, graph_attrs: dict[str, Any] | None = None
-) -> nx.DiGraph:
-    """The graph two GeoDataFrames describe (the inverse of :func:`graph_to_gdfs`).
-
-    Frames in another CRS are converted to WGS84 (the graph's ``lon``/``lat`` are degrees).
-    Missing values (NaN or None) leave the attribute out, except an edge's ``capacity``, where
-    ``None`` means "no limit". Node positions come from the point geometry.
-    """
-    if gdf_nodes.crs is not None and gdf_nodes.crs.to_epsg() != 4326:
-        gdf_nodes = gdf_nodes.to_crs(4326)
-    if gdf_edges.crs is not None and gdf_edges.crs.to_epsg() != 4326:
-        gdf_edges = gdf_edges.to_crs(4326)
-    attrs = dict(graph_attrs if graph_attrs is not None else gdf_edges.attrs.get("graph", {}))
-    attrs["crs"] = "EPSG:4326"
-    G = nx.DiGraph(**attrs)
-    for row in gdf_nodes.to_dict("records"):
-        geom = row.pop("geometry", None)
-        d = {k: v for k, v in row.items() if k != "id" and _present(v)}
-        if geom is not None and not geom.is_empty:
-            d["lon"], d["lat"] = geom.x, geom.y
-        G.add_node(row["id"], **d)
-    for row in gdf_edges.to_dict("records"):
-        d = {k: v for k, v in row.items() if k not in ("from", "to") and _present(v)}
-        if "capacity" in row:
-            d.setdefault("capacity", None)
-        G.add_edge(row["from"], row["to"], **d)
-    return G

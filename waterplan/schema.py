@@ -14,8 +14,8 @@ import ast
 import inspect
 from typing import Any
 
-from . import scenario as _scenario
-from .scenario import ScenarioSpec
+from . import spec as _spec_source
+from .spec import ScenarioSpec
 
 __all__ = ["SCHEMA_ID", "scenario_schema"]
 
@@ -24,7 +24,7 @@ SCHEMA_ID = "https://waterplan.example/scenario.schema.json"
 
 def _field_comments() -> dict[str, dict[str, str]]:
     """model name → field name → the ``#:`` comment above the field."""
-    source = inspect.getsource(_scenario)
+    source = inspect.getsource(_spec_source)
     lines = source.splitlines()
     out: dict[str, dict[str, str]] = {}
     for node in ast.walk(ast.parse(source)):

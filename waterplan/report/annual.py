@@ -9,29 +9,13 @@ from typing import Any
 
 import pandas as pd
 
-from .results import Results
-from .scenario import Scenario
+from ..results import Results
+from ..scenario import Scenario
+from ._page import STATUS_ZH, illustrative, page, status_label
 
-__all__ = ["report_html", "report_markdown", "status_label", "what_binds"]
+__all__ = ["STATUS_ZH", "report_html", "report_markdown", "status_label", "what_binds"]
 
-_STATUS_ZH = {
-    "met": "达标 met",
-    "not met": "未达到 not met",
-    "violated": "未达标 violated",
-    "as planned": "按配置 as planned",
-    "shifted": "已调整 shifted",
-    "kept": "遵守 kept",
-    "broken": "未遵守 broken",
-    "not modelled": "未建模 not modelled",
-    "not checked": "未核查 not checked",
-    "no target": "无目标 no target",
-}
 _ATTRIBUTE_ZH = {"binding": "约束性", "expected": "预期性"}
-
-
-def status_label(status: str) -> str:
-    """A status as the report shows it (Chinese and English)."""
-    return _STATUS_ZH.get(status, status)
 
 
 def _target_label(row: pd.Series, year: int) -> str:
@@ -410,16 +394,9 @@ def report_html(
         )
 
     picture = embed(image, "coverage map 供水满足率")
-    style = (
-        "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
-        ".t{border-collapse:collapse;font-size:13px}.t td,.t th{border:1px solid #ccc;padding:3px 6px}"
-    )
-    return (
-        f"<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>{e(spec.name)}</title>"
-        f"<style>{style}</style></head><body><h1>{e(spec.title_zh or spec.name)}</h1>"
+    body = (
         f"<p><b>{e(spec.title_en)}</b> — scenario <code>{e(spec.name)}</code>, year {spec.year}. "
-        f"Plan: {e(spec.plan)}</p><p><i>Illustrative data: county demands and many network figures are "
-        f"derived or assumed; replace them with the bureau's own tables.</i></p>"
+        f"Plan: {e(spec.plan)}</p>{illustrative()}"
         f"<h2>Summary 概况</h2><p>Total demand {tot_d:,.0f} 万m³, supplied {tot_s:,.0f} 万m³, shortage "
         f"{tot_d - tot_s:,.0f} 万m³ (coverage {tot_s / tot_d:.1%}). Solver {e(manifest['solver'])}.</p>"
         f"{table(_sector_table(results))}{picture}{embed(charts.get('shortage'), 'shortage by county')}"
@@ -432,5 +409,6 @@ def report_html(
         f"<h2>Sources 水源结构 (万m³/yr)</h2>{table(_source_table(results))}"
         f"{embed(charts.get('source_mix'), 'source mix')}"
         f"<p>Map: <a href='map.html'>map.html</a>. Tables: allocation.csv, balance.csv, flows.csv, "
-        f"sources.csv, indicators.csv, rule_breaks.csv.</p></body></html>"
+        f"sources.csv, indicators.csv, rule_breaks.csv.</p>"
     )
+    return page(spec.name, spec.title_zh or spec.name, body)

@@ -1,0 +1,167 @@
+"""A scenario's demand table: each county × sector's demand (a volume with its unit, or a quantity
+times a quota), net or gross, Chinese headers and sector names accepted, and the sectors given as a
+share of another."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._errors import InputError, Problem
+from .boundaries import resolve_county
+from .reading import _rel
+from .spec import ScenarioSpec
+from .textio import read_table
+from .units import quota_volume, to_model_volume
+
+__all__ = ["DEMAND_HEADERS"]
+
+
+_DEMAND_COLUMNS = [
+    "county",
+    "sector",
+    "demand_10k_m3",
+    "net_10k_m3",
+    "quantity",
+    "quantity_unit",
+    "quota",
+    "quota_unit",
+    "unit",
+    "basis",
+    "row",
+    "derivation",
+]
+
+
+def _gross(net: float, sector: str, basis: str, spec: ScenarioSpec, where: str, problems: list[Problem]) -> float:
+    """Net → gross agricultural demand with the irrigation efficiency coefficient (losses in the
+    county's canals and fields; trunk conveyance to the county intake is on the network's edges)."""
+    if basis in ("", "gross"):
+        return net
+    if basis != "net":
+        problems.append(Problem(where, "basis", basis, "'gross' (default) or 'net'"))
+        return net
+    levers = spec.levers
+    if sector == "agriculture":
+        eff = levers.get("irrigation_efficiency")
+        if eff is None or not 0 < eff.value <= 1:
+            problems.append(
+                Problem(
+                    where,
+                    "basis",
+                    basis,
+                    "a net agricultural demand needs levers.irrigation_efficiency in (0, 1] in the scenario",
+                )
+            )
+            return net
+        return net / eff.value
+    # other sectors: the net demand is what the county's users take; the supply network's leakage
+    # (levers.network_leakage) is the loss of the distribution edges on the way, not a gross-up here
+    return net
+
+
+#: the demand table's headers in Chinese (as a bureau's workbook writes them) → its column names
+DEMAND_HEADERS = {
+    "县区": "county", "区县": "county", "县（市、区）": "county", "县(市、区)": "county", "行政区划代码": "county",
+    "县区名称": "county_zh", "行业": "sector", "用水行业": "sector", "部门": "sector", "需水量": "demand",
+    "单位": "unit", "数量": "quantity", "数量单位": "quantity_unit", "定额": "quota", "用水定额": "quota",
+    "定额单位": "quota_unit", "口径": "basis", "来源": "derivation", "依据": "derivation",
+}  # fmt: skip
+
+
+def _read_demands(
+    path: Path, counties: list[str], spec: ScenarioSpec, problems: list[Problem], encodings: dict[Path, str]
+) -> pd.DataFrame:
+    fname = _rel(path)
+    sectors = spec.sectors
+    empty = pd.DataFrame(columns=_DEMAND_COLUMNS)
+    if not path.is_file():
+        problems.append(Problem(fname, "(file)", str(path), "no such demand table (CSV or Excel .xlsx)"))
+        return empty
+    try:
+        raw, encodings[path] = read_table(path, fname=fname, what="a demand table", headers=DEMAND_HEADERS)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return empty
+    has_volume = {"demand", "unit"} <= set(raw.columns)
+    has_quota = {"quantity", "quantity_unit", "quota", "quota_unit"} <= set(raw.columns)
+    if "county" not in raw.columns or "sector" not in raw.columns or not (has_volume or has_quota):
+        wanted = "columns county, sector and either demand, unit or quantity, quantity_unit, quota, quota_unit"
+        problems.append(Problem(fname, "(header)", list(raw.columns), wanted))
+        return empty
+    rows = []
+    seen: dict[tuple[str, str], int] = {}
+    by_zh = {s.name_zh: name for name, s in sectors.items()}  # a sector may be given by its Chinese name
+    for i, r in enumerate(raw.to_dict("records"), start=2):
+        where = f"{fname} row {i}"
+        try:
+            adcode = resolve_county(r["county"], file=where, field="county", within=counties)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        sector = by_zh.get(r["sector"].strip(), r["sector"].strip())
+        if sector not in sectors:
+            names = ", ".join(f"{k} ({s.name_zh})" for k, s in sectors.items())
+            problems.append(Problem(where, "sector", sector, f"one of the scenario's sectors: {names}"))
+            continue
+        net = _row_volume(r, where, has_volume, has_quota, problems)
+        if net is None:
+            continue
+        if (adcode, sector) in seen:
+            problems.append(
+                Problem(
+                    where,
+                    "county/sector",
+                    f"{r['county']}/{sector}",
+                    f"each county × sector once (already on row {seen[(adcode, sector)]})",
+                )
+            )
+            continue
+        seen[(adcode, sector)] = i
+        basis = str(r.get("basis", "")).strip()
+        gross = _gross(net, sector, basis, spec, where, problems)
+        rows.append({"county": adcode, "sector": sector, "demand_10k_m3": gross, "net_10k_m3": net,
+                     **{k: r.get(k, "") for k in ("quantity", "quantity_unit", "quota", "quota_unit", "unit")},
+                     "basis": basis or "gross", "row": i, "derivation": r.get("derivation", "")})  # fmt: skip
+    return pd.DataFrame(rows, columns=_DEMAND_COLUMNS)
+
+
+def _row_volume(
+    r: dict[str, Any], where: str, has_volume: bool, has_quota: bool, problems: list[Problem]
+) -> float | None:
+    """A demand row's volume (万m³/yr): its demand and unit, or its quantity × quota; None if wrong."""
+    try:
+        if has_volume and str(r.get("demand", "")).strip() != "":
+            net = to_model_volume(r["demand"], r["unit"], file=where, field="demand")
+            if net < 0:
+                problems.append(Problem(where, "demand", r["demand"], "a demand of zero or more"))
+                return None
+            return net
+        if has_quota and str(r.get("quantity", "")).strip() != "":
+            return quota_volume(r["quantity"], r["quantity_unit"], r["quota"], r["quota_unit"], file=where)
+        problems.append(Problem(where, "demand", "", "a demand with its unit, or a quantity and a quota"))
+    except InputError as exc:
+        problems.extend(exc.problems)
+    return None
+
+
+def _split_shares(df: pd.DataFrame, spec: ScenarioSpec, fname: str, problems: list[Problem]) -> pd.DataFrame:
+    """Demands of ``share_of`` sectors the table does not give: that share of the parent's rows."""
+    for name, s in spec.sectors.items():
+        if s.share_of is None or (df["sector"] == name).any():
+            continue
+        parent = s.share_of.sector
+        if parent not in spec.sectors or spec.sectors[parent].share_of is not None:
+            problems.append(Problem(fname, f"sectors.{name}.share_of.sector", parent, "another sector of the scenario"))
+            continue
+        rows = df[df["sector"] == parent]
+        child = rows.copy()
+        child["sector"] = name
+        for col in ("demand_10k_m3", "net_10k_m3"):
+            child[col] = rows[col] * s.share_of.share
+            df.loc[rows.index, col] = rows[col] * (1.0 - s.share_of.share)
+        child["derivation"] = f"{s.share_of.share:g} × the {parent} demand of this row ({s.share_of.source})"
+        df = pd.concat([df, child], ignore_index=True)
+    return df

@@ -1,0 +1,217 @@
+"""Reading a scenario file: YAML (comments allowed, a key given twice refused), ``extends`` chains
+merged (constraints and targets by id), paths resolved against the file that names them, the
+schema checked, the inputs' SHA-256 kept."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ._errors import InputError, Problem, raise_if
+from .boundaries import county_table, resolve_county
+from .spec import ScenarioSpec
+from .textio import read_text
+
+__all__: list[str] = []
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]
+    """YAML's safe loader that refuses a key given twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )  # fmt: skip
+            seen.add(key)
+        return dict(super().construct_mapping(node, deep=deep))
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
+    """A scenario file's mapping and the encoding it was read in."""
+    fname = _rel(path)
+    if not path.is_file():
+        raise InputError(Problem(fname, "(file)", str(path), "no such scenario file"))
+    text, enc = read_text(path, fname=fname, what="a scenario file")
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        problem = getattr(exc, "problem", None) or str(exc)
+        valid = (
+            "each key once in a mapping (a second one would silently replace the first)"
+            if str(problem).startswith("duplicate key")
+            else "well-formed YAML"
+        )
+        raise InputError(Problem(fname, where, problem, valid)) from None
+    if not isinstance(data, dict):
+        raise InputError(Problem(fname, "(top level)", type(data).__name__, "a mapping of scenario keys"))
+    return data, enc
+
+
+_PATH_KEYS = ("network", "demands")  # resolved against the file that names them
+
+
+_ID_LISTS = ("constraints", "targets")
+
+
+def _merge(
+    parent: dict[str, Any], child: dict[str, Any], *, fname: str, parent_name: str, where: str, problems: list[Problem]
+) -> dict[str, Any]:
+    """Deep-merge ``child`` onto ``parent``: mappings merge key by key, lists of items with an
+    ``id`` (constraints, targets) merge item by item (``drop: true`` removes one), anything
+    else is replaced."""
+    out = dict(parent)
+    for key, value in child.items():
+        here = f"{where}{key}"
+        if key in _ID_LISTS and not where:
+            out[key] = _merge_ids(
+                parent.get(key, []), value, fname=fname, parent_name=parent_name, where=here, problems=problems
+            )
+        elif isinstance(value, dict) and isinstance(parent.get(key), dict):
+            out[key] = _merge(
+                parent[key], value, fname=fname, parent_name=parent_name, where=f"{here}.", problems=problems
+            )
+        else:
+            out[key] = value
+    return out
+
+
+def _merge_ids(
+    parent: list[Any], child: Any, *, fname: str, parent_name: str, where: str, problems: list[Problem]
+) -> list[Any]:
+    if not isinstance(child, list):
+        problems.append(Problem(fname, where, type(child).__name__, "a list of items with an id"))
+        return parent
+    items = {item.get("id"): dict(item) for item in parent if isinstance(item, dict)}
+    order = list(items)
+    for i, item in enumerate(child):
+        if not isinstance(item, dict) or "id" not in item:
+            problems.append(Problem(fname, f"{where}[{i}]", item, "an item with an id"))
+            continue
+        iid = item["id"]
+        if item.get("drop") is True:
+            if iid not in items:
+                problems.append(
+                    Problem(
+                        fname,
+                        f"{where}[{i}].id",
+                        iid,
+                        f"the id of an item of {parent_name} to drop; it has: {', '.join(str(o) for o in order)}",
+                    )
+                )
+            else:
+                del items[iid]
+                order.remove(iid)
+            continue
+        if iid in items:
+            items[iid] = _merge(
+                items[iid], item, fname=fname, parent_name=parent_name, where=f"{where}[{i}].", problems=problems
+            )
+        elif "type" in item or "target" in item:
+            items[iid] = item
+            order.append(iid)
+        else:
+            problems.append(
+                Problem(
+                    fname,
+                    f"{where}[{i}].id",
+                    iid,
+                    f"an override of an item that does not exist in {parent_name} "
+                    f"(it has: {', '.join(str(o) for o in order)}); "
+                    "a new item needs all its fields",
+                )
+            )
+    return [items[i] for i in order]
+
+
+def _load_dict(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[Path, str]]:
+    """Read a scenario file and everything it extends; paths made absolute. Also: the files read,
+    each with the encoding it was read in."""
+    fname = _rel(path)
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " → ".join(_rel(p) for p in (*chain, resolved))
+        raise InputError(Problem(fname, "extends", cycle, "a chain of scenarios without a cycle"))
+    data, enc = _read_yaml(path)
+    for key in _PATH_KEYS:
+        if isinstance(data.get(key), str):
+            data[key] = str((path.parent / data[key]).resolve())
+    files = {path: enc}
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        return data, files
+    parent_path = path.parent / str(parent_ref)
+    if not parent_path.is_file():
+        raise InputError(Problem(fname, "extends", parent_ref, "the path of an existing scenario file"))
+    parent, parent_files = _load_dict(parent_path, (*chain, resolved))
+    problems: list[Problem] = []
+    merged = _merge(parent, data, fname=fname, parent_name=_rel(parent_path), where="", problems=problems)
+    raise_if(problems)
+    return merged, {**parent_files, **files}
+
+
+def _spec_from_dict(data: dict[str, Any], fname: str) -> ScenarioSpec:
+    try:
+        return ScenarioSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            value = err.get("input")
+            if isinstance(value, dict):
+                value = "{…}"
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (check its spelling)"
+            elif err["type"] == "missing":
+                msg, value = "required key is missing", None
+            problems.append(Problem(fname, loc, value, msg))
+        raise InputError(problems) from None
+
+
+def _study_counties(spec: ScenarioSpec, fname: str) -> list[str]:
+    area = spec.study_area
+    if area.counties:
+        return [resolve_county(c, file=fname, field="study_area.counties") for c in area.counties]
+    if area.city:
+        table = county_table()
+        text = str(area.city)
+        rows = table[(table["city_adcode"] == text) | (table["city_zh"] == text)]
+        if rows.empty:
+            raise InputError(Problem(fname, "study_area.city", area.city, "a city adcode such as 140100 or 太原市"))
+        return list(rows["adcode"])
+    raise InputError(Problem(fname, "study_area", None, "give city or counties"))
+
+
+def _input_hashes(files: dict[Path, str], demands_path: Path, network_dir: Path) -> dict[str, str]:
+    inputs = {_rel(f): _sha256(f) for f in files}
+    inputs[_rel(demands_path)] = _sha256(demands_path)
+    layers = (
+        [network_dir]
+        if network_dir.suffix.lower() == ".gpkg"
+        else [network_dir / "nodes.geojson", network_dir / "edges.geojson"]
+    )
+    for p in layers:
+        if p.is_file():
+            inputs[_rel(p)] = _sha256(p)
+    return inputs
