@@ -182,3 +182,17 @@ def taiyuan_comparison(shipped_run, tmp_path_factory) -> Path:
 
     runs = [shipped_run("taiyuan-2030")[0], shipped_run("taiyuan-2030-dry")[0]]
     return write_comparison(runs, tmp_path_factory.mktemp("compare") / "cmp")
+
+
+@pytest.fixture(scope="session")
+def cbc_solution(shipped_run):
+    """A shipped scenario solved with CBC (the cross-check solver) once per session, on the graph
+    of its shared HiGHS run: ``cbc_solution("taiyuan-2030")`` → Solution."""
+    from waterplan import solve
+
+    def make(name: str, _folder: Path) -> tuple:
+        run = shipped_run(name)[0]
+        return (solve(run.graph, run.scenario, solver="cbc"),)
+
+    get = _once(make, Path("."))
+    return lambda name: get(name)[0]

@@ -44,11 +44,10 @@ def sixty_years():
 
 
 @pytest.fixture(scope="module")
-def staged_years():
-    """Three years with the scenario's own objective: staged, with the equity rule."""
-    sc = load_scenario(SC, overrides={"time": {"years": 3}})
-    G = build_graph(sc)
-    return sc, G, solve_monthly(G, sc, mode="full"), solve_monthly(G, sc, mode="myopic")
+def staged_years(monthly_run):
+    """Two years with the scenario's own objective: staged, with the equity rule (the shared runs)."""
+    full, myopic = monthly_run("full")[0], monthly_run("myopic")[0]
+    return full.scenario, full.graph, full, myopic
 
 
 def test_staged_runs_with_equity_in_both_modes(staged_years):
@@ -105,11 +104,9 @@ def test_cold_started_myopic_gives_the_same_months(staged_years):
     assert cold.objective == pytest.approx(myopic.objective, rel=1e-6, abs=1e-3)
 
 
-def test_dry_series_means_more_shortage():
-    sc = load_scenario(SC, overrides={"time": {"years": 3}})
-    dry = load_scenario(SC, overrides={"time": {"years": 3}, "hydrology": {"surface_factor": 0.6}})
-
-    a = solve_monthly(build_graph(sc), sc, mode="myopic")
+def test_dry_series_means_more_shortage(monthly_run):
+    dry = load_scenario(SC, overrides={"time": {"years": 2}, "hydrology": {"surface_factor": 0.6}})
+    a = monthly_run("myopic")[0]
     b = solve_monthly(build_graph(dry), dry, mode="myopic")
     total = lambda r: sum(v for k, v in r.objective.items() if k.startswith("shortage"))  # noqa: E731
     assert total(b) > total(a)

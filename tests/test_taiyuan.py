@@ -14,16 +14,16 @@ import recompute
 from conftest import TAIYUAN
 from test_properties import check_mass_balance, check_policy
 
-from waterplan import build_graph, load_scenario, solve
+from waterplan import load_scenario, solve
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def taiyuan():
-    sc = load_scenario(TAIYUAN)
-    G = build_graph(sc)
-    return sc, G, solve(G, sc, solver="highs"), solve(G, sc, solver="cbc")
+def taiyuan(shipped_run, cbc_solution):
+    """Taiyuan 2030 solved with HiGHS (the shared run) and with CBC."""
+    run = shipped_run("taiyuan-2030")[0]
+    return run.scenario, run.graph, run.solution, cbc_solution("taiyuan-2030")
 
 
 def test_constraints_hold_and_mass_balances(taiyuan):

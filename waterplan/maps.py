@@ -130,6 +130,11 @@ def county_indicators(results: Results) -> pd.DataFrame:
     return per
 
 
+def _price(v: object) -> str:
+    """A shadow price in a popup (blank where the run computes none, as a monthly run's mean year)."""
+    return f"{v:.2f}" if isinstance(v, int | float) and v == v else ""
+
+
 def _county_popup(adcode: str, name: str, results: Results, lang: str) -> str:
     e = escape
     b = results.balance[results.balance["county"] == adcode]
@@ -137,7 +142,7 @@ def _county_popup(adcode: str, name: str, results: Results, lang: str) -> str:
     rows = "".join(
         f"<tr><td>{e(str(r.sector_zh if zh else r.sector))}</td><td>{r.demand_10k_m3:,.0f}</td>"
         f"<td>{r.supplied_10k_m3:,.0f}</td><td>{r.shortage_10k_m3:,.0f}</td><td>{r.coverage:.0%}</td>"
-        f"<td>{getattr(r, 'shadow_price', 0.0):.2f}</td></tr>"
+        f"<td>{_price(getattr(r, 'shadow_price', None))}</td></tr>"
         for r in b.itertuples()
     )
 
@@ -265,6 +270,7 @@ def _add_choropleths(fmap: folium.Map, gdf: gpd.GeoDataFrame, results: Results, 
     """One switchable county layer per indicator; returns their legends."""
     name_col = "name_zh" if lang == "zh" else "name_en"
     legends = []
+    popups = {r.adcode: _county_popup(r.adcode, str(getattr(r, name_col)), results, lang) for r in gdf.itertuples()}
     for i, (var, (zh, en, _colours, _rng)) in enumerate(CHOROPLETHS.items()):
         bounds = class_bounds(var, gdf[var])
         layer = folium.FeatureGroup(name=f"{zh} {en}" if lang == "zh" else en, overlay=False, show=(i == 0))
@@ -282,7 +288,7 @@ def _add_choropleths(fmap: folium.Map, gdf: gpd.GeoDataFrame, results: Results, 
                 },
                 tooltip=folium.Tooltip(escape(f"{getattr(r, name_col)}: {shown}")),
             )
-            gj.add_child(folium.Popup(_county_popup(r.adcode, str(getattr(r, name_col)), results, lang), max_width=600))
+            gj.add_child(folium.Popup(popups[r.adcode], max_width=600))
             gj.add_to(layer)
         layer.add_to(fmap)
         legends.append(_legend_html(var, bounds, lang, visible=(i == 0)))
