@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import A, B, edge, node, write_case
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -441,6 +441,9 @@ UNITS = st.one_of(
     yaml_key=st.sampled_from(["year", "equity", "constraints", "sectors", "levers", "targets"]),
     yaml_value=st.one_of(st.none(), st.integers(-5, 3000), st.text(max_size=5), st.booleans(), st.just([])),
     touch_yaml=st.booleans(),
+)
+@example(  # found by this test: a junction of capacity 0 leaves the first edge dry (the print map's widths)
+    layer="nodes", which=3, key="capacity", value=0.0, unit="方", yaml_key="year", yaml_value=None, touch_yaml=False
 )
 def test_random_mutations_give_a_run_or_one_clean_error(
     tmp_path, layer, which, key, value, unit, yaml_key, yaml_value, touch_yaml

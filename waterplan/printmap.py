@@ -87,7 +87,8 @@ def _draw_layers(
     fmax = max(1.0, float(flows.max()))
     carrying = flows > 1e-6
     if carrying.any():  # (geopandas warns on an empty layer)
-        edges[carrying].plot(ax=ax, color="#1f4e9c", linewidth=0.4 + 4.0 * flows[carrying] / fmax, alpha=0.8)
+        widths = (0.4 + 4.0 * flows[carrying] / fmax).to_numpy()  # by position: the kept edges are not 0..n-1
+        edges[carrying].plot(ax=ax, color="#1f4e9c", linewidth=widths, alpha=0.8)
     src = nodes[nodes["kind"].isin(["intake", "reservoir", "spring", "wellfield", "mine", "plant", "wwtp"])]
     if len(src):
         src.plot(ax=ax, markersize=14, color="#6a3d9a", zorder=5)
