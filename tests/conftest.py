@@ -196,3 +196,25 @@ def cbc_solution(shipped_run):
 
     get = _once(make, Path("."))
     return lambda name: get(name)[0]
+
+
+#: one headless Chromium for the whole session (launched on first use by the browser tests)
+_CHROMIUM: dict[str, Any] = {}
+
+
+def shared_browser(executable: str, args: list[str]) -> Any:
+    """The session's Chromium (Playwright), launched on first use; each test opens its own context."""
+    if "browser" not in _CHROMIUM:
+        from playwright.sync_api import sync_playwright
+
+        _CHROMIUM["pw"] = sync_playwright().start()
+        _CHROMIUM["browser"] = _CHROMIUM["pw"].chromium.launch(executable_path=executable, args=args)
+    return _CHROMIUM["browser"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_shared_browser():
+    yield
+    if "browser" in _CHROMIUM:
+        _CHROMIUM.pop("browser").close()
+        _CHROMIUM.pop("pw").stop()

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import shared_browser
 
 from waterplan.boundaries import load_counties
 from waterplan.maps import allocation_map
@@ -34,11 +35,7 @@ def taiyuan_run(shipped_run):
 
 
 def _open(path: Path, tmp_path: Path, *, wait_for: str = ".leaflet-container"):
-    from playwright.sync_api import sync_playwright
-
-    pw = sync_playwright().start()
-    browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+    context = shared_browser(CHROMIUM, ARGS).new_context(viewport={"width": 1280, "height": 900}, offline=True)
     page = context.new_page()
     log = {"console_errors": [], "requests": [], "dialogs": []}
     page.on("console", lambda m: log["console_errors"].append(m.text) if m.type == "error" else None)
@@ -57,7 +54,7 @@ def _open(path: Path, tmp_path: Path, *, wait_for: str = ".leaflet-container"):
     page.goto(path.as_uri())
     page.wait_for_selector(wait_for, timeout=15000)
     page.wait_for_timeout(500)
-    return pw, browser, page, log
+    return context, page, log
 
 
 #: words that must never reach a reader: raw blanks and booleans, internal column names
@@ -68,7 +65,7 @@ def assert_readable_at_1280(path: Path, tmp_path: Path, shot: str) -> str:
     """A report at a 1,280 px window in Chromium, offline: nothing wider than the window (no
     horizontal scroll), no raw column name or NaN/None/True, every image drawn, nothing fetched.
     Saves the full-page screenshot as runs/screenshots/<shot>.png; returns the page's text."""
-    pw, browser, page, log = _open(path, tmp_path, wait_for="h1")
+    ctx, page, log = _open(path, tmp_path, wait_for="h1")
     try:
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280, shot
         widest = page.evaluate(
@@ -84,14 +81,13 @@ def assert_readable_at_1280(path: Path, tmp_path: Path, shot: str) -> str:
         page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
         return text
     finally:
-        browser.close()
-        pw.stop()
+        ctx.close()
 
 
 def test_map_works_offline_in_chromium(taiyuan_run, tmp_path):
     path = tmp_path / "map.html"
     allocation_map(taiyuan_run.graph, taiyuan_run.results).save(str(path))
-    pw, browser, page, log = _open(path, tmp_path)
+    ctx, page, log = _open(path, tmp_path)
     try:
         assert page.evaluate("typeof L !== 'undefined' && typeof L.map === 'function'")
         # 10 counties in the shown choropleth, network lines and source markers drawn as SVG paths
@@ -136,8 +132,7 @@ def test_map_works_offline_in_chromium(taiyuan_run, tmp_path):
         assert log["requests"] == [], f"the map tried to reach the network: {log['requests']}"
         assert log["console_errors"] == [], log["console_errors"]
     finally:
-        browser.close()
-        pw.stop()
+        ctx.close()
 
 
 def test_text_from_data_is_escaped(taiyuan_run, tmp_path):
@@ -148,7 +143,7 @@ def test_text_from_data_is_escaped(taiyuan_run, tmp_path):
     allocation_map(taiyuan_run.graph, taiyuan_run.results, lang="en", counties=counties).save(str(path))
     raw = path.read_text(encoding="utf-8")
     assert "<script>alert('xss')</script>" not in raw and "<img src=x" not in raw and "${alert(3)}" not in raw
-    pw, browser, page, log = _open(path, tmp_path)
+    ctx, page, log = _open(path, tmp_path)
     try:
         box = page.locator("path.leaflet-interactive").first.bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -159,15 +154,14 @@ def test_text_from_data_is_escaped(taiyuan_run, tmp_path):
         # the text is shown as text
         assert "alert('xss')" in page.locator(".leaflet-popup-content").inner_text()
     finally:
-        browser.close()
-        pw.stop()
+        ctx.close()
 
 
 def test_annual_report_is_complete_and_self_contained(shipped_run, tmp_path):
     """report.html shows every table of the report and the print map embedded, with nothing fetched."""
     folder = Path(shutil.copytree(shipped_run("taiyuan-2030")[1], tmp_path / "run"))
     (folder / "map.png").unlink()  # the page must not need the file beside it
-    pw, browser, page, log = _open(folder / "report.html", tmp_path, wait_for="h1")
+    ctx, page, log = _open(folder / "report.html", tmp_path, wait_for="h1")
     try:
         headings = page.locator("h2").all_inner_texts()
         for word in ("概况", "指标清单", "分水规则", "单位换算", "约束分析", "县域平衡", "水源结构"):
@@ -180,8 +174,7 @@ def test_annual_report_is_complete_and_self_contained(shipped_run, tmp_path):
         assert "TY-yellow-fen-hutuo" in ids and "未达到 not met" in ids
         assert log["requests"] == [] and log["console_errors"] == []
     finally:
-        browser.close()
-        pw.stop()
+        ctx.close()
 
 
 def test_monthly_report_is_complete_and_self_contained(tmp_path, monthly_run):
@@ -190,7 +183,7 @@ def test_monthly_report_is_complete_and_self_contained(tmp_path, monthly_run):
     folder = Path(shutil.copytree(monthly_run("myopic")[1], tmp_path / "m"))
     for png in [*folder.glob("chart_*.png"), folder / "map.png"]:
         png.unlink()  # the page must not need the files beside it
-    pw, browser, page, log = _open(folder / "report.html", tmp_path, wait_for="h1")
+    ctx, page, log = _open(folder / "report.html", tmp_path, wait_for="h1")
     try:
         headings = " ".join(page.locator("h2").all_inner_texts())
         for word in ("多年平均配置图", "供水保证率", "缺水", "水库", "指标逐年核算"):
@@ -201,15 +194,14 @@ def test_monthly_report_is_complete_and_self_contained(tmp_path, monthly_run):
         assert page.locator("table.t").count() >= 3
         assert log["requests"] == [] and log["console_errors"] == []
     finally:
-        browser.close()
-        pw.stop()
+        ctx.close()
 
 
 def test_comparison_report_is_self_contained(tmp_path, taiyuan_comparison):
     """compare.html: the chart embedded, every table, nothing fetched."""
     folder = Path(shutil.copytree(taiyuan_comparison, tmp_path / "cmp"))
     (folder / "chart_shortage.png").unlink()
-    pw, browser, page, log = _open(folder / "compare.html", tmp_path, wait_for="h1")
+    ctx, page, log = _open(folder / "compare.html", tmp_path, wait_for="h1")
     try:
         assert page.locator("table.t").count() == 5
         srcs = [page.locator("img").nth(i).get_attribute("src") for i in range(page.locator("img").count())]
@@ -220,8 +212,7 @@ def test_comparison_report_is_self_contained(tmp_path, taiyuan_comparison):
         assert targets.locator("tr.chg").count() >= 1  # the dry year changes some targets
         assert log["requests"] == [] and log["console_errors"] == []
     finally:
-        browser.close()
-        pw.stop()
+        ctx.close()
     text = assert_readable_at_1280(folder / "compare.html", tmp_path, "compare-1280")
     for word in ("指标对比 Targets side by side", "各县满足率", "差异图", "清徐县 Qingxu County", "农业 Agriculture"):
         assert word in text, word

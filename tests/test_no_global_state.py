@@ -15,7 +15,12 @@ import folium, geopandas, highspy, matplotlib_scalebar.scalebar, networkx, panda
 import pypinyin, requests, rich, tqdm, typer, yaml
 before = (matplotlib.rcParams._get_backend_or_none(), list(warnings.filters), list(logging.getLogger().handlers),
           logging.getLogger().level, logging.getLogger("matplotlib.font_manager").level)
-import waterplan, waterplan.printmap, waterplan.monthly, waterplan.cli
+import importlib, pkgutil
+import waterplan
+for name in waterplan.__all__:  # every public name (imported on first use)
+    getattr(waterplan, name)
+for info in pkgutil.walk_packages(waterplan.__path__, "waterplan."):  # and every module
+    importlib.import_module(info.name)
 after = (matplotlib.rcParams._get_backend_or_none(), list(warnings.filters), list(logging.getLogger().handlers),
          logging.getLogger().level, logging.getLogger("matplotlib.font_manager").level)
 assert before == after, (before, after)

@@ -17,19 +17,19 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TESTS = [
+TESTS = [  # the quick files first: each mutation runs them in order until one fails
     "tests/test_reports.py",
     "tests/test_codebase.py",
     "tests/test_status.py",
     "tests/test_one_engine.py",
-    "tests/test_plan_meaning.py",
-    "tests/test_bad_input_table.py",
-    "tests/test_monthly.py",
-    "tests/test_small_networks.py",
     "tests/test_scenarios.py",
+    "tests/test_small_networks.py",
     "tests/test_graph.py",
+    "tests/test_plan_meaning.py",
+    "tests/test_monthly.py",
     "tests/test_bad_input.py",
     "tests/test_properties.py",
+    "tests/test_bad_input_table.py",
     "tests/test_all_plans.py",
     "tests/test_statuses_recomputed.py",
     "tests/test_one_formulation.py",
