@@ -44,6 +44,7 @@ def test_a_difference_map_scale_is_symmetric_and_a_small_change_stays_pale(top, 
 
 
 def test_the_monthly_report_shows_each_targets_status_each_year(monthly_run):
+    from waterplan.report.annual import _as_given
     from waterplan.report.monthly import _year_status_table
 
     _res, folder = monthly_run("myopic")
@@ -51,10 +52,26 @@ def test_the_monthly_report_shows_each_targets_status_each_year(monthly_run):
     shown = _year_status_table(yearly)
     assert list(shown.columns[-2:]) == ["1971", "1972"] and len(shown) == yearly["id"].nunique()
     by = yearly.set_index(["indicator_zh", "period"])["status"]
+    rows = yearly.set_index(["indicator_zh", "period"])
     for _i, row in shown.iterrows():
         zh = next(z for z in yearly["indicator_zh"].unique() if row["指标 indicator"].startswith(f"{z} "))
         for year in ("1971", "1972"):
-            assert row[year].startswith(status_label(by[(zh, year)])), (zh, year)
+            assert row[year] == f"{status_label(by[(zh, year)])} · {_as_given(rows.loc[(zh, year)])}", (zh, year)
+
+
+def test_the_mean_year_is_the_months_summed_over_the_years(monthly_run):
+    """The mean year of a two-year run: every volume of the monthly tables summed and halved."""
+    from waterplan.monthly.results import mean_year_results
+
+    res, folder = monthly_run("myopic")
+    avg = mean_year_results(res)
+    bal = pd.read_csv(folder / "balance.csv", dtype={"county": str})
+    want = bal.groupby(["county", "sector"])[["demand_10k_m3", "shortage_10k_m3"]].sum() / 2
+    got = avg.balance.set_index(["county", "sector"])[["demand_10k_m3", "shortage_10k_m3"]]
+    pd.testing.assert_frame_equal(got.sort_index(), want.sort_index(), check_exact=False, rtol=1e-9, atol=1e-6)
+    src = pd.read_csv(folder / "sources.csv").groupby("source")["withdrawn_10k_m3"].sum() / 2
+    assert avg.sources.set_index("source")["withdrawn_10k_m3"].to_dict() == pytest.approx(src.to_dict())
+    assert set(avg.balance["period"]) == {"1971–1972"}
 
 
 def test_the_comparison_shades_exactly_the_targets_that_changed(shipped_run):
