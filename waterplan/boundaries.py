@@ -246,11 +246,26 @@ def load_counties(
     >>> len(gdf), gdf.crs.to_epsg()
     (10, 4326)
     """
+    rows = _county_rows(counties, city, province)
+    root = _package_root() / "data" / "datasets"
+    geoms = []
+    for path in rows["path"]:
+        with open(root / path, encoding="utf-8") as fh:
+            geom = shapely.geometry.shape(json.load(fh))
+        geoms.append(_geometry_gcj02_to_wgs84(geom))
+    gdf = gpd.GeoDataFrame(
+        rows.drop(columns=["path", "province_zh"]).reset_index(drop=True), geometry=geoms, crs="EPSG:4326"
+    )
+    return gdf
+
+
+def _county_rows(counties: list[object] | None, city: object | None, province: str | None) -> pd.DataFrame:
+    """The county table's rows asked for: counties by adcode or name, a city's or a province's."""
     table = county_table()
     if counties is not None:
         codes = [resolve_county(c, field="counties") for c in counties]
-        rows = table[table["adcode"].isin(codes)].set_index("adcode").loc[codes].reset_index()
-    elif city is not None:
+        return table[table["adcode"].isin(codes)].set_index("adcode").loc[codes].reset_index()
+    if city is not None:
         text = str(city).strip()
         rows = table[
             (table["city_adcode"] == text)
@@ -262,19 +277,10 @@ def load_counties(
             raise InputError(
                 Problem("<argument>", "city", city, "a city adcode such as 140100 or a name such as 太原市")
             )
-    elif province is not None:
+        return rows
+    if province is not None:
         rows = table[table["province_zh"] == province]
         if rows.empty:
             raise InputError(Problem("<argument>", "province", province, "an official name such as 山西省"))
-    else:
-        raise InputError(Problem("<argument>", "counties", None, "give counties, city or province"))
-    root = _package_root() / "data" / "datasets"
-    geoms = []
-    for path in rows["path"]:
-        with open(root / path, encoding="utf-8") as fh:
-            geom = shapely.geometry.shape(json.load(fh))
-        geoms.append(_geometry_gcj02_to_wgs84(geom))
-    gdf = gpd.GeoDataFrame(
-        rows.drop(columns=["path", "province_zh"]).reset_index(drop=True), geometry=geoms, crs="EPSG:4326"
-    )
-    return gdf
+        return rows
+    raise InputError(Problem("<argument>", "counties", None, "give counties, city or province"))

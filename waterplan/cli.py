@@ -191,28 +191,20 @@ def run(
 
     Writes allocation.csv, balance.csv, flows.csv, sources.csv, indicators.csv, duals.csv, stages.csv, manifest.json, report.md, report.html and map.html. The folder is written completely or not at all. Exit codes: 2 bad input, 3 targets in conflict, 4 solver failure.
     """  # noqa: E501
-    from .run import run_scenario, write_run
+    from .run import check_output_folder, run_scenario, write_run
+    from .scenario import load_scenario
 
     if basemap == "tianditu" and not tianditu_key:
         _fail(InputError([Problem("<command line>", "--tianditu-key", None, "a Tianditu key for --basemap tianditu")]))
-    from .run import check_output_folder
-    from .scenario import load_scenario
 
     try:
         check_output_folder(out_dir, force)  # before solving: a refused folder costs the user no wait
         sc = load_scenario(scenario)
         _annual_refuses_monthly_options(sc, scenario, mode, years, objective)
         if sc.spec.time is not None:
-            _run_monthly(
-                sc,
-                out_dir,
-                force=force,
-                mode=(mode.value if mode else sc.spec.time.mode),
-                years=years,
-                objective=objective.value if objective else None,
-                lang=lang.value,
-                lp_dump=lp_dump,
-            )
+            chosen = mode.value if mode else sc.spec.time.mode
+            _run_monthly(sc, out_dir, force=force, mode=chosen, years=years, lang=lang.value,
+                         objective=objective.value if objective else None, lp_dump=lp_dump)  # fmt: skip
             return
         res = run_scenario(sc, solver=solver.value, progress=sys.stderr.isatty(), lp_dump=lp_dump)
         _warn(res.graph)

@@ -178,9 +178,6 @@ def run_ensemble(
     pathlib.Path
         ``out``.
     """
-    from distributed import Client, LocalCluster, as_completed
-    from tqdm import tqdm
-
     scenario, out = str(Path(scenario).resolve()), Path(out)
     members = ensemble_members(realisations, seed=seed, variants=variants, years=years)
     from .scenario import load_scenario
@@ -196,34 +193,54 @@ def run_ensemble(
     failures = _read_failures(out)
     t0 = time.perf_counter()
     if todo:
-        cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                      dashboard_address=":0")  # fmt: skip
-        client = Client(scheduler) if scheduler else Client(cluster)
-        try:
-            futures = {client.submit(_task, scenario, m, key=f"member-{m.variant}-{m.realisation}", pure=False): m
-                       for m in todo}  # fmt: skip
-            bar = tqdm(total=len(todo), desc="ensemble", unit="member", disable=not progress or None)
-            for fut in as_completed(futures):
-                m = futures[fut]
-                result = fut.result()
-                if isinstance(result, str):
-                    failures[m.key] = {"variant": m.variant, "member": m.realisation, "seed": m.seed, "error": result}
-                    bar.set_postfix(failures=len(failures))
-                else:
-                    _write_member(out, m, result)
-                    failures.pop(m.key, None)
-                if on_member:
-                    on_member(m, result if isinstance(result, str) else None)
-                bar.update(1)
-            bar.close()
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        _on_dask(scenario, out, todo, failures, workers=workers, scheduler=scheduler, progress=progress,
+                 on_member=on_member)  # fmt: skip
     _write_failures(out, failures)
     _write_meta(out, {**meta, "failed": len(failures), "seconds": time.perf_counter() - t0})
     ensemble_report(out)
     return out
+
+
+def _on_dask(
+    scenario: str,
+    out: Path,
+    todo: list[Member],
+    failures: dict[str, dict[str, Any]],
+    *,
+    workers: int | None,
+    scheduler: str | None,
+    progress: bool,
+    on_member: Callable[[Member, str | None], None] | None,
+) -> None:
+    """Run the members on a local cluster (or ``scheduler``), writing each as it finishes and
+    keeping the failures in ``failures``."""
+    from distributed import Client, LocalCluster, as_completed
+    from tqdm import tqdm
+
+    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                  dashboard_address=":0")  # fmt: skip
+    client = Client(scheduler) if scheduler else Client(cluster)
+    try:
+        futures = {client.submit(_task, scenario, m, key=f"member-{m.variant}-{m.realisation}", pure=False): m
+                   for m in todo}  # fmt: skip
+        bar = tqdm(total=len(todo), desc="ensemble", unit="member", disable=not progress or None)
+        for fut in as_completed(futures):
+            m = futures[fut]
+            result = fut.result()
+            if isinstance(result, str):
+                failures[m.key] = {"variant": m.variant, "member": m.realisation, "seed": m.seed, "error": result}
+                bar.set_postfix(failures=len(failures))
+            else:
+                _write_member(out, m, result)
+                failures.pop(m.key, None)
+            if on_member:
+                on_member(m, result if isinstance(result, str) else None)
+            bar.update(1)
+        bar.close()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _write_meta(out: Path, meta: dict[str, Any]) -> None:

@@ -369,6 +369,21 @@ def _add_nodes(fmap: folium.Map, G: nx.DiGraph, lang: str, shift: Any) -> None:
     nodes.add_to(fmap)
 
 
+def _notes(period_note: str | None) -> str:
+    """The notes under the legend: the period the figures stand for (if given), the stand-in label."""
+    note = (
+        "<div class='wp-note' style='background:#fff;padding:6px 8px;font:12px sans-serif;border-radius:4px;"
+        "margin-top:4px;max-width:260px'>示意 illustrative: county demands and network figures marked so are "
+        "stand-ins, not the bureau's data (report.md lists which)</div>"
+    )
+    if period_note:
+        note = (
+            "<div class='wp-period' style='background:#fff;padding:6px 8px;font:bold 12px sans-serif;"
+            f"border-radius:4px;margin-bottom:4px;max-width:260px'>{escape(period_note)}</div>{note}"
+        )
+    return note
+
+
 def allocation_map(
     G: nx.DiGraph,
     results: Results,
@@ -422,17 +437,7 @@ def allocation_map(
     _add_nodes(fmap, G, lang, shift)
     folium.LayerControl(collapsed=True).add_to(fmap)  # opens on hover: it never hides a popup
     root: Any = fmap.get_root()
-    note = (
-        "<div class='wp-note' style='background:#fff;padding:6px 8px;font:12px sans-serif;border-radius:4px;"
-        "margin-top:4px;max-width:260px'>示意 illustrative: county demands and network figures marked so are "
-        "stand-ins, not the bureau's data (report.md lists which)</div>"
-    )
-    if period_note:
-        note = (
-            "<div class='wp-period' style='background:#fff;padding:6px 8px;font:bold 12px sans-serif;"
-            f"border-radius:4px;margin-bottom:4px;max-width:260px'>{escape(period_note)}</div>{note}"
-        )
-    root.html.add_child(folium.Element(f"<div class='wp-legend-box'>{''.join(legends)}{note}</div>"))
+    root.html.add_child(folium.Element(f"<div class='wp-legend-box'>{''.join(legends)}{_notes(period_note)}</div>"))
     var_by_label = {(f"{zh} {en}" if lang == "zh" else en): var for var, (zh, en, _c, _r) in CHOROPLETHS.items()}
     fmap.add_child(_LegendSwitch(var_by_label))
     fmap.fit_bounds([[miny, minx], [maxy, maxx]] if not gcj else [list(shift(minx, miny)), list(shift(maxx, maxy))])

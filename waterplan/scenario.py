@@ -95,6 +95,15 @@ class Scenario:
         return self.spec.year
 
 
+def _network_dir(path: Path, spec: ScenarioSpec, fname: str, problems: list[Problem]) -> Path:
+    """The scenario's network: a folder of GeoJSON layers or a GeoPackage (a problem if neither)."""
+    network_dir = (path.parent / spec.network).resolve()
+    if not (network_dir.is_dir() or (network_dir.suffix.lower() == ".gpkg" and network_dir.is_file())):
+        want = "a folder holding nodes.geojson and edges.geojson, or a GeoPackage (.gpkg) with layers nodes and edges"
+        problems.append(Problem(fname, "network", spec.network, want))
+    return network_dir
+
+
 def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read and check a scenario file and its demand table.
 
@@ -133,16 +142,7 @@ def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) 
     problems: list[Problem] = []
     _check_source_kinds(spec, fname, problems)
     study = _study_counties(spec, fname)
-    network_dir = (path.parent / spec.network).resolve()
-    if not (network_dir.is_dir() or (network_dir.suffix.lower() == ".gpkg" and network_dir.is_file())):
-        problems.append(
-            Problem(
-                fname,
-                "network",
-                spec.network,
-                "a folder holding nodes.geojson and edges.geojson, or a GeoPackage (.gpkg) with layers nodes and edges",
-            )
-        )
+    network_dir = _network_dir(path, spec, fname, problems)
     demands_path = (path.parent / spec.demands).resolve()
     demands = _split_shares(_read_demands(demands_path, study, spec, problems, files), spec, fname, problems)
     constraints = _constraints(spec, fname, study, problems)

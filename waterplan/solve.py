@@ -115,10 +115,42 @@ def solve(
     """
     t0 = time.perf_counter()
     tpl = extract_template(G, scenario, model or build_model(G, scenario))
-    m = tpl.model
     h, name = _lp(tpl, solver)
-    read = _StageReader(tpl)
     stages: list[Stage] = []
+    on_stage = _stage_recorder(tpl, h, stages)
+    try:
+        x, _ = _tiered(tpl, G, h, on_stage, lp_dump).solve_x(scenario.name, progress=progress)
+    except InfeasibleError as exc:
+        if stages:  # an earlier stage was solved: the targets hold together; a numerical failure
+            raise
+        raise explained_error(G, scenario, str(exc), solver=solver) from None
+    _write_back(tpl, x, h.getSolution())
+    return _solution(tpl.model, name, stages, np.asarray(x, dtype=float), time.perf_counter() - t0)
+
+
+def _solution(m: AllocationModel, solver: str, stages: list[Stage], x: np.ndarray, seconds: float) -> Solution:
+    """The solution of the last stage, keyed the model's way (flows, releases, …) and as the array."""
+    value = dict(zip(m.cols, x, strict=True))
+    return Solution(
+        model=m,
+        solver=solver,
+        stages=stages,
+        flows={k: float(value[v.name]) for k, v in m.x.items()},
+        release={k: float(value[v.name]) for k, v in m.q.items()},
+        treated={k: float(value[v.name]) for k, v in m.treated.items()},
+        shortage={k: float(value[v.name]) for k, v in m.shortage.items()},
+        trades={k: float(value[v.name]) for k, v in m.trades.items()},
+        seconds=seconds,
+        x=x,
+    )
+
+
+def _stage_recorder(
+    tpl: Template, h: highspy.Highs | PulpLp, stages: list[Stage]
+) -> Callable[[int, float | None], None]:
+    """The engine's stage hook: each stage's optimum, time and duals appended to ``stages`` while the
+    solver still holds that stage's solution."""
+    read = _StageReader(tpl)
     clock = [time.perf_counter()]
 
     def on_stage(k: int, z: float | None) -> None:
@@ -127,26 +159,7 @@ def solve(
         clock[0] = now
         log.info("stage %s: objective %.6g (%.3f s)", stages[-1].name, stages[-1].objective, stages[-1].seconds)
 
-    try:
-        x, _ = _tiered(tpl, G, h, on_stage, lp_dump).solve_x(scenario.name, progress=progress)
-    except InfeasibleError as exc:
-        if stages:  # an earlier stage was solved: the targets hold together; a numerical failure
-            raise
-        raise explained_error(G, scenario, str(exc), solver=solver) from None
-    _write_back(tpl, x, h.getSolution())
-    value = dict(zip(m.cols, x, strict=True))
-    return Solution(
-        model=m,
-        solver=name,
-        stages=stages,
-        flows={k: float(value[v.name]) for k, v in m.x.items()},
-        release={k: float(value[v.name]) for k, v in m.q.items()},
-        treated={k: float(value[v.name]) for k, v in m.treated.items()},
-        shortage={k: float(value[v.name]) for k, v in m.shortage.items()},
-        trades={k: float(value[v.name]) for k, v in m.trades.items()},
-        seconds=time.perf_counter() - t0,
-        x=np.asarray(x, dtype=float),
-    )
+    return on_stage
 
 
 def _tiered(

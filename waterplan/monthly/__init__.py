@@ -183,32 +183,24 @@ def solve_monthly(
 ) -> MonthlyResult:
     """Allocate month by month over many years.
 
-    Parameters
+    Parameters (the scenario's ``time:`` section gives the defaults)
     ----------
-    G, scenario
-        The graph and scenario (the scenario's ``time:`` section gives the defaults).
     mode
         ``"full"`` (one LP over the horizon) or ``"myopic"`` (month by month).
-    years, start_year
-        Length and start of the horizon.
-    series
-        Monthly inflows (columns month, source, volume_10k_m3); by default the scenario's series
-        file, else the illustrative generator.
+    years, start_year, series
+        The horizon; monthly inflows (columns month, source, volume_10k_m3): by default the
+        scenario's series file, else the illustrative generator.
     objective
         ``"staged"`` (the tiers one after another, exact; the default) or ``"weighted"`` (one LP
-        with data-derived weights; refused with the equity rule); by default ``time.objective``.
-    warm_start
-        Myopic mode: keep HiGHS's basis between months (``False`` clears it each month).
-    lp_solver
-        Full horizon: ``"simplex"``, ``"ipm"`` or ``"auto"`` (interior point above 20,000 columns,
-        where it is several times faster on these LPs).
+        with data-derived weights; refused with the equity rule).
+    warm_start, lp_solver
+        Myopic: keep HiGHS's basis between months. Full horizon: ``"simplex"``, ``"ipm"`` or
+        ``"auto"`` (interior point above 20,000 columns, several times faster on these LPs).
     storage
         ``False``: reservoirs release their monthly inflow without storing (no regulation).
-    progress
-        Show a progress bar on a terminal: months solved and time left (myopic), stages solved
-        (full horizon); with ``-v`` the log has the counts.
-    lp_dump
-        Where to write the LP if a stage fails (HiGHS's .lp or .mps, by the suffix), as an annual run does.
+    progress, lp_dump
+        A progress bar on a terminal (months or stages solved, time left); where to write the LP
+        if a stage fails (HiGHS's .lp or .mps, by the suffix), as an annual run does.
 
     Raises
     ------
@@ -217,16 +209,16 @@ def solve_monthly(
         the amount each must give (:func:`waterplan.explain`), or the month and stage that failed.
     """
     t0 = time.perf_counter()
-    prep = _prepare(G, scenario, mode, years, start_year, series, objective, params, lp_solver, storage)
-    G, tpl, per, inflow, objective = prep
+    G, tpl, per, inflow, objective = _prepare(
+        G, scenario, mode, years, start_year, series, objective, params, lp_solver, storage
+    )
     t1 = time.perf_counter()
+    run: dict[str, Any] = {"progress": progress, "lp_dump": lp_dump}
     try:
         if mode == "full":
-            res = full_horizon(G, scenario, tpl, per, inflow, objective=objective, lp_solver=lp_solver,
-                               progress=progress, lp_dump=lp_dump)  # fmt: skip
+            res = full_horizon(G, scenario, tpl, per, inflow, objective=objective, lp_solver=lp_solver, **run)
         else:
-            res = myopic(G, scenario, tpl, per, inflow, objective=objective, warm_start=warm_start,
-                         progress=progress, lp_dump=lp_dump)  # fmt: skip
+            res = myopic(G, scenario, tpl, per, inflow, objective=objective, warm_start=warm_start, **run)
     except InfeasibleError as exc:
         raise explained_error(G, scenario, str(exc)) from None
     res.objective_mode = objective

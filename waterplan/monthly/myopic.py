@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import highspy
 import networkx as nx
@@ -48,6 +49,22 @@ def _changed(lo: np.ndarray, hi: np.ndarray, moving: np.ndarray) -> list[np.ndar
     return [np.flatnonzero(d).astype(np.int32) for d in diff]
 
 
+def _tiers(
+    tpl: Template, h: highspy.Highs, G: nx.DiGraph, slack: np.ndarray, n_cols: int, fixed_cost: np.ndarray, **kw: Any
+) -> Tiered:
+    """The month's tiers: the yearly floors' shortfall first (where there are floors), then the
+    template's tiers over the month's columns (the storage and slack columns cost nothing)."""
+    pad = np.zeros(n_cols - tpl.n_cols)
+    floor_cost = np.zeros(n_cols)
+    floor_cost[slack] = 1.0
+    levels = ([("floor shortfall", "floor", None, floor_cost)] if len(slack) else []) + [
+        (t.name, t.kind, t.priority, np.concatenate([c, pad])) for t, c in tpl.tiers
+    ]
+    return Tiered(h=h, names=[lv[0] for lv in levels], kinds=[lv[1] for lv in levels],
+                  costs=[lv[3] for lv in levels], fixed_cost=fixed_cost, G=G,
+                  priorities=[lv[2] for lv in levels], mode="myopic", **kw)  # fmt: skip
+
+
 def myopic(
     G: nx.DiGraph,
     scenario: Scenario,
@@ -77,25 +94,8 @@ def myopic(
     h = new_highs()
     # passed with month 0's bounds; the loop sets each month's (month 0's again) before it is solved
     pass_model(h, np.zeros(n_cols), loop.col_lo[0], loop.col_hi[0], loop.row_lo[0], loop.row_hi[0], rows, cols, vals)
-    pad = np.zeros(n_cols - n)
-    floor_cost = np.zeros(n_cols)
-    floor_cost[slack] = 1.0
-    levels = ([("floor shortfall", "floor", None, floor_cost)] if len(floors) else []) + [
-        (t.name, t.kind, t.priority, np.concatenate([c, pad])) for t, c in tpl.tiers
-    ]
-    tiered = Tiered(
-        h=h,
-        names=[lv[0] for lv in levels],
-        kinds=[lv[1] for lv in levels],
-        costs=[lv[3] for lv in levels],
-        fixed_cost=np.concatenate([np.zeros(n), block.cost, np.zeros(len(floors))]),
-        staged=objective == "staged",
-        G=G,
-        priorities=[lv[2] for lv in levels],
-        mode="myopic",
-        ub=loop.col_hi[0].copy(),
-        lp_dump=lp_dump,
-    )
+    tiered = _tiers(tpl, h, G, slack, n_cols, np.concatenate([np.zeros(n), block.cost, np.zeros(len(floors))]),
+                    staged=objective == "staged", ub=loop.col_hi[0].copy(), lp_dump=lp_dump)  # fmt: skip
     tbuilt = time.perf_counter()
     loop.run(h, tiered, progress=progress)
     X = loop.x
