@@ -254,12 +254,12 @@ def _open_network(G, folder: Path) -> nx.DiGraph:
     return H
 
 
-def _left_unused(folder: Path, G, scenario, capped: set[str]) -> dict[str, float]:
+def _left_unused(folder: Path, G) -> dict[str, float]:
     src = pd.read_csv(folder / "sources.csv", dtype={"county": str})
     out = {}
     for r in src.itertuples():
         d = G.nodes[r.source]
-        if r.source in capped or d.get("storage"):
+        if d.get("storage"):
             continue
         if d["kind"] == "wwtp":
             can = d["yield"] * min(r.wastewater_collected_10k_m3, d["capacity"])
@@ -270,6 +270,37 @@ def _left_unused(folder: Path, G, scenario, capped: set[str]) -> dict[str, float
         if can - r.released_10k_m3 > 0.05:
             out[r.source] = can - r.released_10k_m3
     return out
+
+
+def at_value(folder: Path, G, scenario) -> list:
+    """The caps at their value, judged from the tables (within 1e-5 of it)."""
+    tables = read_tables(folder)
+    return [
+        c
+        for c in scenario.constraints
+        if c.type == "cap" and _table_measure(tables, G, scenario, c.lhs) >= c.value - 1e-5 * max(1.0, c.value)
+    ]
+
+
+def _one_more(G, scenario, sel, s: str | None, d: str) -> float:
+    """What one 万m³ more from ``s`` arriving at demand ``d`` adds to a constraint side."""
+    if s is None or sel.measure in ("available", "wastewater", "flow") or s not in _sources(G, sel):
+        return 0.0
+    nd = G.nodes[d]
+    if sel.measure == "withdrawal":
+        return float(sel.counties is None or G.nodes[s].get("county") in sel.counties)
+    if (sel.counties is not None and nd["county"] not in sel.counties) or (
+        sel.sectors is not None and nd["sector"] not in sel.sectors
+    ):
+        return 0.0
+    if sel.measure == "consumption" and scenario.spec.sectors[nd["sector"]].consumptive_coef <= 0:
+        return 0.0
+    return _factor(G, scenario, sel, d, s)
+
+
+def _swap_allowed(G, scenario, limits, new: str, old: str | None, d: str) -> bool:
+    """No cap at its value is pushed past it when ``d`` takes one 万m³ of ``new`` for one of ``old``."""
+    return all(_one_more(G, scenario, c.lhs, new, d) - _one_more(G, scenario, c.lhs, old, d) <= 1e-9 for c in limits)
 
 
 def _firsts(scenario) -> dict[str, set[str]]:
@@ -283,16 +314,25 @@ def _firsts(scenario) -> dict[str, set[str]]:
     return out
 
 
-def _unused_break(rule, G, own, short: float, accepts: set[str], unused, could, n) -> bool:
-    """last_resort / used_first: water of another (or of the rule's) kind left unused could have served n."""
+def _unused_break(rule, G, scenario, own, short: float, accepts: set[str], unused, could, n, limits) -> bool:
+    """last_resort / used_first: water of another (or of the rule's) kind left unused could have served n
+    in place of what it took (or lacked), with no constraint at its value in the way."""
     kinds = set(rule.kinds)
     if rule.check == "last_resort":
-        taken = own.loc[own["source_kind"].isin(kinds), "volume_10k_m3"].sum()
-        wanted = accepts - kinds
+        mine = own[own["source_kind"].isin(kinds) & (own["volume_10k_m3"] > 0.05)]
+        olds, wanted = list(mine["source"]), accepts - kinds
     else:
-        taken = own.loc[~own["source_kind"].isin(kinds), "volume_10k_m3"].sum() + short
-        wanted = accepts & kinds
-    return taken > 0.05 and any(G.nodes[s]["source_kind"] in wanted and could(s, n) for s in unused)
+        other = own[~own["source_kind"].isin(kinds) & (own["volume_10k_m3"] > 0.05)]
+        olds, wanted = list(other["source"]) + ([None] if short > 0.05 else []), accepts & kinds
+        mine = other
+    if mine["volume_10k_m3"].sum() + (0.0 if rule.check == "last_resort" else short) <= 0.05:
+        return False
+    return any(
+        G.nodes[s]["source_kind"] in wanted
+        and could(s, n)
+        and any(_swap_allowed(G, scenario, limits, s, o, n) for o in olds)
+        for s in unused
+    )
 
 
 def _ranked_break(rule, scenario, G, alloc, sector: str, lack: float, wanted: set[str], could, n) -> bool:
@@ -311,18 +351,17 @@ def _ranked_break(rule, scenario, G, alloc, sector: str, lack: float, wanted: se
     return False
 
 
-def rule_status(folder: Path, G, scenario, rule, binding_caps: set[str]) -> str:
+def rule_status(folder: Path, G, scenario, rule) -> str:
     """``kept`` or ``broken``, recomputed from the tables (see waterplan.rules for the definitions)."""
     spec = scenario.spec
     alloc = pd.read_csv(folder / "allocation.csv", dtype={"county": str})
     bal = pd.read_csv(folder / "balance.csv", dtype={"county": str})
     short = {(r.county, r.sector): r.shortage_10k_m3 for r in bal.itertuples()}
     H = _open_network(G, folder)
-    capped = set()
-    for c in scenario.constraints:
-        if c.type == "cap" and c.id in binding_caps:
-            capped |= _sources(G, c.lhs)
-    unused = _left_unused(folder, G, scenario, capped)
+    limits = at_value(folder, G, scenario)
+    flow_capped = {e for c in limits if c.lhs.measure == "flow" for e in c.lhs.edges}
+    H.remove_edges_from([(u, v) for u, v in list(H.edges) if G.edges[u, v]["layer_id"] in flow_capped])
+    unused = _left_unused(folder, G)
     firsts = _firsts(scenario)
 
     def could(s: str, d: str) -> bool:
@@ -338,7 +377,7 @@ def rule_status(folder: Path, G, scenario, rule, binding_caps: set[str]) -> str:
         accepts = set(spec.sectors[sector].accepts)
         own = alloc[(alloc["county"] == county) & (alloc["sector"] == sector)]
         if rule.check in ("last_resort", "used_first"):
-            broken = _unused_break(rule, G, own, short[(county, sector)], accepts, unused, could, n)
+            broken = _unused_break(rule, G, scenario, own, short[(county, sector)], accepts, unused, could, n, limits)
         elif rule.check == "priority":
             lack = short[(county, sector)]
             broken = lack > 0.05 and _ranked_break(rule, scenario, G, alloc, sector, lack, accepts, could, n)

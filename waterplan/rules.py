@@ -32,6 +32,7 @@ edge and no plant is at its capacity. Each break is listed with the volume that 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from .constraints import Constraint, Selection
 from .objective import first_kinds, rule_index
 from .reach import sources_matching
 from .scenario import RuleSpec, Scenario
@@ -79,7 +81,13 @@ class _Tables:
 
     def __post_init__(self) -> None:
         self.node = {(d["county"], d["sector"]): n for n, d in self.G.nodes(data=True) if d["kind"] == "demand"}
-        self.spare = _spare(self.G, self.flows)
+        self.limits = self.at_value()
+        self._eff: dict[str, dict[str, float]] = {}
+        self._lossy = nx.DiGraph()
+        #: constraints at their value that forbade a swap a rule wanted (reported beside "kept")
+        self.in_the_way: set[str] = set()
+        full = {e for c in self.limits if c.lhs.measure == "flow" and c.relation == "<=" for e in c.lhs.edges or ()}
+        self.spare = _spare(self.G, self.flows, full)
         self.short = {(r.county, r.sector): float(r.shortage_10k_m3) for r in self.balance.itertuples()}
         if not len(self.allocation):
             self.allocation = pd.DataFrame(columns=["county", "sector", "source", "source_kind", "volume_10k_m3"])
@@ -95,12 +103,9 @@ class _Tables:
         return src in self.spare and dnode in self.spare and nx.has_path(self.spare, src, dnode)
 
     def unused(self) -> dict[str, float]:
-        """Water each source left unused (万m³), where no cap of the plan at its value covers it."""
-        capped = self._capped()
+        """Water each source left unused (万m³): what it could have released less what it did."""
         out = {}
         for r in self.sources.itertuples():
-            if r.source in capped:
-                continue
             if r.kind == "wwtp":
                 collected = float(r.wastewater_collected_10k_m3 or 0.0)
                 treat_cap = float(r.treatment_capacity_10k_m3) if pd.notna(r.treatment_capacity_10k_m3) else collected
@@ -116,16 +121,55 @@ class _Tables:
                 out[r.source] = can - float(r.released_10k_m3)
         return out
 
-    def _capped(self) -> set[str]:
+    def at_value(self) -> list[Constraint]:
+        """The plan's caps at their value in the run (a floor that forces water somewhere is no
+        excuse for a broken rule: it is a conflict the check reports)."""
         ind = self.indicators
-        at_value = set(ind.loc[ind["binding"].fillna(False).astype(bool), "id"]) if len(ind) else set()
-        out: set[str] = set()
-        for c in self.scenario.constraints:
-            if c.type != "cap" or c.id not in at_value:
-                continue
-            sel = c.lhs
-            out |= set(sources_matching(self.G, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags))
-        return out
+        ids = set(ind.loc[ind["binding"].fillna(False).astype(bool), "id"]) if len(ind) else set()
+        return [c for c in self.scenario.constraints if c.type == "cap" and c.id in ids]
+
+    def counts(self, sel: Selection, src: str, county: str, sector: str) -> float:
+        """What one 万m³ from ``src`` arriving at the user (county, sector) counts for in ``sel``'s
+        measure: 1 at the intake or the source, 1/efficiency of the best route for use at the source
+        (gross), the sector's consumptive share plus the losses for consumption; 0 where the
+        selection leaves it out (a flow or availability measure counts no user's water: edges under
+        a flow cap at its value are left out of the routes instead)."""
+        if sel.measure not in ("withdrawal", "use", "intake", "consumption"):
+            return 0.0
+        if src not in sources_matching(self.G, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags):
+            return 0.0
+        if sel.measure == "withdrawal":
+            return float(sel.counties is None or self.G.nodes[src].get("county") in sel.counties)
+        if (sel.sectors is not None and sector not in sel.sectors) or (sel.counties and county not in sel.counties):
+            return 0.0
+        if sel.measure == "intake":
+            return 1.0
+        gross = 1.0 / self.efficiency(src, self.node[(county, sector)])
+        if sel.measure == "use":
+            return gross
+        return self.scenario.spec.sectors[sector].consumptive_coef + (gross - 1.0 if sel.conveyance_losses else 0.0)
+
+    def efficiency(self, src: str, dnode: str) -> float:
+        """Conveyance efficiency of the best route from ``src`` to a demand (0 if none)."""
+        if not self._eff:
+            for u, v, e in self.G.edges(data=True):
+                if e["kind"] != "sewer" and e["loss"] < 1.0:
+                    self._lossy.add_edge(u, v, w=-math.log1p(-e["loss"]))
+        if src not in self._eff:
+            H = self._lossy
+            dist = nx.single_source_dijkstra_path_length(H, src, weight="w") if src in H else {}
+            self._eff[src] = {d: math.exp(-w) for d, w in dist.items()}
+        return self._eff[src].get(dnode, 1e-9)
+
+    def blocked(self, new: str, old: str | None, county: str, sector: str) -> str | None:
+        """The cap at its value (its id) that forbids the user (county, sector) taking one 万m³ more
+        from ``new`` in place of one from ``old`` (``None``: in place of a shortage): the swap would
+        push it past its value. None if no cap is in the way."""
+        for c in self.limits:
+            was = self.counts(c.lhs, old, county, sector) if old is not None else 0.0
+            if self.counts(c.lhs, new, county, sector) - was > 1e-9:
+                return c.id
+        return None
 
     def demands_of(self, rule: RuleSpec) -> Iterable[tuple[str, str, str]]:
         counties = None if rule.counties is None else {str(c) for c in rule.counties}
@@ -147,12 +191,13 @@ def edge_loads(flows: pd.DataFrame) -> tuple[dict[tuple[str, str], float], dict[
     return carried, out_of
 
 
-def _spare(G: nx.DiGraph, flows: pd.DataFrame) -> nx.DiGraph:
-    """The network's edges that could carry more water (no edge or plant at its capacity)."""
+def _spare(G: nx.DiGraph, flows: pd.DataFrame, full: set[str]) -> nx.DiGraph:
+    """The network's edges that could carry more water: no edge or plant at its capacity, no edge
+    under a flow cap of the plan that is at its value (``full``, layer ids)."""
     carried, out_of = edge_loads(flows)
     H = nx.DiGraph()
     for u, v, e in G.edges(data=True):
-        if e["kind"] == "sewer":
+        if e["kind"] == "sewer" or e.get("layer_id") in full:
             continue
         cap = e.get("capacity")
         if cap is not None and carried.get((u, v), 0.0) >= cap - TOL:
@@ -207,25 +252,32 @@ def _ranked(rule: RuleSpec, t: _Tables) -> list[dict[str, Any]]:
 
 
 def _unused_water(rule: RuleSpec, t: _Tables) -> list[dict[str, Any]]:
-    """Breaks of a ``last_resort`` or ``used_first`` rule: a source left unused that could have served."""
+    """Breaks of a ``last_resort`` or ``used_first`` rule: a source left unused that could have served
+    a user in place of water it took (or of its shortage), with no constraint at its value in the way."""
     spec = t.scenario.spec
     unused = t.unused()
     kinds = set(rule.kinds)
     rows = []
     for county, sector, dnode in t.demands_of(rule):
         accepts = set(spec.sectors[sector].accepts)
-        if rule.check == "last_resort":
-            lack = t.taken(county, sector, kinds=kinds, inside=True)
-            wanted = accepts - kinds
-        else:
-            lack = t.taken(county, sector, kinds=kinds, inside=False)
-            lack += t.short.get((county, sector), 0.0)
-            wanted = accepts & kinds
+        inside = rule.check == "last_resort"  # what a swap replaces: the rule's kinds, or the others
+        took = [
+            (src, v) for src, kind, v in t.by_user.get((county, sector), []) if (kind in kinds) == inside and v > TOL
+        ]
+        short = 0.0 if inside else t.short.get((county, sector), 0.0)
+        replaced: list[str | None] = [src for src, _v in took] + ([None] if short > TOL else [])
+        lack = sum(v for _src, v in took) + short
+        wanted = accepts - kinds if inside else accepts & kinds
         if lack <= TOL:
             continue
         for src, spare in sorted(unused.items()):
-            if t.G.nodes[src]["source_kind"] in wanted and t.reaches(src, dnode):
-                rows.append(_break(county, sector, lack, src, ("", "unused"), spare))
+            if t.G.nodes[src]["source_kind"] not in wanted or not t.reaches(src, dnode):
+                continue
+            why = [t.blocked(src, old, county, sector) for old in replaced]
+            if all(why):
+                t.in_the_way.update(w for w in why if w)
+                continue
+            rows.append(_break(county, sector, lack, src, ("", "unused"), spare))
     return rows
 
 
@@ -243,7 +295,8 @@ def check_rule(
     rows = _ranked(rule, t) if rule.check in ("priority", "takes_first") else _unused_water(rule, t)
     breaks = pd.DataFrame(rows, columns=BREAK_COLUMNS)
     if breaks.empty:
-        return RuleCheck(KEPT, breaks, "checked from the results: no break found")
+        why = f" (water left unused could have served, but {', '.join(sorted(t.in_the_way))} at its value forbids it)"
+        return RuleCheck(KEPT, breaks, "checked from the results: no break found" + (why if t.in_the_way else ""))
     worst = breaks.sort_values("movable_10k_m3", ascending=False).iloc[0]
     where = (
         f"that went to {worst.went_to_county} {worst.went_to_sector}"
