@@ -255,6 +255,8 @@ def _print_annual_summary(res: Any, path: Path) -> None:
         f"Solver {res.manifest['solver']}, {res.manifest['timings_s']['total']:.2f} s."
     )
     out.print(f"Wrote {path}/ (report.html, map.html, tables).")
+    for w in res.results.warnings:
+        err.print(Text.assemble(("警告 Warning:", "bold yellow"), " ", w), highlight=False, soft_wrap=True)
 
 
 @app.command("explain")

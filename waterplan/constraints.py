@@ -50,6 +50,13 @@ class Constraint:
     basis: str = "plan"
     year: int | None = None
     listing: Listing | None = None
+    #: ``"hard"``, a priority after whose shortages it is pursued as a goal, or None (see ConstraintSpec)
+    rank: str | int | None = None
+
+    @property
+    def goal_after(self) -> int | None:
+        """The priority after whose shortages the constraint is pursued as a goal, if it is one."""
+        return self.rank if isinstance(self.rank, int) and not isinstance(self.rank, bool) else None
 
     @property
     def relation(self) -> str:
@@ -125,6 +132,30 @@ def _selection(
     return sel
 
 
+def _same_plants(lhs: Selection, rhs: Selection, fname: str, where: str, problems: list[Problem]) -> None:
+    """A utilisation rate (利用率: reclaimed water used ÷ wastewater of the plants) divides what the
+    plants release by what they collect, the same plants on both sides, so it never exceeds 100 %:
+    water piped in from another county's plant counts for that plant, not for the county using it."""
+    if rhs.measure != "wastewater":
+        return
+    plants = (rhs.counties, rhs.source_ids, rhs.source_tags)
+    reclaimed = lhs.source_kinds == {"reclaimed"} or (lhs.source_kinds is None and (lhs.source_ids or lhs.source_tags))
+    if lhs.measure != "withdrawal" or (lhs.counties, lhs.source_ids, lhs.source_tags) != plants or not reclaimed:
+        problems.append(
+            Problem(
+                fname,
+                f"{where}.numerator",
+                {
+                    "measure": lhs.measure,
+                    "counties": sorted(lhs.counties or []),
+                    "kinds": sorted(lhs.source_kinds or []),
+                },
+                "over wastewater, the reclaimed water the same plants release: measure 'withdrawal', "
+                "sources {kinds: [reclaimed]} (or the denominator's ids or tags), the denominator's counties",
+            )
+        )
+
+
 def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: list[Problem]) -> list[Constraint]:
     out = []
     seen: set[str] = set()
@@ -152,6 +183,7 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
             rhs = _selection(
                 d.measure, d.sources, d.counties, d.sectors, where=f"{where}.denominator", edges=d.edges, **common
             )
+            _same_plants(lhs, rhs, fname, where, problems)
         else:
             try:
                 value = to_model_volume(c.value, c.unit, file=fname, field=f"{where}.value")
@@ -180,8 +212,13 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
                 basis=c.basis,
                 year=c.year,
                 listing=c.listing,
+                rank=c.rank,
             )
         )
+        if c.type == "allocation" and c.rank is not None:
+            problems.append(Problem(fname, f"{where}.rank", c.rank, "no rank: a planned allocation is only reported"))
+        if isinstance(c.rank, int) and c.rank < 1:
+            problems.append(Problem(fname, f"{where}.rank", c.rank, "'hard' or a priority (1, 2, …)"))
     return out
 
 

@@ -376,6 +376,8 @@ class Tiered:
                 ranks.append(p)
             elif k == "rule":
                 ranks.append(p + 0.5)  # type: ignore[operator]
+            elif k == "goal":
+                ranks.append(p + 0.75)  # type: ignore[operator]
             elif k == "level":
                 ranks.append(last + 1.0)
             else:
@@ -395,7 +397,7 @@ class Tiered:
         cost = secondary / max(bound, 1.0) + self.fixed_cost
         top = max(w.values(), default=1.0) * exchange_ratio(self.G) * 20.0
         for k, r, c in zip(self.kinds, ranks, self.costs, strict=True):
-            if k == "level":
+            if k in ("level", "goal"):
                 # one 万m³ of water can close the gaps of several expected targets at once (a
                 # reclaimed 万m³ counts for the non-conventional floor and the reclaimed rate):
                 # divide by how many there are, so the shortages above still outweigh them

@@ -449,7 +449,8 @@ def _policy(m: AllocationModel, c: Constraint, elastic: bool) -> None:
     slack: Any = 0
     if elastic:
         slack = m.slack[c.id] = m.add_col("slack", c.id, "none")
-    if c.attribute == "expected":  # 预期性: its shortfall is a column, minimised after the shortages
+    if c.attribute == "expected" or c.goal_after is not None:
+        # 预期性, or a goal ranked after a priority: its shortfall is a column, minimised in its tier
         m.gap[c.id] = m.add_col("gap", c.id, "none")
         slack = slack + m.gap[c.id]
     if c.type == "cap":

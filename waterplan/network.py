@@ -336,15 +336,28 @@ def _add_to_county(b: _Builder, row: dict[str, Any], where: str, sectors: list[s
     b.G.add_edge(a, hub, **attrs)
     for t in targets:
         b.G.add_edge(
-            hub, t, id=f"{eid}>{b.G.nodes[t]['sector']}", layer_id=eid, kind="service", capacity=None, loss=0.0,
-            cost=0.0, min_flow=0.0,
+            hub, t, id=f"{eid}>{b.G.nodes[t]['sector']}", layer_id=eid, kind="service",
+            capacity=None, loss=_service_leak(b, attrs["kind"], b.G.nodes[t]["sector"]), cost=0.0, min_flow=0.0,
         )  # fmt: skip
+
+
+def _service_leak(b: _Builder, kind: str, sector: str) -> float:
+    """The public supply network's leakage on the last step to a user, counted once: a sector the
+    scenario's ``levers.network_leakage`` applies to, served by a potable line that is not a
+    ``distribution`` edge (which loses the leakage itself), loses it here; reclaimed water and other
+    sectors lose nothing on this step."""
+    leak = b.spec.levers.get("network_leakage")
+    if leak is None or sector not in leak.applies_to or kind in ("distribution", "reclaimed_pipe"):
+        return 0.0
+    return float(leak.value) if 0.0 <= leak.value < 1.0 else 0.0
 
 
 def _edge_loss(b: _Builder, row: dict[str, Any], kind: str, where: str) -> float:
     """An edge's loss: the layer's ``loss``; on the supply network's ``distribution`` edges, the
     scenario's ``levers.network_leakage`` where it is given (the plan's leakage rate is the loss of
-    the public supply network, so a demand stays what its users take and is not grossed up)."""
+    the public supply network, so a demand stays what its users take and is not grossed up). Water
+    for a sector the leakage ``applies_to`` that reaches its county by another potable line loses
+    it on the last step instead (:func:`_service_leak`): counted exactly once on every route."""
     loss = _fraction(row, "loss", 0.0, b.efile, where, b.problems)
     leak = b.spec.levers.get("network_leakage")
     if kind == "distribution" and leak is not None:

@@ -9,6 +9,8 @@
    weighted by the sectors' order in the rule (the first counts most). A rule so ranks who takes
    the water first without overriding the priorities: users of the same or a higher priority
    keep their water;
+   then the shortfall of the targets the scenario ranks right after that priority (``rank: k``:
+   a goal that never costs the priorities 1..k water);
 2. after all priorities, the shortfall of the plan's expected (预期性) targets — levels to reach
    (``type: level``, e.g. "利用量达到 6.68 亿m³") and targets the plan marks 预期性 — in 万m³
    summed over them;
@@ -162,8 +164,13 @@ def tiers(m: AllocationModel) -> list[Tier]:
         rules = _rules_tier(m, p)
         if rules:
             out.append(Tier(f"allocation rules of priority {p}", "rule", p, rules))
-    if m.gap:
-        out.append(Tier("expected targets", "level", None, {v.name: 1.0 for v in m.gap.values()}))
+        goals = {m.gap[c.id].name: 1.0 for c in scenario.constraints if c.id in m.gap and c.goal_after == p}
+        if goals:
+            out.append(Tier(f"targets ranked after priority {p}", "goal", p, goals))
+    goals_placed = {name for t in out if t.kind == "goal" for name in t.coef}
+    rest = {v.name: 1.0 for v in m.gap.values() if v.name not in goals_placed}
+    if rest:
+        out.append(Tier("expected targets", "level", None, rest))
     pref: dict[str, float] = defaultdict(float)
     for (d, s), expr in m.arrived.items():
         _add(pref, expr, source_rank(scenario, G.nodes[d]["sector"], G.nodes[s]["source_kind"]))

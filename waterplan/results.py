@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .rules import RuleCheck, check_rule, edge_loads
+from .sacrifice import sacrifices
 from .scenario import SECTOR_NAMES, Constraint, Listing, Scenario, Selection, TargetSpec
 from .solve import Solution
 from .status import STATUSES, judge, judge_constraint, tolerance
@@ -39,6 +40,11 @@ class Results:
     trades: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: where a rule of the plan is broken, with the volume that could have moved (see waterplan.rules)
     rule_breaks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: demands a target cut above its place among the priorities (see waterplan.sacrifice)
+    sacrifices: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: what a reviewer must see, each in Chinese and English (targets held at a higher priority's
+    #: expense, plants that cannot treat what they collect)
+    warnings: list[str] = field(default_factory=list)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         out = {
@@ -55,6 +61,8 @@ class Results:
             out["trades"] = self.trades
         if len(self.rule_breaks):
             out["rule_breaks"] = self.rule_breaks
+        if len(self.sacrifices):
+            out["sacrifices"] = self.sacrifices
         return out
 
 
@@ -204,7 +212,7 @@ INDICATOR_COLUMNS = [
     "period", "id", "indicator_zh", "indicator_en", "kind", "attribute", "basis", "year", "measured_at", "relation",
     "target", "value", "unit", "target_as_given", "status", "slack", "deviation", "binding", "shadow_price",
     "shadow_price_unit", "shadow_price_stage", "clause", "reason", "category", "list_no", "base_year", "base_value",
-    "plan_years", "numerator_10k_m3", "denominator_10k_m3",
+    "plan_years", "numerator_10k_m3", "denominator_10k_m3", "rank", "higher_priority_cut_10k_m3",
 ]  # fmt: skip
 
 
@@ -273,6 +281,7 @@ def constraint_row(c: Constraint, lhs: float, rhs: float | None, year: int) -> d
         "clause": c.clause,
         "numerator_10k_m3": lhs,
         "denominator_10k_m3": rhs,
+        "rank": "" if c.rank is None else str(c.rank),
         **_listing_cols(c.listing),
     }
 
@@ -457,6 +466,8 @@ def tabulate(sol: Solution) -> Results:
     parts = [df for df in (constraint_rows, targets) if len(df)]
     indicators = pd.concat(parts, ignore_index=True) if parts else constraint_rows
     indicators["period"] = sc.year
+    cuts = sacrifices(sol)
+    indicators["higher_priority_cut_10k_m3"] = indicators["id"].map(cuts.groupby("target")["cut_10k_m3"].sum())
     breaks = [chk.breaks.assign(rule=tid) for tid, chk in checks.items() if len(chk.breaks)]
     duals = pd.DataFrame(
         [
@@ -484,7 +495,50 @@ def tabulate(sol: Solution) -> Results:
         duals=duals,
         stages=stages,
         shadow_prices=sp,
+        sacrifices=cuts,
+        warnings=run_warnings(sc, indicators, cuts, sources),
     )
+
+
+def _vol(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 1 else f"{v:.2f}"
+
+
+def run_warnings(sc: Scenario, indicators: pd.DataFrame, cuts: pd.DataFrame, sources: pd.DataFrame) -> list[str]:
+    """What a reviewer must see before signing, in Chinese and English: each target held by cutting
+    a demand above its place among the priorities (the demands and the volumes), each plant that
+    collects more wastewater than it can treat (the overflow, discharged untreated)."""
+    out = []
+    names = indicators.drop_duplicates("id").set_index("id")
+    for tid, part in cuts.groupby("target", sort=False):
+        row = names.loc[tid]
+        cut = part.sort_values("cut_10k_m3", ascending=False)
+        zh = "；".join(
+            f"{r.county} {sector_label(r.sector)} 少 {r.cut_10k_m3:,.0f} 万m³" for r in cut.head(5).itertuples()
+        )
+        en = "; ".join(f"{r.county} {r.sector} {r.cut_10k_m3:,.0f}" for r in cut.head(5).itertuples())
+        more = f" (+{len(cut) - 5})" if len(cut) > 5 else ""
+        out.append(
+            f"目标 {tid}（{row['indicator_zh']}）以削减更高优先级的用水为代价达成：{zh}{more}。"
+            f" / Target {tid} ({row['indicator_en']}) holds only by cutting demands of a higher priority than its "
+            f"own (priority {int(cut['place'].iloc[0])}): {en}{more} 万m³ less than without it. Give it a rank "
+            "in the scenario (rank: hard, or rank: k) to state the plan's intent."
+        )
+    wwtp = sources[sources["kind"] == "wwtp"] if len(sources) else sources
+    over = wwtp.groupby(["source", "name_zh"], as_index=False)["overflow_10k_m3"].sum() if len(wwtp) else wwtp
+    over = over[over["overflow_10k_m3"] > 0.05].sort_values("overflow_10k_m3", ascending=False) if len(over) else over
+    if len(over):
+        top = over.head(5)
+        zh = "、".join(f"{r.name_zh} {_vol(r.overflow_10k_m3)}" for r in top.itertuples())
+        en = ", ".join(f"{r.source} {_vol(r.overflow_10k_m3)}" for r in top.itertuples())
+        more = f" (+{len(over) - 5})" if len(over) > 5 else ""
+        total = _vol(float(over["overflow_10k_m3"].sum()))
+        out.append(
+            f"{len(over)} 座污水处理厂收集的污水超出处理能力，共 {total} 万m³ 未经处理排放"
+            f"（sources.csv overflow_10k_m3）：{zh}{more}。 / {len(over)} WWTP(s) collect more wastewater than "
+            f"they can treat: {total} 万m³ discharged untreated (sources.csv overflow_10k_m3): {en}{more}."
+        )
+    return out
 
 
 def sector_label(sector: str, lang: str = "zh") -> str:

@@ -99,6 +99,7 @@ def run_scenario(
         hydrology=f"one year: {hyd.year_type}" + (f", surface × {hyd.surface_factor:g}" if hyd.surface_factor else ""),
     )
     manifest["stages"] = [{"stage": st.name, "objective": st.objective, "seconds": st.seconds} for st in sol.stages]
+    manifest["warnings"] = res.warnings
     return RunResult(scenario=sc, graph=G, solution=sol, results=res, manifest=manifest)
 
 

@@ -121,6 +121,12 @@ class ConstraintSpec(_Strict):
     note: str = ""
     #: its place in the plan's indicator list (指标清单), where the plan lists it
     listing: Listing | None = None
+    #: where it ranks against the demands' priorities: ``hard`` — a limit above every demand (a
+    #: shortage it forces anywhere is the plan's intent); an integer k — a goal pursued after the
+    #: shortages of priorities 1..k, so it never costs them water (its shortfall is reported);
+    #: unset — a limit, and the run warns where holding it cuts a demand of a higher priority than
+    #: the sectors it counts (see docs/data.md, "Where a target ranks")
+    rank: Literal["hard"] | int | None = None
 
 
 class ShareOf(_Strict):

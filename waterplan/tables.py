@@ -54,7 +54,7 @@ FLOWS_COLUMNS = ["scenario", "period", "edge", "layer_id", "kind", "from", "to",
                  "capacity_10k_m3", "utilisation"]  # fmt: skip
 SOURCES_COLUMNS = ["scenario", "period", "source", "name_zh", "name_en", "kind", "source_kind", "county",
                    "available_10k_m3", "released_10k_m3", "withdrawn_10k_m3", "wastewater_collected_10k_m3",
-                   "treated_10k_m3", "treatment_capacity_10k_m3"]  # fmt: skip
+                   "treated_10k_m3", "treatment_capacity_10k_m3", "overflow_10k_m3"]  # fmt: skip
 
 
 @dataclass
@@ -213,18 +213,22 @@ def flows_table(h: Horizon) -> pd.DataFrame:
 
 def sources_table(h: Horizon) -> pd.DataFrame:
     """Each source in each period: what it may release (``available_10k_m3``; for a WWTP its
-    reclaimed line's capacity), released, withdrawn (released less what reaches an outlet); for a
-    WWTP the wastewater it collects, what it treats, and its treatment capacity."""
+    reclaimed line's capacity), released (for a WWTP: what enters its reclaimed line), withdrawn
+    (released less what reaches an outlet); for a WWTP the wastewater it collects, what it treats
+    (what it collects up to its treatment capacity), its capacity, and the overflow it cannot treat
+    (discharged untreated)."""
     m = h.model
     G = m.G
     srcs = list(m.q)
     released = np.column_stack([h.column(m.q[s]) for s in srcs]) if srcs else np.zeros((h.T, 0))
     to_outlet = h.evaluate({s: m.to_outlet[s] for s in srcs})
     collected = h.evaluate({s: m.wastewater.get(s) for s in srcs})
-    treated = h.evaluate({s: m.treated.get(s) for s in srcs})
     plant_cap = np.asarray(
         [G.nodes[s].get("capacity") if G.nodes[s]["kind"] == "wwtp" else None for s in srcs], dtype=float
     )
+    # a plant treats what it collects up to its capacity; the rest overflows untreated
+    capacity = np.broadcast_to(plant_cap * h.fraction, released.shape)
+    treated = np.minimum(collected, np.where(np.isnan(capacity), np.inf, capacity))
     items = []
     for s in srcs:
         d = G.nodes[s]
@@ -237,7 +241,8 @@ def sources_table(h: Horizon) -> pd.DataFrame:
         "withdrawn_10k_m3": released - to_outlet,
         "wastewater_collected_10k_m3": collected,
         "treated_10k_m3": treated,
-        "treatment_capacity_10k_m3": np.broadcast_to(plant_cap * h.fraction, released.shape),
+        "treatment_capacity_10k_m3": capacity,
+        "overflow_10k_m3": collected - treated,
     }
     out = _long(h, items, data)
     return out[SOURCES_COLUMNS] if len(out) else pd.DataFrame(columns=SOURCES_COLUMNS)

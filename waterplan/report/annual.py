@@ -165,6 +165,23 @@ def _plan_years(text: object) -> dict[int, str]:
     return out
 
 
+def _note(row: pd.Series) -> str:
+    """A target's note, with the higher-priority water it cost where it cost any, and its rank."""
+    out = str(row["reason"]) if isinstance(row["reason"], str) else ""
+    cut = row.get("higher_priority_cut_10k_m3")
+    if isinstance(cut, float) and cut == cut and cut > 0:
+        out += (
+            f" 以削减更高优先级用水 {cut:,.0f} 万m³ 为代价 / held by cutting higher-priority demands by "
+            f"{cut:,.0f} 万m³ (sacrifices.csv)"
+        )
+    rank = row.get("rank")
+    if rank == "hard":
+        out += " [红线 hard limit: ranks above every demand]"
+    elif isinstance(rank, str) and rank:
+        out += f" [排在优先级 {rank} 之后 pursued after priority {rank}]"
+    return out.strip()
+
+
 def _indicator_table(ind: pd.DataFrame, year: int) -> pd.DataFrame:
     """The targets laid out like the plan's 指标清单: category, number, indicator, attribute, unit,
     base year, the list's figure for each target year (this run's year: the target as encoded),
@@ -201,7 +218,7 @@ def _indicator_table(ind: pd.DataFrame, year: int) -> pd.DataFrame:
         ],
         "计量 measured": ind["measured_at"].fillna(""),
         "条款 clause": ind["clause"],
-        "说明 note": ind["reason"],
+        "说明 note": [_note(r) for _i, r in ind.iterrows()],
     }
     return pd.DataFrame(out)
 
@@ -335,6 +352,8 @@ def report_markdown(scenario: Scenario, results: Results, manifest: dict[str, An
         "",
     ]
     lines += [_sector_table(results).to_markdown(index=False), ""]
+    if results.warnings:
+        lines += ["## 警告 Warnings", "", *[f"- {_md(w)}" for w in results.warnings], ""]
     lines += [
         "## 指标清单 Compliance with the plan's targets",
         "",
@@ -400,6 +419,7 @@ def report_html(
         f"<h2>Summary 概况</h2><p>Total demand {tot_d:,.0f} 万m³, supplied {tot_s:,.0f} 万m³, shortage "
         f"{tot_d - tot_s:,.0f} 万m³ (coverage {tot_s / tot_d:.1%}). Solver {e(manifest['solver'])}.</p>"
         f"{table(_sector_table(results))}{picture}{embed(charts.get('shortage'), 'shortage by county')}"
+        f"{f'<h2>警告 Warnings</h2>{items(results.warnings)}' if results.warnings else ''}"
         f"<h2>指标清单 Compliance with the plan's targets</h2>{table(_indicator_table(results.indicators, spec.year))}"
         f"{broken}"
         f"<h2>How water is shared 分水规则</h2><p>{e(_sharing(scenario, results))}</p>"
