@@ -91,6 +91,20 @@ def test_every_status_agrees_with_a_recomputation_from_the_tables(name, shipped_
     lines = {cells[at]: " | ".join(cells) for cells in rows}
     for tid, status in ind["status"].items():
         assert status_label(status) in lines[tid], (name, tid)
+    # every quantified target of the plan the docs list for this scenario is a row of its report
+    assert set(lines) - {"id"} == _documented(name.removesuffix(".yaml")), name
+
+
+def _documented(scenario: str) -> set[str]:
+    """The target ids docs/data.md lists for a scenario (its list of every target of every plan)."""
+    text = (SC.parent / "docs" / "data.md").read_text(encoding="utf-8")
+    body = text.split("<!-- targets: begin")[1].split("<!-- targets: end -->")[0]
+    out = set()
+    for line in body.splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) > 4 and any(v.split(":")[0].strip() == scenario for v in cells[3].split("<br>")):
+            out.add(cells[1])
+    return out
 
 
 @pytest.mark.parametrize("mode", ["full", "myopic"])

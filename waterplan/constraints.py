@@ -11,7 +11,7 @@ from typing import Any
 
 from ._errors import InputError, Problem
 from .boundaries import resolve_county
-from .spec import MEASURES, SOURCE_KINDS, Listing, ScenarioSpec, SourceSelector
+from .spec import MEASURES, SOURCE_KINDS, ConstraintSpec, Listing, ScenarioSpec, SourceSelector
 from .units import to_fraction, to_model_volume
 
 __all__ = ["Constraint", "Selection"]
@@ -166,24 +166,10 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
         seen.add(c.id)
         common: dict[str, Any] = {"fname": fname, "study": study, "spec": spec, "problems": problems}
         if c.type == "ratio_floor":
-            if c.numerator is None or c.denominator is None:
-                problems.append(Problem(fname, where, c.type, "a ratio_floor needs numerator and denominator"))
+            sides = _ratio(c, where, common)
+            if sides is None:
                 continue
-            try:
-                value = to_fraction(c.value, c.unit, file=fname, field=f"{where}.value")
-            except InputError as exc:
-                problems.extend(exc.problems)
-                continue
-            if not 0 <= value <= 1:
-                problems.append(Problem(fname, f"{where}.value", c.value, "a ratio between 0 and 100 %"))
-            n, d = c.numerator, c.denominator
-            lhs = _selection(
-                n.measure, n.sources, n.counties, n.sectors, where=f"{where}.numerator", edges=n.edges, **common
-            )
-            rhs = _selection(
-                d.measure, d.sources, d.counties, d.sectors, where=f"{where}.denominator", edges=d.edges, **common
-            )
-            _same_plants(lhs, rhs, fname, where, problems)
+            value, lhs, rhs = sides
         else:
             try:
                 value = to_model_volume(c.value, c.unit, file=fname, field=f"{where}.value")
@@ -215,11 +201,35 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
                 rank=c.rank,
             )
         )
-        if c.type == "allocation" and c.rank is not None:
-            problems.append(Problem(fname, f"{where}.rank", c.rank, "no rank: a planned allocation is only reported"))
-        if isinstance(c.rank, int) and c.rank < 1:
-            problems.append(Problem(fname, f"{where}.rank", c.rank, "'hard' or a priority (1, 2, …)"))
+        _check_rank(out[-1], fname, where, problems)
     return out
+
+
+def _ratio(c: ConstraintSpec, where: str, common: dict[str, Any]) -> tuple[float, Selection, Selection] | None:
+    """A ratio floor's value (a fraction) and its two sides; None (with the problems) if unusable."""
+    fname, problems = common["fname"], common["problems"]
+    if c.numerator is None or c.denominator is None:
+        problems.append(Problem(fname, where, c.type, "a ratio_floor needs numerator and denominator"))
+        return None
+    try:
+        value = to_fraction(c.value, c.unit, file=fname, field=f"{where}.value")
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return None
+    if not 0 <= value <= 1:
+        problems.append(Problem(fname, f"{where}.value", c.value, "a ratio between 0 and 100 %"))
+    n, d = c.numerator, c.denominator
+    lhs = _selection(n.measure, n.sources, n.counties, n.sectors, where=f"{where}.numerator", edges=n.edges, **common)
+    rhs = _selection(d.measure, d.sources, d.counties, d.sectors, where=f"{where}.denominator", edges=d.edges, **common)
+    _same_plants(lhs, rhs, fname, where, problems)
+    return value, lhs, rhs
+
+
+def _check_rank(c: Constraint, fname: str, where: str, problems: list[Problem]) -> None:
+    if c.type == "allocation" and c.rank is not None:
+        problems.append(Problem(fname, f"{where}.rank", c.rank, "no rank: a planned allocation is only reported"))
+    if isinstance(c.rank, int) and c.rank < 1:
+        problems.append(Problem(fname, f"{where}.rank", c.rank, "'hard' or a priority (1, 2, …)"))
 
 
 def _check_source_kinds(spec: ScenarioSpec, fname: str, problems: list[Problem]) -> None:

@@ -23,7 +23,7 @@ from .export import LAYER_FILES, run_layers
 from .manifest import lp_size_of, monthly_manifest, run_manifest
 from .maps import allocation_map
 from .monthly import MonthlyResult, guarantee_rates
-from .monthly.results import mean_year_results, policy_yearly, span, storage_table
+from .monthly.results import mean_year_results, policy_yearly, span, storage_drawn, storage_table
 from .network import build_graph
 from .printmap import print_map
 from .report import monthly_report_html, monthly_report_markdown, report_html, report_markdown
@@ -151,7 +151,8 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
 
     def write(tmp: Path) -> None:
         yearly = policy_yearly(res)
-        tables = {**res.tables(), "storage": storage_table(res), "guarantee": guarantee, "indicators": yearly}
+        tables = {**res.tables(), "storage": storage_table(res), "storage_drawn": storage_drawn(res),
+                  "guarantee": guarantee, "indicators": yearly}  # fmt: skip
         if len(res.trades):
             tables["trades"] = res.trades
         for name, df in tables.items():

@@ -240,6 +240,9 @@ class TimeSpec(_Strict):
     #: (wells and pumps are sized above the average for seasonal peaks); the year's total stays
     #: within the yearly availability
     groundwater_monthly_peak: float = Field(default=1.5, ge=1.0, le=12.0)
+    #: where the reservoirs end the horizon: ``free``, or ``at_start`` — at least where they began
+    #: (a cyclic horizon: a long run does not borrow from an assumed initial storage; full mode)
+    storage_end: Literal["free", "at_start"] = "free"
     demand_patterns: dict[str, list[float]] = Field(default_factory=dict)
     guarantee_targets: dict[str, float] = Field(default_factory=dict)
     note: str = ""

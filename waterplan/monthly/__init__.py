@@ -129,6 +129,14 @@ def _prepare(
     ):
         if value not in valid:
             raise InputError(Problem("<argument>", name, value, " or ".join(repr(v) for v in valid)))
+    if tcfg is not None and tcfg.storage_end == "at_start" and mode != "full":
+        raise InputError(
+            Problem(
+                str(scenario.path), "time.storage_end", "at_start",
+                f"mode 'full' (a {mode} run decides each month without the months ahead, so it cannot "
+                "promise where the reservoirs end); use --mode full or storage_end: free",
+            )
+        )  # fmt: skip
     G = G if storage else _without_storage(G)
     years = years or (tcfg.years if tcfg else 1)
     start_year = start_year or (tcfg.start_year if tcfg else scenario.spec.year)

@@ -103,7 +103,7 @@ class _HorizonLp:
     policy_rows: dict[str, Any]
 
 
-def _horizon_lp(G: nx.DiGraph, tpl: Template, per: Periods, inflow: pd.DataFrame) -> _HorizonLp:
+def _horizon_lp(G: nx.DiGraph, tpl: Template, per: Periods, inflow: pd.DataFrame, end_at_start: bool) -> _HorizonLp:
     """Every month's rows, the yearly rows and the reservoirs' storage balance over the horizon."""
     T, n = len(per.months), tpl.n_cols
     coo = _Coo([], [], [], [], [])
@@ -117,8 +117,13 @@ def _horizon_lp(G: nx.DiGraph, tpl: Template, per: Periods, inflow: pd.DataFrame
     rhs = block.rhs(G, {r: inflow[r].to_numpy() for r in names}, before)
     coo.add(block.rows - coo.n_rows, block.cols, block.vals, rhs, rhs)
     rows, cols, vals, row_lo, row_hi = coo.arrays()
-    return _HorizonLp(rows, cols, vals, row_lo, row_hi, np.concatenate([per.lb.ravel(), block.lb]),
-                      np.concatenate([per.ub.ravel(), block.ub]), block, names, policy_rows)  # fmt: skip
+    lb = np.concatenate([per.lb.ravel(), block.lb])
+    if end_at_start:  # a cyclic horizon: each reservoir ends at least where it began
+        for r in names:
+            last = int(block.storage_col[r][-1])  # the storage column of the last month
+            lb[last] = max(lb[last], before[r])
+    return _HorizonLp(rows, cols, vals, row_lo, row_hi, lb, np.concatenate([per.ub.ravel(), block.ub]), block, names,
+                      policy_rows)  # fmt: skip
 
 
 def _policy_by_year(tpl: Template, per: Periods, X: np.ndarray, activity: np.ndarray, lp: _HorizonLp) -> pd.DataFrame:
@@ -148,7 +153,8 @@ def full_horizon(
     """Solve the whole horizon as one LP (see the module docs)."""
     tb = time.perf_counter()
     T, n = len(per.months), tpl.n_cols
-    lp = _horizon_lp(G, tpl, per, inflow)
+    tcfg = scenario.spec.time
+    lp = _horizon_lp(G, tpl, per, inflow, tcfg is not None and tcfg.storage_end == "at_start")
     n_cols = len(lp.col_lb)
     if lp_solver == "auto":
         lp_solver = "ipm" if n_cols > 20000 else "simplex"

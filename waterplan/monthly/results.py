@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -15,7 +16,8 @@ from ..tables import Horizon, mean_year, period_tables
 from ..template import Template
 from .periods import Periods
 
-__all__ = ["MonthlyResult", "collect", "guarantee_rates", "mean_year_results", "policy_yearly", "storage_table"]
+__all__ = ["MonthlyResult", "collect", "guarantee_rates", "mean_year_results", "policy_yearly", "storage_drawn",
+           "storage_table", "targets_from_storage"]  # fmt: skip
 
 
 @dataclass
@@ -251,3 +253,64 @@ def storage_table(res: MonthlyResult) -> pd.DataFrame:
         for r in res.storage.columns
     ]
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+
+
+def storage_drawn(res: MonthlyResult) -> pd.DataFrame:
+    """Each reservoir each year: storage at the start (the first year's is the assumed initial
+    storage), at the end, and what the year drew from it (start less end; negative: stored)."""
+    G = res.graph
+    rows = []
+    for r in res.storage.columns:
+        start = float(G.nodes[r]["initial_storage"])
+        by_year = res.storage[r].groupby([m[:4] for m in res.storage.index], sort=True)
+        for year, s in by_year:
+            end = float(s.iloc[-1])
+            rows.append({"period": year, "reservoir": r, "name_zh": G.nodes[r]["name_zh"], "start_10k_m3": start,
+                         "end_10k_m3": end, "drawn_10k_m3": start - end})  # fmt: skip
+            start = end
+    cols = ["period", "reservoir", "name_zh", "start_10k_m3", "end_10k_m3", "drawn_10k_m3"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _reservoir_water(res: MonthlyResult, sel: Any, reservoirs: set[str], year: str) -> float:
+    """What a year's value of a constraint side counts of the given reservoirs' water (at the user,
+    or released for a withdrawal): the most that storage drawn from them can account for."""
+    if sel.measure == "withdrawal":
+        src = res.tables()["sources"]
+        mine = src[src["source"].isin(reservoirs) & src["period"].str.startswith(year)]
+        return float(mine["withdrawn_10k_m3"].sum())
+    a = res.tables()["allocation"]
+    mine = a[a["source"].isin(reservoirs) & a["period"].str.startswith(year)]
+    if sel.sectors is not None:
+        mine = mine[mine["sector"].isin(sel.sectors)]
+    if sel.counties is not None:
+        mine = mine[mine["county"].isin(sel.counties)]
+    return float(mine["use_at_source_10k_m3" if sel.measure != "intake" else "volume_10k_m3"].sum())
+
+
+def targets_from_storage(res: MonthlyResult, yearly: pd.DataFrame) -> pd.DataFrame:
+    """Each year's targets whose value counts a reservoir's water, where that year drew storage down:
+    the value, at most how much of it came from storage drawn below the year's start, and the value
+    without it (what the year's inflows alone would have given at most)."""
+    from ..reach import sources_matching
+
+    drawn = storage_drawn(res)
+    drawn = drawn[drawn["drawn_10k_m3"] > 0.05]
+    cons = {c.id: c for c in res.scenario.constraints}
+    rows = []
+    for r in yearly.itertuples():
+        c = cons.get(r.id)
+        if c is None or c.rhs is not None or c.lhs.measure not in ("withdrawal", "use", "intake", "consumption"):
+            continue
+        sel = c.lhs
+        mine = set(sources_matching(res.graph, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags))
+        part = drawn[(drawn["period"] == str(r.period)) & drawn["reservoir"].isin(mine)]
+        if len(part):
+            d = min(
+                float(part["drawn_10k_m3"].sum()), _reservoir_water(res, sel, set(part["reservoir"]), str(r.period))
+            )
+            rows.append({"period": r.period, "id": r.id, "indicator_zh": r.indicator_zh, "value": float(r.value),
+                         "target": r.target, "status": r.status, "from_storage_10k_m3": d,
+                         "without_storage": float(r.value) - d})  # fmt: skip
+    cols = ["period", "id", "indicator_zh", "value", "target", "status", "from_storage_10k_m3", "without_storage"]
+    return pd.DataFrame(rows, columns=cols)

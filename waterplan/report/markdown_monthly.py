@@ -57,4 +57,39 @@ def monthly_report_markdown(
         "Each year's value and status: indicators.csv (a ratio floor's value in %, with its numerator "
         "and denominator in 万m³); month by month: allocation.csv, balance.csv, flows.csv, sources.csv, storage.csv.",
         "",
+        "## Storage drawn 水库蓄水消耗",
+        "",
+        *storage_lines(res, yearly),
+        "",
     ]
+
+
+def storage_lines(res: MonthlyResult, yearly: pd.DataFrame) -> list[str]:
+    """Where a target's value came partly from storage drawn below a year's start, and the ending."""
+    from ..monthly.results import storage_drawn, targets_from_storage
+
+    drawn = storage_drawn(res)
+    if drawn.empty:
+        return ["No reservoir with storage. 无调蓄水库。"]
+    total = drawn.groupby("period")[["start_10k_m3", "end_10k_m3", "drawn_10k_m3"]].sum()
+    tcfg = res.scenario.spec.time
+    end = (
+        "at least where they began (time.storage_end: at_start)"
+        if tcfg and tcfg.storage_end == "at_start"
+        else ("where the run left them (time.storage_end: free; at_start makes the horizon cyclic)")
+    )
+    out = [
+        total.to_markdown(floatfmt=",.0f"),
+        "",
+        f"The reservoirs end the horizon {end}; the first year starts "
+        "from the assumed initial storage (network layer initial_storage). 首年从假定的初始蓄水量起算。",
+        "",
+    ]
+    helped = targets_from_storage(res, yearly)
+    out += [
+        f"- {r.period} {r.id} {r.indicator_zh}: {r.value:,.0f} 万m³ ({r.status}), of which up to "
+        f"{r.from_storage_10k_m3:,.0f} came from storage drawn below the year's start (without it: "
+        f"{r.without_storage:,.0f}). 其中至多 {r.from_storage_10k_m3:,.0f} 万m³ 来自水库蓄水消耗。"
+        for r in helped.itertuples()
+    ]
+    return out

@@ -102,6 +102,44 @@ def _guarantee_rows(guarantee: pd.DataFrame, sectors: dict[str, Any]) -> pd.Data
     )
 
 
+def _storage_section(res: Any, yearly: pd.DataFrame) -> str:
+    """Each year's storage drawn, and each target's value that came partly from it."""
+    from ..monthly.results import storage_drawn, targets_from_storage
+
+    drawn = storage_drawn(res)
+    if drawn.empty:
+        return ""
+    total = drawn.groupby("period", as_index=False)[["start_10k_m3", "end_10k_m3", "drawn_10k_m3"]].sum()
+    shown = pd.DataFrame({
+        "年 year": total["period"], "年初蓄水 start (万m³)": [f"{v:,.0f}" for v in total["start_10k_m3"]],
+        "年末蓄水 end": [f"{v:,.0f}" for v in total["end_10k_m3"]],
+        "消耗 drawn (start − end)": [f"{v:,.0f}" for v in total["drawn_10k_m3"]],
+    })  # fmt: skip
+    helped = targets_from_storage(res, yearly)
+    rows = pd.DataFrame({
+        "年 year": helped["period"], "指标 target": helped["id"] + " " + helped["indicator_zh"],
+        "值 value (万m³)": [f"{v:,.0f}" for v in helped["value"]],
+        "状态 status": [status_label(s) for s in helped["status"]],
+        "其中来自蓄水消耗 of which from storage (at most)": [f"{v:,.0f}" for v in helped["from_storage_10k_m3"]],
+        "不计蓄水消耗 without it": [f"{v:,.0f}" for v in helped["without_storage"]],
+    })  # fmt: skip
+    tcfg = res.scenario.spec.time
+    ends = (
+        "期末蓄水不低于期初 The reservoirs end at least where they began (time.storage_end: at_start)."
+        if tcfg is not None and tcfg.storage_end == "at_start"
+        else "期末蓄水未约束 Where they end is free (time.storage_end: at_start makes the horizon cyclic)."
+    )
+    note = (
+        "首年从假定的初始蓄水量起算 The first year starts from the assumed initial storage (initial_storage of "
+        "the network layer). " + ends
+    )
+    helped_html = ""
+    if len(rows):
+        helped_html = "<p>指标值中来自水库蓄水消耗的部分 Targets whose value came partly from storage drawn below "
+        helped_html += f"the year's start:</p>{table(rows)}"
+    return table(shown) + f"<p class='note'>{html.escape(note)}</p>" + helped_html
+
+
 def monthly_report_html(
     res: Any,
     guarantee: pd.DataFrame,
@@ -142,6 +180,7 @@ def monthly_report_html(
         + figure(charts.get("shortage"), "monthly shortage", width=1100)
         + figure(charts.get("exceedance"), "exceedance of yearly shortage", width=700)
         + "<h2>水库 Reservoirs</h2>"
+        + _storage_section(res, yearly)
         + (
             figure(charts.get("storage"), "reservoir storage", width=1100)
             or "<p class='note'>无调蓄水库 No reservoir with storage.</p>"
