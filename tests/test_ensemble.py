@@ -63,6 +63,30 @@ def test_the_wilson_interval_by_hand():
     lo, hi = wilson(0.5, 10)
     assert lo == pytest.approx(0.5 - 0.26341, abs=1e-5) and hi == pytest.approx(0.5 + 0.26341, abs=1e-5)
     assert wilson(0.0, 4)[0] == 0.0 and wilson(None, 4) == (None, None)
+    # 1 of 10 (Newcombe 1998, Stat. Med. 17:857, method 3): 0.0179 to 0.4042, not centred on 0.1
+    lo, hi = wilson(0.1, 10)
+    assert lo == pytest.approx(0.01788, abs=1e-4) and hi == pytest.approx(0.40416, abs=1e-4)
+
+
+def test_the_interval_of_a_share_of_years_stays_within_zero_and_one(tmp_path):
+    """Three members, two fully supplied every year and one in none: the mean's normal 95 % interval
+    would reach 1.32; a share's interval is clipped to [0, 1]."""
+    import pandas as pd
+
+    from waterplan.ensemble import ensemble_report
+
+    for member, share in enumerate([1.0, 1.0, 0.0]):
+        part = tmp_path / "parts" / "guarantee" / "variant=base" / f"member={member}.parquet"
+        part.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame({"variant": ["base"], "member": [member], "county": ["140105"], "sector": ["domestic"],
+                      "years_fully_supplied": [share], "target_years": [0.95],
+                      "mean_shortage_10k_m3_per_year": [0.0]}).to_parquet(part)  # fmt: skip
+    s = ensemble_report(tmp_path).iloc[0]
+    assert s["years_fully_supplied_mean"] == pytest.approx(2 / 3)
+    assert s["years_fully_supplied_ci95_lo"] == pytest.approx(2 / 3 - 1.96 * 0.57735 / 3**0.5, abs=1e-4)
+    assert s["years_fully_supplied_ci95_hi"] == 1.0
+    assert s["p_miss_target"] == pytest.approx(1 / 3)
+    assert 0.0 <= s["p_miss_ci95_lo"] <= 1 / 3 <= s["p_miss_ci95_hi"] <= 1.0
 
 
 def test_member_seeds_follow_from_the_ensemble_seed_and_the_index_alone():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import networkx as nx
 import pytest
 import yaml
 from conftest import TAIYUAN, A, edge, node
@@ -63,7 +64,10 @@ def test_levers_turn_net_into_gross(tmp_path):
     G = build_graph(child)
     dist = [e["loss"] for _u, _v, e in G.edges(data=True) if e["kind"] == "distribution"]
     assert dist and all(x == 0.2 for x in dist)
-    assert all(e["loss"] != 0.2 for _u, _v, e in G.edges(data=True) if e["kind"] != "distribution")
+    # the leak is on the last step for water reaching domestic or municipal users by another potable
+    # line (wells, canals, pipelines), and nowhere else
+    leaky = [e for _u, _v, e in G.edges(data=True) if e["kind"] not in ("distribution", "service")]
+    assert all(e["loss"] != 0.2 for e in leaky)
     assert d.loc[ind, "demand_10k_m3"] == pytest.approx(base.loc[ind, "demand_10k_m3"])  # gross rows untouched
     # 34.40 万人 × 1.05 × 120 L/(人·d) = 1582.0 万m³/yr net
     assert d.loc[dom, "net_10k_m3"] == pytest.approx(34.40 * 1.05 * 120 * 365 / 1000, rel=1e-3)
@@ -199,3 +203,28 @@ def test_ecological_minimum_flow_on_an_edge(case):
     )
     *_, bal = alloc(path)
     assert bal.loc[(A, "domestic"), "supplied_10k_m3"] == pytest.approx(70, abs=1e-4)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in TAIYUAN.parent.glob("*.yaml")))
+def test_leakage_is_counted_exactly_once_on_every_potable_route(name):
+    """Every route that brings potable water to a user of a sector the network leakage applies to
+    loses it exactly once — on the supply network's distribution line, or on the last step where
+    another line (wells, canal, pipeline) brings the water — and reclaimed water never loses it."""
+    sc = load_scenario(TAIYUAN.parent / name)
+    G = build_graph(sc)
+    leak = sc.spec.levers.get("network_leakage")
+    if leak is None:
+        return
+    checked = 0
+    for h, d, e in G.edges(data=True):
+        if e["kind"] != "service" or G.nodes[d]["sector"] not in leak.applies_to:
+            continue
+        (line,) = [f for _a, _b, f in G.in_edges(h, data=True)]
+        upstream = {f["kind"] for a, b, f in G.edges(data=True) if b in nx.ancestors(G, h) | {h}}
+        times = (e["loss"] == leak.value) + (line["kind"] == "distribution" and line["loss"] == leak.value)
+        if line["kind"] == "reclaimed_pipe":
+            assert times == 0, (name, h, d)
+        else:
+            assert times == 1 and (line["kind"] == "distribution" or "distribution" not in upstream), (name, h, d)
+        checked += 1
+    assert checked > 0, name

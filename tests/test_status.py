@@ -58,3 +58,28 @@ def test_a_guarantee_rate_is_judged_against_its_target(rate, target, status):
 
 def test_judge_reads_the_direction():
     assert judge(5, 4, "<=", "binding") == "violated" and judge(5, 4, ">=", "binding") == "met"
+
+
+@pytest.mark.parametrize("target", [0.5, 100.0, 1.0e5])
+@pytest.mark.parametrize(("relation", "attribute"), [("<=", "binding"), (">=", "binding"), (">=", "expected")])
+def test_status_at_and_around_the_boundary(target, relation, attribute):
+    """A figure at its target is met; within the tolerance (one millionth of the target, at least
+    1e-6) on the wrong side it is met; twice the tolerance on the wrong side it is not; any distance
+    on the right side is met. The tolerance is written here by hand, not read from the module."""
+    tol = max(1.0, target) * 1e-6
+    wrong = 1.0 if relation == "<=" else -1.0
+    miss = "violated" if attribute == "binding" else "not met"
+    assert judge(target, target, relation, attribute) == "met"
+    assert judge(target + wrong * 0.5 * tol, target, relation, attribute) == "met"
+    assert judge(target + wrong * 2.0 * tol, target, relation, attribute) == miss
+    assert judge(target + wrong * 0.1 * target, target, relation, attribute) == miss
+    assert judge(target - wrong * 0.1 * target, target, relation, attribute) == "met"
+
+
+@pytest.mark.parametrize("target", [0.5, 100.0, 1.0e5])
+def test_a_planned_allocation_is_as_planned_only_within_the_tolerance(target):
+    tol = max(1.0, target) * 1e-6
+    assert judge(target + 0.5 * tol, target, "=", "expected") == "as planned"
+    assert judge(target - 0.5 * tol, target, "=", "expected") == "as planned"
+    assert judge(target + 2.0 * tol, target, "=", "expected") == "shifted"
+    assert judge(target - 2.0 * tol, target, "=", "expected") == "shifted"

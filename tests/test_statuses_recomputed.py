@@ -84,6 +84,13 @@ def test_every_status_agrees_with_a_recomputation_from_the_tables(name, shipped_
         assert row["status"] == expected, (name, t.id)
         seen += 1
     assert seen == len(ind)
+    # "binding" marks only rows of the LP at their value: a cap at its value from the tables alone
+    lp = {c.id: c for c in sc.constraints if c.in_lp}
+    assert set(ind.index[ind["binding"].fillna(False).astype(bool)]) <= set(lp), name
+    for c in lp.values():
+        if c.type == "cap":
+            at_value = constraints[c.id][1] >= c.value - 1e-5 * max(1.0, c.value)
+            assert bool(ind.loc[c.id, "binding"]) == at_value, (name, c.id)
     # the report shows the same status for every row
     report = (folder / "report.md").read_text(encoding="utf-8")
     rows = [[c.strip() for c in line.split("|")] for line in report.splitlines() if line.count("|") > 10]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -151,3 +153,37 @@ def test_units(value, unit, expected):
 def test_bad_units(unit, match):
     with pytest.raises(InputError, match=match):
         to_model_volume(1, unit, file="f.csv", field="demand")
+
+
+# every volume and flow spelling the docs list, with its factor to 万m³/yr worked out by hand
+# (1 亿 = 10,000 万; 1 hm³ = 100 万m³; a flow over 365 days: 1 万t/d = 365 万m³/yr; 1 m³/s =
+# 86,400 × 365 / 10,000 = 3,153.6 万m³/yr; 1 m³/d or t/d = 0.0365 万m³/yr)
+_BY_HAND = {
+    "亿m³": 1e4, "亿m3": 1e4, "亿立方米": 1e4, "1e8 m3": 1e4, "万m³": 1.0, "万m3": 1.0, "万立方米": 1.0, "1e4 m3": 1.0,
+    "10k m3": 1.0, "m³": 1e-4, "m3": 1e-4, "立方米": 1e-4, "hm³": 100.0, "hm3": 100.0, "万m³/yr": 1.0, "万m³/a": 1.0,
+    "万m³/年": 1.0, "亿m³/yr": 1e4, "亿m³/a": 1e4, "亿m³/年": 1e4, "万方": 1.0, "亿方": 1e4, "方": 1e-4,
+    "万立方米/年": 1.0, "亿立方米/年": 1e4, "万方/年": 1.0, "m³/a": 1e-4,
+    "万t/d": 365.0, "万吨/日": 365.0, "万吨/天": 365.0, "万m³/d": 365.0, "万m3/d": 365.0, "t/d": 0.0365,
+    "m³/d": 0.0365, "m3/d": 0.0365, "m³/s": 3153.6, "m3/s": 3153.6, "立方米/秒": 3153.6, "万立方米/日": 365.0,
+    "万立方米/天": 365.0, "万方/日": 365.0, "万方/天": 365.0, "立方米/日": 0.0365, "立方米/天": 0.0365,
+    "吨/日": 0.0365, "吨/天": 0.0365,
+}  # fmt: skip
+
+
+def _documented_spellings() -> list[str]:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "data.md").read_text(encoding="utf-8")
+    units = text.split("<!-- units: begin")[1].split("<!-- units: end -->")[0]
+    out = []
+    for line in units.splitlines():
+        if line.startswith("- volumes") or line.startswith("- flows"):
+            out += line.split(":", 1)[1].split("`")[1::2]
+    return out
+
+
+def test_every_documented_volume_spelling_converts_as_worked_out_by_hand():
+    from waterplan.units import to_model_volume
+
+    documented = _documented_spellings()
+    assert sorted(documented) == sorted(_BY_HAND)
+    for unit in documented:
+        assert to_model_volume(2.0, unit, file="t", field="f") == pytest.approx(2.0 * _BY_HAND[unit], rel=1e-12), unit

@@ -316,8 +316,9 @@ def ensemble_report(out: str | Path) -> pd.DataFrame:
         ).reset_index()
         sd = grp["years_fully_supplied"].std(ddof=1).fillna(0.0).to_numpy()
         half = 1.96 * sd / np.sqrt(summary["members"].to_numpy())  # the mean's 95 % confidence interval
-        summary["years_fully_supplied_ci95_lo"] = summary["years_fully_supplied_mean"] - half
-        summary["years_fully_supplied_ci95_hi"] = summary["years_fully_supplied_mean"] + half
+        # a share of years: its interval stays within [0, 1] (the normal approximation would not)
+        summary["years_fully_supplied_ci95_lo"] = (summary["years_fully_supplied_mean"] - half).clip(lower=0.0)
+        summary["years_fully_supplied_ci95_hi"] = (summary["years_fully_supplied_mean"] + half).clip(upper=1.0)
         missed = g.assign(missed=g["years_fully_supplied"] < g["target_years"] - 1e-12)
         prob = missed[g["target_years"].notna()].groupby(["variant", "county", "sector"])["missed"].mean()
         keys = list(zip(summary["variant"], summary["county"], summary["sector"], strict=True))

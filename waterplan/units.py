@@ -186,7 +186,10 @@ def _as_volume(q: pint.Quantity[float]) -> float | None:
     if q.check("[length]**3"):
         return float(q.to("wan_m3").magnitude)
     if q.check("[length]**3/[time]"):
-        return float(q.to("wan_m3/year").magnitude) * (365.0 / 365.25)
+        per_year = float(q.to("wan_m3/year").magnitude)
+        # a yearly volume (万m³/yr, 亿m³/年 …) is what it says; a rate per day or second is read over
+        # 365 days (pint's year is 365.25 days)
+        return per_year if "year" in str(q.units) else per_year * (365.0 / 365.25)
     return None
 
 
