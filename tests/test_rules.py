@@ -209,3 +209,11 @@ def test_domestic_short_while_its_water_went_to_a_lower_priority(case, capacity,
     assert chk.status == status
     if status == "broken":
         assert chk.breaks["movable_10k_m3"].max() == pytest.approx(30)
+
+
+def test_a_small_break_is_still_a_break(case):
+    """One 万m³ of groundwater pumped while surface water is left: broken (the check's tolerance is
+    500 m³, far below)."""
+    sc, G = _network(case)
+    assert _check(sc, G, GW_LAST, {("domestic", "GW"): 1.0, ("domestic", "S"): 59}).status == "broken"
+    assert _check(sc, G, GW_LAST, {("domestic", "GW"): 0.01, ("domestic", "S"): 59.99}).status == "kept"

@@ -9,7 +9,7 @@ import networkx as nx
 import pytest
 from conftest import A, B, edge, node
 
-from waterplan import build_graph, load_scenario, solve, tabulate
+from waterplan import InputError, build_graph, load_scenario, solve, tabulate
 
 W = "万m³"
 
@@ -133,9 +133,23 @@ def test_wwtp_loop(case):
 
 
 def test_wwtp_capacity_limits_reclaimed(case):
-    """As the loop above, but the WWTP treats at most 10: reclaimed = 0.5 × 10 = 5."""
-    *_, bal = alloc(_wwtp_case(case, 10))
+    """As the loop above, but the WWTP treats at most 10: reclaimed = 0.5 × 10 = 5. It collects 40,
+    treats 10 and lets 30 overflow untreated, which the run reports."""
+    *_, res, bal = alloc(_wwtp_case(case, 10))
     assert bal.loc[(A, "industry"), "supplied_10k_m3"] == pytest.approx(55, abs=1e-4)
+    ww = res.sources.set_index("source").loc["WW"]
+    assert ww["wastewater_collected_10k_m3"] == pytest.approx(40, abs=1e-4)
+    assert ww["treated_10k_m3"] == pytest.approx(10, abs=1e-4) and ww["released_10k_m3"] == pytest.approx(5, abs=1e-4)
+    assert ww["overflow_10k_m3"] == pytest.approx(30, abs=1e-4)
+    assert any("overflow_10k_m3" in w and "30" in w for w in res.warnings)
+
+
+def test_a_plant_within_its_capacity_treats_all_it_collects(case):
+    """Capacity 1000: treated = collected = 40 (not the 20 its reclaimed line needs), no overflow."""
+    *_, res, _bal = alloc(_wwtp_case(case, 1000))
+    ww = res.sources.set_index("source").loc["WW"]
+    assert ww["treated_10k_m3"] == pytest.approx(40, abs=1e-4) and ww["overflow_10k_m3"] == pytest.approx(0, abs=1e-6)
+    assert not res.warnings
 
 
 def test_quality_matching_keeps_reclaimed_from_domestic(case):
@@ -204,6 +218,45 @@ def test_ratio_floor_forces_reuse(case):
     assert a[("agriculture", "S")] == pytest.approx(52, abs=1e-4)
     row = res.indicators.set_index("id").loc["reuse"]
     assert row["value"] == pytest.approx(60) and row["status"] == "met"
+
+
+@pytest.mark.parametrize(
+    "numerator",
+    [
+        {"measure": "intake", "sources": {"kinds": ["reclaimed"]}},  # at the users, not at the plants
+        {"measure": "withdrawal", "sources": {"kinds": ["reclaimed"]}, "counties": ["140106"]},  # other plants
+        {"measure": "withdrawal"},  # every source, not the reclaimed water
+    ],
+)
+def test_a_utilisation_rate_divides_the_same_plants_water(case, numerator):
+    """A rate over the wastewater of 小店区's plants must count what those plants release: water
+    counted at the users, another county's plants or every source is refused with the way out."""
+    path = case(
+        nodes=[
+            node("S", "intake", source_kind="surface", available=200, available_unit=W),
+            node("WW", "wwtp", source_kind="reclaimed", capacity=1000, capacity_unit=W, **{"yield": 1.0}),
+        ],
+        edges=[
+            edge("e", "S", f"county:{A}", sectors="domestic,industry"),
+            edge("sw", f"county:{A}", "WW", kind="sewer", sectors="domestic", share=1.0),
+            edge("rw", "WW", f"county:{A}", kind="reclaimed_pipe", sectors="industry"),
+        ],
+        demands=[(A, "domestic", 100, W), (A, "industry", 100, W)],
+        constraints=[
+            {
+                "id": "rate",
+                "name_zh": "再生水利用率",
+                "type": "ratio_floor",
+                "numerator": numerator,
+                "denominator": {"measure": "wastewater", "counties": ["140105"]},
+                "value": 30,
+                "unit": "%",
+                "clause": "test",
+            },
+        ],
+    )
+    with pytest.raises(InputError, match=r"constraints\[0\] \(rate\)\.numerator.*same plants"):
+        load_scenario(path)
 
 
 def test_earmark_floor(case):
