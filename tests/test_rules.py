@@ -48,8 +48,9 @@ def _network(case, *, s_edge: dict | None = None, constraints: list | None = Non
     return sc, build_graph(sc)
 
 
-def _tables(G, took: dict[tuple[str, str], float], *, short=None, binding=()) -> dict[str, pd.DataFrame]:
-    """The run's tables for an allocation ``{(sector, source): volume}`` (all in county A)."""
+def _tables(G, took: dict[tuple[str, str], float], *, short=None, used=None) -> dict[str, pd.DataFrame]:
+    """The run's tables for an allocation ``{(sector, source): volume}`` (all in county A); ``used``:
+    what each cap of the plan counts (万m³)."""
     allocation = pd.DataFrame(
         [(A, sec, src, KIND[src], v) for (sec, src), v in took.items()],
         columns=["county", "sector", "source", "source_kind", "volume_10k_m3"],
@@ -71,7 +72,8 @@ def _tables(G, took: dict[tuple[str, str], float], *, short=None, binding=()) ->
         columns=["source", "kind", "available_10k_m3", "released_10k_m3", "wastewater_collected_10k_m3",
                  "treatment_capacity_10k_m3"],
     )  # fmt: skip
-    indicators = pd.DataFrame({"id": list(binding), "binding": [True] * len(binding)})
+    used = used or {}
+    indicators = pd.DataFrame({"id": list(used), "numerator_10k_m3": list(used.values())})
     return {"allocation": allocation, "balance": balance, "flows": flows, "sources": sources,
             "indicators": indicators}  # fmt: skip
 
@@ -108,19 +110,19 @@ def _cap(cid: str, **kw) -> dict:
 
 def test_a_source_whose_cap_is_at_its_value_is_not_unused_water(case):
     """A cap of 20 on S's withdrawal, at its value: S's 80 left is no excuse to pump less: kept, and
-    the check says which cap was in the way. The same cap not at its value: broken."""
+    the check says which cap was in the way. The same cap with 1,000 m³ of room left: broken."""
     sc, G = _network(case, constraints=[_cap("capS", measure="withdrawal", sources={"ids": ["S"]}, value=20)])
     took = {("domestic", "GW"): 40, ("domestic", "S"): 20}
-    chk = _check(sc, G, GW_LAST, took, binding=["capS"])
+    chk = _check(sc, G, GW_LAST, took, used={"capS": 20})
     assert chk.status == "kept" and "capS" in chk.summary
-    assert _check(sc, G, GW_LAST, took).status == "broken"
+    assert _check(sc, G, GW_LAST, took, used={"capS": 19.9}).status == "broken"
 
 
 def test_a_cap_on_another_sector_does_not_excuse_a_break(case):
     """A cap on agriculture's use at its value says nothing about domestic water: broken."""
     sc, G = _network(case, constraints=[_cap("capAg", measure="use", sectors=["agriculture"], value=10)])
     took = {("domestic", "GW"): 40, ("domestic", "S"): 20, ("agriculture", "S"): 10}
-    assert _check(sc, G, GW_LAST, took, binding=["capAg"]).status == "broken"
+    assert _check(sc, G, GW_LAST, took, used={"capAg": 10}).status == "broken"
 
 
 @pytest.mark.parametrize(("measure", "status"), [("use", "kept"), ("intake", "broken")])
@@ -134,7 +136,7 @@ def test_a_cap_counted_at_the_source_blocks_a_swap_onto_a_lossy_canal(case, meas
         constraints=[_cap("capDom", measure=measure, sectors=["domestic"], value=65)],
     )
     took = {("domestic", "GW"): 40, ("domestic", "S"): 20}
-    assert _check(sc, G, GW_LAST, took, binding=["capDom"]).status == status
+    assert _check(sc, G, GW_LAST, took, used={"capDom": 65}).status == status
 
 
 def test_water_of_a_kind_the_sector_refuses_is_no_alternative(case):

@@ -84,12 +84,16 @@ def test_every_status_agrees_with_a_recomputation_from_the_tables(name, shipped_
         assert row["status"] == expected, (name, t.id)
         seen += 1
     assert seen == len(ind)
+    # a utilisation rate (over the plants' wastewater) never exceeds 100 %
+    for c in sc.constraints:
+        if c.rhs is not None and c.rhs.measure == "wastewater":
+            assert not constraints[c.id][1] > 100.0 + 1e-9, (name, c.id, constraints[c.id][1])
     # "binding" marks only rows of the LP at their value: a cap at its value from the tables alone
     lp = {c.id: c for c in sc.constraints if c.in_lp}
     assert set(ind.index[ind["binding"].fillna(False).astype(bool)]) <= set(lp), name
     for c in lp.values():
         if c.type == "cap":
-            at_value = constraints[c.id][1] >= c.value - 1e-5 * max(1.0, c.value)
+            at_value = constraints[c.id][1] >= c.value - 1e-6 * max(1.0, c.value)
             assert bool(ind.loc[c.id, "binding"]) == at_value, (name, c.id)
     # the report shows the same status for every row
     report = (folder / "report.md").read_text(encoding="utf-8")
@@ -99,7 +103,8 @@ def test_every_status_agrees_with_a_recomputation_from_the_tables(name, shipped_
     for tid, status in ind["status"].items():
         assert status_label(status) in lines[tid], (name, tid)
     # every quantified target of the plan the docs list for this scenario is a row of its report
-    assert set(lines) - {"id"} == _documented(name.removesuffix(".yaml")), name
+    ids = {k for k in lines if k != "id" and not set(k) <= set(":- ")}
+    assert ids == _documented(name.removesuffix(".yaml")), name
 
 
 def _documented(scenario: str) -> set[str]:

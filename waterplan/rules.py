@@ -122,11 +122,14 @@ class _Tables:
         return out
 
     def at_value(self) -> list[Constraint]:
-        """The plan's caps at their value in the run (a floor that forces water somewhere is no
-        excuse for a broken rule: it is a conflict the check reports)."""
+        """The plan's caps at their value in the run: less than :data:`TOL` of room left under them
+        (a floor that forces water somewhere is no excuse for a broken rule: it is a conflict the
+        check reports)."""
         ind = self.indicators
-        ids = set(ind.loc[ind["binding"].fillna(False).astype(bool), "id"]) if len(ind) else set()
-        return [c for c in self.scenario.constraints if c.type == "cap" and c.id in ids]
+        if not len(ind):
+            return []
+        used = dict(zip(ind["id"], ind["numerator_10k_m3"], strict=True))
+        return [c for c in self.scenario.constraints if c.type == "cap" and used.get(c.id, -1e300) >= c.value - TOL]
 
     def counts(self, sel: Selection, src: str, county: str, sector: str) -> float:
         """What one 万m³ from ``src`` arriving at the user (county, sector) counts for in ``sel``'s
