@@ -93,3 +93,29 @@ def test_the_comparison_shades_exactly_the_targets_that_changed(shipped_run):
     counties = _counties([base, dry])
     change = counties.iloc[:, -1].str.replace(" pp", "").astype(float).abs()
     assert change.is_monotonic_decreasing  # the counties that moved most first
+
+
+def test_a_comparison_of_plan_years_flags_pumping_that_rises_against_the_plan(shipped_run, tmp_path):
+    """Taiyuan 2027 → 2030: the groundwater caps the plan cuts (压采, direction: falling) and each
+    county's groundwater, recomputed here from sources.csv of both runs; a rise is flagged, a fall
+    is not, and the page shows the section."""
+    from waterplan.compare import write_comparison
+
+    runs = [shipped_run("taiyuan-2030"), shipped_run("taiyuan-2027")]
+    out = write_comparison([r for r, _f in runs], tmp_path / "cmp")
+    d = pd.read_csv(out / "compare_direction.csv", index_col=0).set_index("id")
+    gw = {}
+    for _run, folder in runs:
+        src = pd.read_csv(folder / "sources.csv", dtype={"county": str})
+        gw[int(src["period"].iloc[0])] = (
+            src[src["source_kind"].str.startswith("groundwater")].groupby("county")["withdrawn_10k_m3"].sum()
+        )
+    total = {y: float(v.sum()) for y, v in gw.items()}
+    assert d.loc["TY-groundwater", "taiyuan-2027 (2027)"] == pytest.approx(total[2027], abs=1e-3)
+    assert bool(d.loc["TY-groundwater", "against_plan"]) == (total[2030] > total[2027] + 0.05)
+    by_county = pd.read_csv(out / "compare_groundwater.csv", index_col=0, dtype={0: str})
+    for county, row in by_county.iterrows():
+        rises = gw[2030].get(str(county), 0.0) > gw[2027].get(str(county), 0.0) + 0.05
+        assert bool(row["rises"]) == rises, county
+    assert by_county["rises"].any() and not by_county["rises"].all()
+    assert "逆规划方向" in (out / "compare.html").read_text(encoding="utf-8")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 
 import folium
@@ -20,9 +21,11 @@ from .run import RunResult, _atomic_folder, run_scenario
 from .scenario import load_scenario
 
 __all__ = [
+    "against_direction",
     "compare_runs",
     "compare_scenarios",
     "difference_map",
+    "groundwater_by_county",
     "shortage_by_sector",
     "write_comparison",
 ]
@@ -78,7 +81,53 @@ def compare_runs(runs: list[RunResult]) -> dict[str, pd.DataFrame]:
     binding = pd.DataFrame(
         {n: r.results.indicators.set_index("id")["binding"].fillna(False) for n, r in zip(names, runs, strict=True)}
     )
-    return {"sectors": sectors, "counties": counties, "sources": sources, "targets": targets, "binding": binding}
+    return {"sectors": sectors, "counties": counties, "sources": sources, "targets": targets, "binding": binding,
+            "direction": against_direction(runs), "groundwater": groundwater_by_county(runs)}  # fmt: skip
+
+
+def _by_year(runs: list[RunResult]) -> list[RunResult]:
+    """The runs in the order of their years, or none if they are all of one year."""
+    return sorted(runs, key=lambda r: r.scenario.year) if len({r.scenario.year for r in runs}) > 1 else []
+
+
+def _moves_against(values: list[float], direction: str) -> bool:
+    """Whether a series moves against the plan's direction from one year to the next (by more than 500 m³)."""
+    sign = 1.0 if direction == "falling" else -1.0
+    return any(sign * (b - a) > 0.05 for a, b in pairwise(values) if a == a and b == b)
+
+
+def against_direction(runs: list[RunResult]) -> pd.DataFrame:
+    """The targets the plan moves one way year on year (``direction``), each run's value (万m³) in
+    the order of the years, and whether it moves against the plan (runs of one year: empty)."""
+    ordered = _by_year(runs)
+    cons = {c.id: c for r in ordered for c in r.scenario.constraints if c.direction}
+    rows = []
+    for cid, c in cons.items():
+        values = []
+        for r in ordered:
+            ind = r.results.indicators.set_index("id")
+            values.append(float(ind.loc[cid, "numerator_10k_m3"]) if cid in ind.index else float("nan"))
+        row: dict[str, object] = {"id": cid, "indicator_zh": c.name_zh, "direction": c.direction}
+        row.update({f"{r.scenario.name} ({r.scenario.year})": v for r, v in zip(ordered, values, strict=True)})
+        row["against_plan"] = _moves_against(values, str(c.direction))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def groundwater_by_county(runs: list[RunResult]) -> pd.DataFrame:
+    """Each county's groundwater withdrawn (万m³) in the order of the runs' years, and whether it
+    rises from one year to the next (the plans cut groundwater, 压采; runs of one year: empty)."""
+    ordered = _by_year(runs)
+    if not ordered:
+        return pd.DataFrame()
+    cols = {}
+    for r in ordered:
+        src = r.results.sources
+        gw = src[src["source_kind"].astype(str).str.startswith("groundwater")]
+        cols[f"{r.scenario.name} ({r.scenario.year})"] = gw.groupby("county")["withdrawn_10k_m3"].sum()
+    out = pd.DataFrame(cols).fillna(0.0)
+    out["rises"] = [_moves_against(list(map(float, row)), "falling") for row in out.to_numpy()]
+    return out
 
 
 def difference_map(counties_diff: pd.Series, *, label: str) -> folium.Map:
@@ -169,7 +218,8 @@ def write_comparison(runs: list[RunResult], out: str | Path, *, force: bool = Fa
             difference_map(diff, label=label).save(str(tmp / f"diff_{n}.html"))
             maps[n] = difference_map_png(diff, label=label)
             (tmp / f"diff_{n}.png").write_bytes(maps[n])
-        (tmp / "compare.html").write_text(compare_html(runs, chart, maps), encoding="utf-8")
+        page = compare_html(runs, chart, maps, tables["direction"], tables["groundwater"])
+        (tmp / "compare.html").write_text(page, encoding="utf-8")
         lines = [
             f"# Comparison: {', '.join(names)}",
             "",
@@ -192,6 +242,16 @@ def write_comparison(runs: list[RunResult], out: str | Path, *, force: bool = Fa
             tables["binding"].to_markdown(),
             "",
         ]
+        if len(tables["direction"]):
+            moves = tables["direction"].round(0).to_markdown(index=False)
+            lines += [
+                "## Against the plan's direction 逆规划方向",
+                "",
+                moves,
+                "",
+                tables["groundwater"].round(0).to_markdown(),
+                "",
+            ]
         (tmp / "compare.md").write_text("\n".join(lines), encoding="utf-8")
 
     return _atomic_folder(out, force, write)

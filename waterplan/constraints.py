@@ -52,6 +52,8 @@ class Constraint:
     listing: Listing | None = None
     #: ``"hard"``, a priority after whose shortages it is pursued as a goal, or None (see ConstraintSpec)
     rank: str | int | None = None
+    #: ``"falling"`` or ``"rising"``: the way the plan moves the figure year on year (see ConstraintSpec)
+    direction: str | None = None
 
     @property
     def goal_after(self) -> int | None:
@@ -199,6 +201,7 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
                 year=c.year,
                 listing=c.listing,
                 rank=c.rank,
+                direction=c.direction,
             )
         )
         _check_rank(out[-1], fname, where, problems)

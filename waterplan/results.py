@@ -212,7 +212,7 @@ INDICATOR_COLUMNS = [
     "period", "id", "indicator_zh", "indicator_en", "kind", "attribute", "basis", "year", "measured_at", "relation",
     "target", "value", "unit", "target_as_given", "status", "slack", "deviation", "binding", "shadow_price",
     "shadow_price_unit", "shadow_price_stage", "clause", "reason", "category", "list_no", "base_year", "base_value",
-    "plan_years", "numerator_10k_m3", "denominator_10k_m3", "rank", "higher_priority_cut_10k_m3",
+    "plan_years", "numerator_10k_m3", "denominator_10k_m3", "rank", "direction", "higher_priority_cut_10k_m3",
 ]  # fmt: skip
 
 
@@ -282,6 +282,7 @@ def constraint_row(c: Constraint, lhs: float, rhs: float | None, year: int) -> d
         "numerator_10k_m3": lhs,
         "denominator_10k_m3": rhs,
         "rank": "" if c.rank is None else str(c.rank),
+        "direction": c.direction or "",
         **_listing_cols(c.listing),
     }
 

@@ -127,6 +127,9 @@ class ConstraintSpec(_Strict):
     #: unset — a limit, and the run warns where holding it cuts a demand of a higher priority than
     #: the sectors it counts (see docs/data.md, "Where a target ranks")
     rank: Literal["hard"] | int | None = None
+    #: the way the plan moves the figure from one target year to the next (压采: ``falling``);
+    #: ``waterplan compare`` of runs of different years flags a move against it
+    direction: Literal["falling", "rising"] | None = None
 
 
 class ShareOf(_Strict):

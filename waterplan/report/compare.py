@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..boundaries import county_table
 from ._page import figure, illustrative, kind_label, long_table, num, page, pct, sector_label, status_label, table
 from .annual import _as_given, _listed_order
 
@@ -125,11 +126,47 @@ def _sources(runs: list[Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def compare_html(runs: list[Any], chart: bytes, diff_maps: dict[str, bytes]) -> str:
+def _direction(d: pd.DataFrame, gw: pd.DataFrame) -> str:
+    """Runs of different years: the targets the plan moves one way year on year (``d``,
+    :func:`waterplan.compare.against_direction`) and each county's groundwater (``gw``), the moves
+    against the plan shaded."""
+    if d.empty and gw.empty:
+        return ""
+    years = [c for c in d.columns if c.endswith(")")]
+    shown = pd.DataFrame({
+        "指标 target": d["id"] + " " + d["indicator_zh"],
+        "规划方向 plan's direction": d["direction"].map({"falling": "逐年下降 falling", "rising": "逐年上升 rising"}),
+        **{f"{c} (万m³)": [num(v, 0) for v in d[c]] for c in years},
+        "逆规划方向 against the plan": ["是 yes" if a else "否 no" for a in d["against_plan"]],
+    }) if len(d) else pd.DataFrame()  # fmt: skip
+    gcols = [c for c in gw.columns if c != "rises"]
+    names = county_table().set_index("adcode")["name_zh"] if len(gw) else pd.Series(dtype=str)
+    county = pd.DataFrame({
+        "县区 county": [f"{names.get(k, k)} {k}" for k in gw.index],
+        **{f"{c} (万m³)": [num(v, 0) for v in gw[c]] for c in gcols},
+        "上升 rises (压采 cuts it)": ["是 yes" if a else "否 no" for a in gw["rises"]],
+    }) if len(gw) else pd.DataFrame()  # fmt: skip
+    return (
+        "<h2>逆规划方向 Against the plan's direction (year on year)</h2>"
+        + (table(shown, highlight=list(d["against_plan"])) if len(shown) else "")
+        + "<p>各县地下水开采量 Groundwater withdrawn by county:</p>"
+        + (table(county, highlight=list(gw["rises"])) if len(county) else "")
+    )
+
+
+def compare_html(
+    runs: list[Any],
+    chart: bytes,
+    diff_maps: dict[str, bytes],
+    direction: pd.DataFrame | None = None,
+    groundwater: pd.DataFrame | None = None,
+) -> str:
     """The comparison as one self-contained page (no scripts; charts and difference maps embedded)."""
     e = html.escape
     names = [r.scenario.name for r in runs]
     targets, changed = _targets(runs)
+    none = pd.DataFrame()
+    moves = _direction(direction if direction is not None else none, groundwater if groundwater is not None else none)
     maps = "".join(
         figure(png, f"coverage {n} − {names[0]}", width=900)
         + f"<p class='note'>交互式 Interactive: <a href='diff_{e(n)}.html'>diff_{e(n)}.html</a></p>"
@@ -144,6 +181,7 @@ def compare_html(runs: list[Any], chart: bytes, diff_maps: dict[str, bytes]) -> 
         f"<h2>各县满足率 Coverage by county (largest change first)</h2>"
         f"{long_table(_counties(runs), 10, 'counties 县区')}"
         f"<h2>水源结构 Source mix (万m³/yr withdrawn)</h2>{table(_sources(runs))}"
+        f"{moves}"
         f"<h2>差异图 Difference maps of coverage</h2>{maps or '<p class=note>只有一个方案 one scenario only.</p>'}"
         "<p class='note'>表格 Tables: compare_sectors.csv, compare_counties.csv, compare_sources.csv, "
         "compare_targets.csv, compare_binding.csv.</p>"
