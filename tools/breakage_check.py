@@ -579,6 +579,12 @@ MUTATIONS = [
         'return per_year if "year" in str(q.units) else per_year * (365.0 / 365.25)',
         "return per_year * (365.0 / 365.25)",
     ),
+    (
+        "a rise against the plan's direction not flagged",
+        "waterplan/compare.py",
+        'sign = 1.0 if direction == "falling" else -1.0',
+        "sign = -1.0",
+    ),
 ]
 
 
