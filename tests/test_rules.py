@@ -59,7 +59,7 @@ def _tables(G, took: dict[tuple[str, str], float], *, short=None, used=None) -> 
     balance = pd.DataFrame(
         [(A, sec, short.get(sec, 0.0)) for sec in SECTORS], columns=["county", "sector", "shortage_10k_m3"]
     )
-    released = {src: sum(v for (_sec, s), v in took.items() if s == src) for src in KIND}
+    released = {src: sum(v for (_sec, s), v in took.items() if s == src) for src in KIND if src in G}
     layer = {"S": "s", "GW": "w", "M": "m"}
     flows = pd.DataFrame(
         [(src, f"{layer[src]}@{A}", v) for src, v in released.items()], columns=["from", "to", "flow_10k_m3"]
@@ -67,7 +67,7 @@ def _tables(G, took: dict[tuple[str, str], float], *, short=None, used=None) -> 
     sources = pd.DataFrame(
         [
             (src, G.nodes[src]["kind"], G.nodes[src]["available"], released[src], None, None)
-            for src in KIND
+            for src in released
         ],
         columns=["source", "kind", "available_10k_m3", "released_10k_m3", "wastewater_collected_10k_m3",
                  "treatment_capacity_10k_m3"],
@@ -219,3 +219,29 @@ def test_a_small_break_is_still_a_break(case):
     sc, G = _network(case)
     assert _check(sc, G, GW_LAST, {("domestic", "GW"): 1.0, ("domestic", "S"): 59}).status == "broken"
     assert _check(sc, G, GW_LAST, {("domestic", "GW"): 0.01, ("domestic", "S"): 59.99}).status == "kept"
+
+
+@pytest.mark.parametrize(("plant_capacity", "status"), [(20, "kept"), (21, "broken")])
+def test_a_plant_at_its_capacity_is_no_route(case, plant_capacity, status):
+    """S reaches domestic only through a treatment plant P: with P at its capacity (20, all used)
+    the surface water left could not have reached the demand; with 1 万m³ of room it could."""
+    path = case(
+        nodes=[
+            node("S", "intake", source_kind="surface", available=100, available_unit=W),
+            node("P", "plant", capacity=plant_capacity, capacity_unit=W),
+            node("GW", "groundwater", source_kind="groundwater_porous", available=100, available_unit=W),
+        ],
+        edges=[
+            edge("sp", "S", "P"),
+            edge("d", "P", f"county:{A}", kind="distribution", sectors="domestic"),
+            edge("w", "GW", f"county:{A}", sectors="domestic"),
+        ],
+        demands=[(A, "domestic", 60, W)],
+        sectors=SECTORS,
+    )
+    sc = load_scenario(path)
+    G = build_graph(sc)
+    t = _tables(G, {("domestic", "GW"): 40, ("domestic", "S"): 20})
+    t["flows"] = pd.DataFrame([("S", "P", 20.0), ("P", f"d@{A}", 20.0), ("GW", f"w@{A}", 40.0)],
+                              columns=["from", "to", "flow_10k_m3"])  # fmt: skip
+    assert check_rule(RuleSpec(**GW_LAST), sc, G, t).status == status
