@@ -13,8 +13,8 @@ if domestic gets at most 50: held, it cuts domestic supply by 50 while agricultu
 from __future__ import annotations
 
 import pytest
-from conftest import A, edge, node
-from test_small_networks import alloc
+from conftest import A
+from test_small_networks import alloc, reuse_case
 from typer.testing import CliRunner
 
 from waterplan.cli import app
@@ -34,20 +34,8 @@ def _floor_case(case, rank=None):
     }  # fmt: skip
     if rank is not None:
         floor["rank"] = rank
-    return case(
-        nodes=[
-            node("S", "intake", source_kind="surface", available=200, available_unit=W),
-            node("WW", "wwtp", source_kind="reclaimed", capacity=1000, capacity_unit=W, **{"yield": 1.0}),
-        ],
-        edges=[
-            edge("e", "S", f"county:{A}", sectors="domestic,agriculture"),
-            edge("sw", f"county:{A}", "WW", kind="sewer", sectors="domestic", share=1.0),
-            edge("rw", "WW", f"county:{A}", kind="reclaimed_pipe", sectors="agriculture", capacity=20, capacity_unit=W),
-        ],
-        demands=[(A, "domestic", 100, W), (A, "agriculture", 100, W)],
-        sectors=SECTORS,
-        constraints=[floor],
-    )
+    pipe = {"capacity": 20, "capacity_unit": W}
+    return reuse_case(case, user="agriculture", sectors=SECTORS, constraints=[floor], pipe=pipe)
 
 
 def test_a_floor_held_by_cutting_domestic_water_is_reported(case):

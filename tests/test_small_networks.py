@@ -175,6 +175,25 @@ def test_quality_matching_keeps_reclaimed_from_domestic(case):
     assert bal.loc[(A, "industry"), "supplied_10k_m3"] == pytest.approx(10, abs=1e-4)
 
 
+def reuse_case(case, *, user: str, constraints: list[dict], sectors: dict | None = None, pipe: dict | None = None):
+    """S(200) -> A:domestic (100, returns its wastewater to WW) and A:``user`` (100); WW (yield 1,
+    capacity 1000) -> A:``user`` over a reclaimed pipe (``pipe``: its extra fields)."""
+    return case(
+        nodes=[
+            node("S", "intake", source_kind="surface", available=200, available_unit=W),
+            node("WW", "wwtp", source_kind="reclaimed", capacity=1000, capacity_unit=W, **{"yield": 1.0}),
+        ],
+        edges=[
+            edge("e", "S", f"county:{A}", sectors=f"domestic,{user}"),
+            edge("sw", f"county:{A}", "WW", kind="sewer", sectors="domestic", share=1.0),
+            edge("rw", "WW", f"county:{A}", kind="reclaimed_pipe", sectors=user, **(pipe or {})),
+        ],
+        demands=[(A, "domestic", 100, W), (A, user, 100, W)],
+        sectors=sectors,
+        constraints=constraints,
+    )
+
+
 def test_ratio_floor_forces_reuse(case):
     """Reclaimed use ≥ 60% of wastewater: S(200) serves A:domestic(100, return 0.8 → 80 wastewater)
     and A:agriculture(100, prefers surface when cheaper); WW yield 1.0. Floor: reclaimed ≥ 48."""
@@ -187,17 +206,9 @@ def test_ratio_floor_forces_reuse(case):
             "prefers": ["surface", "reclaimed"],
         },
     }
-    path = case(
-        nodes=[
-            node("S", "intake", source_kind="surface", available=200, available_unit=W),
-            node("WW", "wwtp", source_kind="reclaimed", capacity=1000, capacity_unit=W, **{"yield": 1.0}),
-        ],
-        edges=[
-            edge("e", "S", f"county:{A}", sectors="domestic,agriculture"),
-            edge("sw", f"county:{A}", "WW", kind="sewer", sectors="domestic", share=1.0),
-            edge("rw", "WW", f"county:{A}", kind="reclaimed_pipe", sectors="agriculture"),
-        ],
-        demands=[(A, "domestic", 100, W), (A, "agriculture", 100, W)],
+    path = reuse_case(
+        case,
+        user="agriculture",
         sectors=sectors,
         constraints=[
             {
@@ -231,17 +242,9 @@ def test_ratio_floor_forces_reuse(case):
 def test_a_utilisation_rate_divides_the_same_plants_water(case, numerator):
     """A rate over the wastewater of 小店区's plants must count what those plants release: water
     counted at the users, another county's plants or every source is refused with the way out."""
-    path = case(
-        nodes=[
-            node("S", "intake", source_kind="surface", available=200, available_unit=W),
-            node("WW", "wwtp", source_kind="reclaimed", capacity=1000, capacity_unit=W, **{"yield": 1.0}),
-        ],
-        edges=[
-            edge("e", "S", f"county:{A}", sectors="domestic,industry"),
-            edge("sw", f"county:{A}", "WW", kind="sewer", sectors="domestic", share=1.0),
-            edge("rw", "WW", f"county:{A}", kind="reclaimed_pipe", sectors="industry"),
-        ],
-        demands=[(A, "domestic", 100, W), (A, "industry", 100, W)],
+    path = reuse_case(
+        case,
+        user="industry",
         constraints=[
             {
                 "id": "rate",
