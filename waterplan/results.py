@@ -497,7 +497,7 @@ def tabulate(sol: Solution) -> Results:
         stages=stages,
         shadow_prices=sp,
         sacrifices=cuts,
-        warnings=run_warnings(sc, indicators, cuts, sources),
+        warnings=run_warnings(indicators, cuts, sources, balance),
     )
 
 
@@ -505,20 +505,25 @@ def _vol(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 1 else f"{v:.2f}"
 
 
-def run_warnings(sc: Scenario, indicators: pd.DataFrame, cuts: pd.DataFrame, sources: pd.DataFrame) -> list[str]:
+def run_warnings(
+    indicators: pd.DataFrame, cuts: pd.DataFrame, sources: pd.DataFrame, balance: pd.DataFrame
+) -> list[str]:
     """What a reviewer must see before signing, in Chinese and English: each target held by cutting
     a demand above its place among the priorities (the demands and the volumes), each plant that
     collects more wastewater than it can treat (the overflow, discharged untreated)."""
     out = []
     names = indicators.drop_duplicates("id").set_index("id")
+    zh_of = dict(zip(balance["county"], balance["county_zh"], strict=True)) if len(balance) else {}
+    en_of = dict(zip(balance["county"], balance["county_en"], strict=True)) if len(balance) else {}
     for tid, part in cuts.groupby("target", sort=False):
         row = names.loc[tid]
-        cut = part.sort_values("cut_10k_m3", ascending=False)
+        cut = part.sort_values("cut_10k_m3", ascending=False).head(5)
         zh = "；".join(
-            f"{r.county} {sector_label(r.sector)} 少 {r.cut_10k_m3:,.0f} 万m³" for r in cut.head(5).itertuples()
+            f"{zh_of.get(r.county, r.county)}{sector_label(r.sector)}少 {_vol(r.cut_10k_m3)} 万m³"
+            for r in cut.itertuples()
         )
-        en = "; ".join(f"{r.county} {r.sector} {r.cut_10k_m3:,.0f}" for r in cut.head(5).itertuples())
-        more = f" (+{len(cut) - 5})" if len(cut) > 5 else ""
+        en = "; ".join(f"{en_of.get(r.county, r.county)} {r.sector} {_vol(r.cut_10k_m3)}" for r in cut.itertuples())
+        more = f" (+{len(part) - 5})" if len(part) > 5 else ""
         out.append(
             f"目标 {tid}（{row['indicator_zh']}）以削减更高优先级的用水为代价达成：{zh}{more}。"
             f" / Target {tid} ({row['indicator_en']}) holds only by cutting demands of a higher priority than its "
