@@ -287,8 +287,8 @@ def _one_more(G, scenario, sel, s: str | None, d: str) -> float:
     if s is None or sel.measure in ("available", "wastewater", "flow") or s not in _sources(G, sel):
         return 0.0
     nd = G.nodes[d]
-    if sel.measure == "withdrawal":
-        return float(sel.counties is None or G.nodes[s].get("county") in sel.counties)
+    if sel.measure == "withdrawal":  # what leaves the source for one 万m³ delivered
+        return 1.0 / efficiency(G, s, d) if sel.counties is None or G.nodes[s].get("county") in sel.counties else 0.0
     if (sel.counties is not None and nd["county"] not in sel.counties) or (
         sel.sectors is not None and nd["sector"] not in sel.sectors
     ):

@@ -125,18 +125,18 @@ def test_a_cap_on_another_sector_does_not_excuse_a_break(case):
     assert _check(sc, G, GW_LAST, took, used={"capAg": 10}).status == "broken"
 
 
-@pytest.mark.parametrize(("measure", "status"), [("use", "kept"), ("intake", "broken")])
-def test_a_cap_counted_at_the_source_blocks_a_swap_onto_a_lossy_canal(case, measure, status):
-    """S reaches A by a canal losing 20 %. A cap on domestic use at its value: counted gross at the
-    source, swapping 1 of groundwater for 1 delivered from S adds 0.25 to it (kept); counted at the
-    intake, the swap leaves it unchanged (broken)."""
-    sc, G = _network(
-        case,
-        s_edge={"kind": "canal", "loss": 0.2},
-        constraints=[_cap("capDom", measure=measure, sectors=["domestic"], value=65)],
-    )
+@pytest.mark.parametrize(
+    ("measure", "sectors", "status"),
+    [("use", ["domestic"], "kept"), ("withdrawal", None, "kept"), ("intake", ["domestic"], "broken")],
+)
+def test_a_cap_counted_at_the_source_blocks_a_swap_onto_a_lossy_canal(case, measure, sectors, status):
+    """S reaches A by a canal losing 20 %. A cap at its value on domestic use, or on all withdrawals
+    (用水总量): counted at the source, swapping 1 of groundwater for 1 delivered from S adds 0.25 to
+    it (kept); counted at the intake, the swap leaves it unchanged (broken)."""
+    cap = _cap("cap", measure=measure, value=65, **({"sectors": sectors} if sectors else {}))
+    sc, G = _network(case, s_edge={"kind": "canal", "loss": 0.2}, constraints=[cap])
     took = {("domestic", "GW"): 40, ("domestic", "S"): 20}
-    assert _check(sc, G, GW_LAST, took, used={"capDom": 65}).status == status
+    assert _check(sc, G, GW_LAST, took, used={"cap": 65}).status == status
 
 
 def test_water_of_a_kind_the_sector_refuses_is_no_alternative(case):

@@ -133,21 +133,21 @@ class _Tables:
 
     def counts(self, sel: Selection, src: str, county: str, sector: str) -> float:
         """What one 万m³ from ``src`` arriving at the user (county, sector) counts for in ``sel``'s
-        measure: 1 at the intake or the source, 1/efficiency of the best route for use at the source
-        (gross), the sector's consumptive share plus the losses for consumption; 0 where the
+        measure: 1 at the intake, 1/efficiency of the best route withdrawn at the source or as use
+        at the source (gross), the sector's consumptive share plus the losses for consumption; 0 where the
         selection leaves it out (a flow or availability measure counts no user's water: edges under
         a flow cap at its value are left out of the routes instead)."""
         if sel.measure not in ("withdrawal", "use", "intake", "consumption"):
             return 0.0
         if src not in sources_matching(self.G, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags):
             return 0.0
-        if sel.measure == "withdrawal":
-            return float(sel.counties is None or self.G.nodes[src].get("county") in sel.counties)
+        gross = 1.0 / self.efficiency(src, self.node[(county, sector)])
+        if sel.measure == "withdrawal":  # at the source: what leaves it for one 万m³ delivered
+            return gross if sel.counties is None or self.G.nodes[src].get("county") in sel.counties else 0.0
         if (sel.sectors is not None and sector not in sel.sectors) or (sel.counties and county not in sel.counties):
             return 0.0
         if sel.measure == "intake":
             return 1.0
-        gross = 1.0 / self.efficiency(src, self.node[(county, sector)])
         if sel.measure == "use":
             return gross
         return self.scenario.spec.sectors[sector].consumptive_coef + (gross - 1.0 if sel.conveyance_losses else 0.0)
