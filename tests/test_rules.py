@@ -119,8 +119,9 @@ def test_a_source_whose_cap_is_at_its_value_is_not_unused_water(case):
 
 
 def test_a_cap_on_another_sector_does_not_excuse_a_break(case):
-    """A cap on agriculture's use at its value says nothing about domestic water: broken."""
-    sc, G = _network(case, constraints=[_cap("capAg", measure="use", sectors=["agriculture"], value=10)])
+    """A cap on agriculture's use of S at its value says nothing about domestic water from S: broken."""
+    cap = _cap("capAg", measure="use", sources={"ids": ["S"]}, sectors=["agriculture"], value=10)
+    sc, G = _network(case, constraints=[cap])
     took = {("domestic", "GW"): 40, ("domestic", "S"): 20, ("agriculture", "S"): 10}
     assert _check(sc, G, GW_LAST, took, used={"capAg": 10}).status == "broken"
 
