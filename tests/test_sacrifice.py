@@ -78,3 +78,13 @@ def test_a_hard_limit_cuts_as_the_plan_intends_without_a_warning(case):
     _sc, _G, _sol, res, bal = alloc(_floor_case(case, rank="hard"))
     assert bal.loc[(A, "domestic"), "shortage_10k_m3"] == pytest.approx(50, abs=1e-3)
     assert not res.warnings and res.indicators.set_index("id").loc["REUSE", "rank"] == "hard"
+
+
+@pytest.mark.parametrize("rank", ["soft", True, 1.5, 0])
+def test_a_rank_that_is_neither_hard_nor_a_priority_is_one_clear_problem(case, rank):
+    from waterplan import InputError, load_scenario
+
+    with pytest.raises(InputError) as err:
+        load_scenario(_floor_case(case, rank=rank))
+    assert len(err.value.problems) == 1
+    assert "rank" in str(err.value) and ("'hard'" in str(err.value))

@@ -152,8 +152,9 @@ def _same_plants(lhs: Selection, rhs: Selection, fname: str, where: str, problem
                     "counties": sorted(lhs.counties or []),
                     "kinds": sorted(lhs.source_kinds or []),
                 },
-                "over wastewater, the reclaimed water the same plants release: measure 'withdrawal', "
-                "sources {kinds: [reclaimed]} (or the denominator's ids or tags), the denominator's counties",
+                "利用率的分子应为同一批污水处理厂的再生水供出量 / over wastewater, the reclaimed water the same "
+                "plants release: measure 'withdrawal', sources {kinds: [reclaimed]} (or the denominator's ids or "
+                "tags), the denominator's counties",
             )
         )
 
@@ -230,9 +231,18 @@ def _ratio(c: ConstraintSpec, where: str, common: dict[str, Any]) -> tuple[float
 
 def _check_rank(c: Constraint, fname: str, where: str, problems: list[Problem]) -> None:
     if c.type == "allocation" and c.rank is not None:
-        problems.append(Problem(fname, f"{where}.rank", c.rank, "no rank: a planned allocation is only reported"))
+        problems.append(
+            Problem(
+                fname,
+                f"{where}.rank",
+                c.rank,
+                "无 rank：计划配置只报告不参与优化 / no rank: a planned allocation is only reported",
+            )
+        )
     if isinstance(c.rank, int) and c.rank < 1:
-        problems.append(Problem(fname, f"{where}.rank", c.rank, "'hard' or a priority (1, 2, …)"))
+        problems.append(
+            Problem(fname, f"{where}.rank", c.rank, "'hard'（红线）或优先级 1, 2, … / 'hard' or a priority (1, 2, …)")
+        )
 
 
 def _check_source_kinds(spec: ScenarioSpec, fname: str, problems: list[Problem]) -> None:

@@ -5,6 +5,7 @@ schema checked, the inputs' SHA-256 kept."""
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -170,13 +171,21 @@ def _load_dict(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     return merged, {**parent_files, **files}
 
 
+#: the last part of a pydantic error location that names a member of a union (``int``,
+#: ``literal['hard']``, a model's class name), not a key the user wrote
+_UNION_MEMBER = re.compile(r"^(int|str|float|bool|none|.*\[.*\]|[A-Z]\w*)$")
+
+
 def _spec_from_dict(data: dict[str, Any], fname: str) -> ScenarioSpec:
     try:
         return ScenarioSpec.model_validate(data)
     except ValidationError as exc:
-        problems = []
+        found: dict[str, tuple[Any, list[str]]] = {}
         for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            parts = [str(p) for p in err["loc"]]
+            while len(parts) > 1 and _UNION_MEMBER.match(parts[-1]):
+                parts.pop()  # one problem per key the user wrote, whatever the union's members said
+            loc = ".".join(parts) or "(top level)"
             value = err.get("input")
             if isinstance(value, dict):
                 value = "{…}"
@@ -185,8 +194,10 @@ def _spec_from_dict(data: dict[str, Any], fname: str) -> ScenarioSpec:
                 msg = "unknown key (check its spelling)"
             elif err["type"] == "missing":
                 msg, value = "required key is missing", None
-            problems.append(Problem(fname, loc, value, msg))
-        raise InputError(problems) from None
+            msgs = found.setdefault(loc, (value, []))[1]
+            if msg not in msgs:
+                msgs.append(msg)
+        raise InputError([Problem(fname, loc, v, "; or ".join(m)) for loc, (v, m) in found.items()]) from None
 
 
 def _study_counties(spec: ScenarioSpec, fname: str) -> list[str]:

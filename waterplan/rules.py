@@ -298,7 +298,9 @@ def check_rule(
     rows = _ranked(rule, t) if rule.check in ("priority", "takes_first") else _unused_water(rule, t)
     breaks = pd.DataFrame(rows, columns=BREAK_COLUMNS)
     if breaks.empty:
-        why = f" (water left unused could have served, but {', '.join(sorted(t.in_the_way))} at its value forbids it)"
+        caps = ", ".join(sorted(t.in_the_way))
+        why = f" (未用的水本可替代，但 {caps} 已达上限 / water left unused could have served, but {caps} at its "
+        why += "value forbids it)"
         return RuleCheck(KEPT, breaks, "checked from the results: no break found" + (why if t.in_the_way else ""))
     worst = breaks.sort_values("movable_10k_m3", ascending=False).iloc[0]
     where = (

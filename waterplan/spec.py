@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 __all__ = ["CONSTRAINT_TYPES", "MEASURES", "SECTOR_NAMES", "SOURCE_KINDS", "ConstraintSpec", "Listing", "RuleSpec",
            "ScenarioSpec", "SectorSpec", "TargetSpec", "TimeSpec"]  # fmt: skip
@@ -126,7 +126,7 @@ class ConstraintSpec(_Strict):
     #: shortages of priorities 1..k, so it never costs them water (its shortfall is reported);
     #: unset — a limit, and the run warns where holding it cuts a demand of a higher priority than
     #: the sectors it counts (see docs/data.md, "Where a target ranks")
-    rank: Literal["hard"] | int | None = None
+    rank: Literal["hard"] | StrictInt | None = None
     #: the way the plan moves the figure from one target year to the next (压采: ``falling``);
     #: ``waterplan compare`` of runs of different years flags a move against it
     direction: Literal["falling", "rising"] | None = None

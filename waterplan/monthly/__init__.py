@@ -133,8 +133,8 @@ def _prepare(
         raise InputError(
             Problem(
                 str(scenario.path), "time.storage_end", "at_start",
-                f"mode 'full' (a {mode} run decides each month without the months ahead, so it cannot "
-                "promise where the reservoirs end); use --mode full or storage_end: free",
+                f"全时段模式 mode 'full' (a {mode} run decides each month without the months ahead, so it "
+                "cannot promise where the reservoirs end); use --mode full or storage_end: free",
             )
         )  # fmt: skip
     G = G if storage else _without_storage(G)
