@@ -58,7 +58,7 @@ class Constraint:
     @property
     def goal_after(self) -> int | None:
         """The priority after whose shortages the constraint is pursued as a goal, if it is one."""
-        return self.rank if isinstance(self.rank, int) and not isinstance(self.rank, bool) else None
+        return self.rank if isinstance(self.rank, int) else None
 
     @property
     def relation(self) -> str:

@@ -84,6 +84,7 @@ class _Tables:
         self.limits = self.at_value()
         self._eff: dict[str, dict[str, float]] = {}
         self._lossy = nx.DiGraph()
+        self._matching: dict[int, set[str]] = {}
         #: constraints at their value that forbade a swap a rule wanted (reported beside "kept")
         self.in_the_way: set[str] = set()
         full = {e for c in self.limits if c.lhs.measure == "flow" and c.relation == "<=" for e in c.lhs.edges or ()}
@@ -139,7 +140,10 @@ class _Tables:
         a flow cap at its value are left out of the routes instead)."""
         if sel.measure not in ("withdrawal", "use", "intake", "consumption"):
             return 0.0
-        if src not in sources_matching(self.G, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags):
+        if id(sel) not in self._matching:  # the sources a selection takes, found once per selection
+            found = sources_matching(self.G, ids=sel.source_ids, kinds=sel.source_kinds, tags=sel.source_tags)
+            self._matching[id(sel)] = set(found)
+        if src not in self._matching[id(sel)]:
             return 0.0
         gross = 1.0 / self.efficiency(src, self.node[(county, sector)])
         if sel.measure == "withdrawal":  # at the source: what leaves it for one 万m³ delivered
