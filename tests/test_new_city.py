@@ -89,7 +89,7 @@ def test_new_never_writes_into_a_folder_with_files_and_names_the_cities(tmp_path
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep", encoding="utf-8")
     result = runner.invoke(app, ["new", "阳泉", "--out", str(tmp_path / "mine")])
-    assert result.exit_code == 2 and "never written over" in result.output
+    assert result.exit_code == 2 and "never replaced" in result.output
     assert (tmp_path / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep"
     with pytest.raises(InputError, match=r"field 'CITY' = '阳光': a city of Shanxi by adcode or name: 140100 太原市"):
         from waterplan.scaffold import new_city

@@ -15,16 +15,53 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-import yaml
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from ._errors import InfeasibleError, InputError, Problem, SolverError, WaterplanError
 
 log = logging.getLogger("waterplan")
 
+EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER, EXIT_PARTIAL, EXIT_INTERNAL, EXIT_INTERRUPTED = 2, 3, 4, 5, 70, 130
+
+
+class _Guarded(TyperGroup):
+    """Every command ends in one sentence, whatever happens: waterplan's own errors as they are,
+    Ctrl-C as an interruption, anything unforeseen as an internal error (never a traceback)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WaterplanError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            _say("中断 Interrupted", "the command was stopped; earlier outputs are as they were (an ensemble resumes "
+                 "where it stopped when run again)", EXIT_INTERRUPTED)  # fmt: skip
+        except MemoryError:
+            _say("内存不足 Out of memory", "the input is too large for this machine's memory; earlier outputs are "
+                 "as they were", EXIT_INPUT)  # fmt: skip
+        except RecursionError:
+            _say("输入嵌套过深 Input nested too deeply", "an input is nested deeper than waterplan reads",
+                 EXIT_INPUT)  # fmt: skip
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] in ("typer", "click"):
+                raise  # the command line's own exits and usage errors
+            log.info("internal error", exc_info=True)  # the details, with -v
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            why = "a fault in waterplan, not in your input; earlier outputs are as they were (-v shows where)"
+            _say("内部错误 Internal error", f"{type(exc).__name__}: {first} — {why}", EXIT_INTERNAL)
+        return None
+
+
+def _say(title: str, text: str, code: int) -> None:
+    err.print(Text.assemble((f"{title}:", "bold red"), " ", text), highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
 app = typer.Typer(
+    cls=_Guarded,
     add_completion=False,
     no_args_is_help=True,
     help="Water-allocation planning for Shanxi's 四水四定 plans. "
@@ -32,8 +69,6 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 out = Console()
-
-EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 2, 3, 4
 
 
 class Solver(StrEnum):
@@ -442,28 +477,36 @@ def ensemble_cmd(
     years: Annotated[int | None, typer.Option(help="Years of each member (default: the scenario's).", min=1)] = None,
     workers: Annotated[int | None, typer.Option(help="Local worker processes (default: the cores).", min=1)] = None,
     scheduler: Annotated[str | None, typer.Option(help="An existing Dask scheduler, e.g. tcp://host:8786.")] = None,
+    connect_timeout: Annotated[
+        float, typer.Option(help="Seconds to reach the scheduler and for a worker to join.", min=0.5, max=3600)
+    ] = 20.0,
 ) -> None:
     """Run an ensemble: realisations × variants, each an ordinary monthly run, on Dask (a local cluster,
-    or --scheduler). Writes Parquet parts, guarantee_summary.csv, binding.csv, failures.csv, ensemble.html."""
+    or --scheduler). Writes Parquet parts, guarantee_summary.csv, binding.csv, failures.csv, ensemble.html.
+    Exit code 5 if any member failed (each is in failures.csv and the report); run it again to resume."""
     from .ensemble import run_ensemble
-    from .textio import read_text
+    from .reading import load_yaml
 
     try:
         spec = None
         if variants is not None:
-            text, _enc = read_text(variants, fname=str(variants), what="a variants file (YAML)")
-            spec = yaml.safe_load(text) or {}
+            spec, _enc = load_yaml(variants, fname=str(variants), what="a variants file (YAML)")
+            spec = spec or {}
             if not isinstance(spec, dict) or not all(isinstance(v, dict) or v is None for v in spec.values()):
                 raise InputError(
                     Problem(str(variants), "(file)", type(spec).__name__, "a mapping: variant name → its overrides")
                 )
         path = run_ensemble(scenario, out_dir, realisations=members, seed=seed, variants=spec, years=years,
-                            workers=workers, scheduler=scheduler, progress=sys.stderr.isatty())  # fmt: skip
+                            workers=workers, scheduler=scheduler, progress=sys.stderr.isatty(),
+                            connect_timeout=connect_timeout, variants_file=str(variants))  # fmt: skip
     except WaterplanError as exc:
         _fail(exc)
         return
     failed = len(pd.read_csv(path / "failures.csv"))
     out.print(f"Wrote {path}/ (ensemble.html, guarantee_summary.csv, binding.csv, parts/). Failed members: {failed}.")
+    if failed:
+        _say("成员失败 Members failed", f"{failed} member(s) failed: see {path / 'failures.csv'} and ensemble.html; "
+             "the same command runs them again", EXIT_PARTIAL)  # fmt: skip
 
 
 @app.command("schema")
@@ -489,19 +532,13 @@ def print_map_cmd(
     out_path: Annotated[Path, typer.Option("--out", "-o", help="A .png or .pdf file.")],
     lang: Annotated[Lang, typer.Option(help="Names: zh (official) or en (alias).")] = Lang.zh,
     title: Annotated[str | None, typer.Option(help="Map title (default: the scenario).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace a map this command drew earlier.")] = False,
 ) -> None:
     """Draw a run's coverage map for a printed report (title, legend, north arrow, scale bar)."""
     from .printmap import print_map
 
-    if out_path.exists() and not force:
-        _fail(
-            InputError(
-                [Problem("<command line>", "--out", str(out_path), "a file that does not exist yet (or --force)")]
-            )
-        )
     try:
-        path = print_map(run_dir, out_path, lang=Lang(lang).value, title=title)
+        path = print_map(run_dir, out_path, lang=Lang(lang).value, title=title, force=force)
     except WaterplanError as exc:
         _fail(exc)
         return

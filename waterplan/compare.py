@@ -14,6 +14,7 @@ from ._errors import InputError, Problem
 from .boundaries import load_counties
 from .charts import compare_chart, diff_span, difference_map_png
 from .maps import _leaflet_assets, escape
+from .outputs import check_output_folder, file_stem
 from .reading import _rel
 from .report import compare_html
 from .report._page import sector_label
@@ -195,6 +196,14 @@ def compare_scenarios(paths: Sequence[str | Path], out: str | Path, *, force: bo
                 for sc in monthly
             ]
         )
+    seen: dict[str, str] = {}
+    for sc in scenarios:  # a name is a column and a file name: one scenario each
+        stem = file_stem(sc.name)
+        if stem in seen:
+            why = f"a name no other compared scenario has (a file name: '{stem}', as {seen[stem]} is named)"
+            raise InputError(Problem(_rel(sc.path), "name", sc.name, why))
+        seen[stem] = sc.name
+    check_output_folder(out, force)  # before solving: a refused folder costs the user no wait
     return write_comparison([run_scenario(sc) for sc in scenarios], out, force=force)
 
 
@@ -215,9 +224,9 @@ def write_comparison(runs: list[RunResult], out: str | Path, *, force: bool = Fa
         for n in names[1:]:
             diff = tables["counties"][f"{n} − {names[0]}"].droplevel("county_zh")
             label = f"满足率变化 coverage {n} − {names[0]}"
-            difference_map(diff, label=label).save(str(tmp / f"diff_{n}.html"))
+            difference_map(diff, label=label).save(str(tmp / f"diff_{file_stem(n)}.html"))
             maps[n] = difference_map_png(diff, label=label)
-            (tmp / f"diff_{n}.png").write_bytes(maps[n])
+            (tmp / f"diff_{file_stem(n)}.png").write_bytes(maps[n])
         page = compare_html(runs, chart, maps, tables["direction"], tables["groundwater"])
         (tmp / "compare.html").write_text(page, encoding="utf-8")
         lines = [

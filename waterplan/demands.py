@@ -13,7 +13,7 @@ from ._errors import InputError, Problem
 from .boundaries import resolve_county
 from .reading import _rel
 from .spec import ScenarioSpec
-from .textio import read_table
+from .textio import MAX_BYTES, not_readable, read_table
 from .units import quota_volume, to_model_volume
 
 __all__ = ["DEMAND_HEADERS"]
@@ -77,8 +77,9 @@ def _read_demands(
     fname = _rel(path)
     sectors = spec.sectors
     empty = pd.DataFrame(columns=_DEMAND_COLUMNS)
-    if not path.is_file():
-        problems.append(Problem(fname, "(file)", str(path), "no such demand table (CSV or Excel .xlsx)"))
+    why = not_readable(path, "a demand table (CSV or Excel .xlsx)", MAX_BYTES["table"])
+    if why:
+        problems.append(Problem(fname, "(file)", str(path), why))
         return empty
     try:
         raw, encodings[path] = read_table(path, fname=fname, what="a demand table", headers=DEMAND_HEADERS)

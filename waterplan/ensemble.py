@@ -18,6 +18,8 @@ skipped (an interrupted ensemble resumes); a member that fails is reported with 
 from __future__ import annotations
 
 import json
+import re
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -29,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError, Problem, WaterplanError
+from .outputs import cannot_write, never_replaced, refuse
 
 __all__ = ["Member", "ensemble_members", "ensemble_report", "member_seed", "run_ensemble", "run_member"]
 
@@ -61,6 +64,39 @@ def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: a variant's name becomes a folder name (``variant=<name>``): letters (Chinese too), digits, ``_ - .``
+VARIANT_NAME = re.compile(r"^(?!\.)[\w.\-]{1,64}$")
+
+
+def _check_names(variants: dict[str, Any], fname: str = "<variants>") -> None:
+    why = (
+        "方案名：字母、汉字、数字和 _ - .，不以 . 开头，至多 64 个字符 / a variant name of letters (Chinese too), "
+        "digits and _ - . (not starting with '.', at most 64): it becomes a folder name"
+    )
+    bad = [Problem(fname, "(variant name)", k, why) for k in variants if not (isinstance(k, str) and VARIANT_NAME.match(k))]
+    if bad:
+        raise InputError(bad)
+
+
+def check_variants(scenario: str | Path, variants: dict[str, Any], fname: str = "<variants>") -> None:
+    """Check each variant as a member would load it (its name, its keys and values), before any
+    member runs: a variant with an unknown key is one message naming it, not a failed member."""
+    from .scenario import load_scenario
+
+    _check_names(variants, fname)
+    problems: list[Problem] = []
+    for name, ov in variants.items():
+        if ov is not None and not isinstance(ov, dict):
+            problems.append(Problem(fname, name, type(ov).__name__, "a mapping of the keys the variant changes"))
+            continue
+        try:
+            load_scenario(scenario, overrides=ov or {})
+        except InputError as exc:
+            problems += [Problem(fname, f"{name}: {p.field}", p.value, p.expected) for p in exc.problems]
+    if problems:
+        raise InputError(problems)
+
+
 def ensemble_members(
     realisations: int, *, seed: int, variants: dict[str, dict[str, Any]] | None = None, years: int | None = None
 ) -> list[Member]:
@@ -69,7 +105,8 @@ def ensemble_members(
     if realisations < 1:
         raise InputError(Problem("<options>", "members", realisations, "one realisation or more"))
     variants = variants or {"base": {}}
-    out = []
+    _check_names(variants)
+    out: list[Member] = []
     for name, ov in variants.items():
         for i in range(realisations):
             time_ov: dict[str, Any] = {"seed": member_seed(seed, i)}
@@ -153,6 +190,8 @@ def run_ensemble(
     scheduler: str | None = None,
     progress: bool = False,
     on_member: Callable[[Member, str | None], None] | None = None,
+    connect_timeout: float = 20.0,
+    variants_file: str = "<variants>",
 ) -> Path:
     """Run an ensemble on Dask and write its Parquet parts and report into ``out``.
 
@@ -172,6 +211,11 @@ def run_ensemble(
         A bar of members done, failures and time left.
     on_member
         Called with each member as it finishes and its error (None when it ran).
+    connect_timeout
+        Seconds to reach the scheduler and for a worker to join it; past them, one clear error.
+
+    An interrupted ensemble (Ctrl-C, a lost scheduler) keeps the members written so far and its
+    failures; the same call resumes it.
 
     Returns
     -------
@@ -179,24 +223,32 @@ def run_ensemble(
         ``out``.
     """
     scenario, out = str(Path(scenario).resolve()), Path(out)
-    members = ensemble_members(realisations, seed=seed, variants=variants, years=years)
     from .scenario import load_scenario
 
+    _check_out(out)  # before any work: a refused folder costs the user no wait
     if load_scenario(scenario).spec.time is None:  # checked once here: every member would fail alike
         raise InputError(Problem(scenario, "time", None, "a monthly scenario (a time: section) for an ensemble"))
-    _check_out(out)
-    out.mkdir(parents=True, exist_ok=True)
-    meta = {"scenario": scenario, "realisations": realisations, "seed": seed, "variants": variants or {"base": {}},
+    if variants:
+        check_variants(scenario, variants, variants_file)
+    members = ensemble_members(realisations, seed=seed, variants=variants, years=years)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise refuse(out, cannot_write(exc)) from None
+    meta = {"written_by": ENSEMBLE_CREATOR, "scenario": scenario, "realisations": realisations, "seed": seed,
+            "variants": variants or {"base": {}},
             "years": years, "members": len(members)}  # fmt: skip
     _write_meta(out, meta)  # first: an interrupted ensemble's folder is recognised and resumed
     todo = [m for m in members if not _done(out, m)]
     failures = _read_failures(out)
     t0 = time.perf_counter()
-    if todo:
-        _on_dask(scenario, out, todo, failures, workers=workers, scheduler=scheduler, progress=progress,
-                 on_member=on_member)  # fmt: skip
-    _write_failures(out, failures)
-    _write_meta(out, {**meta, "failed": len(failures), "seconds": time.perf_counter() - t0})
+    try:
+        if todo:
+            _on_dask(scenario, out, todo, failures, workers=workers, scheduler=scheduler, progress=progress,
+                     on_member=on_member, connect_timeout=connect_timeout)  # fmt: skip
+    finally:  # an interrupted ensemble keeps what it has: the same command resumes it
+        _write_failures(out, failures)
+        _write_meta(out, {**meta, "failed": len(failures), "seconds": time.perf_counter() - t0})
     ensemble_report(out)
     return out
 
@@ -211,22 +263,26 @@ def _on_dask(
     scheduler: str | None,
     progress: bool,
     on_member: Callable[[Member, str | None], None] | None,
+    connect_timeout: float = 20.0,
 ) -> None:
     """Run the members on a local cluster (or ``scheduler``), writing each as it finishes and
-    keeping the failures in ``failures``."""
-    from distributed import Client, LocalCluster, as_completed
+    keeping the failures in ``failures`` (a member whose worker was lost is one of them)."""
+    from distributed import LocalCluster, as_completed
     from tqdm import tqdm
 
     cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                   dashboard_address=":0")  # fmt: skip
-    client = Client(scheduler) if scheduler else Client(cluster)
+    client = _connect(scheduler or cluster, connect_timeout)
     try:
         futures = {client.submit(_task, scenario, m, key=f"member-{m.variant}-{m.realisation}", pure=False): m
                    for m in todo}  # fmt: skip
         bar = tqdm(total=len(todo), desc="ensemble", unit="member", disable=not progress or None)
         for fut in as_completed(futures):
             m = futures[fut]
-            result = fut.result()
+            try:
+                result = fut.result()
+            except Exception as exc:  # the worker died or the scheduler went away: this member failed
+                result = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             if isinstance(result, str):
                 failures[m.key] = {"variant": m.variant, "member": m.realisation, "seed": m.seed, "error": result}
                 bar.set_postfix(failures=len(failures))
@@ -243,16 +299,71 @@ def _on_dask(
             cluster.close()
 
 
+#: the scheduler address forms Dask knows
+_SCHEDULER = re.compile(r"^(tcp|tls|ws|wss|ucx|inproc)://[^\s/]+(:\d{1,5})?/?$")
+
+
+def _connect(scheduler: Any, timeout: float) -> Any:
+    """A Dask client of ``scheduler`` (an address, or a local cluster) with a worker, within
+    ``timeout`` seconds; else one sentence naming the address."""
+    from distributed import Client
+
+    where = scheduler if isinstance(scheduler, str) else "the local cluster"
+    if isinstance(scheduler, str) and not _SCHEDULER.match(scheduler):
+        raise InputError(Problem("<command line>", "--scheduler", scheduler,
+                                 "调度器地址 / a Dask scheduler address such as tcp://host:8786"))  # fmt: skip
+    box: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            box["client"] = Client(scheduler, timeout=timeout)
+        except Exception as exc:  # Dask raises OSError, TimeoutError, ValueError … by the kind of failure
+            box["error"] = exc
+
+    # a server that accepts the connection but does not speak Dask's protocol can hold Client()
+    # past its own timeout: the attempt gets a wall-clock bound of its own
+    thread = threading.Thread(target=attempt, name="waterplan-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 5.0)
+    if "client" not in box:
+        exc = box.get("error")
+        reason = (str(exc).splitlines()[0] or type(exc).__name__) if exc else "no answer as a Dask scheduler"
+        why = f"一个可连接的调度器 / a scheduler that answers within {timeout:g} s ({reason})"
+        raise InputError(Problem("<command line>", "--scheduler", where, why))
+    client = box["client"]
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except Exception:
+        client.close()
+        why = f"一个有工作进程的调度器 / a scheduler with a worker (none joined within {timeout:g} s)"
+        raise InputError(Problem("<command line>", "--scheduler", where, why)) from None
+    return client
+
+
 def _write_meta(out: Path, meta: dict[str, Any]) -> None:
     (out / "ensemble.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
+#: what an ensemble's ``ensemble.json`` says of its folder (only such a folder is resumed)
+ENSEMBLE_CREATOR = "waterplan ensemble"
+
+
+def _is_ensemble(out: Path) -> bool:
+    p = out / "ensemble.json"
+    try:
+        meta = json.loads(p.read_text(encoding="utf-8")) if p.is_file() and not p.is_symlink() else None
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("written_by") == ENSEMBLE_CREATOR
 
 
 def _check_out(out: Path) -> None:
     """The ensemble's folder: new, empty, or an earlier ensemble's (resumed); anything else is refused,
     so that no file of the user's is ever written over."""
+    never_replaced(out)
     if out.exists() and not out.is_dir():
         raise InputError(Problem("<command line>", "--out", str(out), "a folder for the ensemble: this is a file"))
-    if out.is_dir() and any(out.iterdir()) and not (out / "ensemble.json").is_file():
+    if out.is_dir() and any(out.iterdir()) and not _is_ensemble(out):
         raise InputError(
             Problem(
                 "<command line>",
@@ -326,6 +437,10 @@ def ensemble_report(out: str | Path) -> pd.DataFrame:
         ci = [wilson(p, n) for p, n in zip(summary["p_miss_target"], summary["members"], strict=True)]
         summary["p_miss_ci95_lo"] = [c[0] for c in ci]
         summary["p_miss_ci95_hi"] = [c[1] for c in ci]
+    if not summary.empty:  # the members of each variant that failed, beside those counted
+        failed = pd.read_csv(out / "failures.csv", dtype={"variant": str}) if (out / "failures.csv").is_file() else None
+        by_variant = failed.groupby("variant").size() if failed is not None and len(failed) else pd.Series(dtype=int)
+        summary["members_failed"] = summary["variant"].map(by_variant).fillna(0).astype(int)
     summary.to_csv(out / "guarantee_summary.csv", index=False, encoding="utf-8")
     p = read_parts(out, "policy_yearly")
     if p.empty:

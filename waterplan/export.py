@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import tempfile
 from contextlib import closing
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from .boundaries import load_counties
 from .convert import graph_to_gdfs
 from .maps import county_indicators
 from .network import is_illustrative
-from .outputs import check_output_file, check_output_folder, write_marker
+from .outputs import check_output_file, check_output_folder, staging, write_marker
 from .results import Results
 from .styles import QML_MARK, layer_styles, store_styles, write_qml
 
@@ -391,20 +390,16 @@ def export_run(
     _check_run(run_dir)
     _check_out(out, fmt, force)
     layers, tables, target = _read_run(run_dir, crs)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with staging(out) as tmp_dir:
         staged = tmp_dir / out.name
         _WRITERS[fmt](staged, layers, tables)
         if staged.is_dir():
             (staged / "crs.json").write_text(json.dumps({"crs": target.to_string()}), encoding="utf-8")
             write_marker(staged)
-        extras = [staged.with_suffix(".qml")] if fmt == "gpkg" else []
+        _check_out(out, fmt, force)  # nothing of the user's appeared meanwhile
         if out.exists():
             shutil.rmtree(out) if out.is_dir() else out.unlink()
         staged.rename(out)
-        for extra in extras:
-            extra.replace(out.with_suffix(".qml"))
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+        if fmt == "gpkg":
+            staged.with_suffix(".qml").replace(out.with_suffix(".qml"))
     return out

@@ -11,6 +11,7 @@ Replacing it with a real series is a one-file job: a CSV with columns ``month`` 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError, Problem, raise_if
-from .textio import read_table
+from .textio import MAX_BYTES, not_readable, read_table
 from .units import to_model_volume
 
 __all__ = [
@@ -144,6 +145,17 @@ SERIES_HEADERS = {
 }
 
 
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+
+
+def _month(text: str) -> str | None:
+    """``YYYY-MM`` (or ``YYYY-M``) as ``YYYY-MM``; None for anything else (``1971-13``, ``1971年一月``)."""
+    m = _MONTH.match(str(text))
+    if not m or not 1 <= int(m[2]) <= 12:
+        return None
+    return f"{m[1]}-{int(m[2]):02d}"
+
+
 def read_series(path: str | Path, *, sources: set[str], start: str, months: int) -> pd.DataFrame:
     """Read a monthly inflow series (CSV: month, source, value, unit) and check it.
 
@@ -152,10 +164,10 @@ def read_series(path: str | Path, *, sources: set[str], start: str, months: int)
     """
     path = Path(path)
     fname = str(path)
-    if not path.is_file():
-        raise InputError(
-            Problem(fname, "(file)", str(path), "a series (CSV or Excel .xlsx) with columns month, source, value, unit")
-        )
+    what = "a series (CSV or Excel .xlsx) with columns month, source, value, unit"
+    why = not_readable(path, what, MAX_BYTES["table"])
+    if why:
+        raise InputError(Problem(fname, "(file)", str(path), why))
     raw, _enc = read_table(path, fname=fname, what="an inflow series", headers=SERIES_HEADERS)
     missing_cols = [c for c in ("month", "source", "value", "unit") if c not in raw.columns]
     if missing_cols:
@@ -164,8 +176,19 @@ def read_series(path: str | Path, *, sources: set[str], start: str, months: int)
         )
     problems: list[Problem] = []
     rows = []
+    first: dict[tuple[str, str], int] = {}
     for i, r in enumerate(raw.to_dict("records"), start=2):
         where = f"{fname} row {i}"
+        month = _month(r["month"])
+        if month is None:
+            why = "年-月 / a month as YYYY-MM, e.g. 1971-01 (month 01 to 12)"
+            problems.append(Problem(where, "month", r["month"], why))
+            continue
+        if (r["source"], month) in first:
+            why = f"每个水源每月一行 / one row per source and month (row {first[r['source'], month]} gives it already)"
+            problems.append(Problem(where, "month", r["month"], why))
+            continue
+        first[r["source"], month] = i
         if r["source"] not in sources:
             problems.append(
                 Problem(where, "source", r["source"], f"a surface source of the network: {', '.join(sorted(sources))}")
@@ -180,10 +203,8 @@ def read_series(path: str | Path, *, sources: set[str], start: str, months: int)
             problems.append(Problem(where, "value", r["value"], "a flow of zero or more"))
             continue
         if r["unit"].strip().endswith(("/s", "/d")):  # a rate: the volume of one month
-            y, m = (int(x) for x in r["month"].split("-"))
-            days = pd.Period(f"{y}-{m:02d}").days_in_month
-            v = v * days / 365.0
-        rows.append({"month": r["month"].strip(), "source": r["source"], "volume_10k_m3": v})
+            v = v * pd.Period(month).days_in_month / 365.0
+        rows.append({"month": month, "source": r["source"], "volume_10k_m3": v})
     raise_if(problems)
     df = pd.DataFrame(rows)
     expected = pd.period_range(start=start, periods=months, freq="M").strftime("%Y-%m")

@@ -4,7 +4,10 @@ the ends of lines drawn near their nodes."""
 
 from __future__ import annotations
 
+import hashlib
 import math
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,9 +18,10 @@ from shapely.geometry import Point
 from ._errors import InputError, Problem
 from .boundaries import load_counties
 from .layout import metric_crs
-from .outputs import check_output_file
+from .outputs import check_output_file, refuse, write_file
 from .reading import _rel
 from .styles import input_styles, store_styles
+from .textio import MAX_BYTES, not_readable
 
 __all__ = ["GPKG_SUFFIX", "NETWORK_CREATOR", "layer_file", "read_layers", "snap_ends", "write_layers"]
 
@@ -48,9 +52,10 @@ def read_layers(network: str | Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame
     for layer in ("nodes", "edges"):
         path = network if gpkg else network / f"{layer}.geojson"
         name = layer_file(network, layer)
-        if not path.is_file():
-            want = "a GeoPackage with layers nodes and edges" if gpkg else f"a GeoJSON layer of network {layer}"
-            raise InputError(Problem(name, "(file)", str(path), want))
+        want = "a GeoPackage with layers nodes and edges" if gpkg else f"a GeoJSON layer of network {layer}"
+        why = not_readable(path, want, MAX_BYTES["layer"])
+        if why:
+            raise InputError(Problem(name, "(file)", str(path), why))
         try:
             if gpkg and layer not in pyogrio.list_layers(path)[:, 0]:
                 have = ", ".join(str(x) for x in pyogrio.list_layers(path)[:, 0])
@@ -61,6 +66,10 @@ def read_layers(network: str | Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame
         except Exception as exc:  # pyogrio raises its own DataSourceError
             kind = "a readable GeoPackage" if gpkg else "a readable GeoJSON file"
             raise InputError(Problem(name, "(file)", str(exc).splitlines()[0], kind)) from None
+        if gdf.crs is None and len(gdf) and gdf.geometry.notna().any():
+            why = ("有坐标系的图层 / a layer with a coordinate system (in QGIS: Layer Properties → Source → "
+                   "Assigned CRS, e.g. EPSG:4326 WGS 84 or EPSG:4490 CGCS2000)")  # fmt: skip
+            raise InputError(Problem(name, "(CRS)", "none", why))
         if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
             gdf = gdf.to_crs(4326)
         out.append(gdf)
@@ -73,35 +82,55 @@ def write_layers(network: str | Path, out: str | Path, *, force: bool = False) -
     QGIS opens it styled (nodes and edges coloured by kind) with drop-downs of the allowed ``kind``
     and ``source_kind`` values in its forms (styles in the ``layer_styles`` table).
 
-    ``out`` is never replaced unless ``force`` is given and it is a GeoPackage waterplan wrote."""
-    nodes, edges = read_layers(network)
+    ``out`` is never replaced unless ``force`` is given and it is a GeoPackage this function wrote,
+    unedited since (an edited one is the user's network), and never the network it reads."""
     out = Path(out)
     if out.suffix.lower() != GPKG_SUFFIX:
         raise InputError(Problem("<command line>", "--out", str(out), "a file name ending in .gpkg"))
-    check_output_file(out, force, is_own=out.is_file() and _written_by_us(out))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.tmp{GPKG_SUFFIX}")
-    tmp.unlink(missing_ok=True)
-    try:
+    if out.exists() and out.resolve() == Path(network).resolve():
+        raise refuse(out, "另一个文件 / another file: this is the network being read, which is never replaced")
+    check_output_file(out, force, is_own=out.is_file() and _written_by_us(out))  # before reading the layers
+    nodes, edges = read_layers(network)
+
+    def write(tmp: Path) -> None:
         for name, gdf in (("nodes", nodes), ("edges", edges)):
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", metadata={"written_by": NETWORK_CREATOR})
         store_styles(tmp, input_styles())
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+        with closing(sqlite3.connect(tmp)) as db, db:
+            db.execute(f'CREATE TABLE "{_DIGEST_TABLE}" ("digest" TEXT)')
+            db.execute(f'INSERT INTO "{_DIGEST_TABLE}" VALUES (?)', (_digest(db),))
+
+    return write_file(out, force, write, is_own=_written_by_us)
 
 
 #: the metadata waterplan leaves in a network GeoPackage it wrote (so ``force`` may replace it)
 NETWORK_CREATOR = "waterplan network"
 
 
+#: the table (not a layer: unregistered, so GIS programs do not list it) holding the digest of
+#: the layers as written: a GeoPackage edited since is the user's, and never replaced
+_DIGEST_TABLE = "waterplan_written"
+
+
+def _digest(db: sqlite3.Connection) -> str:
+    h = hashlib.sha256()
+    for layer in ("nodes", "edges"):
+        for row in db.execute(f'SELECT * FROM "{layer}" ORDER BY 1'):
+            h.update(repr(row).encode())
+    return h.hexdigest()
+
+
 def _written_by_us(path: Path) -> bool:
+    """Whether ``path`` is a network GeoPackage :func:`write_layers` wrote, unedited since."""
     try:
         meta = pyogrio.read_info(path, layer="nodes").get("layer_metadata") or {}
-    except Exception:  # not a GeoPackage, or no nodes layer
+        if meta.get("written_by") != NETWORK_CREATOR:
+            return False
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            stored = db.execute(f'SELECT digest FROM "{_DIGEST_TABLE}"').fetchall()
+            return stored == [(_digest(db),)]
+    except Exception:  # not a GeoPackage, no nodes layer, no digest
         return False
-    return meta.get("written_by") == NETWORK_CREATOR
 
 
 def _nearest(points: gpd.GeoSeries, at: Point) -> tuple[int, float]:

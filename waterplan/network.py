@@ -78,18 +78,29 @@ def _volume(props: dict[str, Any], key: str, fname: str, where: str, problems: l
 
 
 def _fraction(
-    props: dict[str, Any], key: str, default: float, fname: str, where: str, problems: list[Problem]
+    props: dict[str, Any],
+    key: str,
+    default: float,
+    fname: str,
+    where: str,
+    problems: list[Problem],
+    *,
+    below_one: str = "",
 ) -> float:
+    """``props[key]`` as a fraction in [0, 1] (``below_one``: why it must be less than 1, if it must)."""
     value: Any = props.get(key)
     if _blank(value):
         return default
+    valid = "a fraction between 0 and 1"
+    if below_one:
+        valid = f"0 到 1 之间的比例 / a fraction from 0 to below 1 ({below_one})"
     try:
         v = float(value)
     except (TypeError, ValueError):
-        problems.append(Problem(fname, f"{where}.{key}", value, "a fraction between 0 and 1"))
+        problems.append(Problem(fname, f"{where}.{key}", value, valid))
         return default
-    if not 0.0 <= v <= 1.0:
-        problems.append(Problem(fname, f"{where}.{key}", value, "a fraction between 0 and 1"))
+    if not 0.0 <= v <= 1.0 or (below_one and v >= 1.0):
+        problems.append(Problem(fname, f"{where}.{key}", value, valid))
         return default
     return v
 
@@ -358,7 +369,8 @@ def _edge_loss(b: _Builder, row: dict[str, Any], kind: str, where: str) -> float
     the public supply network, so a demand stays what its users take and is not grossed up). Water
     for a sector the leakage ``applies_to`` that reaches its county by another potable line loses
     it on the last step instead (:func:`_service_leak`): counted exactly once on every route."""
-    loss = _fraction(row, "loss", 0.0, b.efile, where, b.problems)
+    why = "an edge that loses all it carries delivers nothing: remove it or give capacity 0"
+    loss = _fraction(row, "loss", 0.0, b.efile, where, b.problems, below_one=why)
     leak = b.spec.levers.get("network_leakage")
     if kind == "distribution" and leak is not None:
         if not 0.0 <= leak.value < 1.0:

@@ -19,9 +19,31 @@ from matplotlib_scalebar.scalebar import ScaleBar
 
 from ._errors import InputError, Problem
 from .export import LAYER_FILES, resolve_crs
+from .outputs import check_output_file, write_file
 from .palette import CHOROPLETHS, CLASS_BOUNDS, class_labels
 
-__all__ = ["cjk_font", "extent", "font_rc", "page_size", "print_map"]
+__all__ = ["cjk_font", "extent", "font_rc", "is_own_map", "page_size", "print_map"]
+
+#: the creator a map drawn by :func:`print_map` carries (PNG text chunk ``Software``, PDF ``/Creator``)
+PRINT_CREATOR = "waterplan print-map"
+
+
+def is_own_map(path: Path) -> bool:
+    """Whether ``path`` is a PNG or PDF :func:`print_map` drew (its creator metadata says so)."""
+    try:
+        if path.suffix.lower() == ".png":
+            from PIL import Image
+
+            with Image.open(path) as im:
+                return bool(im.format == "PNG" and im.info.get("Software") == PRINT_CREATOR)
+        with path.open("rb") as f:
+            head = f.read(5)
+            f.seek(max(0, path.stat().st_size - 200_000))
+            tail = f.read()
+        return head == b"%PDF-" and f"/Creator ({PRINT_CREATOR})".encode() in tail
+    except Exception:  # unreadable as a map: not ours
+        return False
+
 
 #: the CJK font shipped with the Python dependencies (Noto Sans SC, SIL Open Font License 1.1, from
 #: the pip package pylopdf-fonts-zh-cn): maps and charts never depend on system fonts or font caches
@@ -203,7 +225,13 @@ def _title(run_dir: Path, counties: gpd.GeoDataFrame, lang: str) -> str:
 
 
 def print_map(
-    run_dir: str | Path, out: str | Path, *, lang: str = "zh", title: str | None = None, dpi: int = 200
+    run_dir: str | Path,
+    out: str | Path,
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    dpi: int = 200,
+    force: bool = False,
 ) -> Path:
     """Draw a run's coverage map for print.
 
@@ -220,6 +248,9 @@ def print_map(
     title
         Map title; by default the scenario's own title (``title_zh`` or ``title_en`` from the run's
         manifest), else its name.
+    force
+        Replace ``out`` if it is a map this function drew earlier (nothing else is ever replaced:
+        see :mod:`waterplan.outputs`).
 
     The page is A4 (portrait or landscape by the shape of the area); the frame holds the study area
     and clips every line to it, and a source beyond it (a diversion's intake) is named at its edge;
@@ -228,6 +259,7 @@ def print_map(
     run_dir, out = Path(run_dir), Path(out)
     if out.suffix.lower() not in (".png", ".pdf"):
         raise InputError(Problem("<command line>", "--out", str(out), "a file ending in .png or .pdf"))
+    check_output_file(out, force, is_own=out.is_file() and is_own_map(out))  # before drawing
     counties, edges, nodes, crs = _read_layers(run_dir)
     rc: dict[str, Any] = font_rc()
     rc.update({"pdf.fonttype": 42, "ps.fonttype": 42})  # embedded TrueType text
@@ -244,8 +276,7 @@ def print_map(
             fontsize=6,
             color="#555555",
         )
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp{out.suffix}")
-        fig.savefig(tmp, dpi=dpi)
-        tmp.replace(out)
+        meta = {"Software": PRINT_CREATOR} if out.suffix.lower() == ".png" else {"Creator": PRINT_CREATOR}
+        write_file(out, force, lambda tmp: fig.savefig(tmp, dpi=dpi, format=out.suffix.lower()[1:], metadata=meta),
+                   is_own=is_own_map)  # fmt: skip
     return out

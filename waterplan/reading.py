@@ -15,9 +15,9 @@ from pydantic import ValidationError
 from ._errors import InputError, Problem, raise_if
 from .boundaries import county_table, resolve_county
 from .spec import ScenarioSpec
-from .textio import read_text
+from .textio import MAX_BYTES, not_readable, read_text
 
-__all__: list[str] = []
+__all__ = ["MAX_YAML_ALIASES", "MAX_YAML_DEPTH", "MAX_YAML_NODES", "load_yaml"]
 
 
 def _rel(path: Path) -> str:
@@ -31,14 +31,50 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: YAML's aliases (``*name``) and nesting are bounded: a scenario uses a handful of each, and an
+#: "alias bomb" (aliases of aliases expanding to billions of items) or a file nested thousands deep
+#: is refused in a moment instead of hanging or exhausting the stack
+MAX_YAML_ALIASES, MAX_YAML_DEPTH, MAX_YAML_NODES = 500, 64, 1_000_000
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]
-    """YAML's safe loader that refuses a key given twice in one mapping."""
+    """YAML's safe loader that refuses a key given twice in one mapping (a merge key ``<<:`` may
+    bring keys the mapping then sets: that is what it is for), and bounds aliases and nesting."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise yaml.composer.ComposerError(
+                    None, None, f"more than {MAX_YAML_ALIASES} aliases (*name)", self.peek_event().start_mark
+                )
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nesting deeper than {MAX_YAML_DEPTH} levels", self.peek_event().start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _value in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
             key = self.construct_object(key_node, deep=deep)
-            if key in seen:
+            try:
+                twice = key in seen
+            except TypeError:  # an unhashable key: the base constructor says so
+                continue
+            if twice:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )  # fmt: skip
@@ -46,14 +82,40 @@ class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]
         return dict(super().construct_mapping(node, deep=deep))
 
 
-def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
-    """A scenario file's mapping and the encoding it was read in."""
-    fname = _rel(path)
-    if not path.is_file():
-        raise InputError(Problem(fname, "(file)", str(path), "no such scenario file"))
-    text, enc = read_text(path, fname=fname, what="a scenario file")
+def _expanded_size(node: yaml.Node) -> int:
+    """The number of items ``node`` holds once its aliases are expanded (counted once per node)."""
+    sizes: dict[int, int] = {}
+
+    def size(n: yaml.Node) -> int:
+        if id(n) in sizes:
+            if sizes[id(n)] < 0:
+                raise yaml.composer.ComposerError(None, None, "an alias inside its own anchor", n.start_mark)
+            return sizes[id(n)]
+        sizes[id(n)] = -1
+        kids = [c for pair in n.value for c in pair] if isinstance(n, yaml.MappingNode) else n.value
+        total = 1 + (sum(size(c) for c in kids) if isinstance(n, yaml.CollectionNode) else 0)
+        sizes[id(n)] = min(total, MAX_YAML_NODES + 1)
+        return sizes[id(n)]
+
+    return size(node)
+
+
+def load_yaml(path: Path, *, fname: str, what: str) -> tuple[Any, str]:
+    """The YAML document in ``path`` (read as :func:`waterplan.textio.read_text` reads text) and
+    its encoding; a size past :data:`waterplan.textio.MAX_BYTES`, an alias bomb, nesting past
+    :data:`MAX_YAML_DEPTH` or a key given twice is one clear error naming the line."""
+    text, enc = read_text(path, fname=fname, what=what, limit=MAX_BYTES["yaml"])
+    loader = _StrictLoader(text)
     try:
-        data = yaml.load(text, Loader=_StrictLoader)
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node) > MAX_YAML_NODES:
+            raise yaml.composer.ComposerError(
+                None, None, f"more than {MAX_YAML_NODES:,} items once its aliases are expanded", node.start_mark
+            )
+        return (loader.construct_document(node) if node is not None else None), enc
+    except RecursionError:  # aliases of aliases nested past Python's stack
+        why = f"well-formed YAML nested at most {MAX_YAML_DEPTH} levels, aliases included"
+        raise InputError(Problem(fname, "(file)", "nesting", why)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
@@ -61,9 +123,21 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
         valid = (
             "each key once in a mapping (a second one would silently replace the first)"
             if str(problem).startswith("duplicate key")
-            else "well-formed YAML"
+            else "well-formed YAML of ordinary size (see the limits in docs/data.md)"
         )
         raise InputError(Problem(fname, where, problem, valid)) from None
+    finally:
+        loader.dispose()
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
+    """A scenario file's mapping and the encoding it was read in."""
+    fname = _rel(path)
+    why = not_readable(path, "a scenario file", MAX_BYTES["yaml"])
+    if why:
+        why = why.replace("no such file: a scenario file", "no such scenario file")
+        raise InputError(Problem(fname, "(file)", str(path), why))
+    data, enc = load_yaml(path, fname=fname, what="a scenario file")
     if not isinstance(data, dict):
         raise InputError(Problem(fname, "(top level)", type(data).__name__, "a mapping of scenario keys"))
     return data, enc

@@ -103,28 +103,14 @@ def run_scenario(
     return RunResult(scenario=sc, graph=G, solution=sol, results=res, manifest=manifest)
 
 
-#: files of run folders written before the output marker existed (recognised by their manifest.json)
-_LEGACY = {
-    *RUN_FILES,
-    "shadow_prices.csv",
-    "trades.csv",
-    "balance_monthly.csv",
-    "guarantee.csv",
-    "storage.csv",
-    "sources_monthly.csv",
-    "policy_yearly.csv",
-    "floor_shortfall.csv",
-}
-
-
 def _atomic_folder(out: str | Path, force: bool, write: Callable[[Path], None]) -> Path:
     """Write a run's folder through ``write(tmp)``, swapped into place (:func:`waterplan.outputs.write_folder`)."""
-    return outputs.write_folder(out, force, write, legacy=_LEGACY)
+    return outputs.write_folder(out, force, write)
 
 
 def check_output_folder(out: str | Path, force: bool) -> None:
     """Refuse a run folder that is not free or not waterplan's own earlier output (see :mod:`waterplan.outputs`)."""
-    outputs.check_output_folder(out, force, legacy=_LEGACY)
+    outputs.check_output_folder(out, force)
 
 
 def _monthly_maps(res: MonthlyResult, avg: Results, tmp: Path, lang: str) -> bytes:

@@ -19,8 +19,6 @@ is never written into.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,6 +27,7 @@ from shapely.geometry import LineString, Point
 
 from ._errors import InputError, Problem
 from .boundaries import county_table, load_counties
+from .outputs import check_output_folder, staging
 from .schema import scenario_schema
 from .styles import input_styles, store_styles
 
@@ -174,19 +173,14 @@ def new_city(city: str, out: str | Path, *, year: int = 2030) -> Path:
         The scenario file.
     """
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(
-            Problem(
-                "<command line>", "--out", str(out), "a folder that does not exist yet or is empty (never written over)"
-            )
-        )
+    check_output_folder(out, force=False)  # a new or empty folder: nothing is ever written over
     table = _city(city)
     city_adcode, city_zh, city_en = table.iloc[0][["city_adcode", "city_zh", "city_en"]]
     counties = load_counties(list(table["adcode"]))
     slug = str(city_en).lower().removesuffix(" city").replace(" ", "-")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with staging(out) as tmp_parent:
+        tmp = tmp_parent / out.name
+        tmp.mkdir()
         nodes, edges = _layers(counties)
         for name, gdf in (("nodes", nodes), ("edges", edges)):
             gdf.to_file(tmp / "network.gpkg", layer=name, driver="GPKG", engine="pyogrio")
@@ -196,9 +190,9 @@ def new_city(city: str, out: str | Path, *, year: int = 2030) -> Path:
         (tmp / "scenario.schema.json").write_text(schema, encoding="utf-8")
         scenario = tmp / f"{slug}-{year}.yaml"
         scenario.write_text(_scenario_text(slug, city_zh, city_en, city_adcode, year), encoding="utf-8")
+        # no output marker: these files are the user's to edit, and no later --force may replace them
+        check_output_folder(out, force=False)
         if out.exists():
             out.rmdir()  # empty, checked above
         tmp.rename(out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return out / scenario.name

@@ -56,7 +56,7 @@ CONSTRAINT_TYPES = ("cap", "floor", "ratio_floor", "level", "allocation")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class SourceSelector(_Strict):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import stat
 import zipfile
 from pathlib import Path
 
@@ -20,13 +21,39 @@ import pandas as pd
 
 from ._errors import InputError, Problem
 
-__all__ = ["read_table", "read_text"]
+__all__ = ["MAX_BYTES", "not_readable", "read_table", "read_text"]
+
+#: the largest input waterplan reads, in bytes, by kind (a larger file is refused before it is
+#: read): a scenario or variants file (YAML), a table (CSV or Excel), a network layer
+MAX_BYTES = {"yaml": 16 * 2**20, "table": 256 * 2**20, "layer": 1024 * 2**20}
+
+
+def not_readable(path: Path, what: str, limit: int) -> str | None:
+    """Why ``path`` cannot be read as ``what`` (no such file, a folder, a named pipe or device, larger
+    than ``limit`` bytes), or None if it can. Checked before reading: nothing waits on a pipe, and
+    nothing is read whole into memory past the limit."""
+    try:
+        st = path.stat()
+    except OSError:
+        return f"没有这个文件 / no such file: {what}"
+    if stat.S_ISDIR(st.st_mode):
+        return f"一个文件，而不是文件夹 / {what}: this is a folder"
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a named pipe" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
+        return f"一个普通文件 / {what} as a regular file: this is {kind}, which is never read"
+    if st.st_size > limit:
+        return (
+            f"不超过 {limit // 2**20} MB 的文件 / {what} of at most {limit // 2**20} MB: this one has "
+            f"{st.st_size / 2**20:,.0f} MB (split it, or keep only the rows the scenario needs)"
+        )
+    return None
+
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r", "\f"}
 
 
-def read_text(path: Path, *, fname: str, what: str) -> tuple[str, str]:
+def read_text(path: Path, *, fname: str, what: str, limit: int = MAX_BYTES["table"]) -> tuple[str, str]:
     """The text of ``path`` and the encoding it was read in.
 
     Raises
@@ -34,6 +61,9 @@ def read_text(path: Path, *, fname: str, what: str) -> tuple[str, str]:
     InputError
         The file cannot be read, or is not text in UTF-8, UTF-16 or GB18030/GBK.
     """
+    why = not_readable(path, what, limit)
+    if why:
+        raise InputError(Problem(fname, "(file)", str(path), why))
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -76,6 +106,9 @@ def read_table(path: Path, *, fname: str, what: str, headers: dict[str, str] | N
     ``headers`` maps other names of a column (e.g. Chinese: ``{"县区": "county"}``) to the name the
     reader expects; a table that gives the same column twice (``县区`` and ``county``) is an error.
     """
+    why = not_readable(path, what, MAX_BYTES["table"])
+    if why:
+        raise InputError(Problem(fname, "(file)", str(path), why))
     if path.suffix.lower() in EXCEL_SUFFIXES:
         df, enc = _read_excel(path, fname=fname, what=what), "xlsx"
     else:

@@ -109,6 +109,15 @@ DRIVER_ALIASES: dict[str, str] = {
     "m3/万元": "meter**3/(1e4 * yuan)",
 }
 
+#: the largest volume waterplan reads (万m³, a year's): 1,000 亿m³, about twice the Yellow River's
+#: whole natural runoff (535 亿m³/yr, Yellow River Water Resources Bulletin); anything larger is a
+#: slip of unit or digits, and would make the LP numerically meaningless
+MAX_VOLUME_10K_M3 = 1e7
+_TOO_LARGE = (
+    "一年至多 1000 亿m³ 的水量 / a volume of at most 1,000 亿m³ (10,000,000 万m³) a year in {unit} — twice the "
+    "Yellow River's natural runoff; check the unit and the digits"
+)
+
 _VALID = (
     "a volume (亿m³, 万m³, m³, hm³; 亿立方米, 万立方米, 立方米, 亿方, 万方) or a flow (万t/d, 万m³/d, m³/d, t/d, "
     "m³/s; 万吨/日, 万方/日, 立方米/日, 立方米/秒) — the spellings listed in docs/data.md"
@@ -177,6 +186,8 @@ def to_model_volume(value: object, unit: object, *, file: str, field: str) -> fl
     except Exception:  # pint raises many kinds of errors on malformed text
         raise InputError(Problem(file, f"{field}.unit", unit, f"unknown unit; use {_VALID}")) from None
     volume = _as_volume(number * u)
+    if volume is not None and abs(volume) > MAX_VOLUME_10K_M3:
+        raise InputError(Problem(file, field, value, _TOO_LARGE.format(unit=unit)))
     if volume is not None:
         return volume
     raise InputError(Problem(file, f"{field}.unit", unit, f"not a volume or flow; use {_VALID}"))

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ..boundaries import county_table
+from ..outputs import file_stem
 from ._page import figure, illustrative, kind_label, long_table, num, page, pct, sector_label, status_label, table
 from .annual import _as_given, _listed_order
 
@@ -154,6 +155,10 @@ def _direction(d: pd.DataFrame, gw: pd.DataFrame) -> str:
     )
 
 
+def _diff(name: str) -> str:
+    return f"diff_{file_stem(name)}.html"
+
+
 def compare_html(
     runs: list[Any],
     chart: bytes,
@@ -169,7 +174,7 @@ def compare_html(
     moves = _direction(direction if direction is not None else none, groundwater if groundwater is not None else none)
     maps = "".join(
         figure(png, f"coverage {n} − {names[0]}", width=900)
-        + f"<p class='note'>交互式 Interactive: <a href='diff_{e(n)}.html'>diff_{e(n)}.html</a></p>"
+        + f"<p class='note'>交互式 Interactive: <a href='{e(_diff(n))}'>{e(_diff(n))}</a></p>"
         for n, png in diff_maps.items()
     )
     body = (
