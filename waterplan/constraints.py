@@ -12,6 +12,7 @@ from typing import Any
 from ._errors import InputError, Problem
 from .boundaries import resolve_county
 from .spec import MEASURES, SOURCE_KINDS, ConstraintSpec, Listing, ScenarioSpec, SourceSelector
+from .textio import MAX_BYTES, not_readable
 from .units import to_fraction, to_model_volume
 
 __all__ = ["Constraint", "Selection"]
@@ -282,8 +283,11 @@ def _check_time(spec: ScenarioSpec, path: Path, fname: str, problems: list[Probl
                 )
             )
     series = spec.time.series
-    if series and not (path.parent / series).is_file() and not Path(series).is_file():
-        problems.append(Problem(fname, "time.series", series, "a CSV series (month, source, value, unit)"))
+    if series:
+        where = path.parent / series
+        why = not_readable(where, "a CSV series (month, source, value, unit)", MAX_BYTES["table"])
+        if why:
+            problems.append(Problem(fname, "time.series", series, why))
 
 
 def _trading_quotas(spec: ScenarioSpec, fname: str, study: list[str], problems: list[Problem]) -> dict[str, float]:

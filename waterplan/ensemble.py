@@ -68,12 +68,16 @@ def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 VARIANT_NAME = re.compile(r"^(?!\.)[\w.\-]{1,64}$")
 
 
+def _good_name(name: object) -> bool:
+    return isinstance(name, str) and bool(VARIANT_NAME.match(name))
+
+
 def _check_names(variants: dict[str, Any], fname: str = "<variants>") -> None:
     why = (
         "方案名：字母、汉字、数字和 _ - .，不以 . 开头，至多 64 个字符 / a variant name of letters (Chinese too), "
         "digits and _ - . (not starting with '.', at most 64): it becomes a folder name"
     )
-    bad = [Problem(fname, "(variant name)", k, why) for k in variants if not (isinstance(k, str) and VARIANT_NAME.match(k))]
+    bad = [Problem(fname, "(variant name)", k, why) for k in variants if not _good_name(k)]
     if bad:
         raise InputError(bad)
 

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -477,7 +478,8 @@ def build_model(G: nx.DiGraph, scenario: Scenario, *, elastic: bool = False) -> 
     """
     accepts = {name: set(s.accepts) for name, s in scenario.spec.sectors.items()}
     reach = commodity_reach(G, accepts)
-    prob = pulp.LpProblem(f"waterplan_{scenario.name}".replace("-", "_"), pulp.LpMinimize)
+    # the LP's name in ASCII letters, digits and _ (a scenario's name may hold spaces, Chinese, '/')
+    prob = pulp.LpProblem(re.sub(r"[^A-Za-z0-9_]", "_", f"waterplan_{scenario.name}"), pulp.LpMinimize)
     m = AllocationModel(G=G, scenario=scenario, prob=prob)
     sources = _columns(m, reach)
     _efficiency(m, reach)

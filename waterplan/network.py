@@ -77,6 +77,10 @@ def _volume(props: dict[str, Any], key: str, fname: str, where: str, problems: l
     return v
 
 
+#: the largest loss an edge may have: a canal losing more than this is a slip of units (5 for 0.05)
+MAX_LOSS = 0.95
+
+
 def _fraction(
     props: dict[str, Any],
     key: str,
@@ -93,13 +97,13 @@ def _fraction(
         return default
     valid = "a fraction between 0 and 1"
     if below_one:
-        valid = f"0 到 1 之间的比例 / a fraction from 0 to below 1 ({below_one})"
+        valid = f"0 到 {MAX_LOSS} 之间的比例 / a fraction from 0 to {MAX_LOSS}, e.g. 0.05 for 5 % ({below_one})"
     try:
         v = float(value)
     except (TypeError, ValueError):
         problems.append(Problem(fname, f"{where}.{key}", value, valid))
         return default
-    if not 0.0 <= v <= 1.0 or (below_one and v >= 1.0):
+    if not 0.0 <= v <= (MAX_LOSS if below_one else 1.0):
         problems.append(Problem(fname, f"{where}.{key}", value, valid))
         return default
     return v
@@ -369,7 +373,7 @@ def _edge_loss(b: _Builder, row: dict[str, Any], kind: str, where: str) -> float
     the public supply network, so a demand stays what its users take and is not grossed up). Water
     for a sector the leakage ``applies_to`` that reaches its county by another potable line loses
     it on the last step instead (:func:`_service_leak`): counted exactly once on every route."""
-    why = "an edge that loses all it carries delivers nothing: remove it or give capacity 0"
+    why = "a line losing more is a slip of units; one that loses all it carries delivers nothing: remove it"
     loss = _fraction(row, "loss", 0.0, b.efile, where, b.problems, below_one=why)
     leak = b.spec.levers.get("network_leakage")
     if kind == "distribution" and leak is not None:

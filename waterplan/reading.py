@@ -17,7 +17,7 @@ from .boundaries import county_table, resolve_county
 from .spec import ScenarioSpec
 from .textio import MAX_BYTES, not_readable, read_text
 
-__all__ = ["MAX_YAML_ALIASES", "MAX_YAML_DEPTH", "MAX_YAML_NODES", "load_yaml"]
+__all__ = ["MAX_EXTENDS", "MAX_YAML_ALIASES", "MAX_YAML_DEPTH", "MAX_YAML_NODES", "load_yaml"]
 
 
 def _rel(path: Path) -> str:
@@ -35,6 +35,8 @@ def _sha256(path: Path) -> str:
 #: "alias bomb" (aliases of aliases expanding to billions of items) or a file nested thousands deep
 #: is refused in a moment instead of hanging or exhausting the stack
 MAX_YAML_ALIASES, MAX_YAML_DEPTH, MAX_YAML_NODES = 500, 64, 1_000_000
+#: the longest chain of scenarios extending one another
+MAX_EXTENDS = 16
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -227,6 +229,9 @@ def _load_dict(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     if resolved in chain:
         cycle = " → ".join(_rel(p) for p in (*chain, resolved))
         raise InputError(Problem(fname, "extends", cycle, "a chain of scenarios without a cycle"))
+    if len(chain) >= MAX_EXTENDS:
+        why = f"至多 {MAX_EXTENDS} 层 extends / a chain of at most {MAX_EXTENDS} scenarios extending one another"
+        raise InputError(Problem(fname, "extends", len(chain) + 1, why))
     data, enc = _read_yaml(path)
     for key in _PATH_KEYS:
         if isinstance(data.get(key), str):

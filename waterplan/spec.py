@@ -4,7 +4,7 @@ The published JSON Schema (:mod:`waterplan.schema`) is made from these models.""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
@@ -233,8 +233,8 @@ class TimeSpec(_Strict):
 
     step: Literal["month"] = "month"
     years: int = Field(default=1, ge=1, le=200)
-    start_year: int = 1971
-    seed: int = 20301
+    start_year: int = Field(default=1971, ge=1800, le=2200)
+    seed: int = Field(default=20301, ge=0, lt=2**63)
     series: str | None = None
     mode: Literal["full", "myopic"] = "full"
     #: how the lexicographic tiers are solved: one after another (exact) or as one weighted LP
@@ -246,8 +246,8 @@ class TimeSpec(_Strict):
     #: where the reservoirs end the horizon: ``free``, or ``at_start`` — at least where they began
     #: (a cyclic horizon: a long run does not borrow from an assumed initial storage; full mode)
     storage_end: Literal["free", "at_start"] = "free"
-    demand_patterns: dict[str, list[float]] = Field(default_factory=dict)
-    guarantee_targets: dict[str, float] = Field(default_factory=dict)
+    demand_patterns: dict[str, list[Annotated[float, Field(ge=0.0, le=1.0)]]] = Field(default_factory=dict)
+    guarantee_targets: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(default_factory=dict)
     note: str = ""
 
 
@@ -286,16 +286,16 @@ class Hydrology(_Strict):
     explicit ``surface_factor``."""
 
     year_type: Literal["mean", "wet", "normal", "dry", "very_dry", "P25", "P50", "P75", "P95"] = "mean"
-    surface_factor: float | None = Field(default=None, ge=0.0)
+    surface_factor: float | None = Field(default=None, ge=0.0, le=10.0)
     note: str = ""
 
 
 class ScenarioSpec(_Strict):
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     title_zh: str = ""
     title_en: str = ""
     plan: str = ""
-    year: int
+    year: int = Field(ge=1900, le=2200)
     study_area: StudyArea
     #: the network: a folder of nodes.geojson and edges.geojson, or a GeoPackage (.gpkg) with layers
     #: nodes and edges
