@@ -133,11 +133,17 @@ def test_an_ensemble_gives_exactly_the_sequential_runs(monthly, tmp_path, worker
 
 
 def test_a_failing_variant_leaves_the_others_and_the_report(monthly, tmp_path, scheduler):
-    variants = {"base": {}, "broken": {"constraints": [{"id": "nope", "value": 1}]}}
+    """A variant that loads but cannot be solved (a hard floor above the river) fails in each member;
+    the base runs, and the report lists the failures."""
+    floor = {"id": "floor", "name_zh": "下限", "type": "floor", "measure": "withdrawal", "value": 500, "unit": W,
+             "clause": "test", "rank": "hard"}  # fmt: skip
+    variants = {"base": {}, "broken": {"constraints": [floor]}}
     out = run_ensemble(monthly, tmp_path / "ens", realisations=2, seed=3, variants=variants, scheduler=scheduler)
     failures = pd.read_csv(out / "failures.csv")
     assert sorted(failures["variant"]) == ["broken", "broken"]
-    assert failures["error"].str.contains("InputError").all() and failures["error"].str.contains("nope").all()
+    assert failures["error"].str.contains("Infeasible").all(), failures["error"].tolist()
+    summary = pd.read_csv(out / "guarantee_summary.csv")
+    assert (summary["members_failed"] == 0).all()  # the base's rows: none of its members failed
     assert set(read_parts(out, "guarantee")["variant"]) == {"base"}
     assert "Failed members" in (out / "ensemble.html").read_text(encoding="utf-8")
 
@@ -179,6 +185,16 @@ def test_ensemble_command_with_variants_from_a_file(monthly, tmp_path, scheduler
     assert "Failed members: 0" in result.output
     summary = pd.read_csv(tmp_path / "e" / "guarantee_summary.csv")
     assert set(summary["variant"]) == {"base", "tighter"}
+    failing = tmp_path / "failing.yaml"
+    failing.write_text(
+        "impossible:\n  constraints:\n    - {id: floor, name_zh: 下限, type: floor, measure: withdrawal, value: 500,"
+        " unit: 万m³, clause: t, rank: hard}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, [*args[:-4], "--variants", str(failing), "--out", str(tmp_path / "g")])
+    assert result.exit_code == 5, result.output  # failed members are counted in the exit code too
+    assert "Failed members: 2" in result.output and "Traceback" not in result.output
+    assert "成员失败 Members failed" in result.output
     bad = tmp_path / "bad.yaml"
     bad.write_text("- just a list\n", encoding="utf-8")
     result = CliRunner().invoke(app, [*args[:-4], "--variants", str(bad), "--out", str(tmp_path / "f")])

@@ -424,8 +424,8 @@ def _special(kind: str, path: Path) -> None:
     elif kind == "folder":
         path.mkdir()
     elif kind == "huge":
-        with path.open("wb") as f:  # a sparse file: 300 MB on paper, nothing on disk
-            f.truncate(300 * 2**20)
+        with path.open("wb") as f:  # a sparse file: 1.1 GB on paper (past every limit), nothing on disk
+            f.truncate(1100 * 2**20)
     elif kind == "dev":
         path.symlink_to("/dev/zero")
 
@@ -595,7 +595,11 @@ def test_a_scenario_name_never_writes_outside_the_comparison(tmp_path, world, na
 
 
 def test_two_scenarios_of_one_name_are_refused_in_compare(world, tmp_path):
-    result = runner.invoke(app, ["compare", _paths(world)["CASE"], _paths(world)["CASE"], "--out", str(tmp_path / "c")])
+    """Two files of one name would write one difference map over the other; one file twice is
+    compared with itself, as before."""
+    shutil.copytree(world / "case", tmp_path / "copy")
+    copy = str(tmp_path / "copy" / "case.yaml")
+    result = runner.invoke(app, ["compare", _paths(world)["CASE"], copy, "--out", str(tmp_path / "c")])
     assert result.exit_code == 2
     _clean(result.output, "name", "case")
     assert not (tmp_path / "c").exists()

@@ -80,3 +80,81 @@ def test_the_layer_field_reference_lists_every_kind_and_field_read():
     read = set(re.findall(r'row\.get\("([a-z_]+)"\)|row\["([a-z_]+)"\]|\(row, "([a-z_]+)"', source))
     for name in {n for group in read for n in group if n and n != "geometry"}:
         assert f"`{name}`" in table, name
+
+
+# --- one source of truth: the published schema and validate's model agree -----------------------
+
+#: values a user writes where a number, a flag, a name or a section belongs (no NaN: JSON has none,
+#: and validate refuses YAML's .nan as it refuses any number that is not finite)
+VALUES = [True, False, None, 0, 1, -1, 2, 1.5, 0.5, 1e30, -1e-9, "1", "0.8", "", "true", "2030", "hard", [], {}, [1]]
+
+
+def _paths_of(data, prefix=()):
+    """Every key path in a scenario's mapping (lists by index), leaves and sections alike."""
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else []
+    for k, v in items:
+        yield (*prefix, k)
+        yield from _paths_of(v, (*prefix, k))
+
+
+def _agree(data) -> tuple[bool, bool]:
+    from pydantic import ValidationError
+
+    from waterplan.spec import ScenarioSpec
+
+    schema_ok = VALIDATOR.is_valid(data)
+    try:
+        ScenarioSpec.model_validate(data)
+        model_ok = True
+    except ValidationError:
+        model_ok = False
+    return schema_ok, model_ok
+
+
+BASE = yaml.safe_load((ROOT / "scenarios" / "taiyuan-2030.yaml").read_text(encoding="utf-8"))
+VALIDATOR = jsonschema.Draft202012Validator(scenario_schema())
+PATHS = list({tuple("#" if isinstance(k, int) else k for k in p): p for p in _paths_of(BASE)}.values())
+# one path per shape (the first constraint's keys stand for every constraint's): each kind of key once
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("sectors", "domestic", "return_coef"), True),
+        (("sectors", "domestic", "priority"), "1"),
+        (("sectors", "domestic", "priority"), True),
+        (("year",), "2030"),
+        (("equity",), 1),
+        (("constraints", 0, "value"), "1.5"),
+    ],
+    ids=str,
+)
+def test_the_cases_the_two_once_disagreed_on_are_refused_by_both(path, value):
+    import copy
+
+    data = copy.deepcopy(BASE)
+    node = data
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    assert _agree(data) == (False, False)
+
+
+def test_schema_and_validate_agree_on_every_key_given_every_kind_of_value():
+    """Each key of the Taiyuan scenario, set in turn to each value of :data:`VALUES`: the JSON
+    Schema and validate's model accept and refuse alike (some 1,500 inputs or more)."""
+    import copy
+
+    disagree = []
+    for path in PATHS:
+        for value in VALUES:
+            data = copy.deepcopy(BASE)
+            node = data
+            for k in path[:-1]:
+                node = node[k]
+            node[path[-1]] = value
+            verdicts = _agree(data)
+            if verdicts[0] != verdicts[1]:
+                disagree.append((path, value, verdicts))
+    assert len(PATHS) * len(VALUES) > 1500
+    assert disagree == [], disagree[:20]

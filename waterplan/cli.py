@@ -492,7 +492,7 @@ def ensemble_cmd(
         if variants is not None:
             spec, _enc = load_yaml(variants, fname=str(variants), what="a variants file (YAML)")
             spec = spec or {}
-            if not isinstance(spec, dict) or not all(isinstance(v, dict) or v is None for v in spec.values()):
+            if not isinstance(spec, dict):  # each variant's own overrides are checked by name in run_ensemble
                 raise InputError(
                     Problem(str(variants), "(file)", type(spec).__name__, "a mapping: variant name → its overrides")
                 )

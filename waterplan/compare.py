@@ -196,13 +196,13 @@ def compare_scenarios(paths: Sequence[str | Path], out: str | Path, *, force: bo
                 for sc in monthly
             ]
         )
-    seen: dict[str, str] = {}
-    for sc in scenarios:  # a name is a column and a file name: one scenario each
+    seen: dict[str, tuple[str, Path]] = {}
+    for sc in scenarios:  # a name is a column and a file name: one scenario file each
         stem = file_stem(sc.name)
-        if stem in seen:
-            why = f"a name no other compared scenario has (a file name: '{stem}', as {seen[stem]} is named)"
+        if stem in seen and seen[stem][1] != sc.path.resolve():
+            why = f"a name no other compared scenario has (a file name: '{stem}', as {seen[stem][0]} is named)"
             raise InputError(Problem(_rel(sc.path), "name", sc.name, why))
-        seen[stem] = sc.name
+        seen[stem] = (sc.name, sc.path.resolve())
     check_output_folder(out, force)  # before solving: a refused folder costs the user no wait
     return write_comparison([run_scenario(sc) for sc in scenarios], out, force=force)
 

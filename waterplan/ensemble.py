@@ -85,6 +85,7 @@ def _check_names(variants: dict[str, Any], fname: str = "<variants>") -> None:
 def check_variants(scenario: str | Path, variants: dict[str, Any], fname: str = "<variants>") -> None:
     """Check each variant as a member would load it (its name, its keys and values), before any
     member runs: a variant with an unknown key is one message naming it, not a failed member."""
+    from .network import build_graph
     from .scenario import load_scenario
 
     _check_names(variants, fname)
@@ -94,7 +95,7 @@ def check_variants(scenario: str | Path, variants: dict[str, Any], fname: str = 
             problems.append(Problem(fname, name, type(ov).__name__, "a mapping of the keys the variant changes"))
             continue
         try:
-            load_scenario(scenario, overrides=ov or {})
+            build_graph(load_scenario(scenario, overrides=ov or {}))
         except InputError as exc:
             problems += [Problem(fname, f"{name}: {p.field}", p.value, p.expected) for p in exc.problems]
     if problems:
@@ -197,7 +198,8 @@ def run_ensemble(
     connect_timeout: float = 20.0,
     variants_file: str = "<variants>",
 ) -> Path:
-    """Run an ensemble on Dask and write its Parquet parts and report into ``out``.
+    """Run an ensemble on Dask and write its Parquet parts and report into ``out``. An interrupted
+    ensemble (Ctrl-C, a lost scheduler) keeps its members and failures: the same call resumes it.
 
     Parameters
     ----------
@@ -207,19 +209,14 @@ def run_ensemble(
         The ensemble's folder; members already in it are skipped (resume).
     realisations, seed, variants, years
         See :func:`ensemble_members`.
-    workers
-        Local worker processes (default: the machine's cores); ignored with ``scheduler``.
-    scheduler
-        The address of an existing Dask scheduler (``tcp://host:8786``).
-    progress
-        A bar of members done, failures and time left.
-    on_member
-        Called with each member as it finishes and its error (None when it ran).
-    connect_timeout
-        Seconds to reach the scheduler and for a worker to join it; past them, one clear error.
-
-    An interrupted ensemble (Ctrl-C, a lost scheduler) keeps the members written so far and its
-    failures; the same call resumes it.
+    workers, scheduler
+        Local worker processes (default: the cores); or an existing Dask scheduler's address.
+    progress, on_member
+        A bar of members done, failures and time left; a call with each member as it finishes and
+        its error (None when it ran).
+    connect_timeout, variants_file
+        Seconds to reach the scheduler and for a worker to join it (past them, one clear error);
+        the file the variants were read from, for messages.
 
     Returns
     -------
@@ -227,18 +224,8 @@ def run_ensemble(
         ``out``.
     """
     scenario, out = str(Path(scenario).resolve()), Path(out)
-    from .scenario import load_scenario
-
-    _check_out(out)  # before any work: a refused folder costs the user no wait
-    if load_scenario(scenario).spec.time is None:  # checked once here: every member would fail alike
-        raise InputError(Problem(scenario, "time", None, "a monthly scenario (a time: section) for an ensemble"))
-    if variants:
-        check_variants(scenario, variants, variants_file)
+    _check_inputs(scenario, out, variants, variants_file)
     members = ensemble_members(realisations, seed=seed, variants=variants, years=years)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise refuse(out, cannot_write(exc)) from None
     meta = {"written_by": ENSEMBLE_CREATOR, "scenario": scenario, "realisations": realisations, "seed": seed,
             "variants": variants or {"base": {}},
             "years": years, "members": len(members)}  # fmt: skip
@@ -255,6 +242,21 @@ def run_ensemble(
         _write_meta(out, {**meta, "failed": len(failures), "seconds": time.perf_counter() - t0})
     ensemble_report(out)
     return out
+
+
+def _check_inputs(scenario: str, out: Path, variants: dict[str, Any] | None, variants_file: str) -> None:
+    """Everything that would make every member fail alike, before any runs; then the folder made."""
+    from .scenario import load_scenario
+
+    _check_out(out)  # before any work: a refused folder costs the user no wait
+    if load_scenario(scenario).spec.time is None:
+        raise InputError(Problem(scenario, "time", None, "a monthly scenario (a time: section) for an ensemble"))
+    if variants:
+        check_variants(scenario, variants, variants_file)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise refuse(out, cannot_write(exc)) from None
 
 
 def _on_dask(

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -156,6 +158,24 @@ def _month(text: str) -> str | None:
     return f"{m[1]}-{int(m[2]):02d}"
 
 
+def _months(raw: pd.DataFrame, fname: str, problems: list[Problem]) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """The series' rows (row number, cells, month as YYYY-MM) whose month is well formed and the
+    first for its source; a misspelt month or one given twice is a problem naming its row."""
+    first: dict[tuple[str, str], int] = {}
+    for i, r in enumerate(raw.to_dict("records"), start=2):
+        where = f"{fname} row {i}"
+        month = _month(r["month"])
+        if month is None:
+            why = "年-月 / a month as YYYY-MM, e.g. 1971-01 (month 01 to 12)"
+            problems.append(Problem(where, "month", r["month"], why))
+        elif (r["source"], month) in first:
+            why = f"每个水源每月一行 / one row per source and month (row {first[r['source'], month]} gives it already)"
+            problems.append(Problem(where, "month", r["month"], why))
+        else:
+            first[r["source"], month] = i
+            yield i, r, month
+
+
 def read_series(path: str | Path, *, sources: set[str], start: str, months: int) -> pd.DataFrame:
     """Read a monthly inflow series (CSV: month, source, value, unit) and check it.
 
@@ -176,19 +196,8 @@ def read_series(path: str | Path, *, sources: set[str], start: str, months: int)
         )
     problems: list[Problem] = []
     rows = []
-    first: dict[tuple[str, str], int] = {}
-    for i, r in enumerate(raw.to_dict("records"), start=2):
+    for i, r, month in _months(raw, fname, problems):
         where = f"{fname} row {i}"
-        month = _month(r["month"])
-        if month is None:
-            why = "年-月 / a month as YYYY-MM, e.g. 1971-01 (month 01 to 12)"
-            problems.append(Problem(where, "month", r["month"], why))
-            continue
-        if (r["source"], month) in first:
-            why = f"每个水源每月一行 / one row per source and month (row {first[r['source'], month]} gives it already)"
-            problems.append(Problem(where, "month", r["month"], why))
-            continue
-        first[r["source"], month] = i
         if r["source"] not in sources:
             problems.append(
                 Problem(where, "source", r["source"], f"a surface source of the network: {', '.join(sorted(sources))}")

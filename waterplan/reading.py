@@ -5,6 +5,7 @@ schema checked, the inputs' SHA-256 kept."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ __all__ = ["MAX_EXTENDS", "MAX_YAML_ALIASES", "MAX_YAML_DEPTH", "MAX_YAML_NODES"
 
 def _rel(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))  # a link keeps its own name
     except ValueError:
         return str(path)
 
@@ -235,7 +236,8 @@ def _load_dict(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     data, enc = _read_yaml(path)
     for key in _PATH_KEYS:
         if isinstance(data.get(key), str):
-            data[key] = str((path.parent / data[key]).resolve())
+            # absolute, but a link keeps its own name (a message names the file the user wrote)
+            data[key] = os.path.abspath(path.parent / data[key])
     files = {path: enc}
     parent_ref = data.pop("extends", None)
     if parent_ref is None:

@@ -15,6 +15,7 @@ the field and the value.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,7 @@ def load_scenario(path: str | Path, *, overrides: dict[str, Any] | None = None) 
     _check_source_kinds(spec, fname, problems)
     study = _study_counties(spec, fname)
     network_dir = _network_dir(path, spec, fname, problems)
-    demands_path = (path.parent / spec.demands).resolve()
+    demands_path = Path(os.path.abspath(path.parent / spec.demands))  # a link keeps its name in messages
     demands = _split_shares(_read_demands(demands_path, study, spec, problems, files), spec, fname, problems)
     constraints = _constraints(spec, fname, study, problems)
     _check_time(spec, path, fname, problems)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 __all__ = ["CONSTRAINT_TYPES", "MEASURES", "SECTOR_NAMES", "SOURCE_KINDS", "ConstraintSpec", "Listing", "RuleSpec",
            "ScenarioSpec", "SectorSpec", "TargetSpec", "TimeSpec"]  # fmt: skip
@@ -55,6 +55,16 @@ MEASURES = ("withdrawal", "use", "intake", "consumption", "wastewater", "availab
 CONSTRAINT_TYPES = ("cap", "floor", "ratio_floor", "level", "allocation")
 
 
+def _integral(v: object) -> object:
+    """A float with no fractional part (``2030.0``, ``1e3``) as the integer it is, as JSON Schema
+    reads it; anything else as given (``true``, ``"1"``, ``1.5`` are then refused, as the schema does)."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+#: an integer as JSON Schema means it: a number with no fractional part, never a flag or text
+Int = Annotated[int, BeforeValidator(_integral)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
@@ -69,14 +79,14 @@ class Side(_Strict):
     measure: Measure
     sources: SourceSelector | None = None
     edges: list[str] | None = None
-    counties: list[str | int] | None = None
+    counties: list[str | Int] | None = None
     sectors: list[str] | None = None
 
 
 class BaseFigure(_Strict):
     """The plan's figure for its base year (基准年), as the plan writes it."""
 
-    year: int
+    year: Int
     value: str
     clause: str = ""
 
@@ -87,11 +97,11 @@ class Listing(_Strict):
     #: 指标类型, the group the list puts it in (e.g. 总体指标, 以水定人定城, 以水定地, 以水定产)
     category: str
     #: 序号, its number in the list
-    number: int | None = None
+    number: Int | None = None
     #: the base year's figure (e.g. 2025 actual use 7.53 亿m³)
     base: BaseFigure | None = None
     #: the list's figure for each target year, as written (e.g. {2027: "≤ 9.94", 2030: "≤ 10.47"})
-    years: dict[int, str] = Field(default_factory=dict)
+    years: dict[Int, str] = Field(default_factory=dict)
 
 
 class ConstraintSpec(_Strict):
@@ -105,13 +115,13 @@ class ConstraintSpec(_Strict):
     #: ``plan`` — the plan's own figure; ``illustrative`` — a stand-in (shown as such in every output)
     basis: Literal["plan", "illustrative"] = "plan"
     #: the year the plan sets the figure for (default: the scenario's year)
-    year: int | None = None
+    year: Int | None = None
     measure: Measure | None = None
     #: for ``consumption``: are conveyance losses counted as consumed (the plan's 耗水) or not
     conveyance_losses: Literal["included", "excluded"] = "included"
     sources: SourceSelector | None = None
     edges: list[str] | None = None
-    counties: list[str | int] | None = None
+    counties: list[str | Int] | None = None
     sectors: list[str] | None = None
     numerator: Side | None = None
     denominator: Side | None = None
@@ -126,7 +136,7 @@ class ConstraintSpec(_Strict):
     #: shortages of priorities 1..k, so it never costs them water (its shortfall is reported);
     #: unset — a limit, and the run warns where holding it cuts a demand of a higher priority than
     #: the sectors it counts (see docs/data.md, "Where a target ranks")
-    rank: Literal["hard"] | StrictInt | None = None
+    rank: Literal["hard"] | Int | None = None
     #: the way the plan moves the figure from one target year to the next (压采: ``falling``);
     #: ``waterplan compare`` of runs of different years flags a move against it
     direction: Literal["falling", "rising"] | None = None
@@ -145,7 +155,7 @@ class SectorSpec(_Strict):
     share_of: ShareOf | None = None
     name_zh: str
     name_en: str = ""
-    priority: int = Field(ge=1)
+    priority: Int = Field(ge=1)
     accepts: list[str]
     prefers: list[str] = Field(default_factory=list)
     return_coef: float = Field(default=0.0, ge=0.0, le=1.0)
@@ -175,7 +185,7 @@ class RuleSpec(_Strict):
     check: Literal["priority", "takes_first", "last_resort", "used_first"]
     sectors: list[str]
     kinds: list[str] = Field(default_factory=list)
-    counties: list[str | int] | None = None
+    counties: list[str | Int] | None = None
     #: ``takes_first``: the model applies the rule (a tier of the objective after its sectors'
     #: priority); false: checked only. The other checks are applied by the priorities and the
     #: source preference.
@@ -194,7 +204,7 @@ class TargetSpec(_Strict):
     #: ``plan`` — the plan's own figure; ``illustrative`` — a stand-in
     basis: Literal["plan", "illustrative"] = "plan"
     #: the year the plan sets the figure for (default: the scenario's year)
-    year: int | None = None
+    year: Int | None = None
     rule: RuleSpec | None = None
     status: Literal["not_modelled", "rule"] | None = None
     reason: str = ""
@@ -213,7 +223,7 @@ class Amount(_Strict):
 
 
 class EconomyBase(_Strict):
-    year: int
+    year: Int
     gdp: Amount
     industrial_va: Amount
     total_use: Amount
@@ -232,9 +242,9 @@ class TimeSpec(_Strict):
     """A monthly, multi-year run (``time:`` in a scenario)."""
 
     step: Literal["month"] = "month"
-    years: int = Field(default=1, ge=1, le=200)
-    start_year: int = Field(default=1971, ge=1800, le=2200)
-    seed: int = Field(default=20301, ge=0, lt=2**63)
+    years: Int = Field(default=1, ge=1, le=200)
+    start_year: Int = Field(default=1971, ge=1800, le=2200)
+    seed: Int = Field(default=20301, ge=0, lt=2**63)
     series: str | None = None
     mode: Literal["full", "myopic"] = "full"
     #: how the lexicographic tiers are solved: one after another (exact) or as one weighted LP
@@ -252,7 +262,7 @@ class TimeSpec(_Strict):
 
 
 class Quota(_Strict):
-    county: str | int
+    county: str | Int
     value: float = Field(ge=0)
     unit: str
 
@@ -270,7 +280,7 @@ class Trading(_Strict):
 
 class StudyArea(_Strict):
     city: str | None = None
-    counties: list[str | int] | None = None
+    counties: list[str | Int] | None = None
 
 
 class SourceOverride(_Strict):
@@ -295,7 +305,7 @@ class ScenarioSpec(_Strict):
     title_zh: str = ""
     title_en: str = ""
     plan: str = ""
-    year: int = Field(ge=1900, le=2200)
+    year: Int = Field(ge=1900, le=2200)
     study_area: StudyArea
     #: the network: a folder of nodes.geojson and edges.geojson, or a GeoPackage (.gpkg) with layers
     #: nodes and edges
