@@ -145,6 +145,21 @@ FOLDER_TARGETS = [
     ("a named pipe", "pipe"),
 ]
 
+#: the rule each target is refused by (a refusal for another reason would hide a broken rule)
+REASONS = {
+    "mine": "never replaced",
+    "link": "symbolic link",
+    "dir": "this is a folder",
+    "pipe": "named pipe",
+    "docs": "holds other files",
+    "fake": "holds other files",
+    "forged": "holds other files",
+    "link_dir": "symbolic link",
+    ".": "the current folder and those above it",
+    "..": "the current folder and those above it",
+    "notes.txt": "this is a file",
+}
+
 WRITER_CASES = [
     pytest.param(args, f"{stem}.{sfx}", force, id=f"{name} onto {what}{' --force' if force else ''}")
     for name, args, sfx in FILE_WRITERS
@@ -166,7 +181,7 @@ def test_no_writer_replaces_what_waterplan_did_not_write(world, monkeypatch, arg
     t0 = time.perf_counter()
     result = runner.invoke(app, argv)
     assert result.exit_code == 2, result.output
-    _clean(result.output, "--out", target)
+    _clean(result.output, "--out", target, REASONS[target.split(".")[0] if target not in REASONS else target])
     assert time.perf_counter() - t0 < 60
     assert _state(world) == before
 
@@ -678,3 +693,138 @@ def test_a_scheduler_that_is_not_there_is_one_sentence_in_bounded_time(world, tm
 def test_the_table_has_enough_cases():
     n = len(WRITER_CASES) + len(YAML_CASES) + len(FILE_CASES) + len(VALUE_CASES) + len(VARIANTS) + 10 + 7 + 6
     assert n >= 150, n
+
+
+# --- property tests: the structure of the YAML and the bytes of a table -------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+LEAVES = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(allow_nan=False), st.text(max_size=6)
+)
+SUBTREES = st.recursive(
+    LEAVES,
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=5), kids, max_size=3),
+    max_leaves=6,
+)
+
+
+def _nodes(data, path=()):
+    """Every (container, key) pair of a scenario's tree."""
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else []
+    for k, v in list(items):
+        yield path, data, k
+        yield from _nodes(v, (*path, k))
+
+
+OPERATIONS = ("delete", "replace", "wrap in a list", "a mapping for a list", "move under another key", "add a key")
+
+
+def _restructure(data: dict, op: str, pick: int, other: int, subtree) -> None:
+    nodes = list(_nodes(data))
+    _path, parent, key = nodes[pick % len(nodes)]
+    if op == "delete":
+        del parent[key]
+    elif op == "replace":
+        parent[key] = subtree
+    elif op == "wrap in a list":
+        parent[key] = [parent[key]]
+    elif op == "a mapping for a list":
+        v = parent[key]
+        parent[key] = dict(enumerate(v)) if isinstance(v, list) else list(v.values()) if isinstance(v, dict) else {v: v}
+    elif op == "move under another key":
+        _p2, parent2, key2 = nodes[other % len(nodes)]
+        if parent2 is not parent[key] and key2 != key:
+            value = parent.pop(key) if isinstance(parent, dict) else parent[key]
+            if isinstance(parent2, dict):
+                parent2[f"{key2}_moved"] = value
+    elif op == "add a key" and isinstance(parent, dict):
+        parent[f"{key}x"] = subtree
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ops=st.lists(
+        st.tuples(st.sampled_from(OPERATIONS), st.integers(0, 10**6), st.integers(0, 10**6), SUBTREES),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_a_restructured_scenario_validates_or_is_one_message(tmp_path_factory, world, ops):
+    folder = tmp_path_factory.mktemp("structure")
+    shutil.copytree(world / "case", folder / "case")
+    p = folder / "case" / "case.yaml"
+    data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    for op in ops:
+        if data:
+            _restructure(data, *op)
+    p.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    before = _state(folder)
+    result = runner.invoke(app, ["validate", str(p)])
+    assert result.exit_code in (0, 2), result.output
+    _clean(result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert _state(folder) == before
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    which=st.sampled_from(["demands.csv", "case.yaml", "net/edges.geojson", "net/nodes.geojson"]),
+    edits=st.lists(
+        st.tuples(
+            st.sampled_from(["flip", "insert", "delete", "cut"]),
+            st.integers(0, 10**6),
+            st.binary(min_size=1, max_size=4),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_a_table_or_layer_with_damaged_bytes_runs_or_is_one_message(tmp_path_factory, world, which, edits):
+    folder = tmp_path_factory.mktemp("bytes")
+    shutil.copytree(world / "case", folder / "case")
+    p = folder / "case" / which
+    raw = bytearray(p.read_bytes())
+    for op, at, data in edits:
+        i = at % max(len(raw), 1)
+        if op == "flip" and raw:
+            raw[i] ^= data[0] or 0xFF
+        elif op == "insert":
+            raw[i:i] = data
+        elif op == "delete":
+            del raw[i : i + len(data)]
+        elif op == "cut":
+            del raw[i:]
+    p.write_bytes(bytes(raw))
+    before = _state(folder)
+    result = runner.invoke(app, ["run", str(folder / "case" / "case.yaml"), "--out", str(folder / "out")])
+    assert result.exit_code in (0, 2, 3), result.output
+    _clean(result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert {k: v for k, v in _state(folder).items() if not k.startswith("out")} == before
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "words"),
+    [
+        (RuntimeError("a fault"), 70, ("内部错误 Internal error", "RuntimeError: a fault", "-v")),
+        (KeyboardInterrupt(), 130, ("中断 Interrupted",)),
+        (MemoryError(), 2, ("内存不足 Out of memory",)),
+        (RecursionError("deep"), 2, ("输入嵌套过深",)),
+    ],
+    ids=["a fault", "Ctrl-C", "no memory", "recursion"],
+)
+def test_whatever_escapes_is_one_sentence_never_a_traceback(world, monkeypatch, fault, code, words):
+    """The guard of last resort: anything no check foresaw ends in one sentence and its exit code."""
+    import waterplan.scenario
+
+    def boom(*_a, **_k):
+        raise fault
+
+    monkeypatch.setattr(waterplan.scenario, "load_scenario", boom)
+    result = runner.invoke(app, ["validate", _paths(world)["CASE"]])
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    for w in words:
+        assert w in result.output, result.output

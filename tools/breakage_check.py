@@ -38,6 +38,7 @@ TESTS = [  # the quick files first: each mutation runs them in order until one f
     "tests/test_units_and_boundaries.py",
     "tests/test_monthly_taiyuan.py",
     "tests/test_ensemble.py",
+    "tests/test_hostile_input.py",
 ]
 
 #: (what breaks, file, the exact text, what it becomes)
@@ -584,6 +585,113 @@ MUTATIONS = [
         "waterplan/compare.py",
         'sign = 1.0 if direction == "falling" else -1.0',
         "sign = -1.0",
+    ),
+    # --- issue 24: nothing lost, nothing hangs, no traceback
+    (
+        "a link replaced",
+        "waterplan/outputs.py",
+        "    if out.is_symlink():\n        raise refuse(",
+        "    if False:\n        raise refuse(",
+    ),
+    (
+        "a named pipe written into",
+        "waterplan/outputs.py",
+        "if out.exists() and not (out.is_dir() or out.is_file()):",
+        "if False:",
+    ),
+    (
+        "a marker by another program taken as waterplan's",
+        "waterplan/outputs.py",
+        'or marker["written_by"] != _WRITTEN_BY:',
+        ":",
+    ),
+    (
+        "a user's map replaced",
+        "waterplan/printmap.py",
+        'return bool(im.format == "PNG" and im.info.get("Software") == PRINT_CREATOR)',
+        "return True",
+    ),
+    (
+        "an edited network GeoPackage replaced",
+        "waterplan/layers.py",
+        "return stored == [(_digest(db),)]",
+        "return True",
+    ),
+    (
+        "the network being read replaced",
+        "waterplan/layers.py",
+        "if out.exists() and out.resolve() == Path(network).resolve():",
+        "if False:",
+    ),
+    (
+        "layers without a CRS read as they are",
+        "waterplan/layers.py",
+        "if gdf.crs is None and len(gdf) and gdf.geometry.notna().any():",
+        "if False:",
+    ),
+    ("a pipe or device read", "waterplan/textio.py", "if not stat.S_ISREG(st.st_mode):", "if False:"),
+    ("a huge file read whole", "waterplan/textio.py", "if st.st_size > limit:", "if False:"),
+    ("YAML aliases unbounded", "waterplan/reading.py", "if self._aliases > MAX_YAML_ALIASES:", "if False:"),
+    ("YAML nesting unbounded", "waterplan/reading.py", "if self._depth > MAX_YAML_DEPTH:", "if False:"),
+    (
+        "an alias bomb expanded",
+        "waterplan/reading.py",
+        "if node is not None and _expanded_size(node) > MAX_YAML_NODES:",
+        "if False:",
+    ),
+    ("a merge key refused", "waterplan/reading.py", "if key_node.tag == _MERGE_TAG:", "if False:"),
+    ("extends unbounded", "waterplan/reading.py", "if len(chain) >= MAX_EXTENDS:", "if False:"),
+    (
+        "a volume past meaning accepted",
+        "waterplan/units.py",
+        "if volume is not None and abs(volume) > MAX_VOLUME_10K_M3:",
+        "if False:",
+    ),
+    (
+        "a loss of 1 accepted",
+        "waterplan/network.py",
+        "if not 0.0 <= v <= (MAX_LOSS if below_one else 1.0):",
+        "if not 0.0 <= v <= 1.0:",
+    ),
+    (
+        "true read as 1 and '1' as 1",
+        "waterplan/spec.py",
+        'model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)',
+        'model_config = ConfigDict(extra="forbid")',
+    ),
+    ("a month given twice kept", "waterplan/hydrology.py", 'elif (r["source"], month) in first:', "elif False:"),
+    ("month 13 read", "waterplan/hydrology.py", "if not m or not 1 <= int(m[2]) <= 12:", "if not m:"),
+    (
+        "a scenario's name used as a file name",
+        "waterplan/outputs.py",
+        'return _UNSAFE.sub("_", name).strip("._")[:80] or "unnamed"',
+        "return name",
+    ),
+    (
+        "a variant's name used as a folder name",
+        "waterplan/ensemble.py",
+        "return isinstance(name, str) and bool(VARIANT_NAME.match(name))",
+        "return True",
+    ),
+    (
+        "variants not checked before the members",
+        "waterplan/ensemble.py",
+        "build_graph(load_scenario(scenario, overrides=ov or {}))",
+        "pass",
+    ),
+    ("a silent scheduler waited on", "waterplan/ensemble.py", "thread.join(timeout + 5.0)", "thread.join()"),
+    ("failed members not in the exit code", "waterplan/cli.py", "    if failed:", "    if False:"),
+    (
+        "an unforeseen fault as a traceback",
+        "waterplan/cli.py",
+        '_say("内部错误 Internal error", f"{type(exc).__name__}: {first} — {why}", EXIT_INTERNAL)',
+        "raise",
+    ),
+    (
+        "two scenarios of one name compared",
+        "waterplan/compare.py",
+        "if stem in seen and seen[stem][1] != sc.path.resolve():",
+        "if False:",
     ),
 ]
 
