@@ -33,10 +33,13 @@ from conftest import A
 from test_bad_input_table import _base
 from typer.testing import CliRunner
 
+import waterplan
 from waterplan.cli import app
 
 runner = CliRunner()
 W = "万m³"
+#: a command run in its own process runs the code under test (this tree's waterplan)
+CODE_ENV = {**os.environ, "PYTHONPATH": str(Path(waterplan.__file__).resolve().parents[1])}
 BAD = ("Traceback", "内部错误", "Internal error")
 
 
@@ -273,7 +276,7 @@ def unprivileged(world) -> Iterator[tuple[Path, Callable[..., subprocess.Complet
         p.chmod(0o777 if p.name == "home" else (0o755 if p.is_dir() else 0o644))
     (shared / "locked").chmod(0o555)
     prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] if os.geteuid() == 0 else []
-    env = {**os.environ, "HOME": str(shared / "home"), "MPLCONFIGDIR": str(shared / "home" / "mpl")}
+    env = {**CODE_ENV, "HOME": str(shared / "home"), "MPLCONFIGDIR": str(shared / "home" / "mpl")}
 
     def waterplan(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
         cmd = [*prefix, sys.executable, "-m", "waterplan.cli", *args]
@@ -358,7 +361,7 @@ def test_hostile_yaml_is_one_message_in_bounded_time(tmp_path, world, mutate, wo
     p.write_text(mutate(_scenario_text(world)), encoding="utf-8")
     before = _state(tmp_path)
     cmd = [sys.executable, "-m", "waterplan.cli", "validate", str(p)]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=CODE_ENV)
     assert result.returncode == 2, result.stdout + result.stderr
     _clean(result.stderr, *words)
     assert _state(tmp_path) == before
@@ -468,7 +471,7 @@ def test_a_file_that_is_not_a_readable_file_is_named_for_what_it_is(tmp_path, wo
     _special(kind, folder / which)
     before = _state(tmp_path)
     cmd = [sys.executable, "-m", "waterplan.cli", "validate", str(folder / "case.yaml")]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=CODE_ENV)
     assert result.returncode == 2, result.stdout + result.stderr
     expect = {"pipe": "named pipe", "folder": "folder", "huge": "at most", "dev": "device"}[kind]
     _clean(result.stderr, *words, expect)
@@ -684,7 +687,7 @@ def test_a_scheduler_that_is_not_there_is_one_sentence_in_bounded_time(world, tm
     cmd = [sys.executable, "-m", "waterplan.cli", "ensemble", _paths(world)["MONTHLY"], "-n", "1", "--out", str(out)]
     cmd += ["--scheduler", address, "--connect-timeout", "2"]
     t0 = time.perf_counter()
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=CODE_ENV)
     assert result.returncode == 2, result.stdout + result.stderr
     _clean(result.stderr, "--scheduler", address)
     assert time.perf_counter() - t0 < 60
