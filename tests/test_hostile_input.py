@@ -831,3 +831,25 @@ def test_whatever_escapes_is_one_sentence_never_a_traceback(world, monkeypatch, 
     assert "Traceback" not in result.output
     for w in words:
         assert w in result.output, result.output
+
+
+def test_an_interrupted_ensemble_ends_in_one_sentence_and_keeps_what_it_has(world, tmp_path):
+    """Ctrl-C during an ensemble: exit code 130 within seconds, one sentence, and the folder an
+    earlier ensemble's (the members written so far, the failures, ensemble.json) to resume."""
+    import signal
+
+    out = tmp_path / "ens"
+    cmd = [sys.executable, "-m", "waterplan.cli", "ensemble", _paths(world)["MONTHLY"], "-n", "400", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CODE_ENV)
+    deadline = time.perf_counter() + 90
+    while not (out / "parts").exists() and time.perf_counter() < deadline and proc.poll() is None:
+        time.sleep(0.2)  # until the first member is written
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGINT)
+    t0 = time.perf_counter()
+    _stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert time.perf_counter() - t0 < 45
+    _clean(stderr, "中断 Interrupted")
+    meta = json.loads((out / "ensemble.json").read_text(encoding="utf-8"))
+    assert meta["written_by"] == "waterplan ensemble" and (out / "failures.csv").is_file()
