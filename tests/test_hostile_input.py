@@ -96,6 +96,7 @@ def world(tmp_path_factory) -> Path:
         (mine / f"dir.{sfx}").mkdir()
         (mine / f"dir.{sfx}" / "keep.txt").write_text("keep", encoding="utf-8")
         os.mkfifo(mine / f"pipe.{sfx}")
+    _real_maps(mine)  # a real PNG and PDF of the user's: readable, drawn by another program
     (mine / "docs").mkdir()
     (mine / "docs" / "plan.docx").write_bytes(b"the user's report")
     (mine / "fake").mkdir()  # a folder of the user's that happens to hold a manifest.json
@@ -107,6 +108,22 @@ def world(tmp_path_factory) -> Path:
     (mine / "link_dir").symlink_to("docs", target_is_directory=True)
     os.mkfifo(mine / "pipe")
     return root
+
+
+def _real_maps(mine: Path) -> None:
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    Image.new("RGB", (4, 4), "white").save(mine / "mine.png", pnginfo=_png_info("GIMP 2.10"))
+    Figure(figsize=(1, 1)).savefig(mine / "mine.pdf", metadata={"Creator": "my own drawing"})
+
+
+def _png_info(software: str):  # type: ignore[no-untyped-def]
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("Software", software)
+    return info
 
 
 def _paths(world: Path) -> dict[str, str]:
