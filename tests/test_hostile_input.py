@@ -825,6 +825,21 @@ def test_a_table_or_layer_with_damaged_bytes_runs_or_is_one_message(tmp_path_fac
     assert {k: v for k, v in _state(folder).items() if not k.startswith("out")} == before
 
 
+def test_a_geometry_gdal_cannot_read_is_one_message_not_an_empty_geometry(tmp_path, world):
+    """GDAL turns a geometry of an unknown type into an empty one with a warning; that is the user's
+    file being damaged, said in one message naming the file, never a warning lost or a silent run."""
+    shutil.copytree(world / "case", tmp_path / "case")
+    edges = next((tmp_path / "case").rglob("edges.geojson"))
+    data = json.loads(edges.read_text(encoding="utf-8"))
+    data["features"][0]["geometry"] = {"type": "Curve", "coordinates": [[112.5, 37.8], [112.6, 37.9]]}
+    edges.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    before = _state(tmp_path)
+    result = runner.invoke(app, ["validate", str(tmp_path / "case" / "case.yaml")])
+    assert result.exit_code == 2, result.output
+    _clean(result.output, "edges.geojson", "Unsupported geometry type", "GDAL can read")
+    assert _state(tmp_path) == before
+
+
 @pytest.mark.parametrize(
     ("fault", "code", "words"),
     [
@@ -864,7 +879,12 @@ def test_an_interrupted_ensemble_ends_in_one_sentence_and_keeps_what_it_has(worl
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGINT)
     t0 = time.perf_counter()
-    _stdout, stderr = proc.communicate(timeout=60)
+    try:
+        _stdout, stderr = proc.communicate(timeout=60)
+    finally:  # a process that does not stop fails this test, not the next one
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 130, stderr
     assert time.perf_counter() - t0 < 45
     _clean(stderr, "中断 Interrupted")

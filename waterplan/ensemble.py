@@ -17,6 +17,7 @@ skipped (an interrupted ensemble resumes); a member that fails is reported with 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -299,10 +300,23 @@ def _on_dask(
                 on_member(m, result if isinstance(result, str) else None)
             bar.update(1)
         bar.close()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    except KeyboardInterrupt:  # stop now: the workers are stopped, not waited for
+        with contextlib.suppress(Exception):
+            client.close(timeout=5)
+        with contextlib.suppress(Exception):
+            if cluster is not None:
+                cluster.close(timeout=5)
+        raise
+    except BaseException:
+        _close(client, cluster)
+        raise
+    _close(client, cluster)
+
+
+def _close(client: Any, cluster: Any) -> None:
+    client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 #: the scheduler address forms Dask knows

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import math
 import sqlite3
+import warnings
 from contextlib import closing
 from pathlib import Path
 
@@ -60,7 +61,14 @@ def read_layers(network: str | Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame
             if gpkg and layer not in pyogrio.list_layers(path)[:, 0]:
                 have = ", ".join(str(x) for x in pyogrio.list_layers(path)[:, 0])
                 raise InputError(Problem(_rel(path), "(layer)", layer, f"a layer named {layer} (the file has: {have})"))
-            gdf = gpd.read_file(path, layer=layer) if gpkg else gpd.read_file(path)
+            with warnings.catch_warnings(record=True) as said:  # GDAL's warnings about the file's content
+                warnings.simplefilter("always")
+                gdf = gpd.read_file(path, layer=layer) if gpkg else gpd.read_file(path)
+            damaged = [str(w.message) for w in said if issubclass(w.category, RuntimeWarning)]
+            if damaged:  # e.g. a geometry GDAL cannot read, which it would turn into an empty one
+                why = ("几何与属性均可读的图层 / a layer whose geometries and fields GDAL can read "
+                       "(Point nodes, LineString edges)")  # fmt: skip
+                raise InputError(Problem(name, "(file)", damaged[0].splitlines()[0], why))
         except InputError:
             raise
         except Exception as exc:  # pyogrio raises its own DataSourceError

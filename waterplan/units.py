@@ -30,7 +30,15 @@ __all__ = [
 
 MODEL_UNIT = "万m³/yr"
 
-ureg: pint.UnitRegistry[float] = pint.UnitRegistry()
+#: only the units the documented spellings use (pint's full default registry takes most of a second to
+#: build); a year is pint's default, the Julian year of 365.25 days
+ureg: pint.UnitRegistry[float] = pint.UnitRegistry(None)
+ureg.define("meter = [length] = m")
+ureg.define("second = [time] = s")
+ureg.define("day = 86400 * second = d")
+ureg.define("year = 365.25 * day = a")
+ureg.define("liter = 1e-3 * meter**3 = L")
+ureg.define("hectometer = 100 * meter = hm")
 ureg.define("wan_m3 = 1e4 * meter**3")
 ureg.define("yi_m3 = 1e8 * meter**3")
 ureg.define("tonne_water = meter**3")
