@@ -39,6 +39,7 @@ TESTS = [  # the quick files first: each mutation runs them in order until one f
     "tests/test_monthly_taiyuan.py",
     "tests/test_ensemble.py",
     "tests/test_hostile_input.py",
+    "tests/test_certified.py",
 ]
 
 #: (what breaks, file, the exact text, what it becomes)
@@ -692,6 +693,50 @@ MUTATIONS = [
         "waterplan/compare.py",
         "if stem in seen and seen[stem][1] != sc.path.resolve():",
         "if False:",
+    ),
+    # the tiers proven from the basis (engine.Tiered's certified path)
+    (
+        "a move off the upper bound read as off the lower",
+        "waterplan/engine.py",
+        "np.where(up, 1.0, -1.0)",
+        "np.where(up, 1.0, 1.0)",
+    ),
+    (
+        "a free entry's moves not counted",
+        "waterplan/engine.py",
+        "better = has & ((signed[np.arange(len(first)), first] < 0) | free)",
+        "better = has & (signed[np.arange(len(first)), first] < 0)",
+    ),
+    (
+        "the proof's tolerance far too loose",
+        "waterplan/engine.py",
+        "CERTIFY_TOLERANCE, HIGHS_DUAL_TOLERANCE = 1e-9, 1e-7",
+        "CERTIFY_TOLERANCE, HIGHS_DUAL_TOLERANCE = 1e-1, 1e-7",
+    ),
+    (
+        "the held rows' prices left out of the reduced costs",
+        "waterplan/engine.py",
+        "D -= self.tier_matrix[:, :nh] @ Y[m0:]",
+        "pass",
+    ),
+    (
+        "a tier's prices never solved from the basis",
+        "waterplan/engine.py",
+        "for t in np.flatnonzero(CB.any(axis=0)):",
+        "for t in np.flatnonzero(CB.any(axis=0))[:0]:",
+    ),
+    ("a proven tier not held for the stages after it", "waterplan/engine.py", "held.append(self.fix_rows[k])", "pass"),
+    (
+        "the proof reads the first month's bounds every month",
+        "waterplan/monthly/myopic.py",
+        "tiered.bounds = (self.col_lo[t], self.col_hi[t], self.row_lo[t], self.row_hi[t])",
+        "tiered.bounds = (self.col_lo[0], self.col_hi[0], self.row_lo[0], self.row_hi[0])",
+    ),
+    (
+        "the first solve's weights not ranking the preference over the cost",
+        "waterplan/engine.py",
+        'secondary += (PROBE_PREFERENCE if k == "preference" else 1.0) * c / max(top, 1e-12)',
+        "secondary += c / max(top, 1e-12)",
     ),
 ]
 

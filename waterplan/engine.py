@@ -310,6 +310,38 @@ class PulpLp:
         return highspy.HighsStatus.kOk
 
 
+#: reduced costs this small (× the tier's largest cost) count as zero in the proof of a tier; the
+#: tier whose stage was just solved is read to HiGHS's own dual feasibility tolerance
+CERTIFY_TOLERANCE, HIGHS_DUAL_TOLERANCE = 1e-9, 1e-7
+#: a first solve with weights above this is numerically unsafe: the certified path starts from the first tier
+PROBE_MAX_WEIGHT = 1e10
+#: in that first solve, the source preference's weight over the last tier's
+PROBE_PREFERENCE = 1e3
+
+
+def first_worse(
+    reduced: np.ndarray, value: np.ndarray, low: np.ndarray, high: np.ndarray, nonbasic: np.ndarray, eps: np.ndarray
+) -> int | None:
+    """The first tier (column of ``reduced``) made better by moving a nonbasic entry off its bound.
+
+    ``reduced`` holds, per entry (a column or a row's activity) and tier, the change of the tier per
+    unit move of the entry; ``value``, ``low``, ``high`` the entry's value and bounds. An entry at its
+    lower bound can only go up, at its upper only down, a fixed one not at all, a free one both ways.
+    The entry's first tier with a change above ``eps`` must get worse; None: no entry's does."""
+    movable = nonbasic & (low < high)
+    if not movable.any():
+        return None
+    v, lo, hi, r = value[movable], low[movable], high[movable], reduced[movable]
+    up = np.abs(v - lo) <= np.abs(hi - v)  # at (or nearest) its lower bound
+    free = ~np.isfinite(lo) & ~np.isfinite(hi)
+    signed = np.where(up, 1.0, -1.0)[:, None] * r
+    big = np.abs(signed) > eps[None, :]
+    has = big.any(axis=1)
+    first = np.argmax(big, axis=1)
+    better = has & ((signed[np.arange(len(first)), first] < 0) | free)
+    return int(first[better].min()) if better.any() else None
+
+
 @dataclass
 class Tiered:
     """The tiers of one LP already passed to ``h``: names, cost vectors, and how to solve them.
@@ -340,8 +372,24 @@ class Tiered:
     on_stage: Callable[[int, float | None], None] | None = None
     #: where to write the LP (HiGHS: .lp or .mps by the suffix) when a stage fails
     lp_dump: Path | None = None
+    #: the model's own rows in COO form (rows, columns, values; not the tiers' held rows): given, a
+    #: staged solve proves tiers optimal from the basis instead of solving each (:meth:`_certified`)
+    matrix: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: the model's rows' and columns' bounds as HiGHS has them now (column lower, upper, row lower,
+    #: upper; the caller keeps them current), for the proof
+    bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: the held rows' upper bounds as HiGHS has them now
+    held_hi: np.ndarray = field(default_factory=lambda: np.zeros(0), init=False)
+    #: the tiers' objectives as columns (the last with the fixed costs)
+    tier_matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), init=False)
+    #: 0: the costs in HiGHS are the first solve's (:meth:`_probe` of tier 0), nothing else since
+    passed: int = field(default=-1, init=False)
     #: the solver the LP was given (the first stage's; the later stages' is primal simplex)
     first_solver: str = field(default="simplex", init=False)
+    #: the certified path's solves aiming at tiers k on at once (:meth:`_probe`), by k
+    probes: dict[int, np.ndarray | None] = field(default_factory=dict, init=False)
+    #: how many LPs the certified path solved, and how many tiers it proved without a solve
+    counts: dict[str, int] = field(default_factory=lambda: {"solved": 0, "proven": 0}, init=False)
 
     @classmethod
     def of_template(cls, tpl: Any, costs: list[np.ndarray], **kw: Any) -> Tiered:
@@ -361,9 +409,17 @@ class Tiered:
                 checked(self.h.addRow(-INF, INF, len(nz), nz.astype(np.int32), numbers(c[nz], "a tier's costs")),
                         "a tier's row")  # fmt: skip
             self.fix_rows = list(range(first, first + len(self.costs) - 1))
+            if self.certifies:
+                self.tier_matrix = np.column_stack([self._cost(k) for k in range(len(self.costs))])
             return
         refuse_weighted(self.kinds, self.mode)
         self.weighted_cost = self._weighted(n)
+
+    @property
+    def certifies(self) -> bool:
+        """Whether the staged solve proves tiers from the basis (HiGHS, the model's matrix known, no
+        stage hook reading each stage's duals)."""
+        return self.staged and self.matrix is not None and self.on_stage is None and isinstance(self.h, highspy.Highs)
 
     def _ranks(self) -> list[float | None]:
         """Each tier's place among the weighted tiers: a shortage tier its priority, an allocation
@@ -429,6 +485,8 @@ class Tiered:
             self._run(what)
             return np.asarray(self.h.getSolution().col_value), None
         idx = np.arange(n, dtype=np.int32)
+        if self.certifies:
+            return self._solve_certified(what)
         for r in self.fix_rows:
             checked(self.h.changeRowBounds(r, -INF, INF), f"{what}: a tier's row bounds")
         out: dict[str, float] = {}
@@ -462,6 +520,199 @@ class Tiered:
                     raise SolverError(f"{what}, stage '{name}': its optimum is not a number ({z})")
                 checked(self.h.changeRowBounds(self.fix_rows[k], -INF, bound), f"{what}, stage '{name}': holding it")
         return x, out
+
+    def _probe(self, k: int) -> np.ndarray | None:
+        """The costs of a solve that aims at tiers ``k`` on at once (the certified path): each tier
+        weighted over the ones after it, the source preference over the last tier (both scaled to
+        costs of at most 1, the preference × 1000), the fixed costs in the last tier as its stage has
+        them. An equity tier (a fraction: weighted by its priority's demand) counts only as the first:
+        weighed against the shortage of its own priority above it, no weight holds for every month,
+        so the proof finds where it is needed (one solve per priority short of water). None: the
+        weights span too far for HiGHS; tier ``k`` is solved alone."""
+        if k not in self.probes:
+            self.probes[k] = self._aiming(k, equity=False)
+        return self.probes[k]
+
+    def _aiming(self, k: int, *, equity: bool) -> np.ndarray | None:
+        """:meth:`_probe`, with (``equity``) or without the equity tiers after tier ``k``."""
+        n, K = len(self.fixed_cost), len(self.costs)
+        ranks: list[float | None] = [None] * K
+        for i, (kind, p) in enumerate(zip(self.kinds, self.priorities, strict=True)):
+            if i >= k and (kind != "equity" or equity or i == k):
+                ranks[i] = -1.0 if i == k else (p + 0.25 if kind == "equity" else self._ranks()[i])  # type: ignore[operator]
+        secondary = np.zeros(n)
+        for i in range(k, K):
+            if self.kinds[i] in ("preference", "cost"):
+                c = self._cost(i)
+                top = float(np.max(np.abs(c), initial=0.0))
+                secondary += (PROBE_PREFERENCE if self.kinds[i] == "preference" else 1.0) * c / max(top, 1e-12)
+        w = tier_weights(self.G, [r for r in ranks if r is not None], resolution=1.0 / (2 * PROBE_PREFERENCE),
+                         safety=1.0)  # fmt: skip
+        cost = secondary
+        floor = max(w.values(), default=1.0) * exchange_ratio(self.G) * 20.0
+        for i in range(k, K):
+            r, c = ranks[i], self.costs[i]
+            if self.kinds[i] in ("level", "goal"):
+                cost = cost + w[float(r or 0.0)] * c / float(max(1, int(np.count_nonzero(c)) // max(1, self.periods)))
+            elif r is not None and self.kinds[i] == "equity":  # a fraction: one unit is the priority's demand
+                cost = cost + w[r] * self._demand(self.priorities[i]) * c
+            elif r is not None:
+                cost = cost + w[r] * c
+            elif self.kinds[i] == "floor":
+                cost = cost + floor * c
+        return cost if float(np.max(np.abs(cost), initial=0.0)) < PROBE_MAX_WEIGHT else None
+
+    def _demand(self, priority: int | None) -> float:
+        """The yearly demand of a priority (万m³; at least 1), from the graph."""
+        total = sum(d.get("demand", 0.0) for _n, d in self.G.nodes(data=True)
+                    if d.get("kind") == "demand" and d.get("priority") == priority)  # fmt: skip
+        return max(1.0, float(total))
+
+    def _cost(self, k: int) -> np.ndarray:
+        """Tier ``k``'s objective as its stage minimises it (the last with the fixed costs)."""
+        return self.costs[k] + self.fixed_cost if k == len(self.costs) - 1 else self.costs[k]
+
+    def _solve_certified(self, what: str) -> tuple[np.ndarray, dict[str, float]]:
+        """The staged answer, solving only what the basis does not already prove.
+
+        A first solve aims at all tiers at once (:meth:`_probe`); then, from the basis HiGHS ends
+        with, :meth:`_certified` proves the leading tiers lexicographically optimal without a solve.
+        The proven tiers are held like solved stages (their optima plus the stage tolerance); from
+        the first tier not proven, a solve aims at that tier and the ones after it (primal simplex
+        from the basis), and the proof goes on. Where that proves nothing new, the tier is solved
+        alone, as its stage. A month without shortage is usually one LP."""
+        K = len(self.costs)
+        if len(self.fix_rows) and np.isfinite(self.held_hi).any():  # last period's holds let go
+            free = np.array(self.fix_rows, dtype=np.int32)
+            checked(self.h.changeRowsBounds(len(free), free, np.full(len(free), -INF), np.full(len(free), INF)),  # type: ignore[union-attr]
+                    f"{what}: the tiers' row bounds")  # fmt: skip
+        self.held_hi = np.full(len(self.fix_rows), INF)
+        out: dict[str, float] = {}
+        k, alone, first = 0, False, True
+        while True:
+            probe = None if alone else self._probe(k)
+            if probe is not None and not self._aim(k, probe, what, first):
+                probe = None  # the weighted solve failed (its weights span far): tier k as its stage
+                self.h.clearSolver()
+            if probe is None:
+                self._aim(k, None, what, first)
+            solved = None if probe is not None else k
+            first = False
+            x = np.asarray(self.h.getSolution().col_value)
+            proven = self._certified(k, solved, x, out)
+            if solved == k:  # the stage just solved is at its optimum, whatever the proof reads
+                proven = max(proven, k + 1)
+            self._hold(k, proven, x, out, what)
+            self.counts["proven"] += proven - k - (solved == k)
+            alone = proven == k  # the aim at tiers k on proved nothing: tier k alone next
+            k = proven
+            if k >= K:
+                return x, out
+
+    def _aim(self, k: int, probe: np.ndarray | None, what: str, first: bool) -> bool:
+        """Solve with ``probe``'s costs (None: tier ``k``'s, as its stage): the period's first solve
+        by the first solver, the later ones by primal simplex from the basis. Whether it reached an
+        optimum (a weighted solve that did not says False; a stage that did not raises)."""
+        n = len(self.fixed_cost)
+        cost = probe if probe is not None else self._cost(k)
+        name = "the tiers weighted" if probe is not None else f"stage '{self.names[k]}'"
+        label = f"{what}, first solve, {name}" if first and probe is not None else f"{what}, {name}"
+        if not (first and probe is not None and self.passed == 0 and k == 0):
+            checked(self.h.changeColsCost(n, np.arange(n, dtype=np.int32), numbers(cost, f"{label}: costs")),
+                    f"{label}: costs")  # fmt: skip
+        self.passed = 0 if (probe is not None and k == 0) else -1
+        if first:
+            self.h.setOptionValue("solver", self.first_solver)
+            self.h.setOptionValue("simplex_strategy", SIMPLEX_CHOOSE)
+        else:
+            self.h.setOptionValue("solver", "simplex")
+            self.h.setOptionValue("simplex_strategy", SIMPLEX_PRIMAL)
+        self.counts["solved"] += 1
+        if probe is None:
+            self._run(label)
+            return True
+        try:
+            run_checked(self.h, label)
+        except (InfeasibleError, SolverError):
+            if self.passed == 0:
+                self.passed = -1
+            return False
+        return True
+
+    def _hold(self, k0: int, k1: int, x: np.ndarray, out: dict[str, float], what: str) -> None:
+        """Tiers ``k0`` to ``k1`` (excluded) proven or solved at ``x``: their optima recorded and held
+        (an equity tier after a priority without shortage: 0, not held, as the stages do)."""
+        values = x @ self.tier_matrix[:, k0:k1]
+        held, bounds = [], []
+        for k in range(k0, k1):
+            name = self.names[k]
+            if self._skipped_at(k, x, out):
+                out[name] = 0.0
+                continue
+            z = float(values[k - k0]) if k < len(self.costs) - 1 else float(self.costs[k] @ x)
+            out[name] = z
+            if k < len(self.fix_rows):
+                bound = z + stage_tolerance(z)
+                if not math.isfinite(bound):
+                    raise SolverError(f"{what}, stage '{name}': its optimum is not a number ({z})")
+                held.append(self.fix_rows[k])
+                bounds.append(bound)
+                self.held_hi[k] = bound
+        if held:
+            rows = np.array(held, dtype=np.int32)
+            checked(self.h.changeRowsBounds(len(rows), rows, np.full(len(rows), -INF), np.array(bounds)),  # type: ignore[union-attr]
+                    f"{what}: holding the tiers proven")  # fmt: skip
+
+    def _skipped_at(self, k: int, x: np.ndarray, out: dict[str, float]) -> bool:
+        """An equity tier after a priority without shortage (the tier before at its value at ``x`` if it
+        is not recorded yet): nothing to share, no stage."""
+        if self.kinds[k] != "equity" or k == 0:
+            return False
+        before = out.get(self.names[k - 1], float(self.costs[k - 1] @ x))
+        return before <= stage_tolerance(0.0)
+
+    def _certified(self, k0: int, solved: int | None, x: np.ndarray, out: dict[str, float]) -> int:
+        """The first tier from ``k0`` on that the current basis does not prove optimal (all: the tiers' count).
+
+        At a basis, every other point of the LP differs from this one by moves of the nonbasic
+        columns and rows off their bounds; tier ``t`` changes by the move times its reduced cost
+        (its costs less the rows' prices, the prices solved from the basis for that tier's costs).
+        If, for every nonbasic column and row, the first tier on which a move off its bound changes
+        anything makes that tier worse, no point is lexicographically better: the tiers are at their
+        optima in order. ``solved`` is the tier whose stage was just solved to HiGHS's tolerances
+        (its reduced costs are read to those tolerances); an equity tier skipped is left out."""
+        K = len(self.costs)
+        tiers = [k for k in range(k0, K) if not self._skipped_at(k, x, out)]
+        h: Any = self.h  # (HiGHS: :attr:`certifies`)
+        st, basic = h.getBasicVariables()
+        if not tiers or st != highspy.HighsStatus.kOk or self.bounds is None or self.matrix is None:
+            return K if not tiers else k0
+        basic = np.asarray(basic)
+        C = self.tier_matrix[:, tiers]
+        rows, cols, vals = self.matrix
+        n, m0, nh, T = len(x), len(self.bounds[2]), len(self.fix_rows), len(tiers)
+        at = basic >= 0  # the basis's positions holding a column (the others hold a row)
+        CB = np.where(at[:, None], C[np.where(at, basic, 0)], 0.0)
+        Y = np.zeros((m0 + nh, T))
+        for t in np.flatnonzero(CB.any(axis=0)):  # (a tier with no basic column has prices 0)
+            st, y = h.getBasisTransposeSolve(CB[:, t])
+            checked(st, "a basis solve")
+            Y[:, t] = y
+        flat = (cols[:, None] * T + np.arange(T)).ravel()
+        D: np.ndarray = C - np.bincount(flat, (vals[:, None] * Y[rows]).ravel(), minlength=n * T).reshape(n, T)
+        if nh:  # the held rows' coefficients are the tiers' costs
+            D -= self.tier_matrix[:, :nh] @ Y[m0:]
+        lo, hi, rlo, rhi = self.bounds
+        nonbasic = np.ones(n + m0 + nh, dtype=bool)
+        nonbasic[basic[at]] = False
+        nonbasic[n - 1 - basic[~at]] = False
+        value = np.concatenate([x, np.bincount(rows, vals * x[cols], minlength=m0), x @ self.tier_matrix[:, :nh]])
+        low = np.concatenate([lo, rlo, np.full(nh, -INF)])
+        high = np.concatenate([hi, rhi, self.held_hi])
+        scale = np.maximum(1.0, np.max(np.abs(C), axis=0))
+        eps = np.where(np.array(tiers) == solved, HIGHS_DUAL_TOLERANCE, CERTIFY_TOLERANCE) * scale
+        first = first_worse(np.vstack([D, Y]), value, low, high, nonbasic, eps)
+        return K if first is None else tiers[first]
 
     def _run(self, what: str) -> None:
         """Run the solver; on failure write the LP to ``lp_dump`` (if given) and say so in the error."""

@@ -172,6 +172,8 @@ def full_horizon(
         ub=lp.col_ub,
         periods=T,
         lp_dump=lp_dump,
+        matrix=(lp.rows, lp.cols, lp.vals),
+        bounds=(lp.col_lb, lp.col_ub, lp.row_lo, lp.row_hi),
     )
     tbuilt = time.perf_counter()
     obj = tiered.solve("the full-horizon LP", progress=progress)

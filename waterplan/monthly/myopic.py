@@ -95,7 +95,8 @@ def myopic(
     # passed with month 0's bounds; the loop sets each month's (month 0's again) before it is solved
     pass_model(h, np.zeros(n_cols), loop.col_lo[0], loop.col_hi[0], loop.row_lo[0], loop.row_hi[0], rows, cols, vals)
     tiered = _tiers(tpl, h, G, slack, n_cols, np.concatenate([np.zeros(n), block.cost, np.zeros(len(floors))]),
-                    staged=objective == "staged", ub=loop.col_hi[0].copy(), lp_dump=lp_dump)  # fmt: skip
+                    staged=objective == "staged", ub=loop.col_hi[0].copy(), lp_dump=lp_dump,
+                    matrix=(rows, cols, vals.copy()))  # fmt: skip
     tbuilt = time.perf_counter()
     loop.run(h, tiered, progress=progress)
     X = loop.x
@@ -280,6 +281,10 @@ class _Loop:
                 used_rows[:] = 0.0
                 used_cols[:] = 0.0
             self._set_month(h, t, used_rows, used_cols)
+            # the proof of the tiers reads the month's bounds and coefficients as HiGHS has them
+            tiered.bounds = (self.col_lo[t], self.col_hi[t], self.row_lo[t], self.row_hi[t])
+            if self.scaled_change[t] and tiered.matrix is not None:
+                tiered.matrix[2][self.scaled] = self.scaled_vals[t]
             try:
                 x, stages = tiered.solve_x(f"month {month} of the myopic run")
             except InfeasibleError as exc:

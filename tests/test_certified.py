@@ -1,0 +1,186 @@
+"""The staged answer proved from the basis (engine.Tiered's certified path) is the staged answer.
+
+The certified path solves one weighted LP and proves from its basis which tiers are already at
+their lexicographic optima, solving a stage only for the first tier it cannot prove. These tests
+hold it against the stage-by-stage loop on the same LPs: small hand-made cases of the proof, random
+LPs with hand-made tiers, and generated networks (myopic and full horizon, with and without equity).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import highspy
+import networkx as nx
+import numpy as np
+import pytest
+
+import waterplan.engine as E
+from waterplan.engine import Tiered, first_worse, new_highs, pass_model
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+INF = highspy.kHighsInf
+EPS = np.array([1e-9, 1e-9])
+
+
+def _first(reduced, value, low, high, nonbasic=None):
+    reduced = np.asarray(reduced, dtype=float)
+    nonbasic = np.ones(len(reduced), dtype=bool) if nonbasic is None else np.asarray(nonbasic)
+    return first_worse(reduced, np.asarray(value, float), np.asarray(low, float), np.asarray(high, float),
+                       nonbasic, EPS)  # fmt: skip
+
+
+def test_a_move_that_betters_a_later_tier_is_found():
+    # at its lower bound, the entry can only go up: tier 0 unchanged, tier 1 better
+    assert _first([[0.0, -1.0]], [0.0], [0.0], [5.0]) == 1
+    # the first tier it changes gets worse: nothing lexicographically better, whatever tier 1 does
+    assert _first([[2.0, -1.0]], [0.0], [0.0], [5.0]) is None
+    # at its upper bound it can only go down: the same costs read the other way
+    assert _first([[0.0, -1.0]], [5.0], [0.0], [5.0]) is None
+    assert _first([[0.0, 1.0]], [5.0], [0.0], [5.0]) == 1
+    assert _first([[-3.0, 0.0]], [5.0], [0.0], [5.0]) is None
+
+
+def test_fixed_basic_and_free_entries():
+    assert _first([[-1.0, -1.0]], [2.0], [2.0], [2.0]) is None  # fixed: cannot move
+    assert _first([[-1.0, -1.0]], [1.0], [0.0], [5.0], nonbasic=[False]) is None  # basic: moves with the others
+    assert _first([[0.0, 1e-3]], [0.0], [-INF], [INF]) == 1  # free: either way, any change is a gain
+    assert _first([[0.0, 1e-12]], [0.0], [-INF], [INF]) is None  # below the tolerance: no change
+    assert _first([[1e-12, -1.0]], [0.0], [0.0], [5.0]) == 1  # a tier changed below tolerance is passed over
+
+
+def test_the_first_tier_over_all_entries():
+    reduced = [[0.0, -1.0], [-1.0, 0.0], [1.0, -1.0]]
+    assert _first(reduced, [0, 0, 0], [0, 0, 0], [1, 1, 1]) == 0
+
+
+def _random_lp(seed: int, n_sup: int = 4, n_dem: int = 5):
+    """Sources × demands: flows (cost, preference), a shortage per demand (tiers by priority)."""
+    rng = np.random.default_rng(seed)
+    pairs = [(s, d) for s in range(n_sup) for d in range(n_dem) if rng.random() < 0.6]
+    n_flow = len(pairs)
+    n = n_flow + n_dem
+    rows, cols, vals = [], [], []
+    for j, (s, d) in enumerate(pairs):
+        rows += [s, n_sup + d]
+        cols += [j, j]
+        vals += [1.0, 1.0 - rng.uniform(0, 0.2)]  # a loss on the way
+    for d in range(n_dem):
+        rows.append(n_sup + d)
+        cols.append(n_flow + d)
+        vals.append(1.0)
+    rlo = np.concatenate([np.full(n_sup, -INF), rng.uniform(5, 20, n_dem)])
+    rhi = np.concatenate([rng.uniform(5, 25, n_sup), rlo[n_sup:]])
+    lb, ub = np.zeros(n), np.concatenate([rng.uniform(3, 15, n_flow), np.full(n_dem, INF)])
+    prio = rng.integers(0, 3, n_dem)
+    costs = []
+    for p in range(3):
+        c = np.zeros(n)
+        c[n_flow:][prio == p] = 1.0
+        costs.append(c)
+    pref = np.zeros(n)
+    pref[:n_flow] = [float(s % 2) for s, _d in pairs]
+    cost = np.zeros(n)
+    cost[:n_flow] = rng.uniform(0.1, 2.0, n_flow)
+    costs += [pref, cost]
+    arrays = (np.array(rows), np.array(cols), np.array(vals))
+    return (lb, ub, rlo, rhi), arrays, costs
+
+
+def _tiered(bounds, arrays, costs, *, certify: bool):
+    lb, ub, rlo, rhi = bounds
+    h = new_highs()
+    pass_model(h, np.zeros(len(lb)), lb, ub, rlo, rhi, *arrays)
+    G = nx.DiGraph()
+    G.add_edge("a", "b", kind="pipe", loss=0.2)
+    kinds = ["shortage", "shortage", "shortage", "preference", "cost"]
+    return Tiered(h=h, names=[f"t{k}" for k in range(5)], kinds=kinds, costs=costs, fixed_cost=np.zeros(len(lb)),
+                  staged=True, G=G, priorities=[1, 2, 3, None, None], mode="myopic", ub=ub,
+                  matrix=arrays if certify else None, bounds=bounds if certify else None)  # fmt: skip
+
+
+def _exact(monkeypatch):
+    """The stages held at their optima to 1e-9 (relative): the lexicographic optimum itself. (Held
+    at the usual tolerance, a later stage may use the room an earlier one leaves: on these LPs, up to
+    1e-3 on the last tier, which the certified path, holding nothing it proves, does not take.)"""
+    monkeypatch.setattr(E, "stage_tolerance", lambda z: 1e-9 * max(1.0, abs(z)))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_lps_certified_as_staged(seed, monkeypatch):
+    bounds, arrays, costs = _random_lp(seed)
+    proved = _tiered(bounds, arrays, costs, certify=True)
+    _y, got = proved.solve_x("random LP")
+    _exact(monkeypatch)
+    plain = _tiered(bounds, arrays, costs, certify=False)
+    assert proved.certifies and not plain.certifies
+    _x, want = plain.solve_x("random LP")
+    for k in range(5):
+        # (HiGHS's feasibility tolerance, 1e-7 on each row, moves a tier by its prices times that)
+        assert got[f"t{k}"] == pytest.approx(want[f"t{k}"], rel=1e-6, abs=1e-6), (seed, k, got, want)
+    assert proved.counts["solved"] + proved.counts["proven"] >= 5
+
+
+def test_a_first_solve_that_misses_a_tier_is_caught_and_the_stage_solved():
+    """A first solve that weighs the tiers the wrong way round leaves a tier the proof cannot pass:
+    the stage is solved and the answer is still the staged one."""
+    bounds, arrays, costs = _random_lp(3)
+    proved = _tiered(bounds, arrays, costs, certify=True)
+    proved.probes[0] = costs[-1] * 1e3 + costs[3] + sum(costs[:3])  # cost first: wrong on purpose
+    _y, got = proved.solve_x("random LP")
+    plain = _tiered(bounds, arrays, costs, certify=False)
+    _x, want = plain.solve_x("random LP")
+    for k in range(3):  # (the later tiers: within what the stages' tolerances allow, both ways)
+        assert got[f"t{k}"] == pytest.approx(want[f"t{k}"], rel=1e-6, abs=1e-5)
+    assert got["t4"] == pytest.approx(want["t4"], rel=1e-4)
+    assert proved.counts["solved"] > 1
+
+
+@pytest.fixture(scope="module")
+def generated():
+    from bench_solve import generated_case
+
+    from waterplan import build_graph, load_scenario
+
+    def case(tmp: Path, counties: int, equity: bool):
+        sc = load_scenario(generated_case(tmp, counties), overrides={"equity": equity})
+        return sc, build_graph(sc)
+
+    return case
+
+
+def _both(sc, G, mode, years, monkeypatch):
+    from waterplan.monthly import solve_monthly
+
+    real, calls = E.run_checked, []
+    with monkeypatch.context() as m:
+        m.setattr(E, "run_checked", lambda h, what: (calls.append(what), real(h, what)))
+        proved = solve_monthly(G, sc, mode=mode, years=years, start_year=1971, objective="staged")
+    proved.solver_calls = len(calls)
+    with monkeypatch.context() as m:
+        m.setattr(E.Tiered, "certifies", property(lambda self: False))
+        m.setattr(E, "stage_tolerance", lambda z: 1e-9 * max(1.0, abs(z)))  # (see _exact)
+        plain = solve_monthly(G, sc, mode=mode, years=years, start_year=1971, objective="staged")
+    return proved, plain
+
+
+@pytest.mark.parametrize(("equity", "mode", "years"), [(False, "myopic", 3), (True, "myopic", 3), (False, "full", 1),
+                                                        (True, "full", 1)])  # fmt: skip
+def test_generated_networks_certified_as_staged(tmp_path, generated, monkeypatch, equity, mode, years):
+    sc, G = generated(tmp_path, 10, equity)
+    proved, plain = _both(sc, G, mode, years, monkeypatch)
+    # a myopic run carries each month's storage into the next: where a month has several optima
+    # (or a solved stage its tolerance), the months after may part by a little
+    rel = 1e-5 if mode == "myopic" else 1e-6
+    for name, want in plain.objective.items():
+        assert proved.objective[name] == pytest.approx(want, rel=rel, abs=1e-4), name
+    # the answer itself, sector by sector (which month of the horizon goes short is not ranked: a
+    # shortage moved from February to April is the same answer to every tier)
+    a, b = (r.tables()["balance"].groupby("sector")["shortage_10k_m3"].sum() for r in (proved, plain))
+    assert np.allclose(a, b, rtol=rel, atol=1e-3), (a, b)
+    # and little more than one LP a period (the stage loop: one per tier, here 6 to 10)
+    periods = 12 * years if mode == "myopic" else 1
+    # (with equity: a solve more for each priority short of water, here all four, every month)
+    assert proved.solver_calls <= {False: 1.1, True: 5.5}[equity] * periods, proved.solver_calls
