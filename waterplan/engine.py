@@ -380,8 +380,9 @@ class Tiered:
     bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
     #: the held rows' upper bounds as HiGHS has them now
     held_hi: np.ndarray = field(default_factory=lambda: np.zeros(0), init=False)
-    #: the tiers' objectives as columns (the last with the fixed costs)
+    #: the tiers' objectives as columns (the last with the fixed costs), and each one's largest cost (at least 1)
     tier_matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), init=False)
+    tier_scale: np.ndarray = field(default_factory=lambda: np.zeros(0), init=False)
     #: 0: the costs in HiGHS are the first solve's (:meth:`_probe` of tier 0), nothing else since
     passed: int = field(default=-1, init=False)
     #: the solver the LP was given (the first stage's; the later stages' is primal simplex)
@@ -411,6 +412,7 @@ class Tiered:
             self.fix_rows = list(range(first, first + len(self.costs) - 1))
             if self.certifies:
                 self.tier_matrix = np.column_stack([self._cost(k) for k in range(len(self.costs))])
+                self.tier_scale = np.maximum(1.0, np.max(np.abs(self.tier_matrix), axis=0))
             return
         refuse_weighted(self.kinds, self.mode)
         self.weighted_cost = self._weighted(n)
@@ -694,13 +696,13 @@ class Tiered:
         at = basic >= 0  # the basis's positions holding a column (the others hold a row)
         CB = np.where(at[:, None], C[np.where(at, basic, 0)], 0.0)
         Y = np.zeros((m0 + nh, T))
+        D: np.ndarray = C.copy()
         for t in np.flatnonzero(CB.any(axis=0)):  # (a tier with no basic column has prices 0)
             st, y = h.getBasisTransposeSolve(CB[:, t])
             checked(st, "a basis solve")
             Y[:, t] = y
-        flat = (cols[:, None] * T + np.arange(T)).ravel()
-        D: np.ndarray = C - np.bincount(flat, (vals[:, None] * Y[rows]).ravel(), minlength=n * T).reshape(n, T)
-        if nh:  # the held rows' coefficients are the tiers' costs
+            D[:, t] -= np.bincount(cols, vals * Y[rows, t], minlength=n)
+        if nh and Y[m0:].any():  # the held rows' coefficients are the tiers' costs
             D -= self.tier_matrix[:, :nh] @ Y[m0:]
         lo, hi, rlo, rhi = self.bounds
         nonbasic = np.ones(n + m0 + nh, dtype=bool)
@@ -709,7 +711,7 @@ class Tiered:
         value = np.concatenate([x, np.bincount(rows, vals * x[cols], minlength=m0), x @ self.tier_matrix[:, :nh]])
         low = np.concatenate([lo, rlo, np.full(nh, -INF)])
         high = np.concatenate([hi, rhi, self.held_hi])
-        scale = np.maximum(1.0, np.max(np.abs(C), axis=0))
+        scale = self.tier_scale[tiers]
         eps = np.where(np.array(tiers) == solved, HIGHS_DUAL_TOLERANCE, CERTIFY_TOLERANCE) * scale
         first = first_worse(np.vstack([D, Y]), value, low, high, nonbasic, eps)
         return K if first is None else tiers[first]
