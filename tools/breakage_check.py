@@ -735,7 +735,7 @@ MUTATIONS = [
     (
         "the first solve's weights not ranking the preference over the cost",
         "waterplan/engine.py",
-        'secondary += (PROBE_PREFERENCE if k == "preference" else 1.0) * c / max(top, 1e-12)',
+        'secondary += (PROBE_PREFERENCE if self.kinds[i] == "preference" else 1.0) * c / max(top, 1e-12)',
         "secondary += c / max(top, 1e-12)",
     ),
 ]

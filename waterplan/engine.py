@@ -7,6 +7,9 @@ The tiers are the model's (:func:`waterplan.objective.tiers`). In
 **staged** mode (the reference, and the default) each tier is minimised in turn and then held
 by a row whose upper bound becomes its optimum plus :func:`~waterplan.objective.stage_tolerance`
 (the rows exist from the start, unbounded, so a month of the myopic run only changes bounds).
+Given the model's matrix and bounds (the monthly runs), the stages are not solved one by one:
+a first solve aims at every tier, and the tiers are proven at their optima from its basis
+(:meth:`Tiered._certified`); a stage is solved only where the proof stops.
 In **weighted** mode the tiers are folded into one objective with weights derived from the
 data (:func:`tier_weights`); the equity rule cannot be ranked exactly that way and is refused.
 """
