@@ -865,6 +865,30 @@ def test_whatever_escapes_is_one_sentence_never_a_traceback(world, monkeypatch, 
         assert w in result.output, result.output
 
 
+def test_an_ensemble_interrupted_while_its_cluster_starts_ends_in_one_sentence(world, tmp_path):
+    """Ctrl-C a second after the start, while the local cluster is starting: exit code 130 within
+    seconds, one sentence, no traceback, no worker left holding the command's output open."""
+    import signal
+
+    cmd = [sys.executable, "-m", "waterplan.cli", "ensemble", _paths(world)["MONTHLY"], "-n", "40", "--out",
+           str(tmp_path / "ens")]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CODE_ENV)
+    time.sleep(4.0)  # the imports done, the cluster starting
+    if proc.poll() is not None:
+        pytest.skip("the ensemble ended before it could be interrupted")
+    proc.send_signal(signal.SIGINT)
+    t0 = time.perf_counter()
+    try:
+        _stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, stderr
+    assert time.perf_counter() - t0 < 45
+    _clean(stderr, "中断 Interrupted")
+
+
 def test_an_interrupted_ensemble_ends_in_one_sentence_and_keeps_what_it_has(world, tmp_path):
     """Ctrl-C during an ensemble: exit code 130 within seconds, one sentence, and the folder an
     earlier ensemble's (the members written so far, the failures, ensemble.json) to resume."""

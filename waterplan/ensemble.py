@@ -277,10 +277,12 @@ def _on_dask(
     from distributed import LocalCluster, as_completed
     from tqdm import tqdm
 
-    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                  dashboard_address=":0")  # fmt: skip
-    client = _connect(scheduler or cluster, connect_timeout)
-    try:
+    cluster: Any = None
+    client: Any = None
+    try:  # (a Ctrl-C while the cluster starts stops what has started)
+        cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                      dashboard_address=":0")  # fmt: skip
+        client = _connect(scheduler or cluster, connect_timeout)
         futures = {client.submit(_task, scenario, m, key=f"member-{m.variant}-{m.realisation}", pure=False): m
                    for m in todo}  # fmt: skip
         bar = tqdm(total=len(todo), desc="ensemble", unit="member", disable=not progress or None)
@@ -301,11 +303,7 @@ def _on_dask(
             bar.update(1)
         bar.close()
     except KeyboardInterrupt:  # stop now: the workers are stopped, not waited for
-        with contextlib.suppress(Exception):
-            client.close(timeout=5)
-        with contextlib.suppress(Exception):
-            if cluster is not None:
-                cluster.close(timeout=5)
+        _stop_now(client, cluster)
         raise
     except BaseException:
         _close(client, cluster)
@@ -313,8 +311,24 @@ def _on_dask(
     _close(client, cluster)
 
 
+def _stop_now(client: Any, cluster: Any) -> None:
+    """Close the client and the local cluster within seconds, and kill any worker process still
+    running: an interrupted ensemble exits now (what was written stays, to resume)."""
+    import multiprocessing
+
+    for thing in (client, cluster):
+        if thing is not None:
+            with contextlib.suppress(Exception):
+                thing.close(timeout=3)
+    for child in multiprocessing.active_children():
+        with contextlib.suppress(Exception):
+            child.kill()
+            child.join(timeout=3)
+
+
 def _close(client: Any, cluster: Any) -> None:
-    client.close()
+    if client is not None:
+        client.close()
     if cluster is not None:
         cluster.close()
 
