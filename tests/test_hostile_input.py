@@ -865,6 +865,15 @@ def test_whatever_escapes_is_one_sentence_never_a_traceback(world, monkeypatch, 
         assert w in result.output, result.output
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """In the child: Ctrl-C (SIGINT) as a terminal delivers it. A shell that starts a job in the
+    background without job control makes its processes ignore SIGINT, and Python keeps an ignored
+    SIGINT ignored; these tests are about the command, not about how the suite was started."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_an_ensemble_interrupted_while_its_cluster_starts_ends_in_one_sentence(world, tmp_path):
     """Ctrl-C a second after the start, while the local cluster is starting: exit code 130 within
     seconds, one sentence, no traceback, no worker left holding the command's output open."""
@@ -872,7 +881,8 @@ def test_an_ensemble_interrupted_while_its_cluster_starts_ends_in_one_sentence(w
 
     cmd = [sys.executable, "-m", "waterplan.cli", "ensemble", _paths(world)["MONTHLY"], "-n", "40", "--out",
            str(tmp_path / "ens")]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CODE_ENV)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CODE_ENV,
+                            preexec_fn=_ctrl_c_as_at_a_terminal)  # fmt: skip
     time.sleep(4.0)  # the imports done, the cluster starting
     if proc.poll() is not None:
         pytest.skip("the ensemble ended before it could be interrupted")
@@ -896,7 +906,8 @@ def test_an_interrupted_ensemble_ends_in_one_sentence_and_keeps_what_it_has(worl
 
     out = tmp_path / "ens"
     cmd = [sys.executable, "-m", "waterplan.cli", "ensemble", _paths(world)["MONTHLY"], "-n", "400", "--out", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CODE_ENV)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CODE_ENV,
+                            preexec_fn=_ctrl_c_as_at_a_terminal)  # fmt: skip
     deadline = time.perf_counter() + 90
     while not (out / "parts").exists() and time.perf_counter() < deadline and proc.poll() is None:
         time.sleep(0.2)  # until the first member is written
