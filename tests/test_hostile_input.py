@@ -874,44 +874,10 @@ def _ctrl_c_as_at_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_an_ensemble_interrupted_while_its_cluster_starts_ends_in_one_sentence(world, tmp_path):
-    """Ctrl-C a second after the start, while the local cluster is starting: exit code 130 within
-    seconds, one sentence, no traceback, no worker left holding the command's output open."""
+def _ctrl_c_ends_it(proc: subprocess.Popen[str]) -> None:
+    """Ctrl-C to ``proc``: it ends within seconds with exit code 130 and one sentence."""
     import signal
 
-    cmd = [sys.executable, "-m", "waterplan.cli", "ensemble", _paths(world)["MONTHLY"], "-n", "40", "--out",
-           str(tmp_path / "ens")]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CODE_ENV,
-                            preexec_fn=_ctrl_c_as_at_a_terminal)  # fmt: skip
-    time.sleep(4.0)  # the imports done, the cluster starting
-    if proc.poll() is not None:
-        pytest.skip("the ensemble ended before it could be interrupted")
-    proc.send_signal(signal.SIGINT)
-    t0 = time.perf_counter()
-    try:
-        _stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 130, stderr
-    assert time.perf_counter() - t0 < 45
-    _clean(stderr, "中断 Interrupted")
-
-
-def test_an_interrupted_ensemble_ends_in_one_sentence_and_keeps_what_it_has(world, tmp_path):
-    """Ctrl-C during an ensemble: exit code 130 within seconds, one sentence, and the folder an
-    earlier ensemble's (the members written so far, the failures, ensemble.json) to resume."""
-    import signal
-
-    out = tmp_path / "ens"
-    cmd = [sys.executable, "-m", "waterplan.cli", "ensemble", _paths(world)["MONTHLY"], "-n", "400", "--out", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CODE_ENV,
-                            preexec_fn=_ctrl_c_as_at_a_terminal)  # fmt: skip
-    deadline = time.perf_counter() + 90
-    while not (out / "parts").exists() and time.perf_counter() < deadline and proc.poll() is None:
-        time.sleep(0.2)  # until the first member is written
-    assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGINT)
     t0 = time.perf_counter()
     try:
@@ -923,5 +889,33 @@ def test_an_interrupted_ensemble_ends_in_one_sentence_and_keeps_what_it_has(worl
     assert proc.returncode == 130, stderr
     assert time.perf_counter() - t0 < 45
     _clean(stderr, "中断 Interrupted")
+
+
+def test_an_ensemble_interrupted_while_its_cluster_starts_ends_in_one_sentence(world, tmp_path):
+    """Ctrl-C seconds after the start, while the local cluster is starting: exit code 130 within
+    seconds, one sentence, no traceback, no worker left holding the command's output open."""
+    cmd = [sys.executable, "-m", "waterplan.cli", "ensemble", _paths(world)["MONTHLY"], "-n", "40", "--out",
+           str(tmp_path / "ens")]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CODE_ENV,
+                            preexec_fn=_ctrl_c_as_at_a_terminal)  # fmt: skip
+    time.sleep(4.0)  # the imports done, the cluster starting
+    if proc.poll() is not None:
+        pytest.skip("the ensemble ended before it could be interrupted")
+    _ctrl_c_ends_it(proc)
+
+
+def test_an_interrupted_ensemble_ends_in_one_sentence_and_keeps_what_it_has(world, tmp_path):
+    """Ctrl-C during an ensemble: exit code 130 within seconds, one sentence, and the folder an
+    earlier ensemble's (the members written so far, the failures, ensemble.json) to resume."""
+
+    out = tmp_path / "ens"
+    cmd = [sys.executable, "-m", "waterplan.cli", "ensemble", _paths(world)["MONTHLY"], "-n", "400", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CODE_ENV,
+                            preexec_fn=_ctrl_c_as_at_a_terminal)  # fmt: skip
+    deadline = time.perf_counter() + 90
+    while not (out / "parts").exists() and time.perf_counter() < deadline and proc.poll() is None:
+        time.sleep(0.2)  # until the first member is written
+    assert proc.poll() is None, proc.communicate()
+    _ctrl_c_ends_it(proc)
     meta = json.loads((out / "ensemble.json").read_text(encoding="utf-8"))
     assert meta["written_by"] == "waterplan ensemble" and (out / "failures.csv").is_file()

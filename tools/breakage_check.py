@@ -267,10 +267,10 @@ MUTATIONS = [
         'if self.kinds[k] == "equity":',
     ),
     (
-        "an earlier stage not held in monthly runs",
+        "an earlier stage not held in the stage loop (annual runs, CBC)",
         "waterplan/engine.py",
-        "bound = z + stage_tolerance(z)",
-        "bound = INF",
+        "checked(self.h.changeRowBounds(self.fix_rows[k], -INF, bound), f\"{what}, stage '{name}': holding it\")",
+        "pass",
     ),
     ("equity rows left out of the model", "waterplan/model.py", "    _equity(m)\n", "\n"),
     (

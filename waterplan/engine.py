@@ -386,8 +386,8 @@ class Tiered:
     #: the tiers' objectives as columns (the last with the fixed costs), and each one's largest cost (at least 1)
     tier_matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), init=False)
     tier_scale: np.ndarray = field(default_factory=lambda: np.zeros(0), init=False)
-    #: 0: the costs in HiGHS are the first solve's (:meth:`_probe` of tier 0), nothing else since
-    passed: int = field(default=-1, init=False)
+    #: the costs in HiGHS are the first solve's (:meth:`_probe` of tier 0), nothing else since
+    probe_in_highs: bool = field(default=False, init=False)
     #: the solver the LP was given (the first stage's; the later stages' is primal simplex)
     first_solver: str = field(default="simplex", init=False)
     #: the certified path's solves aiming at tiers k on at once (:meth:`_probe`), by k
@@ -456,17 +456,25 @@ class Tiered:
         size = float(np.sum(np.minimum(ub, 1e7)[np.isfinite(ub)])) / max(1, self.periods)
         bound = float(np.sum(np.abs(secondary))) * max(1.0, size)
         cost = secondary / max(bound, 1.0) + self.fixed_cost
+        return self._fold(cost, ranks, w)
+
+    def _fold(
+        self, cost: np.ndarray, ranks: list[float | None], w: dict[float, float], *, start: int = 0,
+        scale: dict[int, float] | None = None,
+    ) -> np.ndarray:  # fmt: skip
+        """``cost`` plus each ranked tier from ``start`` on times its weight (``scale``: extra factors
+        by tier), the expected targets divided among themselves, the floors above everything."""
         top = max(w.values(), default=1.0) * exchange_ratio(self.G) * 20.0
-        for k, r, c in zip(self.kinds, ranks, self.costs, strict=True):
-            if k in ("level", "goal"):
+        for i, (k, r, c) in enumerate(zip(self.kinds, ranks, self.costs, strict=True)):
+            if k in ("level", "goal") and r is not None:
                 # one 万m³ of water can close the gaps of several expected targets at once (a
                 # reclaimed 万m³ counts for the non-conventional floor and the reclaimed rate):
                 # divide by how many there are, so the shortages above still outweigh them
                 per_period = max(1, int(np.count_nonzero(c)) // max(1, self.periods))
-                cost = cost + w[float(r or 0.0)] * c / float(per_period)
+                cost = cost + w[r] * c / float(per_period)
             elif r is not None:
-                cost = cost + w[r] * c
-            elif k == "floor":
+                cost = cost + w[r] * (scale or {}).get(i, 1.0) * c
+            elif k == "floor" and i >= start:
                 cost = cost + top * c
         return np.asarray(cost, dtype=float)
 
@@ -534,17 +542,11 @@ class Tiered:
         weighed against the shortage of its own priority above it, no weight holds for every month,
         so the proof finds where it is needed (one solve per priority short of water). None: the
         weights span too far for HiGHS; tier ``k`` is solved alone."""
-        if k not in self.probes:
-            self.probes[k] = self._aiming(k, equity=False)
-        return self.probes[k]
-
-    def _aiming(self, k: int, *, equity: bool) -> np.ndarray | None:
-        """:meth:`_probe`, with (``equity``) or without the equity tiers after tier ``k``."""
+        if k in self.probes:
+            return self.probes[k]
         n, K = len(self.fixed_cost), len(self.costs)
-        ranks: list[float | None] = [None] * K
-        for i, (kind, p) in enumerate(zip(self.kinds, self.priorities, strict=True)):
-            if i >= k and (kind != "equity" or equity or i == k):
-                ranks[i] = -1.0 if i == k else (p + 0.25 if kind == "equity" else self._ranks()[i])  # type: ignore[operator]
+        ranks = [None if i < k else r for i, r in enumerate(self._ranks())]
+        ranks[k] = -1.0  # first, above everything after it
         secondary = np.zeros(n)
         for i in range(k, K):
             if self.kinds[i] in ("preference", "cost"):
@@ -553,19 +555,11 @@ class Tiered:
                 secondary += (PROBE_PREFERENCE if self.kinds[i] == "preference" else 1.0) * c / max(top, 1e-12)
         w = tier_weights(self.G, [r for r in ranks if r is not None], resolution=1.0 / (2 * PROBE_PREFERENCE),
                          safety=1.0)  # fmt: skip
-        cost = secondary
-        floor = max(w.values(), default=1.0) * exchange_ratio(self.G) * 20.0
-        for i in range(k, K):
-            r, c = ranks[i], self.costs[i]
-            if self.kinds[i] in ("level", "goal"):
-                cost = cost + w[float(r or 0.0)] * c / float(max(1, int(np.count_nonzero(c)) // max(1, self.periods)))
-            elif r is not None and self.kinds[i] == "equity":  # a fraction: one unit is the priority's demand
-                cost = cost + w[r] * self._demand(self.priorities[i]) * c
-            elif r is not None:
-                cost = cost + w[r] * c
-            elif self.kinds[i] == "floor":
-                cost = cost + floor * c
-        return cost if float(np.max(np.abs(cost), initial=0.0)) < PROBE_MAX_WEIGHT else None
+        first = {k: self._demand(self.priorities[k])} if self.kinds[k] == "equity" else {}
+        cost = self._fold(secondary, ranks, w, start=k, scale=first)
+        probe = cost if float(np.max(np.abs(cost), initial=0.0)) < PROBE_MAX_WEIGHT else None
+        self.probes[k] = probe
+        return probe
 
     def _demand(self, priority: int | None) -> float:
         """The yearly demand of a priority (万m³; at least 1), from the graph."""
@@ -622,10 +616,10 @@ class Tiered:
         cost = probe if probe is not None else self._cost(k)
         name = "the tiers weighted" if probe is not None else f"stage '{self.names[k]}'"
         label = f"{what}, first solve, {name}" if first and probe is not None else f"{what}, {name}"
-        if not (first and probe is not None and self.passed == 0 and k == 0):
+        if not (first and probe is not None and self.probe_in_highs and k == 0):
             checked(self.h.changeColsCost(n, np.arange(n, dtype=np.int32), numbers(cost, f"{label}: costs")),
                     f"{label}: costs")  # fmt: skip
-        self.passed = 0 if (probe is not None and k == 0) else -1
+        self.probe_in_highs = probe is not None and k == 0
         if first:
             self.h.setOptionValue("solver", self.first_solver)
             self.h.setOptionValue("simplex_strategy", SIMPLEX_CHOOSE)
@@ -639,8 +633,7 @@ class Tiered:
         try:
             run_checked(self.h, label)
         except (InfeasibleError, SolverError):
-            if self.passed == 0:
-                self.passed = -1
+            self.probe_in_highs = False
             return False
         return True
 
