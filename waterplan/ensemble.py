@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 import threading
 import time
@@ -316,14 +317,23 @@ def _stop_now(client: Any, cluster: Any) -> None:
     running: an interrupted ensemble exits now (what was written stays, to resume)."""
     import multiprocessing
 
-    for thing in (client, cluster):
-        if thing is not None:
-            with contextlib.suppress(Exception):
-                thing.close(timeout=3)
+    # the workers first: left running, they would log tracebacks about the scheduler gone
     for child in multiprocessing.active_children():
         with contextlib.suppress(Exception):
             child.kill()
             child.join(timeout=3)
+    quiet = [logging.getLogger(name) for name in ("distributed", "tornado")]
+    levels = [q.level for q in quiet]
+    for q in quiet:  # (what the cluster says of its workers killed; set back below)
+        q.setLevel(logging.CRITICAL + 1)
+    try:
+        for thing in (client, cluster):
+            if thing is not None:
+                with contextlib.suppress(Exception):
+                    thing.close(timeout=3)
+    finally:
+        for q, level in zip(quiet, levels, strict=True):
+            q.setLevel(level)
 
 
 def _close(client: Any, cluster: Any) -> None:
