@@ -738,6 +738,19 @@ MUTATIONS = [
         'secondary += (PROBE_PREFERENCE if self.kinds[i] == "preference" else 1.0) * c / max(top, 1e-12)',
         "secondary += c / max(top, 1e-12)",
     ),
+    (
+        "a tier the weighted solve left short never weighted up",
+        "waterplan/engine.py",
+        "                self._widen(proven)",
+        "                pass",
+    ),
+    ("a learnt gap ignored in the weights", "waterplan/engine.py", "w *= (gaps or {}).get(p, 1.0)", "w *= 1.0"),
+    (
+        "the equity tiers left out of the weighted solves",
+        "waterplan/engine.py",
+        "ranks[i] = self.priorities[i] + 0.25  # type: ignore[operator]",
+        "pass",
+    ),
 ]
 
 

@@ -175,18 +175,21 @@ def exchange_ratio(G: nx.DiGraph) -> float:
 
 
 def tier_weights(
-    G: nx.DiGraph, tiers: list[float], *, resolution: float = 1e-3, safety: float = 10.0
-) -> dict[float, float]:
+    G: nx.DiGraph, tiers: list[float], *, resolution: float = 1e-3, safety: float = 10.0,
+    gaps: dict[float, float] | None = None,
+) -> dict[float, float]:  # fmt: skip
     """Weights of the shortage tiers (by priority) for the one-LP objective.
 
     The lowest tier's weight makes ``resolution`` 万m³ of its shortage outweigh the whole
     (normalised, ≤ 1) tie-breaking objective; each higher tier's weight exceeds the lower one
     times the network's exchange ratio (× ``safety``, for return flows and ratio rows) plus that.
+    ``gaps``: by tier, a factor on its weight over the tiers below it (and so on every tier above).
     """
     ratio = exchange_ratio(G) * safety
     weights: dict[float, float] = {}
     w = 2.0 / resolution
     for p in sorted(tiers, reverse=True):
+        w *= (gaps or {}).get(p, 1.0)
         weights[p] = w
         w = w * ratio * 2.0 + 1.0 / resolution
     return weights
@@ -316,10 +319,14 @@ class PulpLp:
 #: reduced costs this small (× the tier's largest cost) count as zero in the proof of a tier; the
 #: tier whose stage was just solved is read to HiGHS's own dual feasibility tolerance
 CERTIFY_TOLERANCE, HIGHS_DUAL_TOLERANCE = 1e-9, 1e-7
-#: a first solve with weights above this is numerically unsafe: the certified path starts from the first tier
-PROBE_MAX_WEIGHT = 1e10
+#: a weighted solve with weights above this is not tried (tier by tier instead); the proof, not the
+#: weights, makes the answer exact, so they may span far
+PROBE_MAX_WEIGHT = 1e12
 #: in that first solve, the source preference's weight over the last tier's
 PROBE_PREFERENCE = 1e3
+#: a tier the weighted solve left short (the proof stopped there): its weight over the tiers below
+#: grows by this factor for the next solves, up to PROBE_GAP_MAX in all
+PROBE_GAP_STEP, PROBE_GAP_MAX = 10.0, 1e6
 
 
 def first_worse(
@@ -394,6 +401,8 @@ class Tiered:
     probes: dict[int, np.ndarray | None] = field(default_factory=dict, init=False)
     #: how many LPs the certified path solved, and how many tiers it proved without a solve
     counts: dict[str, int] = field(default_factory=lambda: {"solved": 0, "proven": 0}, init=False)
+    #: by tier, the factor learnt on its weight in the weighted solves (:meth:`_widen`)
+    gaps: dict[int, float] = field(default_factory=dict, init=False)
 
     @classmethod
     def of_template(cls, tpl: Any, costs: list[np.ndarray], **kw: Any) -> Tiered:
@@ -538,14 +547,18 @@ class Tiered:
         """The costs of a solve that aims at tiers ``k`` on at once (the certified path): each tier
         weighted over the ones after it, the source preference over the last tier (both scaled to
         costs of at most 1, the preference × 1000), the fixed costs in the last tier as its stage has
-        them. An equity tier (a fraction: weighted by its priority's demand) counts only as the first:
-        weighed against the shortage of its own priority above it, no weight holds for every month,
-        so the proof finds where it is needed (one solve per priority short of water). None: the
+        them. Each ranked tier counts per unit of its largest cost; an equity tier (a fraction) comes
+        just after the shortage of its priority, weighted by that priority's demand when it is the
+        first. No weight holds for every month (a 万m³ for one priority can cost another many): where
+        the proof stops, :meth:`_widen` raises that tier's weight for the solves after. None: the
         weights span too far for HiGHS; tier ``k`` is solved alone."""
         if k in self.probes:
             return self.probes[k]
         n, K = len(self.fixed_cost), len(self.costs)
         ranks = [None if i < k else r for i, r in enumerate(self._ranks())]
+        for i in range(k + 1, K):
+            if self.kinds[i] == "equity":  # just after the shortage of its priority
+                ranks[i] = self.priorities[i] + 0.25  # type: ignore[operator]
         ranks[k] = -1.0  # first, above everything after it
         secondary = np.zeros(n)
         for i in range(k, K):
@@ -553,10 +566,14 @@ class Tiered:
                 c = self._cost(i)
                 top = float(np.max(np.abs(c), initial=0.0))
                 secondary += (PROBE_PREFERENCE if self.kinds[i] == "preference" else 1.0) * c / max(top, 1e-12)
+        gaps = {ranks[i]: g for i, g in self.gaps.items() if i >= k and ranks[i] is not None}
         w = tier_weights(self.G, [r for r in ranks if r is not None], resolution=1.0 / (2 * PROBE_PREFERENCE),
-                         safety=1.0)  # fmt: skip
-        first = {k: self._demand(self.priorities[k])} if self.kinds[k] == "equity" else {}
-        cost = self._fold(secondary, ranks, w, start=k, scale=first)
+                         safety=1.0, gaps=gaps)  # type: ignore[arg-type]  # fmt: skip
+        # each ranked tier per unit of its largest cost (a rule's 万m³ may count several times)
+        scale = {i: 1.0 / float(self.tier_scale[i]) for i in range(k, K)}
+        if self.kinds[k] == "equity":  # a fraction: per 万m³ of its priority's demand
+            scale[k] = self._demand(self.priorities[k])
+        cost = self._fold(secondary, ranks, w, start=k, scale=scale)
         probe = cost if float(np.max(np.abs(cost), initial=0.0)) < PROBE_MAX_WEIGHT else None
         self.probes[k] = probe
         return probe
@@ -599,6 +616,8 @@ class Tiered:
             first = False
             x = np.asarray(self.h.getSolution().col_value)
             proven = self._certified(k, solved, x, out)
+            if solved is None and proven < K:
+                self._widen(proven)
             if solved == k:  # the stage just solved is at its optimum, whatever the proof reads
                 proven = max(proven, k + 1)
             self._hold(k, proven, x, out, what)
@@ -607,6 +626,24 @@ class Tiered:
             k = proven
             if k >= K:
                 return x, out
+
+    def _widen(self, k: int) -> None:
+        """The weighted solve left tier ``k`` short of its optimum (the tiers after it outweighed it, or
+        the proof could not read it): its weight over the tiers below grows for the next solves, while
+        every weighted solve's weights stay within PROBE_MAX_WEIGHT (the later months of a myopic run
+        start from weights that held)."""
+        gap = self.gaps.get(k, 1.0) * PROBE_GAP_STEP
+        if gap > PROBE_GAP_MAX:
+            return
+        before, self.gaps[k] = self.gaps.get(k), gap
+        self.probes.clear()
+        if self._probe(0) is None:  # too wide for the first solve: keep the weights that were
+            if before is None:
+                del self.gaps[k]
+            else:
+                self.gaps[k] = before
+            self.probes.clear()
+        self.probe_in_highs = False
 
     def _aim(self, k: int, probe: np.ndarray | None, what: str, first: bool) -> bool:
         """Solve with ``probe``'s costs (None: tier ``k``'s, as its stage): the period's first solve
