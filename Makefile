@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SCENARIO ?= scenarios/taiyuan-2030.yaml
 OUT ?= runs/taiyuan-2030
 
-.PHONY: run test setup browser bench lint clean
+.PHONY: run test setup browser bench bench-pywr lint clean
 
 $(BIN)/waterplan: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ test: setup browser
 
 bench: setup
 	$(BIN)/python benchmarks/bench_solve.py
+
+# Pywr beside waterplan on the same network; Pywr 1.31 needs pandas < 3: its own environment
+bench-pywr: setup
+	test -x .venv-pywr/bin/python || $(PYTHON) -m venv .venv-pywr
+	.venv-pywr/bin/pip install -q -r benchmarks/requirements-pywr.txt
+	$(BIN)/python benchmarks/bench_pywr.py --pywr-python .venv-pywr/bin/python
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy --strict waterplan && $(BIN)/python tools/import_graph.py

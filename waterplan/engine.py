@@ -16,6 +16,7 @@ data (:func:`tier_weights`); the equity rule cannot be ranked exactly that way a
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import warnings
@@ -176,16 +177,17 @@ def exchange_ratio(G: nx.DiGraph) -> float:
 
 def tier_weights(
     G: nx.DiGraph, tiers: list[float], *, resolution: float = 1e-3, safety: float = 10.0,
-    gaps: dict[float, float] | None = None,
+    gaps: dict[float, float] | None = None, exchange: float | None = None,
 ) -> dict[float, float]:  # fmt: skip
     """Weights of the shortage tiers (by priority) for the one-LP objective.
 
     The lowest tier's weight makes ``resolution`` 万m³ of its shortage outweigh the whole
     (normalised, ≤ 1) tie-breaking objective; each higher tier's weight exceeds the lower one
     times the network's exchange ratio (× ``safety``, for return flows and ratio rows) plus that.
-    ``gaps``: by tier, a factor on its weight over the tiers below it (and so on every tier above).
+    ``gaps``: by tier, a factor on its weight over the tiers below it (and so on every tier above);
+    ``exchange``: ``G``'s exchange ratio, if known (:func:`exchange_ratio`).
     """
-    ratio = exchange_ratio(G) * safety
+    ratio = (exchange_ratio(G) if exchange is None else exchange) * safety
     weights: dict[float, float] = {}
     w = 2.0 / resolution
     for p in sorted(tiers, reverse=True):
@@ -429,6 +431,11 @@ class Tiered:
         refuse_weighted(self.kinds, self.mode)
         self.weighted_cost = self._weighted(n)
 
+    @functools.cached_property
+    def exchange(self) -> float:
+        """The graph's exchange ratio (:func:`exchange_ratio`; found once: the graph does not change)."""
+        return exchange_ratio(self.G)
+
     @property
     def certifies(self) -> bool:
         """Whether the staged solve proves tiers from the basis (HiGHS, the model's matrix known, no
@@ -456,7 +463,7 @@ class Tiered:
 
     def _weighted(self, n: int) -> np.ndarray:
         ranks = self._ranks()
-        w = tier_weights(self.G, [r for r in ranks if r is not None])
+        w = tier_weights(self.G, [r for r in ranks if r is not None], exchange=self.exchange)
         secondary = np.zeros(n)
         for k, c in zip(self.kinds, self.costs, strict=True):
             if k in ("preference", "cost"):
@@ -473,7 +480,7 @@ class Tiered:
     ) -> np.ndarray:  # fmt: skip
         """``cost`` plus each ranked tier from ``start`` on times its weight (``scale``: extra factors
         by tier), the expected targets divided among themselves, the floors above everything."""
-        top = max(w.values(), default=1.0) * exchange_ratio(self.G) * 20.0
+        top = max(w.values(), default=1.0) * self.exchange * 20.0
         for i, (k, r, c) in enumerate(zip(self.kinds, ranks, self.costs, strict=True)):
             if k in ("level", "goal") and r is not None:
                 # one 万m³ of water can close the gaps of several expected targets at once (a
@@ -568,7 +575,7 @@ class Tiered:
                 secondary += (PROBE_PREFERENCE if self.kinds[i] == "preference" else 1.0) * c / max(top, 1e-12)
         gaps = {ranks[i]: g for i, g in self.gaps.items() if i >= k and ranks[i] is not None}
         w = tier_weights(self.G, [r for r in ranks if r is not None], resolution=1.0 / (2 * PROBE_PREFERENCE),
-                         safety=1.0, gaps=gaps)  # type: ignore[arg-type]  # fmt: skip
+                         safety=1.0, gaps=gaps, exchange=self.exchange)  # type: ignore[arg-type]  # fmt: skip
         # each ranked tier per unit of its largest cost (a rule's 万m³ may count several times)
         scale = {i: 1.0 / float(self.tier_scale[i]) for i in range(k, K)}
         if self.kinds[k] == "equity":  # a fraction: per 万m³ of its priority's demand
