@@ -231,3 +231,38 @@ def test_a_learnt_gap_raises_a_tier_and_every_tier_above():
     assert wide[3.0] == plain[3.0]
     assert wide[2.0] == pytest.approx(10 * plain[2.0])
     assert wide[1.0] > 9 * plain[1.0]
+
+
+def test_the_last_proofs_reduced_costs_are_reused_only_at_the_same_basis_and_matrix():
+    """A month that ends at the basis the month before ended at reuses its reduced costs; another
+    basis, or a matrix changed in place (a myopic run's monthly coefficients), solves them anew."""
+    bounds, arrays, costs = _random_lp(5)
+    proved = _tiered(bounds, arrays, costs, certify=True)
+    proved.solve_x("random LP")
+    n, m0, tiers = len(bounds[0]), len(bounds[2]), list(range(len(costs)))
+
+    def now():
+        st, basic = proved.h.getBasicVariables()
+        return np.asarray(basic)
+
+    def fresh(basic):
+        proved.last_reduced = None
+        return proved._reduced(tiers, basic, n, m0)
+
+    first = now()
+    want = fresh(first)
+    assert proved._reduced(tiers, first, n, m0) is proved.last_reduced[2]  # the same basis: reused
+    # another basis: the cost tier alone, minimised from this one
+    h = proved.h
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), -costs[-1])
+    h.run()
+    other = now()
+    assert not np.array_equal(first, other)
+    got = proved._reduced(tiers, other, n, m0)
+    assert np.allclose(got, fresh(other)) and not np.allclose(got, want)
+    # the matrix changed in place, at the same basis
+    proved._reduced(tiers, other, n, m0)
+    before = proved.last_reduced[2].copy()
+    proved.matrix[2][0] *= 1.5
+    got = proved._reduced(tiers, other, n, m0)
+    assert np.allclose(got, fresh(other)) and not np.allclose(got, before)

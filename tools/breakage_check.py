@@ -751,6 +751,18 @@ MUTATIONS = [
         "ranks[i] = self.priorities[i] + 0.25  # type: ignore[operator]",
         "pass",
     ),
+    (
+        "the last proof's reduced costs reused after the matrix changed",
+        "waterplan/engine.py",
+        "and np.array_equal(self.last_reduced[1], vals)",
+        "and True",
+    ),
+    (
+        "the last proof's reduced costs reused at another basis",
+        "waterplan/engine.py",
+        "key = (tuple(tiers), basic.tobytes())",
+        "key = (tuple(tiers),)",
+    ),
 ]
 
 

@@ -405,6 +405,8 @@ class Tiered:
     counts: dict[str, int] = field(default_factory=lambda: {"solved": 0, "proven": 0}, init=False)
     #: by tier, the factor learnt on its weight in the weighted solves (:meth:`_widen`)
     gaps: dict[int, float] = field(default_factory=dict, init=False)
+    #: the last proof's tiers and basis, the matrix's values then, and its reduced costs (:meth:`_reduced`)
+    last_reduced: tuple[Any, np.ndarray, np.ndarray] | None = field(default=None, init=False)
 
     @classmethod
     def of_template(cls, tpl: Any, costs: list[np.ndarray], **kw: Any) -> Tiered:
@@ -730,10 +732,35 @@ class Tiered:
         if not tiers or st != highspy.HighsStatus.kOk or self.bounds is None or self.matrix is None:
             return K if not tiers else k0
         basic = np.asarray(basic)
-        C = self.tier_matrix[:, tiers]
         rows, cols, vals = self.matrix
-        n, m0, nh, T = len(x), len(self.bounds[2]), len(self.fix_rows), len(tiers)
+        n, m0, nh = len(x), len(self.bounds[2]), len(self.fix_rows)
         at = basic >= 0  # the basis's positions holding a column (the others hold a row)
+        reduced = self._reduced(tiers, basic, n, m0)
+        lo, hi, rlo, rhi = self.bounds
+        nonbasic = np.ones(n + m0 + nh, dtype=bool)
+        nonbasic[basic[at]] = False
+        nonbasic[n - 1 - basic[~at]] = False
+        value = np.concatenate([x, np.bincount(rows, vals * x[cols], minlength=m0), x @ self.tier_matrix[:, :nh]])
+        low = np.concatenate([lo, rlo, np.full(nh, -INF)])
+        high = np.concatenate([hi, rhi, self.held_hi])
+        scale = self.tier_scale[tiers]
+        eps = np.where(np.array(tiers) == solved, HIGHS_DUAL_TOLERANCE, CERTIFY_TOLERANCE) * scale
+        first = first_worse(reduced, value, low, high, nonbasic, eps)
+        return K if first is None else tiers[first]
+
+    def _reduced(self, tiers: list[int], basic: np.ndarray, n: int, m0: int) -> np.ndarray:
+        """Per tier (columns), the reduced costs of the columns and then the prices of the rows at the
+        basis ``basic`` (HiGHS's order). The same basis, tiers and matrix as the last call (a month
+        of a myopic run often ends where the month before did): the last call's, without a solve."""
+        assert self.matrix is not None
+        rows, cols, vals = self.matrix
+        key = (tuple(tiers), basic.tobytes())
+        if self.last_reduced is not None and self.last_reduced[0] == key and np.array_equal(self.last_reduced[1], vals):
+            return self.last_reduced[2]
+        h: Any = self.h
+        C = self.tier_matrix[:, tiers]
+        nh, T = len(self.fix_rows), len(tiers)
+        at = basic >= 0
         CB = np.where(at[:, None], C[np.where(at, basic, 0)], 0.0)
         Y = np.zeros((m0 + nh, T))
         D: np.ndarray = C.copy()
@@ -744,17 +771,9 @@ class Tiered:
             D[:, t] -= np.bincount(cols, vals * Y[rows, t], minlength=n)
         if nh and Y[m0:].any():  # the held rows' coefficients are the tiers' costs
             D -= self.tier_matrix[:, :nh] @ Y[m0:]
-        lo, hi, rlo, rhi = self.bounds
-        nonbasic = np.ones(n + m0 + nh, dtype=bool)
-        nonbasic[basic[at]] = False
-        nonbasic[n - 1 - basic[~at]] = False
-        value = np.concatenate([x, np.bincount(rows, vals * x[cols], minlength=m0), x @ self.tier_matrix[:, :nh]])
-        low = np.concatenate([lo, rlo, np.full(nh, -INF)])
-        high = np.concatenate([hi, rhi, self.held_hi])
-        scale = self.tier_scale[tiers]
-        eps = np.where(np.array(tiers) == solved, HIGHS_DUAL_TOLERANCE, CERTIFY_TOLERANCE) * scale
-        first = first_worse(np.vstack([D, Y]), value, low, high, nonbasic, eps)
-        return K if first is None else tiers[first]
+        reduced = np.vstack([D, Y])
+        self.last_reduced = (key, vals.copy(), reduced)
+        return reduced
 
     def _run(self, what: str) -> None:
         """Run the solver; on failure write the LP to ``lp_dump`` (if given) and say so in the error."""
