@@ -242,7 +242,7 @@ def test_the_last_proofs_reduced_costs_are_reused_only_at_the_same_basis_and_mat
     n, m0, tiers = len(bounds[0]), len(bounds[2]), list(range(len(costs)))
 
     def now():
-        st, basic = proved.h.getBasicVariables()
+        _st, basic = proved.h.getBasicVariables()
         return np.asarray(basic)
 
     def fresh(basic):

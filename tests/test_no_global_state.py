@@ -28,3 +28,19 @@ assert "matplotlib.pyplot" not in sys.modules
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_no_solver_banner_and_the_output_around_it_kept():
+    """HiGHS prints a banner (in C, on file descriptor 1) when a process makes its first model:
+    waterplan's models print nothing, and what Python printed before and prints after comes through."""
+    code = """
+import sys
+print("before", end=" ")
+from waterplan.engine import new_highs
+new_highs(); new_highs()
+print("after"); sys.stdout.flush()
+import os; os.write(1, b"fd1\\n")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "before after\nfd1\n", out.stdout
+    assert "HiGHS" not in out.stderr

@@ -129,3 +129,27 @@ def test_the_county_table_is_read_once():
     first = b.county_table()
     assert b.county_table() is first
     assert isinstance(first, pd.DataFrame) and len(first) > 2800
+
+
+def test_a_monthly_runs_labels_are_held_once_and_written_as_text(tmp_path):
+    """A monthly table's labels are categories (a label repeated every month held once); the CSV is
+    the same text as with plain strings, and the mean year has an annual run's plain labels."""
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from bench_solve import generated_case
+
+    from waterplan import build_graph, load_scenario
+    from waterplan.monthly import solve_monthly
+    from waterplan.monthly.results import mean_year_results
+
+    sc = load_scenario(generated_case(tmp_path, 3), overrides={"equity": False})
+    res = solve_monthly(build_graph(sc), sc, mode="myopic", years=1, start_year=1971)
+    flows = res.tables()["flows"]
+    for c in ("scenario", "period", "edge", "kind", "from", "to"):
+        assert isinstance(flows[c].dtype, pd.CategoricalDtype), c
+    plain = flows.astype({c: str for c in flows.columns if isinstance(flows[c].dtype, pd.CategoricalDtype)})
+    assert flows.to_csv(index=False) == plain.to_csv(index=False)
+    assert flows.memory_usage(deep=True).sum() < 0.5 * plain.memory_usage(deep=True).sum()
+    mean = mean_year_results(res)
+    assert not any(isinstance(t[c].dtype, pd.CategoricalDtype) for t in (mean.balance, mean.flows) for c in t.columns)

@@ -40,6 +40,8 @@ TESTS = [  # the quick files first: each mutation runs them in order until one f
     "tests/test_ensemble.py",
     "tests/test_hostile_input.py",
     "tests/test_certified.py",
+    "tests/test_speed_paths.py",
+    "tests/test_no_global_state.py",
 ]
 
 #: (what breaks, file, the exact text, what it becomes)
@@ -762,6 +764,24 @@ MUTATIONS = [
         "waterplan/engine.py",
         "key = (tuple(tiers), basic.tobytes())",
         "key = (tuple(tiers),)",
+    ),
+    (
+        "a monthly table's labels held once a row",
+        "waterplan/tables.py",
+        "    if h.T > 1:  # a label repeated every period: held once (categories), not once a row",
+        "    if False:",
+    ),
+    (
+        "the mean year keeping a monthly run's categories",
+        "waterplan/tables.py",
+        "                g[c] = g[c].astype(g[c].cat.categories.dtype)",
+        "                pass",
+    ),
+    (
+        "HiGHS's banner printed on the first model",
+        "waterplan/engine.py",
+        "        with _stdout_silenced():",
+        "        with contextlib.nullcontext():",
     ),
 ]
 

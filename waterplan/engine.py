@@ -16,11 +16,14 @@ data (:func:`tier_weights`); the equity rule cannot be ranked exactly that way a
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
+import os
+import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -78,8 +81,33 @@ def get_solver(name: str = "highs", *, msg: bool = False, time_limit: float | No
     raise SolverError(msg_)
 
 
+#: whether this process has made a HiGHS model (HiGHS prints its banner on the first, before any option)
+_made = {"highs": False}
+
+
+@contextlib.contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    """File descriptor 1 to /dev/null for the duration (HiGHS's banner is printed in C, not via
+    ``sys.stdout``); Python's own buffered output is flushed first and fd 1 restored after."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def new_highs(solver: str = "simplex") -> highspy.Highs:
-    h = highspy.Highs()
+    """A HiGHS model with its output off (and, the first in a process, without HiGHS's banner)."""
+    if _made["highs"]:
+        h = highspy.Highs()
+    else:
+        with _stdout_silenced():
+            h = highspy.Highs()
+        _made["highs"] = True
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", solver)
     return h

@@ -120,10 +120,17 @@ def _long(h: Horizon, items: Sequence[dict[str, object]], data: dict[str, np.nda
     """One row per period × item: the items' labels repeated, ``data`` given as (periods, items)."""
     n = len(items)
     labels = pd.DataFrame(list(items)) if n else pd.DataFrame()
+    if h.T > 1:  # a label repeated every period: held once (categories), not once a row
+        labels = labels.astype({c: "category" for c in labels.columns if labels[c].dtype == object or
+                                pd.api.types.is_string_dtype(labels[c].dtype)})  # fmt: skip
     out = labels.iloc[np.tile(np.arange(n), h.T)].reset_index(drop=True) if n else labels
     sc = h.model.scenario
-    out.insert(0, "period", np.repeat(np.asarray(list(h.periods), dtype=object), n))
-    out.insert(0, "scenario", sc.name)
+    periods = list(h.periods)
+    if h.T > 1:
+        out.insert(0, "period", pd.Categorical.from_codes(np.repeat(np.arange(h.T), n), categories=periods))
+    else:
+        out.insert(0, "period", np.repeat(np.asarray(periods, dtype=object), n))
+    out.insert(0, "scenario", pd.Categorical([sc.name]).take(np.zeros(len(out), dtype=int)) if h.T > 1 else sc.name)
     for name, arr in data.items():
         out[name] = np.asarray(arr, dtype=float).reshape(h.T * n) if n else np.zeros(0)
     return out
@@ -290,8 +297,11 @@ def mean_year(tables: Mapping[str, pd.DataFrame], years: float, label: object) -
     for name, keys in _KEYS.items():
         df = tables[name]
         volumes = [c for c in df.columns if c.endswith("_10k_m3")]
-        g = df.groupby(keys, sort=False, dropna=False)[volumes].sum(min_count=1) / years
+        g = df.groupby(keys, sort=False, dropna=False, observed=True)[volumes].sum(min_count=1) / years
         g = g.reset_index()
+        for c in keys:  # one period: the labels as an annual run has them (a monthly run's are categories)
+            if isinstance(g[c].dtype, pd.CategoricalDtype):
+                g[c] = g[c].astype(g[c].cat.categories.dtype)
         g["period"] = label
         if name == "balance":
             dem = g["demand_10k_m3"]
