@@ -114,10 +114,32 @@ def test_constraint_without_unit(case):
         load_scenario(path)
 
 
-def test_unreachable_demand(case):
-    path = simple(case, demands=[(A, "domestic", 50, W), (A, "agriculture", 10, W)])
+def test_unreachable_demand_with_strict(case):
+    path = simple(case, demands=[(A, "domestic", 50, W), (A, "agriculture", 10, W)], extra={"strict": True})
     with pytest.raises(InputError, match=r"row 3: field 'county/sector' = '140105/agriculture': unreachable demand"):
         build_graph(load_scenario(path))
+    r = runner.invoke(app, ["validate", str(path)])
+    assert r.exit_code == 2 and "unreachable demand (strict: true)" in r.output, r.output
+
+
+def test_an_unreachable_demand_is_a_finding_not_a_stop(case, tmp_path):
+    """No source agriculture accepts reaches the county: supplied nothing, said why (console, report,
+    validate), exit 0; ``--strict`` makes it an error."""
+    path = simple(case, demands=[(A, "domestic", 50, W), (A, "agriculture", 10, W)])
+    why = "no source that agriculture accepts (reclaimed, surface) reaches Xiaodian District (140105)"
+    (w,) = build_graph(load_scenario(path)).graph["warnings"]
+    assert "demands.csv row 3" in w and "小店区农业需水无法供给" in w and why in w, w
+    res = run_scenario(path)
+    row = res.results.balance.set_index(["county", "sector"]).loc[(A, "agriculture")]
+    assert row["supplied_10k_m3"] == 0 and row["shortage_10k_m3"] == pytest.approx(10) and not row["reachable"]
+    assert [x for x in res.results.warnings if why in x]
+    r = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0 and why in r.output, r.output
+    assert why in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    r = runner.invoke(app, ["validate", str(path)])
+    assert r.exit_code == 0 and "Warning:" in r.output and why in r.output, r.output
+    r = runner.invoke(app, ["validate", str(path), "--strict"])
+    assert r.exit_code == 2 and "unreachable demand (strict: true)" in r.output, r.output
 
 
 def test_malformed_yaml(tmp_path):

@@ -783,6 +783,19 @@ MUTATIONS = [
         "        with _stdout_silenced():",
         "        with contextlib.nullcontext():",
     ),
+    (
+        "an unreachable demand passed over without a word",
+        "waterplan/_validate.py",
+        '            G.graph.setdefault("warnings", []).append(',
+        "            [].append(",
+    ),
+    ("strict: true ignored", "waterplan/_validate.py", "        if not scenario.spec.strict:", "        if True:"),
+    (
+        "a demand supplied nothing left out of the run's warnings",
+        "waterplan/results.py",
+        "            *unserved_warnings(sol.model.G, sc, sol.model.unservable),",
+        "",
+    ),
 ]
 
 

@@ -9,31 +9,64 @@ from typing import Any
 import networkx as nx
 
 from ._errors import Problem, raise_if
+from .boundaries import county_table
 from .layers import layer_file
+from .palette import KIND_ZH
 from .reach import _commodity_edges, _downstream, _upstream, commodity_reach, sources_matching
 from .reading import _rel
-from .scenario import Scenario
+from .scenario import SECTOR_NAMES, Scenario
 
 __all__ = ["check_graph"]
 
 
-def _check_demands(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) -> None:
-    accepts = {name: set(s.accepts) for name, s in scenario.spec.sectors.items()}
+def unreachable_demands(G: nx.DiGraph, accepts: dict[str, set[str]]) -> list[str]:
+    """The demand nodes (with a volume) that no source of a kind their sector accepts can reach."""
     fed = {v for (_u, v), srcs in commodity_reach(G, accepts).items() if srcs}
+    return [n for n, d in G.nodes(data=True) if d["kind"] == "demand" and d["demand"] > 0 and n not in fed]
+
+
+def unreachable_text(G: nx.DiGraph, node: str, accepts: set[str]) -> str:
+    """Why a demand gets nothing, in Chinese and English, naming the county and the sector."""
+    d = G.nodes[node]
+    kinds = ", ".join(sorted(accepts))
+    kinds_zh = "、".join(KIND_ZH.get(k, k) for k in sorted(accepts))
+    names = county_table().set_index("adcode")
+    code = str(d["county"])
+    county_zh, county_en = names.loc[code, ["name_zh", "name_en"]] if code in names.index else (code, code)
+    sector_zh = SECTOR_NAMES[d["sector"]][0]
+    return (
+        f"{county_zh}{sector_zh}需水无法供给：{sector_zh}可用的水源（{kinds_zh}）没有一处能到达{county_zh}，"
+        f"供水为 0 / no source that {d['sector']} accepts ({kinds}) reaches {county_en} ({code}): its "
+        "demand is supplied nothing"
+    )
+
+
+def _check_demands(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) -> None:
+    """Unreachable demands: errors with ``strict: true``, else the graph's warnings (the run goes on
+    and supplies them nothing)."""
+    accepts = {name: set(s.accepts) for name, s in scenario.spec.sectors.items()}
     dfile = _rel(scenario.demands_path)
-    for n, d in G.nodes(data=True):
-        if d["kind"] == "demand" and d["demand"] > 0 and n not in fed:
-            problems.append(
-                Problem(
-                    f"{dfile} row {d['row']}",
-                    "county/sector",
-                    f"{d['county']}/{d['sector']}",
-                    "unreachable demand: no source of a kind the sector accepts "
-                    f"({', '.join(sorted(accepts[d['sector']]))}) "
-                    f"reaches it; add an edge to county:{d['county']} with this sector in "
-                    f"{layer_file(scenario.network_dir, 'edges')}",
-                )
+    efile = layer_file(scenario.network_dir, "edges")
+    for n in unreachable_demands(G, accepts):
+        d = G.nodes[n]
+        if not scenario.spec.strict:
+            G.graph.setdefault("warnings", []).append(
+                f"{dfile} row {d['row']}: {unreachable_text(G, n, accepts[d['sector']])}; "
+                f"连通它：在 {efile} 中加一条到 county:{d['county']} 的边 / to supply it, add an edge to "
+                f"county:{d['county']} with this sector in {efile}"
             )
+            continue
+        problems.append(
+            Problem(
+                f"{dfile} row {d['row']}",
+                "county/sector",
+                f"{d['county']}/{d['sector']}",
+                "unreachable demand (strict: true): no source of a kind the sector accepts "
+                f"({', '.join(sorted(accepts[d['sector']]))}) "
+                f"reaches it; add an edge to county:{d['county']} with this sector in {efile}, "
+                "or set 'strict: false' to report it as a shortage",
+            )
+        )
 
 
 def _check_routes(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) -> None:
@@ -136,9 +169,11 @@ def _check_sewer_shares(G: nx.DiGraph, scenario: Scenario, problems: list[Proble
 def check_graph(G: nx.DiGraph, scenario: Scenario) -> None:
     """Check the graph before solving, as Pywr's ``check_graph`` does.
 
-    Every demand with a positive volume must be reachable from a source its sector accepts;
-    every node must lie on a route from a source to a demand or an outlet; every source, tag,
-    kind and edge a constraint names must exist; sewer shares of a county must not exceed 1.
+    A demand with a positive volume that no source its sector accepts can reach is a warning in
+    ``G.graph["warnings"]`` (it is supplied nothing and the run reports why), or, with the
+    scenario's ``strict: true``, an error; every node must lie on a route from a source to a demand
+    or an outlet; every source, tag, kind and edge a constraint names must exist; sewer shares of a
+    county must not exceed 1.
 
     Raises
     ------

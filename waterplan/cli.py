@@ -159,25 +159,32 @@ def _run_monthly(
     out.print(f"{res.timings['total']:.1f} s ({res.lp_size['columns']:,} columns). Wrote {path}/.")
 
 
-def _load(scenario: Path) -> tuple[Any, Any]:
+_STRICT_HELP = (
+    "An unreachable demand (no source its sector accepts reaches it) is an error, not a warning "
+    "(the scenario's 'strict: true'). / 无水源可达的需水按错误处理，而非警告。"
+)
+
+
+def _load(scenario: Path, strict: bool = False) -> tuple[Any, Any]:
     """The scenario and its checked graph (raises WaterplanError on bad input)."""
     from .network import build_graph
     from .scenario import load_scenario
 
-    sc = load_scenario(scenario)
+    sc = load_scenario(scenario, overrides={"strict": True} if strict else None)
     return sc, build_graph(sc)
 
 
 @app.command()
 def validate(
     scenario: Annotated[Path, typer.Argument(help="The scenario file (YAML), e.g. scenarios/taiyuan-2030.yaml.")],
+    strict: Annotated[bool, typer.Option("--strict", help=_STRICT_HELP)] = False,
 ) -> None:
     """Check a scenario, its demand table and its network layers without solving.
 
     Reports every problem found (file, field, value, what would be valid) and exits 2, or prints a summary and exits 0.
     """
     try:
-        sc, G = _load(scenario)
+        sc, G = _load(scenario, strict)
         _warn(G)
         if sc.spec.time is not None:  # what a monthly run checks before it solves
             from .monthly import check_monthly
@@ -222,6 +229,7 @@ def run(
         Path | None,
         typer.Option("--lp-dump", help="Write the LP to this file (.lp or .mps) if a stage fails, annual or monthly."),
     ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help=_STRICT_HELP)] = False,
 ) -> None:
     """Allocate water for a scenario and write tables, report and map into --out.
 
@@ -235,7 +243,7 @@ def run(
 
     try:
         check_output_folder(out_dir, force)  # before solving: a refused folder costs the user no wait
-        sc = load_scenario(scenario)
+        sc = load_scenario(scenario, overrides={"strict": True} if strict else None)
         _annual_refuses_monthly_options(sc, scenario, mode, years, objective)
         if sc.spec.time is not None:
             chosen = mode.value if mode else sc.spec.time.mode

@@ -474,7 +474,8 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
     Raises
     ------
     InputError
-        On any bad layer value, dangling edge, or a demand no acceptable source can reach.
+        On any bad layer value, dangling edge, or (with the scenario's ``strict: true``) a demand no
+    acceptable source can reach.
     """
     gdf_nodes, gdf_edges = read_layers(scenario.network_dir)
     efile = layer_file(scenario.network_dir, "edges")

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._validate import unreachable_demands, unreachable_text
 from .rules import RuleCheck, check_rule, edge_loads
 from .sacrifice import sacrifices
 from .scenario import SECTOR_NAMES, Constraint, Listing, Scenario, Selection, TargetSpec
@@ -497,8 +498,31 @@ def tabulate(sol: Solution) -> Results:
         stages=stages,
         shadow_prices=sp,
         sacrifices=cuts,
-        warnings=run_warnings(indicators, cuts, sources, balance),
+        warnings=[
+            *unserved_warnings(sol.model.G, sc, sol.model.unservable),
+            *run_warnings(indicators, cuts, sources, balance),
+        ],
     )
+
+
+def unserved_warnings(G: Any, sc: Scenario, unservable: set[str]) -> list[str]:
+    """Each demand the run could supply nothing (a finding, not a stop): why, in Chinese and English."""
+    accepts = {name: set(s.accepts) for name, s in sc.spec.sectors.items()}
+    unreachable = set(unreachable_demands(G, accepts))
+    out = []
+    for node in sorted(unservable):
+        if G.nodes[node]["demand"] <= 0:
+            continue
+        d = G.nodes[node]
+        if node in unreachable:
+            out.append(unreachable_text(G, node, accepts[d["sector"]]))
+        else:
+            out.append(
+                f"{d['county']} {sector_label(d['sector'])}需水无法供给：能到达它的水源今年无水或线路无输水能力 / "
+                f"{d['county']} {d['sector']}: the sources that reach it have no water, or their lines no "
+                "capacity, this year: its demand is supplied nothing"
+            )
+    return out
 
 
 def _vol(v: float) -> str:

@@ -328,6 +328,9 @@ class ScenarioSpec(_Strict):
     #: after each priority's total shortage, spread it evenly: minimise the largest shortage
     #: fraction of any demand of that priority (equal % coverage where the network allows)
     equity: bool = True
+    #: a demand no source its sector accepts can reach: an error (true), or a finding (false, the
+    #: default: it is supplied nothing and the run says why, in the console, the report and validate)
+    strict: bool = False
 
     @field_validator("sectors")
     @classmethod
