@@ -42,6 +42,7 @@ TESTS = [  # the quick files first: each mutation runs them in order until one f
     "tests/test_certified.py",
     "tests/test_speed_paths.py",
     "tests/test_no_global_state.py",
+    "tests/test_vocabulary.py",
 ]
 
 #: (what breaks, file, the exact text, what it becomes)
@@ -795,6 +796,30 @@ MUTATIONS = [
         "waterplan/results.py",
         "            *unserved_warnings(sol.model.G, sc, sol.model.unservable),",
         "",
+    ),
+    (
+        "the sector synonyms ignored",
+        "waterplan/vocabulary.py",
+        "for word, key in SECTOR_SYNONYMS.items():",
+        "for word, key in {}.items():",
+    ),
+    (
+        "full-width letters and case counted in a sector's name",
+        "waterplan/vocabulary.py",
+        'return unicodedata.normalize("NFKC", str(text)).strip().casefold()',
+        "return str(text).strip()",
+    ),
+    (
+        "a list split at commas only",
+        "waterplan/vocabulary.py",
+        're.compile(r"\\s*[,、;]\\s*")',
+        're.compile(r"\\s*[,]\\s*")',
+    ),
+    (
+        "no closest name proposed",
+        "waterplan/vocabulary.py",
+        'hint = f"是否是 {near}？/ did you mean {near}? " if near else ""',
+        'hint = ""',
     ),
 ]
 

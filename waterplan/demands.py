@@ -15,6 +15,7 @@ from .reading import _rel
 from .spec import ScenarioSpec
 from .textio import MAX_BYTES, not_readable, read_table
 from .units import quota_volume, to_model_volume
+from .vocabulary import resolve_sector, sector_choices
 
 __all__ = ["DEMAND_HEADERS"]
 
@@ -94,7 +95,6 @@ def _read_demands(
         return empty
     rows = []
     seen: dict[tuple[str, str], int] = {}
-    by_zh = {s.name_zh: name for name, s in sectors.items()}  # a sector may be given by its Chinese name
     for i, r in enumerate(raw.to_dict("records"), start=2):
         where = f"{fname} row {i}"
         try:
@@ -102,10 +102,9 @@ def _read_demands(
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        sector = by_zh.get(r["sector"].strip(), r["sector"].strip())
-        if sector not in sectors:
-            names = ", ".join(f"{k} ({s.name_zh})" for k, s in sectors.items())
-            problems.append(Problem(where, "sector", sector, f"one of the scenario's sectors: {names}"))
+        sector = resolve_sector(r["sector"], sectors)  # key, English or Chinese name, synonym
+        if sector is None:
+            problems.append(Problem(where, "sector", r["sector"], sector_choices(sectors, r["sector"])))
             continue
         net = _row_volume(r, where, has_volume, has_quota, problems)
         if net is None:

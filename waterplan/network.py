@@ -35,6 +35,7 @@ from .reach import commodity_reach, sources_matching
 from .reading import _rel
 from .scenario import SECTOR_NAMES, SOURCE_KINDS, Scenario
 from .units import is_flow, to_model_volume
+from .vocabulary import resolve_sector, sector_choices, split_names
 
 __all__ = [
     "EDGE_KINDS",
@@ -298,10 +299,16 @@ def _add_demands(b: _Builder) -> None:
 def _edge_sectors(b: _Builder, row: dict[str, Any], where: str) -> list[str]:
     sectors = b.spec.sectors
     raw = "" if _blank(row.get("sectors")) else str(row.get("sectors")).strip()
-    names = list(sectors) if raw in ("*", "") else [s.strip() for s in raw.split(",")]
-    for s in names:
-        if s not in sectors and s not in SECTOR_NAMES:
-            b.problems.append(Problem(b.efile, f"{where}.sectors", s, f"sector names: {', '.join(sectors)}"))
+    if raw in ("*", ""):
+        names = list(sectors)
+    else:  # keys, English or Chinese names, synonyms; any of , ， 、 ; ； between them
+        names = []
+        for typed in split_names(raw):
+            key = resolve_sector(typed, sectors) or resolve_sector(typed, SECTOR_NAMES)
+            if key is None:
+                b.problems.append(Problem(b.efile, f"{where}.sectors", typed, sector_choices(sectors, typed)))
+            elif key not in names:
+                names.append(key)
     # a sector that is a share of another (basic ecology of ecology) is served by the parent's edges
     names += [n for n, spec in sectors.items() if spec.share_of and spec.share_of.sector in names and n not in names]
     return names
