@@ -299,8 +299,10 @@ def _print_annual_summary(res: Any, path: Path) -> None:
         f"Solver {res.manifest['solver']}, {res.manifest['timings_s']['total']:.2f} s."
     )
     out.print(f"Wrote {path}/ (report.html, map.html, tables).")
+    shown = [str(g) for g in res.graph.graph.get("warnings", [])]  # (printed before the solve: once is enough)
     for w in res.results.warnings:
-        err.print(Text.assemble(("警告 Warning:", "bold yellow"), " ", w), highlight=False, soft_wrap=True)
+        if not any(w in g for g in shown):
+            err.print(Text.assemble(("警告 Warning:", "bold yellow"), " ", w), highlight=False, soft_wrap=True)
 
 
 @app.command("explain")
