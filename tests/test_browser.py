@@ -101,9 +101,21 @@ def test_map_works_offline_in_chromium(taiyuan_run, tmp_path):
         for word in ("供水满足率", "缺水量", "非常规水占比", "地下水占比", "供水网络", "水源与水厂"):
             assert word in labels
         assert page.locator(".leaflet-control-scale").count() == 1
+        scale = page.locator(".leaflet-control-scale").inner_text()
+        assert ("km" in scale or " m" in scale) and "mi" not in scale and "ft" not in scale, scale  # metric only
         assert page.locator(".wp-legend").first.is_visible()
-        # click a county: its popup opens with the balance table
-        page.locator(".leaflet-overlay-pane path.leaflet-interactive").first.dispatch_event("click")
+        # the network's legend (line width and colour, every node kind drawn) and the county names
+        net = page.locator(".wp-legend-net")
+        assert net.is_visible()
+        assert "线宽 = 流量" in net.inner_text() and "污水处理厂" in net.inner_text() and "水库" in net.inner_text()
+        assert "县区名称" in labels
+        assert page.locator(".wp-county-label", has_text="小店区").is_visible()
+        assert page.locator(".wp-county-label").count() == 10
+        # click a county: its popup opens with the balance table, and no focus rectangle is drawn
+        county = page.locator(".leaflet-overlay-pane path.leaflet-interactive").first
+        county.focus()
+        assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "none"
+        county.dispatch_event("click")
         page.wait_for_selector(".leaflet-popup-content", timeout=5000)
         assert "满足率" in page.locator(".leaflet-popup-content").inner_text()
         # switch the choropleth: the legend follows

@@ -43,6 +43,7 @@ TESTS = [  # the quick files first: each mutation runs them in order until one f
     "tests/test_speed_paths.py",
     "tests/test_no_global_state.py",
     "tests/test_vocabulary.py",
+    "tests/test_browser.py",
 ]
 
 #: (what breaks, file, the exact text, what it becomes)
@@ -820,6 +821,20 @@ MUTATIONS = [
         "waterplan/vocabulary.py",
         'hint = f"是否是 {near}？/ did you mean {near}? " if near else ""',
         'hint = ""',
+    ),
+    (
+        "the map's scale bar in miles too",
+        "waterplan/maps.py",
+        "L.control.scale({imperial: false, metric: true})",
+        "L.control.scale({imperial: true, metric: true})",
+    ),
+    ("the map without county names", "waterplan/maps.py", "    _add_county_labels(fmap, gdf, lang)\n", ""),
+    ("the map without the network's legend", "waterplan/maps.py", "{_network_legend(G, lang)}", ""),
+    (
+        "a focus rectangle drawn round a clicked county",
+        "waterplan/maps.py",
+        '".leaflet-interactive:focus,.leaflet-container :focus{outline:none}"',
+        '""',
     ),
 ]
 

@@ -70,6 +70,70 @@ def _leaflet_assets() -> tuple[str, str]:
     return js, css
 
 
+class _MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only (Leaflet's default adds miles and feet)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, metric: true}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "MetricScale"
+
+
+#: the node kinds in the legend: Chinese, English
+NODE_KIND_NAMES = {
+    "intake": ("取水口", "Intake"),
+    "reservoir": ("水库", "Reservoir"),
+    "spring": ("泉水", "Spring"),
+    "wellfield": ("水源地（井群）", "Wellfield"),
+    "groundwater": ("地下水", "Groundwater"),
+    "mine": ("矿井水", "Mine water"),
+    "plant": ("水厂", "Water plant"),
+    "wwtp": ("污水处理厂", "WWTP"),
+    "outlet": ("退水口", "Outlet"),
+}
+
+
+def _network_legend(G: nx.DiGraph, lang: str) -> str:
+    """The legend of the network and the nodes: what a line's width and colour say, each node kind shown."""
+    zh = lang == "zh"
+    stops = ", ".join(_UTIL(v) for v in (0.0, 0.33, 0.66, 1.0))
+    kinds = [k for k in NODE_KIND_NAMES if any(d.get("kind") == k for _n, d in G.nodes(data=True))]
+    dots = "".join(
+        f"<div><span style='display:inline-block;width:10px;height:10px;border-radius:50%;"
+        f"background:{NODE_COLOURS.get(k, '#555555')};margin-right:4px'></span>"
+        f"{NODE_KIND_NAMES[k][0] + ' ' + NODE_KIND_NAMES[k][1] if zh else NODE_KIND_NAMES[k][1]}</div>"
+        for k in kinds
+    )
+    title = "供水网络 Network" if zh else "Network"
+    width = "线宽 = 流量 / width = flow" if zh else "width = flow"
+    colour = "颜色 = 利用率（0–100 %）/ colour = utilisation" if zh else "colour = utilisation (0–100 %)"
+    return (
+        f"<div class='wp-legend-net'><b>{title}</b><div>{width}</div><div>{colour}</div>"
+        f"<div style='height:8px;background:linear-gradient(to right, {stops})'></div>{dots}</div>"
+    )
+
+
+def _add_county_labels(fmap: folium.Map, gdf: gpd.GeoDataFrame, lang: str) -> None:
+    """Each county's name at a point inside it (a layer of its own; labels never take a click)."""
+    name_col = "name_zh" if lang == "zh" else "name_en"
+    labels = folium.FeatureGroup(name="县区名称 County names" if lang == "zh" else "County names")
+    for r in gdf.itertuples():
+        p = r.geometry.representative_point()
+        folium.Marker(
+            [p.y, p.x],
+            icon=folium.DivIcon(
+                html=f"<div class='wp-county-label'>{escape(getattr(r, name_col))}</div>", icon_size=(0, 0)
+            ),
+            interactive=False,
+        ).add_to(labels)
+    labels.add_to(fmap)
+
+
 class _LegendSwitch(MacroElement):
     """Show the legend of the choropleth chosen in the layer control."""
 
@@ -222,11 +286,12 @@ def _offline_map(bounds: np.ndarray) -> folium.Map:
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=9,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # (metric only: _MetricScale)
         prefer_canvas=False,
     )
     fmap.default_js = []
     fmap.default_css = []
+    fmap.add_child(_MetricScale())
     js, css = _leaflet_assets()
     root: Any = fmap.get_root()  # a branca Figure
     root.header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css")
@@ -236,6 +301,11 @@ def _offline_map(bounds: np.ndarray) -> folium.Map:
         folium.Element(
             "<style>.wp-legend{background:#fff;padding:6px 8px;font:12px sans-serif;border-radius:4px;"
             "box-shadow:0 0 4px rgba(0,0,0,.3)}.wp-legend-box{position:absolute;bottom:24px;right:10px;z-index:1000}"
+            ".wp-legend-net{background:#fff;padding:6px 8px;font:12px sans-serif;border-radius:4px;margin-top:4px;"
+            "box-shadow:0 0 4px rgba(0,0,0,.3)}"
+            ".wp-county-label{display:inline-block;transform:translate(-50%,-50%);white-space:nowrap;font:12px sans-serif;color:#222;"
+            "text-shadow:0 0 3px #fff,0 0 3px #fff;pointer-events:none}"
+            ".leaflet-interactive:focus,.leaflet-container :focus{outline:none}"
             "</style>"
         ),
         name="wp_css",
@@ -435,9 +505,14 @@ def allocation_map(
     folium.map.CustomPane(NODE_PANE, z_index=650).add_to(fmap)
     _add_network(fmap, G, results, lang, shift)
     _add_nodes(fmap, G, lang, shift)
+    _add_county_labels(fmap, gdf, lang)
     folium.LayerControl(collapsed=True).add_to(fmap)  # opens on hover: it never hides a popup
     root: Any = fmap.get_root()
-    root.html.add_child(folium.Element(f"<div class='wp-legend-box'>{''.join(legends)}{_notes(period_note)}</div>"))
+    root.html.add_child(
+        folium.Element(
+            f"<div class='wp-legend-box'>{''.join(legends)}{_network_legend(G, lang)}{_notes(period_note)}</div>"
+        )
+    )
     var_by_label = {(f"{zh} {en}" if lang == "zh" else en): var for var, (zh, en, _c, _r) in CHOROPLETHS.items()}
     fmap.add_child(_LegendSwitch(var_by_label))
     fmap.fit_bounds([[miny, minx], [maxy, maxx]] if not gcj else [list(shift(minx, miny)), list(shift(maxx, maxy))])
