@@ -44,3 +44,28 @@ import os; os.write(1, b"fd1\\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "before after\nfd1\n", out.stdout
     assert "HiGHS" not in out.stderr
+
+
+def test_chinese_text_in_a_users_own_plot_with_one_call():
+    """``wp.chinese_font_rc()`` draws Chinese in a researcher's own figure (a missing glyph would warn,
+    and warnings are errors here) and changes nothing outside the ``rc_context``."""
+    import io
+
+    import matplotlib
+    import pytest
+    from matplotlib.figure import Figure
+
+    import waterplan as wp
+
+    before = dict(matplotlib.rcParams)
+
+    def draw():
+        fig = Figure()
+        fig.add_subplot().set_title("太原市供水满足率")
+        fig.savefig(io.BytesIO(), format="png")
+
+    with matplotlib.rc_context(wp.chinese_font_rc()):
+        draw()
+    assert dict(matplotlib.rcParams) == before
+    with pytest.warns(UserWarning, match="missing from font"):  # (the default font has no Chinese)
+        draw()

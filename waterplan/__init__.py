@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors
     from .model import AllocationModel, build_model
     from .monthly import MonthlyResult, guarantee_rates, solve_monthly
     from .network import build_graph, check_graph, read_layers, write_layers
+    from .printmap import chinese_font_rc
     from .results import Results, tabulate
     from .run import RunResult, run_scenario, write_monthly_run, write_run
     from .scenario import Scenario, load_scenario
@@ -52,6 +53,7 @@ _WHERE = {
     "Scenario": "scenario", "load_scenario": "scenario",
     "Solution": "solve", "get_solver": "solve", "solve": "solve",
     "to_model_volume": "units",
+    "chinese_font_rc": "printmap",
 }  # fmt: skip
 
 
@@ -107,6 +109,7 @@ __all__ = [
     "build_model",
     "carrying_capacity",
     "check_graph",
+    "chinese_font_rc",
     "compare_runs",
     "compare_scenarios",
     "county_table",
