@@ -50,6 +50,7 @@ def test_chinese_text_in_a_users_own_plot_with_one_call():
     """``wp.chinese_font_rc()`` draws Chinese in a researcher's own figure (a missing glyph would warn,
     and warnings are errors here) and changes nothing outside the ``rc_context``."""
     import io
+    import warnings
 
     import matplotlib
     import pytest
@@ -64,8 +65,10 @@ def test_chinese_text_in_a_users_own_plot_with_one_call():
         fig.add_subplot().set_title("太原市供水满足率")
         fig.savefig(io.BytesIO(), format="png")
 
-    with matplotlib.rc_context(wp.chinese_font_rc()):
+    with matplotlib.rc_context(wp.chinese_font_rc()), warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
         draw()
+    assert not [w for w in seen if "missing from font" in str(w.message)]
     assert dict(matplotlib.rcParams) == before
     with pytest.warns(UserWarning, match="missing from font"):  # (the default font has no Chinese)
         draw()

@@ -836,6 +836,12 @@ MUTATIONS = [
         '".leaflet-interactive:focus,.leaflet-container :focus{outline:none}"',
         '""',
     ),
+    (
+        "the Chinese font settings empty",
+        "waterplan/printmap.py",
+        "    return font_rc()\n\n\ndef font_rc",
+        "    return {}\n\n\ndef font_rc",
+    ),
 ]
 
 
