@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import xml.etree.ElementTree as ET
+from contextlib import closing
 from pathlib import Path
 
 import geopandas as gpd
@@ -234,3 +236,45 @@ def test_county_layer_has_per_sector_columns_and_rounded_values(run_dir, tmp_pat
     shp = export_run(run_dir, tmp_path / "shp", fmt="shp")
     fields = gpd.read_file(shp / "counties.shp").columns
     assert {"sht_eco", "cov_dom"} <= set(fields) and all(len(f) <= 10 for f in fields)
+
+
+def test_qgis_styles_speak_chinese_labels_and_field_aliases(run_dir, tmp_path):
+    """Categories labelled in Chinese and English; every field with a Chinese alias, keyed by the
+    field as written (a Shapefile's ten characters, a GeoPackage's long name)."""
+    out = export_run(run_dir, tmp_path / "ty_shp", fmt="shp")
+    nodes = ET.parse(out / "network_nodes.qml").getroot()
+    labels = {c.get("value"): c.get("label") for c in nodes.iter("category")}
+    assert labels["wwtp"] == "污水处理厂 WWTP" and labels["reservoir"] == "水库 Reservoir"
+    aliases = {a.get("field"): a.get("name") for a in ET.parse(out / "counties.qml").getroot().iter("alias")}
+    assert aliases[SHP_FIELDS["coverage"]] == "供水满足率 coverage"
+    assert aliases[SHP_FIELDS["shortage_10k_m3"]] == "缺水量（万m³） shortage_10k_m3"
+    shp_fields = set(gpd.read_file(out / "counties.shp").columns) - {"geometry"}
+    assert set(aliases) <= shp_fields
+    gpkg = export_run(run_dir, tmp_path / "ty.gpkg")
+    with closing(sqlite3.connect(gpkg)) as db:
+        qml = dict(db.execute("SELECT f_table_name, styleQML FROM layer_styles").fetchall())
+    edges = {a.get("field"): a.get("name") for a in ET.fromstring(qml["network_edges"].split("\n", 1)[1]).iter("alias")}
+    assert edges["flow_10k_m3"] == "流量（万m³） flow_10k_m3" and edges["utilisation"] == "利用率 utilisation"
+
+
+def test_a_shapefile_in_gbk_for_older_chinese_gis(run_dir, tmp_path):
+    out = export_run(run_dir, tmp_path / "ty_gbk", fmt="shp", encoding="gbk")
+    assert (out / "counties.cpg").read_text().strip().upper() in {"GBK", "CP936", "936"}
+    raw = (out / "counties.dbf").read_bytes()
+    assert "小店区".encode("gbk") in raw and "小店区".encode() not in raw
+    back = gpd.read_file(out / "counties.shp", encoding="gbk")
+    assert "小店区" in set(back["name_zh"])
+    nodes = gpd.read_file(out / "network_nodes.shp", encoding="gbk")
+    original = _original(run_dir, "network_nodes")
+    assert sorted(nodes["name_zh"]) == sorted(original["name_zh"])
+    with pytest.raises(InputError, match=r"--encoding' = 'GBK': UTF-8, or GBK with --format shp"):
+        export_run(run_dir, tmp_path / "x.gpkg", encoding="gbk")
+
+
+def test_gbk_spells_units_and_counts_what_it_cannot_hold():
+    from waterplan.export import _as_gbk
+
+    gdf = gpd.GeoDataFrame({"a": ["万m³/年", "≥ 90%—“引黄”", "雪人☃"], "n": [1, 2, 3]}, geometry=[None] * 3)
+    out, replaced = _as_gbk(gdf)
+    assert list(out["a"]) == ["万m3/年", "≥ 90%—“引黄”", "雪人?"] and replaced == 1
+    assert list(out["n"]) == [1, 2, 3]

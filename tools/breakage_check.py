@@ -44,6 +44,7 @@ TESTS = [  # the quick files first: each mutation runs them in order until one f
     "tests/test_no_global_state.py",
     "tests/test_vocabulary.py",
     "tests/test_browser.py",
+    "tests/test_export.py",
 ]
 
 #: (what breaks, file, the exact text, what it becomes)
@@ -841,6 +842,19 @@ MUTATIONS = [
         "waterplan/printmap.py",
         "    return font_rc()\n\n\ndef font_rc",
         "    return {}\n\n\ndef font_rc",
+    ),
+    (
+        "a GBK Shapefile written in UTF-8",
+        "waterplan/export.py",
+        'short.to_file(staged / f"{name}.shp", driver="ESRI Shapefile", engine="pyogrio", encoding=encoding)',
+        'short.to_file(staged / f"{name}.shp", driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")',
+    ),
+    ("QGIS styles without field aliases", "waterplan/styles.py", 'if rows else ""', 'if False else ""'),
+    (
+        "QGIS categories labelled by their codes",
+        "waterplan/styles.py",
+        'label="{_label(NODE_KIND_NAMES, kind)}"',
+        'label="{kind}"',
     ),
 ]
 

@@ -424,6 +424,12 @@ def export(
         ),
     ] = "EPSG:4326",
     force: Annotated[bool, typer.Option("--force", help="Replace the output if it exists.")] = False,
+    encoding: Annotated[
+        str,
+        typer.Option(
+            help="Shapefile text encoding: UTF-8, or GBK for older Chinese GIS software. / 编码：UTF-8 或 GBK。"
+        ),
+    ] = "UTF-8",
 ) -> None:
     """Export a run's GIS layers (counties with balance, network edges with flows, nodes) and tables.
 
@@ -432,7 +438,7 @@ def export(
     from .export import export_run
 
     try:
-        path = export_run(run_dir, out_path, fmt=Format(fmt).value, crs=crs, force=force)
+        path = export_run(run_dir, out_path, fmt=Format(fmt).value, crs=crs, force=force, encoding=encoding)
     except WaterplanError as exc:
         _fail(exc)
         return

@@ -243,14 +243,50 @@ def _write_gpkg(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[
     write_qml(staged.with_suffix(".qml"))
 
 
-def _write_shp(staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame]) -> None:
+#: characters GBK cannot hold, spelt as it can (units: 万m³ → 万m3)
+_GBK_SPELLINGS = {"³": "3", "²": "2", "⁴": "4", "–": "-"}
+
+
+def _gbk_char(c: str) -> str:
+    try:
+        c.encode("gbk")
+    except UnicodeEncodeError:
+        return _GBK_SPELLINGS.get(c, "?")
+    return c
+
+
+def _as_gbk(short: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """The text fields spelt so that GBK holds them (万m³ → 万m3); another character it cannot hold
+    becomes "?" (counted: fields.csv says how many, and the GeoPackage export keeps every character)."""
+    replaced = 0
+    out = short.copy()
+    for col in out.columns:
+        if col == "geometry" or not (out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype)):
+            continue
+        held = out[col].map(lambda v: "".join(map(_gbk_char, v)) if isinstance(v, str) else v)
+        replaced += int(
+            sum(("?" in b) and ("?" not in a) for a, b in zip(out[col], held, strict=True) if isinstance(a, str))
+        )
+        out[col] = held
+    return out, replaced
+
+
+def _write_shp(
+    staged: Path, layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame], encoding: str = "UTF-8"
+) -> None:
     staged.mkdir()
     legend = []
     for name, gdf in layers.items():
         short = gdf.rename(columns={c: SHP_FIELDS[c] for c in gdf.columns if c in SHP_FIELDS})
         if "provenance" in short:
             short["provenance"] = short["provenance"].map(_cut)
-        short.to_file(staged / f"{name}.shp", driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")
+        if encoding == "GBK":
+            short, replaced = _as_gbk(short)
+            if replaced:
+                note = (f"{replaced} text value(s) held a character GBK cannot hold, written as ?; "
+                        "the GeoPackage has them")  # fmt: skip
+                legend.append({"layer": name, "field": "*", "long_name": note})
+        short.to_file(staged / f"{name}.shp", driver="ESRI Shapefile", engine="pyogrio", encoding=encoding)
         legend += [
             {
                 "layer": name,
@@ -361,8 +397,9 @@ def _read_run(run_dir: Path, crs: str) -> tuple[dict[str, gpd.GeoDataFrame], dic
 
 
 def export_run(
-    run_dir: str | Path, out: str | Path, *, fmt: str = "gpkg", crs: str = "EPSG:4326", force: bool = False
-) -> Path:
+    run_dir: str | Path, out: str | Path, *, fmt: str = "gpkg", crs: str = "EPSG:4326", force: bool = False,
+    encoding: str = "UTF-8",
+) -> Path:  # fmt: skip
     """Export a run folder's layers and tables.
 
     Parameters
@@ -378,6 +415,10 @@ def export_run(
     force
         Replace ``out`` if it exists and is an earlier export of waterplan's (nothing else is ever
         replaced: see :mod:`waterplan.outputs`).
+    encoding
+        A Shapefile's text encoding: ``UTF-8`` (default) or ``GBK``, for older Chinese GIS software
+        (the ``.cpg`` file names it; units spelt 万m3, a character GBK lacks written as ``?`` and counted
+        in ``fields.csv``).
 
     Returns
     -------
@@ -387,12 +428,18 @@ def export_run(
     run_dir, out = Path(run_dir), Path(out)
     if fmt not in FORMATS:
         raise InputError(Problem("<command line>", "--format", fmt, f"one of {', '.join(FORMATS)}"))
+    encoding = encoding.upper().replace("UTF8", "UTF-8")
+    if encoding not in ("UTF-8", "GBK") or (encoding == "GBK" and fmt != "shp"):
+        raise InputError(Problem("<command line>", "--encoding", encoding, "UTF-8, or GBK with --format shp"))
     _check_run(run_dir)
     _check_out(out, fmt, force)
     layers, tables, target = _read_run(run_dir, crs)
     with staging(out) as tmp_dir:
         staged = tmp_dir / out.name
-        _WRITERS[fmt](staged, layers, tables)
+        if fmt == "shp":
+            _write_shp(staged, layers, tables, encoding)
+        else:
+            _WRITERS[fmt](staged, layers, tables)
         if staged.is_dir():
             (staged / "crs.json").write_text(json.dumps({"crs": target.to_string()}), encoding="utf-8")
             write_marker(staged)

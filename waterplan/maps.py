@@ -32,7 +32,15 @@ from jinja2 import Template
 
 from .boundaries import load_counties, wgs84_to_gcj02
 from .network import is_illustrative
-from .palette import CHOROPLETHS, CLASS_BOUNDS, NODE_COLOURS, class_bounds, class_colour, class_labels
+from .palette import (
+    CHOROPLETHS,
+    CLASS_BOUNDS,
+    NODE_COLOURS,
+    NODE_KIND_NAMES,
+    class_bounds,
+    class_colour,
+    class_labels,
+)
 from .results import Results
 
 __all__ = [
@@ -84,25 +92,11 @@ class _MetricScale(MacroElement):
         self._name = "MetricScale"
 
 
-#: the node kinds in the legend: Chinese, English
-NODE_KIND_NAMES = {
-    "intake": ("取水口", "Intake"),
-    "reservoir": ("水库", "Reservoir"),
-    "spring": ("泉水", "Spring"),
-    "wellfield": ("水源地（井群）", "Wellfield"),
-    "groundwater": ("地下水", "Groundwater"),
-    "mine": ("矿井水", "Mine water"),
-    "plant": ("水厂", "Water plant"),
-    "wwtp": ("污水处理厂", "WWTP"),
-    "outlet": ("退水口", "Outlet"),
-}
-
-
 def _network_legend(G: nx.DiGraph, lang: str) -> str:
     """The legend of the network and the nodes: what a line's width and colour say, each node kind shown."""
     zh = lang == "zh"
     stops = ", ".join(_UTIL(v) for v in (0.0, 0.33, 0.66, 1.0))
-    kinds = [k for k in NODE_KIND_NAMES if any(d.get("kind") == k for _n, d in G.nodes(data=True))]
+    kinds = [k for k in NODE_KIND_NAMES if k != "junction" and any(d.get("kind") == k for _n, d in G.nodes(data=True))]
     dots = "".join(
         f"<div><span style='display:inline-block;width:10px;height:10px;border-radius:50%;"
         f"background:{NODE_COLOURS.get(k, '#555555')};margin-right:4px'></span>"

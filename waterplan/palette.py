@@ -13,9 +13,12 @@ __all__ = [
     "CHOROPLETHS",
     "CLASS_BOUNDS",
     "EDGE_KINDS",
+    "EDGE_KIND_NAMES",
+    "FIELD_ALIASES_ZH",
     "KIND_ZH",
     "NODE_COLOURS",
     "NODE_KINDS",
+    "NODE_KIND_NAMES",
     "SURFACE_KINDS",
     "class_bounds",
     "class_colour",
@@ -36,6 +39,49 @@ NODE_KINDS = (
 )
 EDGE_KINDS = ("trunk", "canal", "river", "pipeline", "distribution", "reclaimed_pipe", "wells", "sewer")
 SURFACE_KINDS = {"yellow_mainstem", "yellow_tributary", "surface", "spring"}
+
+#: the node kinds in legends and styles: Chinese, English
+NODE_KIND_NAMES = {
+    "intake": ("取水口", "Intake"),
+    "reservoir": ("水库", "Reservoir"),
+    "spring": ("泉水", "Spring"),
+    "wellfield": ("水源地（井群）", "Wellfield"),
+    "groundwater": ("地下水", "Groundwater"),
+    "mine": ("矿井水", "Mine water"),
+    "plant": ("水厂", "Water plant"),
+    "wwtp": ("污水处理厂", "WWTP"),
+    "junction": ("节点", "Junction"),
+    "outlet": ("退水口", "Outlet"),
+}
+#: the edge kinds in styles: Chinese, English
+EDGE_KIND_NAMES = {
+    "trunk": ("输水干线", "Trunk line"),
+    "canal": ("渠道", "Canal"),
+    "river": ("河道", "River"),
+    "pipeline": ("输水管道", "Pipeline"),
+    "distribution": ("配水管网", "Distribution"),
+    "reclaimed_pipe": ("再生水管道", "Reclaimed-water pipe"),
+    "wells": ("机井", "Wells"),
+    "sewer": ("污水管道", "Sewer"),
+}
+#: a layer field's Chinese alias (QGIS shows it in the attribute table and forms)
+FIELD_ALIASES_ZH = {
+    "scenario": "情景", "period": "时段", "adcode": "行政区划代码", "name_zh": "名称", "name_en": "英文名",
+    "city_adcode": "地市代码", "city_zh": "地市", "city_en": "地市英文名", "demand_10k_m3": "需水量（万m³）",
+    "supplied_10k_m3": "供水量（万m³）", "shortage_10k_m3": "缺水量（万m³）", "coverage": "供水满足率",
+    "reclaimed_share": "非常规水占比", "groundwater_share": "地下水占比", "id": "编号", "kind": "类型",
+    "from": "起点", "to": "终点", "flow_10k_m3": "流量（万m³）", "loss_10k_m3": "损失量（万m³）",
+    "capacity_10k_m3": "输水能力（万m³）", "utilisation": "利用率", "source_kind": "水源类型", "county": "所在县区",
+    "available_10k_m3": "可供水量（万m³）", "withdrawn_10k_m3": "取水量（万m³）", "provenance": "数据来源",
+    "illustrative": "示意数据", "demand_illustrative": "需水为示意数据", "years": "年数",
+    "shortage_dom_10k_m3": "生活缺水量（万m³）", "shortage_ind_10k_m3": "工业缺水量（万m³）",
+    "shortage_agr_10k_m3": "农业缺水量（万m³）", "shortage_mun_10k_m3": "市政杂用缺水量（万m³）",
+    "shortage_eco_10k_m3": "生态缺水量（万m³）", "shortage_ecb_10k_m3": "基本生态缺水量（万m³）",
+    "coverage_dom": "生活满足率", "coverage_ind": "工业满足率", "coverage_agr": "农业满足率",
+    "coverage_mun": "市政杂用满足率", "coverage_eco": "生态满足率", "coverage_ecb": "基本生态满足率",
+    "guarantee_dom": "生活保证率", "guarantee_ind": "工业保证率", "guarantee_agr": "农业保证率",
+    "guarantee_mun": "市政杂用保证率", "guarantee_eco": "生态保证率", "guarantee_ecb": "基本生态保证率",
+}  # fmt: skip
 
 #: the source kinds in Chinese
 KIND_ZH = {

@@ -12,11 +12,21 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from .palette import CHOROPLETHS, EDGE_KINDS, NODE_COLOURS, NODE_KINDS, class_bounds, class_labels
+from .palette import (
+    CHOROPLETHS,
+    EDGE_KIND_NAMES,
+    EDGE_KINDS,
+    FIELD_ALIASES_ZH,
+    NODE_COLOURS,
+    NODE_KIND_NAMES,
+    NODE_KINDS,
+    class_bounds,
+    class_labels,
+)
 from .scenario import SOURCE_KINDS
 
-__all__ = ["QML_MARK", "counties_qml", "edges_qml", "input_styles", "layer_styles", "nodes_qml", "store_styles",
-           "write_qml"]  # fmt: skip
+__all__ = ["QML_MARK", "counties_qml", "edges_qml", "field_aliases", "input_styles", "layer_styles", "nodes_qml",
+           "store_styles", "write_qml"]  # fmt: skip
 
 #: written into every QGIS style waterplan writes (so that only its own is ever replaced)
 QML_MARK = "written by waterplan"
@@ -26,13 +36,30 @@ def _rgb(colour: str) -> str:
     return ",".join(str(int(colour[k : k + 2], 16)) for k in (1, 3, 5))
 
 
-def _qml(renderer: str, geometry_type: int, note: str) -> str:
+def _qml(renderer: str, geometry_type: int, note: str, aliases: str = "") -> str:
     return (
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-        '<qgis version="3.28.0" styleCategories="Symbology">\n'
-        f"{renderer}\n  <layerGeometryType>{geometry_type}</layerGeometryType>\n  <!-- {note} -->\n"
+        '<qgis version="3.28.0" styleCategories="Symbology|Fields">\n'
+        f"{renderer}\n{aliases}  <layerGeometryType>{geometry_type}</layerGeometryType>\n  <!-- {note} -->\n"
         f"  <!-- {QML_MARK} -->\n</qgis>\n"
     )
+
+
+def _label(names: dict[str, tuple[str, str]], kind: str) -> str:
+    """A category's label: its Chinese and English names (the kind itself if it has none)."""
+    zh, en = names.get(kind, (kind, kind))
+    return html.escape(f"{zh} {en}", quote=True)
+
+
+def field_aliases(columns: list[str], fields: dict[str, str] | None = None) -> str:
+    """QGIS field aliases (Chinese, with the long name in English) of a layer's ``columns``, keyed by
+    the written field names (``fields``: long → written, a Shapefile's 10 characters)."""
+    rows = []
+    for i, col in enumerate(c for c in columns if c != "geometry"):
+        if col in FIELD_ALIASES_ZH:
+            name = html.escape(f"{FIELD_ALIASES_ZH[col]} {col}", quote=True)
+            rows.append(f'<alias field="{(fields or {}).get(col, col)}" index="{i}" name="{name}"/>')
+    return f"  <aliases>{''.join(rows)}</aliases>\n" if rows else ""
 
 
 def _symbol(kind: str, name: str, layer: str, options: dict[str, str]) -> str:
@@ -43,7 +70,7 @@ def _symbol(kind: str, name: str, layer: str, options: dict[str, str]) -> str:
     )
 
 
-def counties_qml(field: str = "coverage") -> str:
+def counties_qml(field: str = "coverage", aliases: str = "") -> str:
     """QGIS style of the counties: graduated fill on ``field`` with the web map's coverage colours."""
     _zh, en, colours, _rng = CHOROPLETHS["coverage"]
     bounds = class_bounds("coverage")
@@ -60,10 +87,10 @@ def counties_qml(field: str = "coverage") -> str:
         'symbollevels="0" enableorderby="0" forceraster="0">\n'
         f"    <ranges>{''.join(ranges)}</ranges>\n    <symbols>{''.join(symbols)}</symbols>\n  </renderer-v2>"
     )
-    return _qml(renderer, 2, en)
+    return _qml(renderer, 2, en, aliases)
 
 
-def edges_qml(field: str, max_flow: float) -> str:
+def edges_qml(field: str, max_flow: float, aliases: str = "") -> str:
     """QGIS style of the network: line width grows with the flow (five classes up to ``max_flow``)."""
     top = max(max_flow, 1.0)
     ranges, symbols = [], []
@@ -79,21 +106,21 @@ def edges_qml(field: str, max_flow: float) -> str:
         'symbollevels="0" enableorderby="0" forceraster="0">\n'
         f"    <ranges>{''.join(ranges)}</ranges>\n    <symbols>{''.join(symbols)}</symbols>\n  </renderer-v2>"
     )
-    return _qml(renderer, 1, "Network: line width by flow (万m³/yr)")
+    return _qml(renderer, 1, "Network: line width by flow (万m³/yr)", aliases)
 
 
-def nodes_qml(field: str = "kind") -> str:
+def nodes_qml(field: str = "kind", aliases: str = "") -> str:
     """QGIS style of the sources and plants: one colour per kind, as on the web map."""
     cats, symbols = [], []
     for i, (kind, colour) in enumerate(NODE_COLOURS.items()):
-        cats.append(f'<category value="{kind}" symbol="{i}" label="{kind}" render="true"/>')
+        cats.append(f'<category value="{kind}" symbol="{i}" label="{_label(NODE_KIND_NAMES, kind)}" render="true"/>')
         marker = {"color": f"{_rgb(colour)},255", "outline_color": "255,255,255,255", "size": "2.6", "name": "circle"}
         symbols.append(_symbol("marker", str(i), "SimpleMarker", marker))
     renderer = (
         f'  <renderer-v2 type="categorizedSymbol" attr="{field}" symbollevels="0" enableorderby="0" forceraster="0">\n'
         f"    <categories>{''.join(cats)}</categories>\n    <symbols>{''.join(symbols)}</symbols>\n  </renderer-v2>"
     )
-    return _qml(renderer, 0, "Sources, plants and WWTPs by kind")
+    return _qml(renderer, 0, "Sources, plants and WWTPs by kind", aliases)
 
 
 def _value_map(field: str, values: tuple[str, ...]) -> str:
@@ -115,7 +142,7 @@ def input_styles() -> dict[str, str]:
     }  # fmt: skip
     cats, symbols = [], []
     for i, kind in enumerate(EDGE_KINDS):
-        cats.append(f'<category value="{kind}" symbol="{i}" label="{kind}" render="true"/>')
+        cats.append(f'<category value="{kind}" symbol="{i}" label="{_label(EDGE_KIND_NAMES, kind)}" render="true"/>')
         line = {"line_color": f"{_rgb(edge_colours.get(kind, '#555555'))},255", "line_width": "0.6",
                 "line_style": "dash" if kind == "sewer" else "solid"}  # fmt: skip
         symbols.append(_symbol("line", str(i), "SimpleLine", line))
@@ -145,10 +172,11 @@ def layer_styles(layers: dict[str, gpd.GeoDataFrame], fields: dict[str, str] | N
     f = fields or {}
     flow = f.get("flow_10k_m3", "flow_10k_m3")
     max_flow = float(layers["network_edges"]["flow_10k_m3"].max()) if len(layers["network_edges"]) else 1.0
+    alias = {name: field_aliases(list(gdf.columns), f) for name, gdf in layers.items()}
     return {
-        "counties": counties_qml(f.get("coverage", "coverage")),
-        "network_edges": edges_qml(flow, max_flow),
-        "network_nodes": nodes_qml(f.get("kind", "kind")),
+        "counties": counties_qml(f.get("coverage", "coverage"), alias.get("counties", "")),
+        "network_edges": edges_qml(flow, max_flow, alias.get("network_edges", "")),
+        "network_nodes": nodes_qml(f.get("kind", "kind"), alias.get("network_nodes", "")),
     }
 
 
