@@ -45,6 +45,7 @@ TESTS = [  # the quick files first: each mutation runs them in order until one f
     "tests/test_vocabulary.py",
     "tests/test_browser.py",
     "tests/test_export.py",
+    "tests/test_progress.py",
 ]
 
 #: (what breaks, file, the exact text, what it becomes)
@@ -855,6 +856,18 @@ MUTATIONS = [
         "waterplan/styles.py",
         'label="{_label(NODE_KIND_NAMES, kind)}"',
         'label="{kind}"',
+    ),
+    (
+        "a log's progress lines written in place",
+        "waterplan/progress.py",
+        'line = text.replace("\\r", "").strip()',
+        "line = text",
+    ),
+    (
+        "progress lines only at the start and the end",
+        "waterplan/progress.py",
+        "mininterval=PERIOD,",
+        "mininterval=3600,",
     ),
 ]
 

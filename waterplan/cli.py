@@ -520,7 +520,7 @@ def ensemble_cmd(
                     Problem(str(variants), "(file)", type(spec).__name__, "a mapping: variant name → its overrides")
                 )
         path = run_ensemble(scenario, out_dir, realisations=members, seed=seed, variants=spec, years=years,
-                            workers=workers, scheduler=scheduler, progress=sys.stderr.isatty(),
+                            workers=workers, scheduler=scheduler, progress=True,
                             connect_timeout=connect_timeout, variants_file=str(variants))  # fmt: skip
     except WaterplanError as exc:
         _fail(exc)

@@ -276,7 +276,8 @@ def _on_dask(
     """Run the members on a local cluster (or ``scheduler``), writing each as it finishes and
     keeping the failures in ``failures`` (a member whose worker was lost is one of them)."""
     from distributed import LocalCluster, as_completed
-    from tqdm import tqdm
+
+    from .progress import progress_bar
 
     cluster: Any = None
     client: Any = None
@@ -286,7 +287,7 @@ def _on_dask(
         client = _connect(scheduler or cluster, connect_timeout)
         futures = {client.submit(_task, scenario, m, key=f"member-{m.variant}-{m.realisation}", pure=False): m
                    for m in todo}  # fmt: skip
-        bar = tqdm(total=len(todo), desc="ensemble", unit="member", disable=not progress or None)
+        bar = progress_bar(total=len(todo), desc="ensemble", unit="member", show=progress)
         for fut in as_completed(futures):
             m = futures[fut]
             try:

@@ -18,10 +18,10 @@ import highspy
 import networkx as nx
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from .._errors import InfeasibleError
 from ..engine import Tiered, checked, new_highs, numbers, pass_model
+from ..progress import progress_bar
 from ..scenario import Scenario
 from ..template import INF, Template
 from .periods import Periods
@@ -273,7 +273,7 @@ class _Loop:
         per = self.per
         used_rows, used_cols = np.zeros(len(self.year_rows)), np.zeros(len(self.year_cols))
         ny = len(self.year_rows)
-        months = tqdm(per.months, desc="myopic run", unit="month", disable=not progress or None, leave=False)
+        months = progress_bar(per.months, desc="myopic run", unit="month", show=progress)
         clock = time.perf_counter
         for t, month in enumerate(months):
             ts = clock()
