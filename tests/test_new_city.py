@@ -135,3 +135,28 @@ def test_the_network_geopackage_opens_in_qgis_styled_with_the_allowed_values(tmp
             assert {c.get("value") for c in qml.iter("category")} >= (
                 {"intake", "plant"} if layer == "nodes" else set(EDGE_KINDS)
             )
+
+
+def test_the_scaffolds_examples_of_every_target_kind_load_when_uncommented(tmp_path):
+    """Each kind of target the plans use is in the scaffold, commented out; uncommented, every one
+    reads as the scenario schema wants (and the network's check names only the sources it lacks)."""
+    import waterplan.scaffold as S
+    from waterplan import build_graph
+
+    path = S.new_city("晋中", tmp_path / "jz")
+    text = path.read_text(encoding="utf-8")
+    for block in (S.COOKBOOK_LEVERS, S.COOKBOOK_CONSTRAINTS, S.COOKBOOK_TARGETS):
+        commented = S._commented(block)
+        assert commented in text
+        text = text.replace(commented, block.rstrip("\n"))
+    path.write_text(text.replace("constraints: []\n", "constraints:\n").replace("targets: []\n", "targets:\n"),
+                    encoding="utf-8")  # fmt: skip
+    sc = load_scenario(path)
+    kinds = {(c.type, c.lhs.measure) for c in sc.constraints}
+    assert {("cap", "withdrawal"), ("allocation", "withdrawal"), ("cap", "consumption"), ("ratio_floor", "withdrawal"),
+            ("floor", "intake"), ("level", "withdrawal"), ("cap", "use")} <= kinds  # fmt: skip
+    assert {t.id for t in sc.spec.targets} >= {"gdp-intensity", "domestic-first", "surface-first", "reclaimed-first"}
+    assert sc.spec.levers and sc.spec.economy is not None
+    with pytest.raises(InputError) as err:  # the scaffold's network has groundwater only
+        build_graph(sc)
+    assert all("in the network" in p.expected or "denominator" in p.field for p in err.value.problems)

@@ -46,6 +46,7 @@ TESTS = [  # the quick files first: each mutation runs them in order until one f
     "tests/test_browser.py",
     "tests/test_export.py",
     "tests/test_progress.py",
+    "tests/test_new_city.py",
 ]
 
 #: (what breaks, file, the exact text, what it becomes)
@@ -868,6 +869,12 @@ MUTATIONS = [
         "waterplan/progress.py",
         "mininterval=PERIOD,",
         "mininterval=3600,",
+    ),
+    (
+        "the scaffold without its examples of targets",
+        "waterplan/scaffold.py",
+        "COOKBOOK_CONSTRAINTS=_commented(COOKBOOK_CONSTRAINTS),",
+        'COOKBOOK_CONSTRAINTS="",',
     ),
 ]
 

@@ -114,7 +114,20 @@ def _scenario_text(slug: str, city_zh: str, city_en: str, city_adcode: str, year
         f"    consumptive_coef: {cc}       # share of its use consumed (耗水; assumption: to check)"
         for key, (zh, p, acc, rc, cc) in SECTORS.items()
     )
-    return f"""# yaml-language-server: $schema=scenario.schema.json
+    return _TEXT.format(
+        slug=slug,
+        city_zh=city_zh,
+        city_en=city_en,
+        city_adcode=city_adcode,
+        year=year,
+        sectors=sectors,
+        COOKBOOK_LEVERS=_commented(COOKBOOK_LEVERS),
+        COOKBOOK_CONSTRAINTS=_commented(COOKBOOK_CONSTRAINTS),
+        COOKBOOK_TARGETS=_commented(COOKBOOK_TARGETS),
+    )
+
+
+_TEXT = """# yaml-language-server: $schema=scenario.schema.json
 # {city_zh} {year} — a new scenario written by `waterplan new`. Every figure is a PLACEHOLDER until
 # the bureau's own is filled in; `waterplan validate {slug}-{year}.yaml` checks it, `waterplan run` solves it.
 # The keys are described in scenario.schema.json beside this file (an editor with a YAML language
@@ -130,6 +143,9 @@ network: network.gpkg                     # layers nodes and edges: draw them in
 snap_tolerance_m: 100                     # an edge without from/to snaps to the node within this many metres
 demands: demands.xlsx                     # county × sector demand (Chinese or English headers)
 
+# Levers (the plan's efficiency targets) and the economy (for the intensity targets); uncomment:
+{COOKBOOK_LEVERS}
+
 # Sectors: priority 1 is served first; a sector takes only the source kinds it `accepts`, in the
 # order it `prefers` (default: as accepted). Source kinds: yellow_mainstem, yellow_tributary,
 # surface, spring, groundwater_porous, groundwater_karst, reclaimed, mine, rainwater.
@@ -137,22 +153,179 @@ sectors:
 {sectors}
 
 # Policy targets of the plan, written the way the plan words them (docs/data.md: type, attribute,
-# measure, year, listing). For example, a total-use cap of 3.5 亿m³, 约束性, measured at the source:
-#   - id: total
-#     name_zh: 用水总量
-#     name_en: Total water use
-#     type: cap                 # cap (控制在…以内), floor, ratio_floor, level (达到), allocation (配置)
-#     attribute: binding        # 约束性 binding or 预期性 expected
-#     measure: withdrawal       # withdrawal, use, intake, consumption, wastewater, available, flow
-#     value: 3.5
-#     unit: 亿m³
-#     clause: "plan 一(二)"     # where the plan says so
+# measure, year, listing). Each kind the plans use has an example below, commented out: delete
+# "[]", uncomment the ones the plan has, and put the plan's figure, unit and clause in.
 constraints: []
-
-# Targets the report computes or lists without a row in the model (intensities, levers, rules,
-# targets not modelled with the reason).
+{COOKBOOK_CONSTRAINTS}
+# Targets the report computes or lists without a row in the model (intensities, rules the
+# allocation must keep, targets not modelled with the reason). Examples, commented out:
 targets: []
+{COOKBOOK_TARGETS}
 """
+
+
+#: an example of every kind of target the plans use, as the scaffold writes it (commented out); the
+#: clauses are Taiyuan's plan (太原市落实“四水四定”行动方案), as a model of how to cite
+COOKBOOK_CONSTRAINTS = """\
+  # 用水总量 — a total cap, 约束性 ("控制在…以内"), measured at the source:
+  - id: total
+    name_zh: 用水总量
+    name_en: Total water use
+    type: cap
+    rank: hard                # a red line (红线): held above every demand
+    attribute: binding        # 约束性 (附件1 lists it so)
+    measure: withdrawal
+    value: 10.47
+    unit: 亿m³
+    clause: "附件1 #1"
+  # 地下水用水量 — a groundwater cap, falling year on year (压采):
+  - id: groundwater
+    name_zh: 地下水用水量
+    name_en: Groundwater use
+    type: cap
+    attribute: binding
+    direction: falling
+    measure: withdrawal
+    sources: {kinds: [groundwater_porous, groundwater_karst]}
+    value: 1.5
+    unit: 亿m³
+    clause: "附件1 #2; (三)12"
+  # 黄河干流水 — a planned allocation of one source (配置…; it may shift in wet and dry years):
+  - id: yellow
+    name_zh: 黄河干流水
+    name_en: Yellow River mainstem water
+    type: allocation
+    measure: withdrawal
+    sources: {kinds: [yellow_mainstem]}
+    value: 4.83
+    unit: 亿m³
+    clause: "(一)5"
+  # 耗水量 — a consumption cap (耗水: the consumed share of use):
+  - id: consumption
+    name_zh: 耗水总量
+    name_en: Water consumed
+    type: cap
+    measure: consumption
+    value: 6.0
+    unit: 亿m³
+    clause: "(the plan's clause)"
+  # 城市再生水利用率 — a ratio floor: reclaimed water released ÷ wastewater collected ≥ 30 %:
+  - id: reclaimed-rate
+    name_zh: 城市再生水利用率
+    name_en: Urban reclaimed-water utilisation rate
+    type: ratio_floor
+    attribute: expected       # 预期性 ("力争达到")
+    numerator: {measure: withdrawal, sources: {kinds: [reclaimed]}}
+    denominator: {measure: wastewater}
+    value: 30
+    unit: "%"
+    clause: "附件1 #12; (四)17"
+  # 再生水回用 — an earmark: at least this much of a source to named counties and sectors:
+  - id: earmark
+    name_zh: 再生水回用（生态补水及电厂）
+    name_en: Reclaimed water earmarked for ecology and a power plant
+    type: floor
+    measure: intake
+    sources: {kinds: [reclaimed]}
+    sectors: [ecology, industry]
+    value: 1700
+    unit: 万m³
+    clause: "(四)17"
+  # 利用量达到 — a level to reach (达到 is not a cap: pursued as far as the network allows):
+  - id: surface-level
+    name_zh: 地表水利用量
+    name_en: Surface water use (level to reach)
+    type: level
+    measure: withdrawal
+    sources: {kinds: [yellow_mainstem, surface]}
+    value: 6.68
+    unit: 亿m³
+    clause: "(五)18"
+  # 农业用水总量 — a sector cap, counted gross at the source (用水量), from a given year:
+  - id: agriculture
+    name_zh: 农业用水总量
+    name_en: Agricultural water use
+    type: cap
+    measure: use
+    sectors: [agriculture]
+    value: 1.4
+    unit: 亿m³
+    year: 2027
+    clause: "(三)9"
+"""
+
+COOKBOOK_TARGETS = """\
+  # 万元地区生产总值用水量下降幅度 — an intensity (needs `economy:` with the base year's GDP and use):
+  - id: gdp-intensity
+    name_zh: 万元地区生产总值用水量下降幅度
+    name_en: Water per 万元 GDP reduction
+    unit: "%"
+    target: "≥ 7"
+    attribute: binding
+    indicator: gdp_intensity_reduction
+    relation: ">="
+    value: 7
+    clause: "附件1 #3"
+  # the standard rules (checked from the allocation; a rule broken is listed in the report):
+  - id: domestic-first
+    name_zh: 优质水源优先保障城乡居民生活
+    name_en: Domestic use first
+    unit: "-"
+    target: rule
+    status: rule
+    reason: domestic has priority 1
+    rule: {check: priority, sectors: [domestic]}
+    clause: "(一)5"
+  - id: surface-first
+    name_zh: 地表水优先，地下水压采
+    name_en: Surface water before groundwater
+    unit: "-"
+    target: rule
+    status: rule
+    reason: groundwater is every sector's last source
+    rule: {check: last_resort, sectors: [domestic, industry, municipal, agriculture, ecology],
+           kinds: [groundwater_porous, groundwater_karst]}
+    clause: "(三)12"
+  - id: reclaimed-first
+    name_zh: 工业生产优先配置再生水、疏干水
+    name_en: Industry takes reclaimed and mine water first
+    unit: "-"
+    target: rule
+    status: rule
+    reason: reclaimed and mine water go to industry first
+    rule: {check: takes_first, sectors: [industry], kinds: [reclaimed, mine]}
+    clause: "(一)5"
+  # a target the model does not decide, listed with the reason:
+  - id: irrigation-area
+    name_zh: 高效节水灌溉面积
+    name_en: Efficient irrigation area built
+    unit: 万亩
+    target: "5"
+    status: not_modelled
+    reason: a construction target; its water effect is in levers.irrigation_efficiency
+    clause: "(三)10"
+"""
+
+#: the levers and the economy a new scenario may set (commented out in the scaffold)
+COOKBOOK_LEVERS = """\
+levers:
+  irrigation_efficiency: {value: 0.60, clause: "附件1 #11"}   # 农田灌溉水有效利用系数
+  network_leakage: {value: 0.08, clause: "附件1 #6", applies_to: [domestic, municipal]}   # 公共供水管网漏损率
+economy:
+  base:
+    year: 2025
+    gdp: {value: 5378.6, unit: 亿元, source: "statistical yearbook"}
+    industrial_va: {value: 1500, unit: 亿元, source: "statistical yearbook"}
+    total_use: {value: 7.53, unit: 亿m³, source: "water resources bulletin"}
+    industry_use: {value: 12801, unit: 万m³, source: "water resources bulletin"}
+  gdp: {value: 7029.5, unit: 亿元, source: "the plan's growth assumption"}
+  industrial_va: {value: 2007.3, unit: 亿元, source: "the plan's growth assumption"}
+"""
+
+
+def _commented(block: str) -> str:
+    """``block`` commented out line by line: removing "# " (an editor's toggle) gives it back."""
+    return "\n".join(f"# {line}" for line in block.rstrip("\n").splitlines())
 
 
 def new_city(city: str, out: str | Path, *, year: int = 2030) -> Path:
