@@ -303,3 +303,28 @@ def test_self_loops_and_duplicate_edge_ids_are_refused(case, edges, message):
     )
     with pytest.raises(InputError, match=message):
         build_graph(load_scenario(path))
+
+
+def _demands_csv(path, text):
+    (path.parent / "demands.csv").write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_county_by_its_name_in_the_name_column_or_a_name_that_disagrees(case):
+    """县区名称 is read: it names the county where the code is blank, and must agree where both are given."""
+    path = simple(case)
+    sc = load_scenario(_demands_csv(path, "县区,县区名称,行业,需水量,单位\n,小店区,生活,50,万m³\n"))
+    assert list(sc.demands["county"]) == [A]
+    _demands_csv(path, "县区,县区名称,行业,需水量,单位\n140105,迎泽区,生活,50,万m³\n")
+    with pytest.raises(InputError, match=r"row 2: field 'county_zh' = '迎泽区': the name of county 140105"):
+        load_scenario(path)
+
+
+def test_a_missing_lever_is_said_once_with_its_rows(case):
+    path = simple(case)
+    text = "county,sector,demand,unit,basis\n" + "".join(f"{c},agriculture,10,万m³,net\n" for c in (A, "140106"))
+    _demands_csv(path, text)
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    lever = [p for p in err.value.problems if "irrigation_efficiency" in p.expected]
+    assert len(lever) == 1 and "rows 2, 3 (2 rows)" in lever[0].file, err.value.problems

@@ -876,6 +876,13 @@ MUTATIONS = [
         "COOKBOOK_CONSTRAINTS=_commented(COOKBOOK_CONSTRAINTS),",
         'COOKBOOK_CONSTRAINTS="",',
     ),
+    ("a missing lever said on every row", "waterplan/demands.py", "    _once(problems, start, fname)\n", ""),
+    (
+        "a county name that disagrees with its code passed over",
+        "waterplan/demands.py",
+        "if by_name != adcode:",
+        "if False:",
+    ),
 ]
 
 

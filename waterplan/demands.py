@@ -48,19 +48,43 @@ def _gross(net: float, sector: str, basis: str, spec: ScenarioSpec, where: str, 
     if sector == "agriculture":
         eff = levers.get("irrigation_efficiency")
         if eff is None or not 0 < eff.value <= 1:
-            problems.append(
-                Problem(
-                    where,
-                    "basis",
-                    basis,
-                    "a net agricultural demand needs levers.irrigation_efficiency in (0, 1] in the scenario",
-                )
-            )
+            problems.append(Problem(where, "basis", basis, _NEEDS_EFFICIENCY))
             return net
         return net / eff.value
     # other sectors: the net demand is what the county's users take; the supply network's leakage
     # (levers.network_leakage) is the loss of the distribution edges on the way, not a gross-up here
     return net
+
+
+_NEEDS_EFFICIENCY = "a net agricultural demand needs levers.irrigation_efficiency in (0, 1] in the scenario"
+
+
+def _once(problems: list[Problem], start: int, fname: str) -> None:
+    """The same missing lever on many rows: said once, with the rows (the problems from ``start`` on)."""
+    same = [p for p in problems[start:] if p.expected == _NEEDS_EFFICIENCY]
+    if len(same) > 1:
+        rows = [p.file.rsplit(" row ", 1)[-1] for p in same]
+        shown = ", ".join(rows[:10]) + (f", … ({len(rows)} rows)" if len(rows) > 10 else f" ({len(rows)} rows)")
+        problems[start:] = [p for p in problems[start:] if p.expected != _NEEDS_EFFICIENCY]
+        problems.append(Problem(f"{fname} rows {shown}", "basis", same[0].value, _NEEDS_EFFICIENCY))
+
+
+def _blank_cell(v: object) -> bool:
+    return v is None or (isinstance(v, float) and pd.isna(v)) or str(v).strip() == ""
+
+
+def _county_of(r: dict[str, Any], where: str, counties: list[str]) -> str:
+    """The row's county: its code or name, or, where that cell is blank, its 县区名称 (county_zh);
+    both given, they must name the same county."""
+    code, name = r.get("county"), r.get("county_zh")
+    if _blank_cell(code) and not _blank_cell(name):
+        return resolve_county(name, file=where, field="county_zh", within=counties)
+    adcode = resolve_county(code, file=where, field="county", within=counties)
+    if not _blank_cell(name):
+        by_name = resolve_county(name, file=where, field="county_zh", within=counties)
+        if by_name != adcode:
+            raise InputError(Problem(where, "county_zh", name, f"the name of county {code} ({adcode}), or blank"))
+    return adcode
 
 
 #: the demand table's headers in Chinese (as a bureau's workbook writes them) → its column names
@@ -95,10 +119,11 @@ def _read_demands(
         return empty
     rows = []
     seen: dict[tuple[str, str], int] = {}
+    start = len(problems)
     for i, r in enumerate(raw.to_dict("records"), start=2):
         where = f"{fname} row {i}"
         try:
-            adcode = resolve_county(r["county"], file=where, field="county", within=counties)
+            adcode = _county_of(r, where, counties)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -125,6 +150,7 @@ def _read_demands(
         rows.append({"county": adcode, "sector": sector, "demand_10k_m3": gross, "net_10k_m3": net,
                      **{k: r.get(k, "") for k in ("quantity", "quantity_unit", "quota", "quota_unit", "unit")},
                      "basis": basis or "gross", "row": i, "derivation": r.get("derivation", "")})  # fmt: skip
+    _once(problems, start, fname)
     return pd.DataFrame(rows, columns=_DEMAND_COLUMNS)
 
 
