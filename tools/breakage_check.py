@@ -47,6 +47,7 @@ TESTS = [  # the quick files first: each mutation runs them in order until one f
     "tests/test_export.py",
     "tests/test_progress.py",
     "tests/test_new_city.py",
+    "tests/test_i18n.py",
 ]
 
 #: (what breaks, file, the exact text, what it becomes)
@@ -882,6 +883,19 @@ MUTATIONS = [
         "waterplan/demands.py",
         "if by_name != adcode:",
         "if False:",
+    ),
+    (
+        "the help not translated",
+        "waterplan/cli.py",
+        '            if language() == "zh":\n                _translate(self)',
+        "            pass",
+    ),
+    ("the locale ignored", "waterplan/i18n.py", "            return _normal(value)", '            return "en"'),
+    (
+        "the --lang of the command line ignored",
+        "waterplan/cli.py",
+        '        if given in ("zh", "en"):\n            set_language(given)',
+        "        pass",
     ),
 ]
 

@@ -26,9 +26,47 @@ log = logging.getLogger("waterplan")
 EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER, EXIT_PARTIAL, EXIT_INTERNAL, EXIT_INTERRUPTED = 2, 3, 4, 5, 70, 130
 
 
+def _lang_in(args: list[str]) -> str | None:
+    """The value of ``--lang`` among the command line's arguments (None: not given)."""
+    for i, a in enumerate(args):
+        if a == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def _translate(cmd: Any) -> None:
+    """A command's help and its options' help in the current language (the catalogue's)."""
+    from .i18n import gettext
+
+    if cmd.help:
+        cmd.help = gettext(cmd.help)
+    for param in cmd.params:
+        if getattr(param, "help", None):
+            param.help = gettext(param.help)
+    for sub in getattr(cmd, "commands", {}).values():
+        _translate(sub)
+
+
 class _Guarded(TyperGroup):
     """Every command ends in one sentence, whatever happens: waterplan's own errors as they are,
-    Ctrl-C as an interruption, anything unforeseen as an internal error (never a traceback)."""
+    Ctrl-C as an interruption, anything unforeseen as an internal error (never a traceback).
+    Its help and messages are in the language of ``--lang``, ``WATERPLAN_LANG`` or the locale."""
+
+    def main(self, args: Any = None, *a: Any, **kw: Any) -> Any:
+        from .i18n import _chosen, language, set_language
+
+        before = _chosen["lang"]
+        given = _lang_in(list(sys.argv[1:] if args is None else args))
+        if given in ("zh", "en"):
+            set_language(given)
+        try:
+            if language() == "zh":
+                _translate(self)
+            return super().main(args, *a, **kw)
+        finally:
+            set_language(before)  # (a process that runs several commands, as the tests do)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -98,6 +136,8 @@ class Lang(StrEnum):
 
 
 def _fail(exc: WaterplanError) -> None:
+    from .i18n import gettext
+
     code = EXIT_INPUT
     title = "Input error"
     if isinstance(exc, InfeasibleError):
@@ -105,18 +145,28 @@ def _fail(exc: WaterplanError) -> None:
     elif isinstance(exc, SolverError):
         code, title = EXIT_SOLVER, "Solver error"
     # the message is printed literally: a name like "[古交]" is text, not console markup
-    err.print(Text.assemble((f"{title}:", "bold red"), " ", str(exc)), highlight=False, soft_wrap=True)
+    err.print(Text.assemble((f"{gettext(title)}:", "bold red"), " ", str(exc)), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def _warn(G: Any) -> None:
     """Print the network's layout warnings (the run goes on)."""
+    from .i18n import gettext
+
     for w in G.graph.get("warnings", []):
-        err.print(Text.assemble(("Warning:", "bold yellow"), " ", str(w)), highlight=False, soft_wrap=True)
+        err.print(
+            Text.assemble((f"{gettext('Warning')}:", "bold yellow"), " ", str(w)), highlight=False, soft_wrap=True
+        )
+
+
+_LANG_HELP = "Language of the messages and help: zh or en (default: WATERPLAN_LANG, else the locale)."
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False) -> None:
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    lang: Annotated[Lang | None, typer.Option(help=_LANG_HELP)] = None,  # (read before the command: _Guarded)
+) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     # -v: waterplan's own steps and counts, not every library's chatter
     logging.getLogger("waterplan").setLevel(logging.INFO if verbose else logging.WARNING)
@@ -161,7 +211,7 @@ def _run_monthly(
 
 _STRICT_HELP = (
     "An unreachable demand (no source its sector accepts reaches it) is an error, not a warning "
-    "(the scenario's 'strict: true'). / 无水源可达的需水按错误处理，而非警告。"
+    "(the scenario's 'strict: true')."
 )
 
 
@@ -178,6 +228,7 @@ def _load(scenario: Path, strict: bool = False) -> tuple[Any, Any]:
 def validate(
     scenario: Annotated[Path, typer.Argument(help="The scenario file (YAML), e.g. scenarios/taiyuan-2030.yaml.")],
     strict: Annotated[bool, typer.Option("--strict", help=_STRICT_HELP)] = False,
+    lang: Annotated[Lang | None, typer.Option(help=_LANG_HELP)] = None,  # (read before the command: _Guarded)
 ) -> None:
     """Check a scenario, its demand table and its network layers without solving.
 
@@ -210,7 +261,9 @@ def run(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the run into.")] = Path("runs/run"),
     force: Annotated[bool, typer.Option("--force", help="Replace the folder if it exists.")] = False,
     solver: Annotated[Solver, typer.Option(help="LP solver: HiGHS (default) or CBC.")] = Solver.highs,
-    lang: Annotated[Lang, typer.Option(help="Names on the map: zh (official) or en (alias).")] = Lang.zh,
+    lang: Annotated[
+        Lang, typer.Option(help="Language of the messages and names on the map: zh (official names) or en (aliases).")
+    ] = Lang.zh,
     basemap: Annotated[
         Basemap, typer.Option(help="Map background: none (works offline), osm, tianditu, amap.")
     ] = Basemap.none,
@@ -426,9 +479,7 @@ def export(
     force: Annotated[bool, typer.Option("--force", help="Replace the output if it exists.")] = False,
     encoding: Annotated[
         str,
-        typer.Option(
-            help="Shapefile text encoding: UTF-8, or GBK for older Chinese GIS software. / 编码：UTF-8 或 GBK。"
-        ),
+        typer.Option(help="Shapefile text encoding: UTF-8, or GBK for older Chinese GIS software."),
     ] = "UTF-8",
 ) -> None:
     """Export a run's GIS layers (counties with balance, network edges with flows, nodes) and tables.
