@@ -112,6 +112,13 @@ def _network_legend(G: nx.DiGraph, lang: str) -> str:
     )
 
 
+def _legend_box(fmap: folium.Map, legends: list[str], G: nx.DiGraph, lang: str, period_note: str | None) -> None:
+    """The legends (the choropleths', the network's) and the notes, bottom right."""
+    root: Any = fmap.get_root()
+    box = f"<div class='wp-legend-box'>{''.join(legends)}{_network_legend(G, lang)}{_notes(period_note)}</div>"
+    root.html.add_child(folium.Element(box))
+
+
 def _add_county_labels(fmap: folium.Map, gdf: gpd.GeoDataFrame, lang: str) -> None:
     """Each county's name at a point inside it (a layer of its own; labels never take a click)."""
     name_col = "name_zh" if lang == "zh" else "name_en"
@@ -502,12 +509,7 @@ def allocation_map(
     _add_nodes(fmap, G, lang, shift)
     _add_county_labels(fmap, gdf, lang)
     folium.LayerControl(collapsed=True).add_to(fmap)  # opens on hover: it never hides a popup
-    root: Any = fmap.get_root()
-    root.html.add_child(
-        folium.Element(
-            f"<div class='wp-legend-box'>{''.join(legends)}{_network_legend(G, lang)}{_notes(period_note)}</div>"
-        )
-    )
+    _legend_box(fmap, legends, G, lang, period_note)
     var_by_label = {(f"{zh} {en}" if lang == "zh" else en): var for var, (zh, en, _c, _r) in CHOROPLETHS.items()}
     fmap.add_child(_LegendSwitch(var_by_label))
     fmap.fit_bounds([[miny, minx], [maxy, maxx]] if not gcj else [list(shift(minx, miny)), list(shift(maxx, maxy))])

@@ -207,9 +207,8 @@ def solve_monthly(
     storage
         ``False``: reservoirs release their monthly inflow without storing (no regulation).
     progress, lp_dump
-        Progress: a bar on a terminal, a line every 10 s elsewhere (months or stages solved);
-        where to write the LP if a stage fails (HiGHS's .lp or .mps, by the suffix), as an annual
-        run does.
+        A bar on a terminal, a line every 10 s elsewhere (months solved); where to write the LP if
+        a stage fails (HiGHS's .lp or .mps, by the suffix), as an annual run does.
 
     Raises
     ------
