@@ -128,8 +128,8 @@ MUTATIONS = [
     (
         "a table's periods mislabelled",
         "waterplan/tables.py",
-        "np.repeat(np.asarray(list(h.periods), dtype=object), n)",
-        "np.tile(np.asarray(list(h.periods), dtype=object), n)",
+        "pd.Categorical.from_codes(np.repeat(np.arange(h.T), n), categories=periods)",
+        "pd.Categorical.from_codes(np.tile(np.arange(h.T), n), categories=periods)",
     ),
     (
         "a WWTP's collected wastewater left out",
