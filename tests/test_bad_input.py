@@ -316,7 +316,7 @@ def test_a_county_by_its_name_in_the_name_column_or_a_name_that_disagrees(case):
     sc = load_scenario(_demands_csv(path, "县区,县区名称,行业,需水量,单位\n,小店区,生活,50,万m³\n"))
     assert list(sc.demands["county"]) == [A]
     _demands_csv(path, "县区,县区名称,行业,需水量,单位\n140105,迎泽区,生活,50,万m³\n")
-    with pytest.raises(InputError, match=r"row 2: field 'county_zh' = '迎泽区': the name of county 140105"):
+    with pytest.raises(InputError, match=r"row 2: field '县区名称' = '迎泽区': the name of county 140105"):
         load_scenario(path)
 
 
@@ -328,3 +328,16 @@ def test_a_missing_lever_is_said_once_with_its_rows(case):
         load_scenario(path)
     lever = [p for p in err.value.problems if "irrigation_efficiency" in p.expected]
     assert len(lever) == 1 and "rows 2, 3 (2 rows)" in lever[0].file, err.value.problems
+
+
+def test_a_problem_names_the_column_as_the_user_wrote_its_header(case):
+    """A table with Chinese headers: the messages say 单位 and 县区/行业, not unit and county/sector."""
+    path = simple(case)
+    _demands_csv(path, "县区,行业,需水量,单位\n140105,生活,50,万m³\n140105,生活,10,万m³\n140105,工业,5,万立方\n")
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    fields = {p.field for p in err.value.problems}
+    assert fields == {"单位", "县区/行业"}, err.value.problems
+    _demands_csv(path, "county,sector,demand,unit\n140105,domestic,50,万立方\n")
+    with pytest.raises(InputError, match=r"field 'demand.unit' = '万立方'"):
+        load_scenario(path)

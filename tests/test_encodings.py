@@ -113,5 +113,5 @@ def test_an_unknown_sector_names_the_sectors_in_both_languages(copy):
     d.loc[0, "行业"] = "养殖"
     d.to_excel(copy / "taiyuan/demands.xlsx", index=False)
     _use_demands(copy, "demands.xlsx")
-    with pytest.raises(InputError, match=r"row 2: field 'sector' = '养殖': .*sector names: domestic \(生活\)"):
+    with pytest.raises(InputError, match=r"row 2: field '行业' = '养殖': .*sector names: domestic \(生活\)"):
         load_scenario(copy / "taiyuan-2030.yaml")

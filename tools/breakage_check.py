@@ -897,6 +897,12 @@ MUTATIONS = [
         '        if given in ("zh", "en"):\n            set_language(given)',
         "        pass",
     ),
+    (
+        "a problem naming our column, not the user's header",
+        "waterplan/demands.py",
+        '    _as_written(problems, start, raw.attrs.get("headers", {}))\n',
+        "",
+    ),
 ]
 
 

@@ -69,6 +69,19 @@ def _once(problems: list[Problem], start: int, fname: str) -> None:
         problems.append(Problem(f"{fname} rows {shown}", "basis", same[0].value, _NEEDS_EFFICIENCY))
 
 
+#: a problem's field → the columns it names (the unit of a volume is its own column)
+_FIELD_COLUMNS = {"demand.unit": ["unit"], "county/sector": ["county", "sector"]}
+
+
+def _as_written(problems: list[Problem], start: int, headers: dict[str, str]) -> None:
+    """The problems from ``start`` on name each column by the header the user wrote (县区, 单位 …)."""
+    for i in range(start, len(problems)):
+        p = problems[i]
+        cols = _FIELD_COLUMNS.get(p.field, [p.field])
+        if all(c in headers for c in cols) and any(headers[c] != c for c in cols):
+            problems[i] = Problem(p.file, "/".join(headers[c] for c in cols), p.value, p.expected)
+
+
 def _blank_cell(v: object) -> bool:
     return v is None or (isinstance(v, float) and pd.isna(v)) or str(v).strip() == ""
 
@@ -151,6 +164,7 @@ def _read_demands(
                      **{k: r.get(k, "") for k in ("quantity", "quantity_unit", "quota", "quota_unit", "unit")},
                      "basis": basis or "gross", "row": i, "derivation": r.get("derivation", "")})  # fmt: skip
     _once(problems, start, fname)
+    _as_written(problems, start, raw.attrs.get("headers", {}))
     return pd.DataFrame(rows, columns=_DEMAND_COLUMNS)
 
 

@@ -124,4 +124,6 @@ def read_table(path: Path, *, fname: str, what: str, headers: dict[str, str] | N
         given = [n for n, r in zip(names, renamed, strict=True) if r in twice]
         raise InputError(Problem(fname, "(header)", given, f"each column once ({', '.join(twice)} is given twice)"))
     df.columns = renamed
-    return df.map(lambda v: v.strip() if isinstance(v, str) else ("" if v is None else str(v))), enc
+    out = df.map(lambda v: v.strip() if isinstance(v, str) else ("" if v is None else str(v)))
+    out.attrs["headers"] = dict(zip(renamed, names, strict=True))  # each column as the user wrote its header
+    return out, enc
