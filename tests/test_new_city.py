@@ -160,3 +160,16 @@ def test_the_scaffolds_examples_of_every_target_kind_load_when_uncommented(tmp_p
     with pytest.raises(InputError) as err:  # the scaffold's network has groundwater only
         build_graph(sc)
     assert all("in the network" in p.expected or "denominator" in p.field for p in err.value.problems)
+
+
+def test_a_scaffold_run_before_any_figure_is_filled_reads_cleanly(tmp_path):
+    """All demands still zero: the report says there is nothing to cover ("—", not "nan%") and that no
+    plan is named yet; no Python warning on the way (warnings are errors here)."""
+    from waterplan.scaffold import new_city
+
+    path = new_city("晋中", tmp_path / "jz")
+    out = write_run(run_scenario(path), tmp_path / "run")
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "nan" not in text and "— (无需水 no demand)" in text
+    assert "Plan: 未填写 not given" in text
+    assert "nan%" not in (out / "report.html").read_text(encoding="utf-8")

@@ -903,6 +903,12 @@ MUTATIONS = [
         '    _as_written(problems, start, raw.attrs.get("headers", {}))\n',
         "",
     ),
+    (
+        "coverage of no demand printed as nan%",
+        "waterplan/report/annual.py",
+        'if demand > 0 else "— (无需水 no demand)"',
+        'if True else ""',
+    ),
 ]
 
 

@@ -336,14 +336,8 @@ def _print_annual_summary(res: Any, path: Path) -> None:
         t.add_column(col, justify="right" if col != "sector" else "left")
     s = b.groupby("sector")[["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]].sum()
     for sector, r in s.iterrows():
-        cov = r.supplied_10k_m3 / r.demand_10k_m3 if r.demand_10k_m3 else 1.0
-        t.add_row(
-            str(sector),
-            f"{r.demand_10k_m3:,.0f}",
-            f"{r.supplied_10k_m3:,.0f}",
-            f"{r.shortage_10k_m3:,.0f}",
-            f"{cov:.1%}",
-        )
+        cov = f"{r.supplied_10k_m3 / r.demand_10k_m3:.1%}" if r.demand_10k_m3 > 0 else "—"  # (no demand to cover)
+        t.add_row(str(sector), f"{r.demand_10k_m3:,.0f}", f"{r.supplied_10k_m3:,.0f}", f"{r.shortage_10k_m3:,.0f}", cov)
     out.print(t)
     ind = res.results.indicators
     counts = ind["status"].value_counts().to_dict()

@@ -287,13 +287,22 @@ def _breaks(results: Results) -> list[str]:
     return out
 
 
+def _share(supplied: float, demand: float) -> str:
+    """Coverage as the report prints it: "—" where there is no demand to cover (not "nan%")."""
+    return f"{supplied / demand:.1%}" if demand > 0 else "— (无需水 no demand)"
+
+
+def _plan(plan: str) -> str:
+    return plan or "未填写 not given (the scenario's `plan:`)"
+
+
 def _balance_columns(per: pd.DataFrame) -> dict[str, list[str]]:
     """Demand, supply, shortage and coverage of grouped balance rows, as the report prints them."""
     return {
         "需水 demand": [_fmt(v, 0) for v in per["demand_10k_m3"]],
         "供水 supplied": [_fmt(v, 0) for v in per["supplied_10k_m3"]],
         "缺水 shortage": [_fmt(v, 0) for v in per["shortage_10k_m3"]],
-        "保障率 coverage": [f"{v:.1%}" for v in per["coverage"]],
+        "保障率 coverage": [_share(s, d) for s, d in zip(per["supplied_10k_m3"], per["demand_10k_m3"], strict=True)],
     }
 
 
@@ -335,7 +344,7 @@ def report_markdown(scenario: Scenario, results: Results, manifest: dict[str, An
         f"# {_md(spec.title_zh or spec.name)}",
         "",
         f"**{_md(spec.title_en)}** — scenario `{_md(spec.name)}`, year {spec.year}",
-        f"Plan: {_md(spec.plan)}",
+        f"Plan: {_md(_plan(spec.plan))}",
         "",
         "> Illustrative data: county demands and many network figures are derived or assumed "
         "(each with its derivation in the inputs); replace them with the bureau's own tables.",
@@ -347,7 +356,7 @@ def report_markdown(scenario: Scenario, results: Results, manifest: dict[str, An
         "## Summary 概况",
         "",
         f"Total demand {tot_d:,.0f} 万m³, supplied {tot_s:,.0f} 万m³, shortage {tot_d - tot_s:,.0f} 万m³ "
-        f"(coverage {tot_s / tot_d:.1%}). Solver {manifest['solver']}, "
+        f"(coverage {_share(tot_s, tot_d)}). Solver {manifest['solver']}, "
         f"{manifest['timings_s']['total']:.2f} s.",
         "",
     ]
@@ -415,9 +424,9 @@ def report_html(
     picture = embed(image, "coverage map 供水满足率")
     body = (
         f"<p><b>{e(spec.title_en)}</b> — scenario <code>{e(spec.name)}</code>, year {spec.year}. "
-        f"Plan: {e(spec.plan)}</p>{illustrative()}"
+        f"Plan: {e(_plan(spec.plan))}</p>{illustrative()}"
         f"<h2>Summary 概况</h2><p>Total demand {tot_d:,.0f} 万m³, supplied {tot_s:,.0f} 万m³, shortage "
-        f"{tot_d - tot_s:,.0f} 万m³ (coverage {tot_s / tot_d:.1%}). Solver {e(manifest['solver'])}.</p>"
+        f"{tot_d - tot_s:,.0f} 万m³ (coverage {_share(tot_s, tot_d)}). Solver {e(manifest['solver'])}.</p>"
         f"{table(_sector_table(results))}{picture}{embed(charts.get('shortage'), 'shortage by county')}"
         f"{f'<h2>警告 Warnings</h2>{items(results.warnings)}' if results.warnings else ''}"
         f"<h2>指标清单 Compliance with the plan's targets</h2>{table(_indicator_table(results.indicators, spec.year))}"
