@@ -894,8 +894,8 @@ MUTATIONS = [
     (
         "the --lang of the command line ignored",
         "waterplan/cli.py",
-        '        if given in ("zh", "en"):\n            set_language(given)',
-        "        pass",
+        '        chosen = given in ("zh", "en")',
+        "        chosen = False",
     ),
     (
         "a problem naming our column, not the user's header",

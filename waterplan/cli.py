@@ -55,18 +55,18 @@ class _Guarded(TyperGroup):
     Its help and messages are in the language of ``--lang``, ``WATERPLAN_LANG`` or the locale."""
 
     def main(self, args: Any = None, *a: Any, **kw: Any) -> Any:
-        from .i18n import _chosen, language, set_language
+        from .i18n import language, set_language
 
-        before = _chosen["lang"]
         given = _lang_in(list(sys.argv[1:] if args is None else args))
-        if given in ("zh", "en"):
-            set_language(given)
+        chosen = given in ("zh", "en")
+        before = set_language(given) if chosen else None
         try:
             if language() == "zh":
                 _translate(self)
             return super().main(args, *a, **kw)
         finally:
-            set_language(before)  # (a process that runs several commands, as the tests do)
+            if chosen:  # (a process that runs several commands, as the tests do)
+                set_language(before)
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -6,11 +6,11 @@ The language is, in this order: the one set with :func:`set_language` (the comma
 :func:`gettext` from the catalogue ``waterplan/locale/zh_CN/LC_MESSAGES/waterplan.po`` (compiled to
 ``.mo`` by ``tools/make_catalog.py``, which also collects the command line's help texts into it).
 
->>> set_language("en"); gettext("Log each step.")
+>>> _ = set_language("en"); gettext("Log each step.")
 'Log each step.'
->>> set_language("zh"); gettext("Log each step.")
+>>> _ = set_language("zh"); gettext("Log each step.")
 '逐步记录运行过程。'
->>> set_language(None)
+>>> _ = set_language(None)
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 _chosen: dict[str, str | None] = {"lang": None}
 
 
-def set_language(lang: str | None) -> None:
-    """Speak ``lang`` ("zh" or "en"; None: back to the environment and the locale)."""
-    _chosen["lang"] = _normal(lang) if lang else None
+def set_language(lang: str | None) -> str | None:
+    """Speak ``lang`` ("zh" or "en"; None: back to the environment and the locale); returns the
+    setting it replaces (to set it back)."""
+    before, _chosen["lang"] = _chosen["lang"], _normal(lang) if lang else None
+    return before
 
 
 def _normal(lang: str) -> str:

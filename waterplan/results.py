@@ -507,6 +507,8 @@ def tabulate(sol: Solution) -> Results:
 
 def unserved_warnings(G: Any, sc: Scenario, unservable: set[str]) -> list[str]:
     """Each demand the run could supply nothing (a finding, not a stop): why, in Chinese and English."""
+    if not any(G.nodes[n]["demand"] > 0 for n in unservable):
+        return []  # (the usual case: no reach search on the way)
     accepts = {name: set(s.accepts) for name, s in sc.spec.sectors.items()}
     unreachable = set(unreachable_demands(G, accepts))
     out = []
