@@ -919,3 +919,15 @@ def test_an_interrupted_ensemble_ends_in_one_sentence_and_keeps_what_it_has(worl
     _ctrl_c_ends_it(proc)
     meta = json.loads((out / "ensemble.json").read_text(encoding="utf-8"))
     assert meta["written_by"] == "waterplan ensemble" and (out / "failures.csv").is_file()
+
+
+def test_a_control_character_in_the_scenario_file_is_one_message(tmp_path):
+    """A DEL (0x7f) in the YAML: the YAML reader refuses it as it opens the text — one message, exit 2."""
+    from typer.testing import CliRunner
+
+    from waterplan.cli import app
+
+    bad = tmp_path / "s.yaml"
+    bad.write_text("name: x\x7f\nyear: 2030\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["validate", str(bad)])
+    assert r.exit_code == 2 and "Traceback" not in r.output and "#x007f" in r.output, r.output

@@ -108,8 +108,9 @@ def load_yaml(path: Path, *, fname: str, what: str) -> tuple[Any, str]:
     its encoding; a size past :data:`waterplan.textio.MAX_BYTES`, an alias bomb, nesting past
     :data:`MAX_YAML_DEPTH` or a key given twice is one clear error naming the line."""
     text, enc = read_text(path, fname=fname, what=what, limit=MAX_BYTES["yaml"])
-    loader = _StrictLoader(text)
+    loader = None
     try:
+        loader = _StrictLoader(text)  # (its reader refuses control characters already here)
         node = loader.get_single_node()
         if node is not None and _expanded_size(node) > MAX_YAML_NODES:
             raise yaml.composer.ComposerError(
@@ -130,7 +131,8 @@ def load_yaml(path: Path, *, fname: str, what: str) -> tuple[Any, str]:
         )
         raise InputError(Problem(fname, where, problem, valid)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
