@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from waterplan import InputError, build_graph, load_scenario
+from waterplan._errors import Problem
 from waterplan.cli import app
+from waterplan.i18n import set_language
+from waterplan.monthly import check_monthly
 
 W = "万m³"
 runner = CliRunner()
@@ -482,3 +487,61 @@ def test_an_edge_without_capacity_runs_and_exports(tmp_path):
     assert result.exit_code == 0, result.output
     edges = json.loads((out / "network_edges.geojson").read_text(encoding="utf-8"))["features"]
     assert any(f["properties"]["capacity_10k_m3"] is None for f in edges)
+
+
+# --- the same table in Chinese ------------------------------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _problems(path: Path, lang: str) -> list[Problem]:
+    """What loading, building and the monthly checks raise, in ``lang``."""
+    before = set_language(lang)
+    try:
+        sc = load_scenario(path)
+        G = build_graph(sc)
+        if sc.spec.time is not None:
+            check_monthly(G, sc)
+    except InputError as exc:
+        return exc.problems
+    finally:
+        set_language(before)
+    return []
+
+
+@pytest.mark.parametrize(("name", "mutate", "words"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_said_in_chinese(tmp_path, name, mutate, words):
+    """With ``--lang zh`` every problem says in Chinese what would be valid, naming the same fields
+    and values (the user's own keys and headers) as in English."""
+    folder = tmp_path / "case"
+    _base(folder)
+    mutate(folder)
+    result = runner.invoke(app, ["validate", str(folder / "case.yaml"), "--lang", "zh"])
+    assert result.exit_code == 2 and result.output.startswith("输入错误"), (name, result.output)
+    zh, en = _problems(folder / "case.yaml", "zh"), _problems(folder / "case.yaml", "en")
+    for w in words:  # what the user wrote is named as written (the English explanation is not)
+        explained = any(w in p.expected or (w in p.field and p.field[:1] in "(<") for p in en)
+        assert w in result.output or explained, (name, w, result.output)
+    assert zh and [(p.field, repr(p.value)) for p in zh] == [(p.field, repr(p.value)) for p in en], (name, zh, en)
+    assert "字段「" in result.output, (name, result.output)
+    for p in zh:
+        assert CJK.search(p.expected), (name, p)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--solver", "gurobi"], "用法错误: --solver 的值无效：'gurobi' 不是以下之一：'highs', 'cbc'"),
+        (["--years", "0"], "用法错误: --years 的值无效：不小于 1 的数"),
+        (["--solv", "highs"], "用法错误: 没有这个选项：--solv（是否是 --solver？）"),
+        (["extra"], "用法错误: 参数多于命令所需：extra"),
+        (["--basemap", "tianditu"], "输入错误: <命令行>：字段「--tianditu-key」"),
+    ],
+)
+def test_bad_options_are_said_in_chinese(tmp_path, args, said):
+    """The command line's own errors (click's words) in Chinese too, naming the option as typed."""
+    folder = tmp_path / "case"
+    _base(folder)
+    result = runner.invoke(app, ["--lang", "zh", "run", str(folder / "case.yaml"), "--force", *args])
+    assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
+    assert "run --help'" in result.output or "输入错误" in result.output  # (CliRunner names the program 'root')

@@ -3,15 +3,18 @@ catalogue, by ``--lang``, ``WATERPLAN_LANG`` or the locale."""
 
 from __future__ import annotations
 
+import re
+import string
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import typer.main
+from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
-from waterplan import i18n
+from waterplan import InputError, i18n, load_scenario
 from waterplan.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,6 +26,39 @@ def test_the_catalogue_translates_every_help_text_and_is_compiled():
     out = subprocess.run([sys.executable, str(ROOT / "tools" / "make_catalog.py"), "--check"],
                          capture_output=True, text=True, cwd=ROOT)  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+
+
+def test_every_translation_keeps_the_names_the_message_fills_in():
+    """A message's Chinese has every placeholder of its English (the file, the field, the value the
+    user wrote) and no other, and is Chinese."""
+    with (ROOT / "waterplan/locale/zh_CN/LC_MESSAGES/waterplan.po").open("rb") as f:
+        catalogue = read_po(f)
+    messages = [m for m in catalogue if m.id]
+    assert len(messages) > 300
+    for m in messages:
+        assert _fields(m.string) == _fields(m.id), (m.id, m.string)
+        assert re.search(r"[\u3000-\u9fff\uff00-\uffef]", m.string) or m.id in ("; or ",), (m.id, m.string)
+
+
+def test_a_message_is_said_in_the_language_chosen_when_it_is_raised(tmp_path):
+    """The same bad value: English by default, Chinese after ``set_language("zh")``, with the
+    user's key and value unchanged."""
+    bad = tmp_path / "x.yaml"
+    bad.write_text("name: x\nyear: 2030\nyeer: 1\n", encoding="utf-8")
+    with pytest.raises(InputError) as en:
+        load_scenario(bad)
+    before = i18n.set_language("zh")
+    try:
+        with pytest.raises(InputError) as zh:
+            load_scenario(bad)
+    finally:
+        i18n.set_language(before)
+    assert "field 'yeer' = 1: unknown key (check its spelling)" in str(en.value)
+    assert "x.yaml：字段「yeer」= 1：未知的键（请检查拼写）" in str(zh.value)
 
 
 @pytest.mark.parametrize("command", COMMANDS)

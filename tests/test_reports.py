@@ -119,3 +119,15 @@ def test_a_comparison_of_plan_years_flags_pumping_that_rises_against_the_plan(sh
         assert bool(row["rises"]) == rises, county
     assert by_county["rises"].any() and not by_county["rises"].all()
     assert "逆规划方向" in (out / "compare.html").read_text(encoding="utf-8")
+
+
+def test_a_cap_beside_its_split_says_in_the_report_which_caps_hold_the_water_first(annual_tables):
+    """Taiyuan's groundwater total (1.5 亿m³, 003 (一)1) is not at its limit because the county
+    caps and Lancun's pumping hold the same wells first: its row in indicators.csv and the report's
+    note name them (a sweep of the total alone is flat, and this is why)."""
+    ind = pd.read_csv(annual_tables / "indicators.csv", dtype={"binds_with": str}).set_index("id")
+    total = ind.loc["TY-groundwater"]
+    assert not total["binding"] and "TY-gw-counties" in total["binds_with"]
+    assert all(ind.loc[o, "binding"] for o in total["binds_with"].split(", "))  # each named one binds
+    report = (annual_tables / "report.html").read_text(encoding="utf-8")
+    assert f"同一部分水量先受 {total['binds_with']} 约束" in report

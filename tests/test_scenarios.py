@@ -112,7 +112,7 @@ def test_extends_missing_parent(tmp_path):
 
 def test_consumptive_coefficient_outside_unit_interval(tmp_path):
     p = _child(tmp_path, {"sectors": {"industry": {"consumptive_coef": 1.3}}})
-    with pytest.raises(InputError, match=r"field 'sectors.industry.consumptive_coef' = 1.3: .*less than or equal to 1"):
+    with pytest.raises(InputError, match=r"field 'sectors.industry.consumptive_coef' = 1.3: .*at most 1"):
         load_scenario(p)
 
 

@@ -158,3 +158,31 @@ def test_schema_and_validate_agree_on_every_key_given_every_kind_of_value():
                 disagree.append((path, value, verdicts))
     assert len(PATHS) * len(VALUES) > 1500
     assert disagree == [], disagree[:20]
+
+
+def _documented(text: str, table: str) -> str:
+    """The part of docs/tables.md that documents ``table`` (from its first mention to the next heading)."""
+    start = text.find(f"### {table}")
+    start = start if start >= 0 else text.index(f"`{table}`")
+    end = text.find("\n#", start)
+    return text[start : end if end > 0 else None]
+
+
+def test_every_column_of_every_table_a_run_writes_is_documented(annual_tables, monthly_run):
+    """docs/tables.md lists every column of the annual and the monthly run's CSV tables, under the
+    table's own name."""
+    import pandas as pd
+
+    text = (ROOT / "docs" / "tables.md").read_text(encoding="utf-8")
+    folders = [annual_tables, monthly_run("myopic")[1]]
+    seen = 0
+    for folder in folders:
+        for csv in sorted(folder.glob("*.csv")):
+            part = _documented(text, csv.name)
+            columns = list(pd.read_csv(csv, nrows=0).columns)
+            if csv.name == "floor_shortfall.csv":
+                columns = columns[:1]  # then one column per floor target, by its id
+            for col in columns:
+                assert f"`{col}`" in part, (csv.name, col)
+                seen += 1
+    assert seen > 100

@@ -460,3 +460,36 @@ def test_water_left_in_the_river_is_not_withdrawn(case):
     src = res.sources.set_index("source").loc["S"]
     assert src["withdrawn_10k_m3"] == pytest.approx(50.0, abs=1e-5)
     assert src["released_10k_m3"] == pytest.approx(80.0, abs=1e-5)
+
+
+def test_a_total_beside_its_split_names_the_caps_that_hold_the_water_first(case):
+    """Wells G1(100), G2(100) -> A:domestic (200). Caps: G1 ≤ 40, G2 ≤ 30 (the split), G1+G2 ≤ 100
+    (the total). The split binds (70 pumped), the total is 30 short of its limit and names the split
+    as what holds the same water; each part of the split names no other binding cap (disjoint wells);
+    a cap on a river the wells never feed names nothing."""
+    cap = {"name_zh": "上限", "type": "cap", "measure": "withdrawal", "unit": "万m³", "clause": "test"}
+    path = case(
+        nodes=[
+            node("G1", "wellfield", source_kind="groundwater_porous", available=100, available_unit=W, county=A),
+            node("G2", "wellfield", source_kind="groundwater_porous", available=100, available_unit=W, county=A),
+            node("S", "intake", source_kind="surface", available=0.001, available_unit=W),
+        ],
+        edges=[
+            edge("w1", "G1", f"county:{A}", kind="wells", sectors="*"),
+            edge("w2", "G2", f"county:{A}", kind="wells", sectors="*"),
+            edge("s", "S", f"county:{A}", sectors="*"),
+        ],
+        demands=[(A, "domestic", 200, W)],
+        constraints=[
+            {**cap, "id": "G1cap", "sources": {"ids": ["G1"]}, "value": 40},
+            {**cap, "id": "G2cap", "sources": {"ids": ["G2"]}, "value": 30},
+            {**cap, "id": "total", "sources": {"ids": ["G1", "G2"]}, "value": 100},
+            {**cap, "id": "river", "sources": {"ids": ["S"]}, "value": 50},
+        ],
+    )
+    *_, res, _bal = alloc(path)
+    ind = res.indicators.set_index("id")
+    assert ind.loc["total", "value"] == pytest.approx(70, abs=1e-3) and not ind.loc["total", "binding"]
+    assert ind.loc["total", "binds_with"] == "G1cap, G2cap"
+    assert ind.loc["G1cap", "binds_with"] == "" and ind.loc["G2cap", "binds_with"] == ""
+    assert ind.loc["river", "binds_with"] == ""

@@ -7,6 +7,7 @@ import pytest
 from conftest import A, edge, node
 
 from waterplan import InputError, build_graph, load_scenario
+from waterplan.i18n import set_language
 from waterplan.spec import SECTOR_NAMES
 from waterplan.vocabulary import SECTOR_SYNONYMS, closest_sector, resolve_sector, split_names
 
@@ -57,7 +58,9 @@ def test_an_edge_serves_the_sectors_it_names_in_chinese_with_full_width_commas(c
 
 
 def test_an_unknown_sector_on_an_edge_names_the_closest(case):
-    with pytest.raises(InputError, match=r"field 'features\[0\] \(e\).sectors' = 'domestik': 是否是 domestic \(生活\)"):
+    with pytest.raises(
+        InputError, match=r"field 'features\[0\] \(e\).sectors' = 'domestik': did you mean domestic \(生活\)"
+    ):
         build_graph(load_scenario(_case(case, "domestik,industry")))
 
 
@@ -65,5 +68,16 @@ def test_the_demand_table_takes_synonyms_and_names_the_closest(case):
     path = _case(case, "*", demands=[(A, "生活用水", 50, W), (A, "工业", 20, W)])
     sc = load_scenario(path)
     assert set(sc.demands["sector"]) == {"domestic", "industry"}
-    with pytest.raises(InputError, match=r"field 'sector' = '生活水': 是否是 domestic \(生活\)"):
+    with pytest.raises(InputError, match=r"field 'sector' = '生活水': did you mean domestic \(生活\)"):
         load_scenario(_case(case, "*", demands=[(A, "生活水", 50, W)]))
+
+
+def test_the_closest_name_is_proposed_in_chinese(case):
+    before = set_language("zh")
+    try:
+        with pytest.raises(
+            InputError, match=r"demands.csv 第 2 行：字段「sector」= '生活水'：是否是 domestic \(生活\)？行业名称"
+        ):
+            load_scenario(_case(case, "*", demands=[(A, "生活水", 50, W)]))
+    finally:
+        set_language(before)

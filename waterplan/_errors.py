@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .i18n import tr
+
 __all__ = [
     "InfeasibleError",
     "InputError",
@@ -33,7 +35,33 @@ class Problem:
     expected: str
 
     def __str__(self) -> str:
-        return f"{self.file}: field '{self.field}' = {self.value!r}: {self.expected}"
+        file, field = (_as_said(x) for x in (self.file, self.field))
+        return tr("{file}: field '{field}' = {value!r}: {expected}", file=file, field=field, value=self.value,
+                  expected=self.expected)  # fmt: skip
+
+
+def _said() -> dict[str, str]:
+    """The places that are not a file or a key the user wrote, in the chosen language."""
+    return {
+        "(file)": tr("(file)"),
+        "(files)": tr("(files)"),
+        "(header)": tr("(header)"),
+        "(encoding)": tr("(encoding)"),
+        "(CRS)": tr("(CRS)"),
+        "(top level)": tr("(top level)"),
+        "(layer)": tr("(layer)"),
+        "(variant name)": tr("(variant name)"),
+        "<command line>": tr("<command line>"),
+        "<argument>": tr("<argument>"),
+        "<options>": tr("<options>"),
+        "<inflow series>": tr("<inflow series>"),
+        "<overrides>": tr("<overrides>"),
+        "<variants>": tr("<variants>"),
+    }
+
+
+def _as_said(text: str) -> str:
+    return _said().get(text, text) if text[:1] in "(<" else text
 
 
 class InputError(WaterplanError):
@@ -45,7 +73,7 @@ class InputError(WaterplanError):
             msg = str(self.problems[0])
         else:
             lines = "\n".join(f"  - {p}" for p in self.problems)
-            msg = f"{len(self.problems)} problems in the input:\n{lines}"
+            msg = tr("{0} problems in the input:\n{lines}", len(self.problems), lines=lines)
         super().__init__(msg)
 
 

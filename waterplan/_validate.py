@@ -10,6 +10,7 @@ import networkx as nx
 
 from ._errors import Problem, raise_if
 from .boundaries import county_table
+from .i18n import language, tr
 from .layers import layer_file
 from .palette import KIND_ZH
 from .reach import _commodity_edges, _downstream, _upstream, commodity_reach, sources_matching
@@ -26,18 +27,21 @@ def unreachable_demands(G: nx.DiGraph, accepts: dict[str, set[str]]) -> list[str
 
 
 def unreachable_text(G: nx.DiGraph, node: str, accepts: set[str]) -> str:
-    """Why a demand gets nothing, in Chinese and English, naming the county and the sector."""
+    """Why a demand gets nothing, naming the county, the sector and the kinds it accepts (in the
+    language of :func:`waterplan.i18n.language`)."""
     d = G.nodes[node]
-    kinds = ", ".join(sorted(accepts))
-    kinds_zh = "、".join(KIND_ZH.get(k, k) for k in sorted(accepts))
+    zh = language() == "zh"
+    kinds = ("、" if zh else ", ").join(KIND_ZH.get(k, k) if zh else k for k in sorted(accepts))
     names = county_table().set_index("adcode")
     code = str(d["county"])
-    county_zh, county_en = names.loc[code, ["name_zh", "name_en"]] if code in names.index else (code, code)
-    sector_zh = SECTOR_NAMES[d["sector"]][0]
-    return (
-        f"{county_zh}{sector_zh}需水无法供给：{sector_zh}可用的水源（{kinds_zh}）没有一处能到达{county_zh}，"
-        f"供水为 0 / no source that {d['sector']} accepts ({kinds}) reaches {county_en} ({code}): its "
-        "demand is supplied nothing"
+    county = names.loc[code, "name_zh" if zh else "name_en"] if code in names.index else code
+    sector = SECTOR_NAMES[d["sector"]][0] if zh else d["sector"]
+    return tr(
+        "no source that {sector} accepts ({kinds}) reaches {county} ({code}): its demand is supplied nothing",
+        sector=sector,
+        kinds=kinds,
+        county=county,
+        code=code,
     )
 
 
@@ -51,20 +55,31 @@ def _check_demands(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) -
         d = G.nodes[n]
         if not scenario.spec.strict:
             G.graph.setdefault("warnings", []).append(
-                f"{dfile} row {d['row']}: {unreachable_text(G, n, accepts[d['sector']])}; "
-                f"连通它：在 {efile} 中加一条到 county:{d['county']} 的边 / to supply it, add an edge to "
-                f"county:{d['county']} with this sector in {efile}"
+                tr(
+                    "{where}: {why}",
+                    where=tr("{file} row {row}", file=dfile, row=d["row"]),
+                    why=unreachable_text(G, n, accepts[d["sector"]]),
+                )
+                + tr(
+                    "; to supply it, add an edge to county:{county} with this sector in {efile}",
+                    county=d["county"],
+                    efile=efile,
+                )
             )
             continue
         problems.append(
             Problem(
-                f"{dfile} row {d['row']}",
+                tr("{file} row {row}", file=dfile, row=d["row"]),
                 "county/sector",
                 f"{d['county']}/{d['sector']}",
-                "unreachable demand (strict: true): no source of a kind the sector accepts "
-                f"({', '.join(sorted(accepts[d['sector']]))}) "
-                f"reaches it; add an edge to county:{d['county']} with this sector in {efile}, "
-                "or set 'strict: false' to report it as a shortage",
+                tr(
+                    "unreachable demand (strict: true): no source of a kind the sector accepts ({0}) "
+                    "reaches it; add an edge to county:{1} with this sector in {efile}, or set 'strict: "
+                    "false' to report it as a shortage",
+                    ", ".join(sorted(accepts[d["sector"]])),
+                    d["county"],
+                    efile=efile,
+                ),
             )
         )
 
@@ -81,9 +96,9 @@ def _check_routes(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) ->
         if d["kind"] in ("demand", "delivery"):
             continue
         if n not in downstream:
-            why = "no source's water reaches it"
+            why = tr("no source's water reaches it")
         elif n not in upstream:
-            why = "its water reaches no demand or outlet"
+            why = tr("its water reaches no demand or outlet")
         else:
             continue
         problems.append(
@@ -91,8 +106,12 @@ def _check_routes(G: nx.DiGraph, scenario: Scenario, problems: list[Problem]) ->
                 nfile,
                 f"id ({d.get('name_zh', n)})",
                 n,
-                f"a node on a route from a source to a demand or an outlet ({why}); connect it with an edge "
-                "in edges.geojson, or remove it, or give it the `commissioned` year of its lines",
+                tr(
+                    "a node on a route from a source to a demand or an outlet ({why}); connect it with an"
+                    " edge in edges.geojson, or remove it, or give it the `commissioned` year of its "
+                    "lines",
+                    why=why,
+                ),
             )
         )
 
@@ -101,12 +120,12 @@ def _check_selection(G: nx.DiGraph, sfile: str, field: str, sel: Any, problems: 
     if sel.source_ids:
         for sid in sorted(sel.source_ids):
             if sid not in G or "source_kind" not in G.nodes[sid]:
-                problems.append(Problem(sfile, f"{field}.ids", sid, "the id of a source node in the network"))
+                problems.append(Problem(sfile, f"{field}.ids", sid, tr("the id of a source node in the network")))
     if sel.source_tags:
         all_tags = set().union(*(d.get("tags", set()) for _n, d in G.nodes(data=True)))
         for tag in sorted(sel.source_tags - all_tags):
             problems.append(
-                Problem(sfile, f"{field}.tags", tag, f"a tag some source carries: {', '.join(sorted(all_tags))}")
+                Problem(sfile, f"{field}.tags", tag, tr("a tag some source carries: {0}", ", ".join(sorted(all_tags))))
             )
     if sel.source_kinds:
         present = {d["source_kind"] for _n, d in G.nodes(data=True) if "source_kind" in d}
@@ -116,7 +135,7 @@ def _check_selection(G: nx.DiGraph, sfile: str, field: str, sel: Any, problems: 
                     sfile,
                     f"{field}.kinds",
                     sorted(sel.source_kinds),
-                    f"at least one kind some source in the network has: {', '.join(sorted(present))}",
+                    tr("at least one kind some source in the network has: {0}", ", ".join(sorted(present))),
                 )
             )
 
@@ -135,7 +154,7 @@ def _check_constraints(G: nx.DiGraph, scenario: Scenario, problems: list[Problem
                         sfile,
                         f"constraints ({c.id}){side_name}.edges",
                         eid,
-                        "the id of an edge in service in the network layer",
+                        tr("the id of an edge in service in the network layer"),
                     )
                 )
         if c.rhs is not None and _structurally_zero(G, scenario, c.rhs):
@@ -144,8 +163,10 @@ def _check_constraints(G: nx.DiGraph, scenario: Scenario, problems: list[Problem
                     sfile,
                     f"constraints ({c.id}).denominator",
                     c.rhs.measure,
-                    "a denominator that can be positive: nothing in the network matches it, so the "
-                    "ratio is undefined (0/0); check its sources, counties and sectors",
+                    tr(
+                        "a denominator that can be positive: nothing in the network matches it, so the ratio "
+                        "is undefined (0/0); check its sources, counties and sectors"
+                    ),
                 )
             )
 
@@ -161,7 +182,7 @@ def _check_sewer_shares(G: nx.DiGraph, scenario: Scenario, problems: list[Proble
                     layer_file(scenario.network_dir, "edges"),
                     "share",
                     round(total, 6),
-                    f"sewer shares from county:{d['county']} ({d['sector']}) add up to at most 1",
+                    tr("sewer shares from county:{0} ({1}) add up to at most 1", d["county"], d["sector"]),
                 )
             )
 

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from ._errors import InputError, Problem
+from .i18n import tr
 
 __all__ = [
     "county_table",
@@ -263,12 +264,19 @@ def resolve_county(
     where = "" if within is None else " in the study area"
     if len(hits) > 1:
         options = ", ".join(f"{r.adcode} {r.name_zh} ({r.city_zh})" for r in hits.itertuples())
-        raise InputError(Problem(file, field, key, f"ambiguous county name; use the adcode: {options}"))
+        raise InputError(
+            Problem(file, field, key, tr("ambiguous county name; use the adcode: {options}", options=options))
+        )
     names = list(table["name_zh"]) + list(table["name_en"])
     close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise InputError(
-        Problem(file, field, key, f"no such county{where} (give a 6-digit adcode or an official name){hint}")
+        Problem(
+            file,
+            field,
+            key,
+            tr("no such county{where} (give a 6-digit adcode or an official name){hint}", where=where, hint=hint),
+        )
     )
 
 
@@ -331,12 +339,12 @@ def _county_rows(counties: list[object] | None, city: object | None, province: s
         ]
         if rows.empty:
             raise InputError(
-                Problem("<argument>", "city", city, "a city adcode such as 140100 or a name such as 太原市")
+                Problem("<argument>", "city", city, tr("a city adcode such as 140100 or a name such as 太原市"))
             )
         return rows
     if province is not None:
         rows = table[table["province_zh"] == province]
         if rows.empty:
-            raise InputError(Problem("<argument>", "province", province, "an official name such as 山西省"))
+            raise InputError(Problem("<argument>", "province", province, tr("an official name such as 山西省")))
         return rows
-    raise InputError(Problem("<argument>", "counties", None, "give counties, city or province"))
+    raise InputError(Problem("<argument>", "counties", None, tr("give counties, city or province")))

@@ -21,6 +21,7 @@ import pulp
 from ._errors import InfeasibleError, SolverError
 from .boundaries import county_table
 from .engine import get_solver
+from .i18n import tr
 from .model import AllocationModel, binding, build_model
 from .scenario import Scenario
 from .solve import Solution, solve
@@ -62,7 +63,7 @@ def _solve_max(m: AllocationModel, z: pulp.LpVariable, solver: str) -> float:
     if text == "Unbounded":
         return float("inf")
     if text != "Optimal":
-        msg = f"carrying-capacity LP ended with status {text}"
+        msg = tr("carrying-capacity LP ended with status {text}", text=text)
         raise SolverError(msg)
     return float(z.value() or 0.0)
 

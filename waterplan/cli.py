@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from ._errors import InfeasibleError, InputError, Problem, SolverError, WaterplanError
+from .i18n import N_, language, tr
 
 log = logging.getLogger("waterplan")
 
@@ -37,16 +39,61 @@ def _lang_in(args: list[str]) -> str | None:
 
 
 def _translate(cmd: Any) -> None:
-    """A command's help and its options' help in the current language (the catalogue's)."""
+    """A command's help and its options' help in the current language (the catalogue's; the English
+    text is kept to translate from the next time)."""
     from .i18n import gettext
 
-    if cmd.help:
-        cmd.help = gettext(cmd.help)
-    for param in cmd.params:
-        if getattr(param, "help", None):
-            param.help = gettext(param.help)
+    for item in (cmd, *cmd.params):
+        if getattr(item, "help", None):
+            item.help = gettext(item.__dict__.setdefault("_help_en", item.help))
     for sub in getattr(cmd, "commands", {}).values():
         _translate(sub)
+
+
+#: what click says of a value, as waterplan says it (click's own words are English only)
+_CLICK_VALUES = [
+    (r"^(?:Value error, )?'?(.+?)'? is not one of (.+?)\.?$", N_("'{0}' is not one of {1}")),
+    (r"^'?(.+?)'? is not a valid (integer|float)\.?$", N_("'{0}' is not a number")),
+    (r"^(.+?) is not in the range (.+?)\.?$", N_("{0} is not in the range {1}")),
+    (r"^(?:File|Path|Directory) '?(.+?)'? does not exist\.?$", N_("{0} does not exist")),
+    (r"^Input should be greater than or equal to (\S+)$", N_("a number of at least {ge}")),
+    (r"^No such command '(.+?)'\.(?: Did you mean '(.+?)'\?)?$", N_("no such command: {0} (did you mean {1}?)")),
+    (r"^Got unexpected extra argument(?:s|\(s\))? \((.+)\)$", N_("more arguments than the command takes: {0}")),
+]
+
+
+def _said_by_click(message: str) -> str:
+    """One of click's messages in the chosen language (itself if it is not one of those above)."""
+    for pattern, template in _CLICK_VALUES:
+        m = re.match(pattern, message)
+        if m:
+            if "{ge}" in template:
+                return tr(template, ge=m.group(1))
+            return tr(template, *(g or "—" for g in m.groups()))
+    return message
+
+
+def _kinds(exc: BaseException) -> set[str]:
+    """The class names of an exception and its bases (the command line's errors are typer's or click's)."""
+    return {c.__name__ for c in type(exc).__mro__}
+
+
+def _usage(exc: Any, ctx: Any) -> str:
+    """A command-line usage error in the chosen language, naming the option as typed."""
+    kinds = _kinds(exc)
+    if "NoSuchOption" in kinds:
+        near = tr(" (did you mean {0}?)", ", ".join(sorted(exc.possibilities))) if exc.possibilities else ""
+        said = tr("no such option: {name}{near}", name=exc.option_name, near=near)
+    elif "MissingParameter" in kinds:
+        said = tr("{name} is missing", name=exc.param_hint or (exc.param.name if exc.param else ""))
+    elif "BadParameter" in kinds:
+        why = _said_by_click(exc.message)
+        name = exc.param_hint or " / ".join(getattr(exc.param, "opts", []) or [str(exc.param and exc.param.name)])
+        said = tr("invalid value for {name}: {why}", name=name, why=why)
+    else:
+        said = _said_by_click(exc.format_message())
+    path = (exc.ctx or ctx).command_path if (exc.ctx or ctx) is not None else "waterplan"
+    return said + tr("; see '{command} --help'", command=path)
 
 
 class _Guarded(TyperGroup):
@@ -74,22 +121,49 @@ class _Guarded(TyperGroup):
         except WaterplanError as exc:
             _fail(exc)
         except KeyboardInterrupt:
-            _say("中断 Interrupted", "the command was stopped; earlier outputs are as they were (an ensemble resumes "
-                 "where it stopped when run again)", EXIT_INTERRUPTED)  # fmt: skip
+            _say(tr("Interrupted"), tr("the command was stopped; earlier outputs are as they were (an ensemble "
+                 "resumes where it stopped when run again)"), EXIT_INTERRUPTED)  # fmt: skip
         except MemoryError:
-            _say("内存不足 Out of memory", "the input is too large for this machine's memory; earlier outputs are "
-                 "as they were", EXIT_INPUT)  # fmt: skip
+            _say(tr("Out of memory"), tr("the input is too large for this machine's memory; earlier outputs are "
+                 "as they were"), EXIT_INPUT)  # fmt: skip
         except RecursionError:
-            _say("输入嵌套过深 Input nested too deeply", "an input is nested deeper than waterplan reads",
+            _say(tr("Input nested too deeply"), tr("an input is nested deeper than waterplan reads"),
                  EXIT_INPUT)  # fmt: skip
         except Exception as exc:
+            if "UsageError" in _kinds(exc) and "NoArgsIsHelpError" not in _kinds(exc) and language() == "zh":
+                _say(tr("Usage error"), _usage(exc, ctx), EXIT_INPUT)  # (in English: typer's own panel)
             if type(exc).__module__.split(".")[0] in ("typer", "click"):
                 raise  # the command line's own exits and usage errors
             log.info("internal error", exc_info=True)  # the details, with -v
             first = str(exc).splitlines()[0] if str(exc) else ""
-            why = "a fault in waterplan, not in your input; earlier outputs are as they were (-v shows where)"
-            _say("内部错误 Internal error", f"{type(exc).__name__}: {first} — {why}", EXIT_INTERNAL)
+            why = tr("a fault in waterplan, not in your input; earlier outputs are as they were (-v shows where)")
+            _say(tr("Internal error"), f"{type(exc).__name__}: {first} — {why}", EXIT_INTERNAL)
         return None
+
+
+def _sector(key: object) -> str:
+    """A sector as the console names it: its Chinese name in Chinese, its key in English."""
+    from .i18n import language
+    from .spec import SECTOR_NAMES
+
+    return SECTOR_NAMES[str(key)][0] if language() == "zh" and str(key) in SECTOR_NAMES else str(key)
+
+
+def _node_kind(kind: str) -> str:
+    """A node kind of the graph as the console names it (Chinese: the map's legend's names)."""
+    from .palette import NODE_KIND_NAMES
+
+    names = {**{k: v[0] for k, v in NODE_KIND_NAMES.items()}, "delivery": "配水", "demand": "需水"}
+    return names.get(kind, kind) if language() == "zh" else kind
+
+
+def _status(status: object) -> str:
+    """A target status as the console says it (the status tables keep the English word)."""
+    from .i18n import language
+    from .report._page import STATUS_ZH  # "达标 met": the report's own words
+
+    said = STATUS_ZH.get(str(status))
+    return said.split(" ", 1)[0] if said and language() == "zh" else str(status)
 
 
 def _say(title: str, text: str, code: int) -> None:
@@ -196,17 +270,20 @@ def _run_monthly(
     log.info("solved %d months in %.1f s", len(res.months), res.timings.get("total", 0.0))
     path = write_monthly_run(res, out_dir, force=force, lang=lang)
     g = guarantee_rates(res)
-    t = Table(title=f"{res.scenario.name}: supply guarantee rates, worst county ({len(res.months)} months, {mode})")
-    for col in ("sector", "years fully supplied", "months fully supplied", "target"):
-        t.add_column(col, justify="right" if col != "sector" else "left")
+    title = tr("{name}: supply guarantee rates, worst county ({months} months, {mode})", name=res.scenario.name,
+               months=len(res.months), mode=mode)  # fmt: skip
+    t = Table(title=title)
+    for i, col in enumerate((tr("sector"), tr("years fully supplied"), tr("months fully supplied"), tr("target"))):
+        t.add_column(col, justify="right" if i else "left")
     for sector, r in (
         g.groupby("sector")
         .agg(y=("years_fully_supplied", "min"), m=("months_fully_supplied", "min"), target=("target_years", "first"))
         .iterrows()
     ):
-        t.add_row(str(sector), f"{r.y:.0%}", f"{r.m:.0%}", "" if pd.isna(r.target) else f"{r.target:.0%}")
+        t.add_row(_sector(sector), f"{r.y:.0%}", f"{r.m:.0%}", "" if pd.isna(r.target) else f"{r.target:.0%}")
     out.print(t)
-    out.print(f"{res.timings['total']:.1f} s ({res.lp_size['columns']:,} columns). Wrote {path}/.")
+    out.print(tr("{seconds:.1f} s ({columns:,} columns). Wrote {path}/.", seconds=res.timings["total"],
+                 columns=res.lp_size["columns"], path=path))  # fmt: skip
 
 
 _STRICT_HELP = (
@@ -247,12 +324,19 @@ def validate(
     kinds: dict[str, int] = {}
     for _n, d in G.nodes(data=True):
         kinds[d["kind"]] = kinds.get(d["kind"], 0) + 1
-    out.print(
-        f"[green]OK[/] {sc.name}: {len(sc.counties)} counties, {len(sc.demands)} demands "
-        f"({sc.demands['demand_10k_m3'].sum():,.0f} 万m³), {len(sc.constraints)} policy constraints, "
-        f"graph of {G.number_of_nodes()} nodes and {G.number_of_edges()} edges "
-        f"({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))})."
+    said = tr(
+        "{name}: {counties} counties, {demands} demands ({volume:,.0f} 万m³), {constraints} policy constraints, "
+        "graph of {nodes} nodes and {edges} edges ({kinds}).",
+        name=sc.name,
+        counties=len(sc.counties),
+        demands=len(sc.demands),
+        volume=sc.demands["demand_10k_m3"].sum(),
+        constraints=len(sc.constraints),
+        nodes=G.number_of_nodes(),
+        edges=G.number_of_edges(),
+        kinds=tr(", ").join(f"{v} {_node_kind(k)}" for k, v in sorted(kinds.items())),
     )
+    out.print(Text.assemble(("OK", "green"), " ", said), highlight=False)
 
 
 @app.command()
@@ -292,7 +376,9 @@ def run(
     from .scenario import load_scenario
 
     if basemap == "tianditu" and not tianditu_key:
-        _fail(InputError([Problem("<command line>", "--tianditu-key", None, "a Tianditu key for --basemap tianditu")]))
+        _fail(
+            InputError([Problem("<command line>", "--tianditu-key", None, tr("a Tianditu key for --basemap tianditu"))])
+        )
 
     try:
         check_output_folder(out_dir, force)  # before solving: a refused folder costs the user no wait
@@ -323,7 +409,7 @@ def _annual_refuses_monthly_options(
                 "<command line>",
                 "--mode/--years/--objective",
                 mode.value if mode else (years if years is not None else objective),
-                f"only for monthly scenarios (with a time: section); {scenario} is annual",
+                tr("only for monthly scenarios (with a time: section); {scenario} is annual", scenario=scenario),
             )
         )
 
@@ -331,25 +417,26 @@ def _annual_refuses_monthly_options(
 def _print_annual_summary(res: Any, path: Path) -> None:
     """The balance by sector, the targets' statuses counted, and where the run was written."""
     b = res.results.balance
-    t = Table(title=f"{res.scenario.name}: balance by sector (万m³/yr)")
-    for col in ("sector", "demand", "supplied", "shortage", "coverage"):
-        t.add_column(col, justify="right" if col != "sector" else "left")
+    t = Table(title=tr("{name}: balance by sector (万m³/yr)", name=res.scenario.name))
+    for i, col in enumerate((tr("sector"), tr("demand"), tr("supplied"), tr("shortage"), tr("coverage"))):
+        t.add_column(col, justify="right" if i else "left")
     s = b.groupby("sector")[["demand_10k_m3", "supplied_10k_m3", "shortage_10k_m3"]].sum()
     for sector, r in s.iterrows():
         cov = f"{r.supplied_10k_m3 / r.demand_10k_m3:.1%}" if r.demand_10k_m3 > 0 else "—"  # (no demand to cover)
-        t.add_row(str(sector), f"{r.demand_10k_m3:,.0f}", f"{r.supplied_10k_m3:,.0f}", f"{r.shortage_10k_m3:,.0f}", cov)
+        t.add_row(
+            _sector(sector), f"{r.demand_10k_m3:,.0f}", f"{r.supplied_10k_m3:,.0f}", f"{r.shortage_10k_m3:,.0f}", cov
+        )
     out.print(t)
     ind = res.results.indicators
     counts = ind["status"].value_counts().to_dict()
-    out.print(
-        f"Targets: {', '.join(f'{v} {k}' for k, v in counts.items()) or 'none in the scenario'}. "
-        f"Solver {res.manifest['solver']}, {res.manifest['timings_s']['total']:.2f} s."
-    )
-    out.print(f"Wrote {path}/ (report.html, map.html, tables).")
+    said = tr(", ").join(f"{v} {_status(k)}" for k, v in counts.items()) or tr("none in the scenario")
+    out.print(tr("Targets: {counts}. Solver {solver}, {seconds:.2f} s.", counts=said, solver=res.manifest["solver"],
+                 seconds=res.manifest["timings_s"]["total"]))  # fmt: skip
+    out.print(tr("Wrote {path}/ (report.html, map.html, tables).", path=path))
     shown = [str(g) for g in res.graph.graph.get("warnings", [])]  # (printed before the solve: once is enough)
     for w in res.results.warnings:
         if not any(w in g for g in shown):
-            err.print(Text.assemble(("警告 Warning:", "bold yellow"), " ", w), highlight=False, soft_wrap=True)
+            err.print(Text.assemble((f"{tr('Warning')}:", "bold yellow"), " ", w), highlight=False, soft_wrap=True)
 
 
 @app.command("explain")
@@ -416,7 +503,7 @@ def capacity_cmd(
     out.print(c)
     if out_csv is not None:
         res.counties.to_csv(out_csv, index=False, encoding="utf-8")
-        out.print(f"Wrote {out_csv}.")
+        out.print(tr("Wrote {path}.", path=out_csv))
 
 
 @app.command("compare")
@@ -431,7 +518,7 @@ def compare_cmd(
     from .compare import compare_scenarios
 
     if len(scenarios) < 2:
-        _fail(InputError([Problem("<command line>", "SCENARIOS", len(scenarios), "two or more scenario files")]))
+        _fail(InputError([Problem("<command line>", "SCENARIOS", len(scenarios), tr("two or more scenario files"))]))
     try:
         path = compare_scenarios(scenarios, out_dir, force=force)
     except WaterplanError as exc:
@@ -439,14 +526,15 @@ def compare_cmd(
         return
     sectors = pd.read_csv(path / "compare_sectors.csv", index_col=0)
     cols = [c for c in sectors.columns if c.endswith(": shortage_10k_m3")]
-    t = Table(title="Shortage by sector 各部门缺水 (万m³/yr)")
-    t.add_column("sector")
+    t = Table(title=tr("Shortage by sector (万m³/yr)"))
+    t.add_column(tr("sector"))
     for c in cols:
         t.add_column(c.split(": ")[0], justify="right")
     for sector, r in sectors.iterrows():
-        t.add_row(str(sector), *[f"{r[c]:,.0f}" for c in cols])
+        t.add_row(_sector(sector), *[f"{r[c]:,.0f}" for c in cols])
     out.print(t)
-    out.print(f"Wrote {path}/ (compare.html, compare.md, compare_*.csv, chart_shortage.png, diff_*.html).")
+    out.print(tr("Wrote {path}/ (compare.html, compare.md, compare_*.csv, chart_shortage.png, diff_*.html).",
+                 path=path))  # fmt: skip
 
 
 class Format(StrEnum):
@@ -487,7 +575,7 @@ def export(
     except WaterplanError as exc:
         _fail(exc)
         return
-    out.print(f"Wrote {path} ({Format(fmt).value}, {crs}).")
+    out.print(tr("Wrote {path} ({format}, {crs}).", path=path, format=Format(fmt).value, crs=crs))
 
 
 @app.command("network")
@@ -507,7 +595,7 @@ def network_cmd(
     except WaterplanError as exc:
         _fail(exc)
         return
-    out.print(f"Wrote {path} (layers nodes, edges). Give it as `network: {path}` in a scenario.")
+    out.print(tr("Wrote {path} (layers nodes, edges). Give it as `network: {path}` in a scenario.", path=path))
 
 
 @app.command("new")
@@ -526,8 +614,14 @@ def new_cmd(
         _fail(exc)
         return
     out.print(
-        f"Wrote {path.parent}/ ({path.name}, network.gpkg, demands.xlsx, scenario.schema.json). "
-        f"Fill in the figures, then: waterplan validate {path}; waterplan run {path} --out runs/{path.stem}"
+        tr(
+            "Wrote {folder}/ ({name}, network.gpkg, demands.xlsx, scenario.schema.json). Fill in the figures, then: "
+            "waterplan validate {path}; waterplan run {path} --out runs/{stem}",
+            folder=path.parent,
+            name=path.name,
+            path=path,
+            stem=path.stem,
+        )
     )
 
 
@@ -558,11 +652,11 @@ def ensemble_cmd(
     try:
         spec = None
         if variants is not None:
-            spec, _enc = load_yaml(variants, fname=str(variants), what="a variants file (YAML)")
+            spec, _enc = load_yaml(variants, fname=str(variants), what=tr("a variants file (YAML)"))
             spec = spec or {}
             if not isinstance(spec, dict):  # each variant's own overrides are checked by name in run_ensemble
                 raise InputError(
-                    Problem(str(variants), "(file)", type(spec).__name__, "a mapping: variant name → its overrides")
+                    Problem(str(variants), "(file)", type(spec).__name__, tr("a mapping: variant name → its overrides"))
                 )
         path = run_ensemble(scenario, out_dir, realisations=members, seed=seed, variants=spec, years=years,
                             workers=workers, scheduler=scheduler, progress=True,
@@ -571,10 +665,11 @@ def ensemble_cmd(
         _fail(exc)
         return
     failed = len(pd.read_csv(path / "failures.csv"))
-    out.print(f"Wrote {path}/ (ensemble.html, guarantee_summary.csv, binding.csv, parts/). Failed members: {failed}.")
+    out.print(tr("Wrote {path}/ (ensemble.html, guarantee_summary.csv, binding.csv, parts/). Failed members: "
+                 "{failed}.", path=path, failed=failed))  # fmt: skip
     if failed:
-        _say("成员失败 Members failed", f"{failed} member(s) failed: see {path / 'failures.csv'} and ensemble.html; "
-             "the same command runs them again", EXIT_PARTIAL)  # fmt: skip
+        _say(tr("Members failed"), tr("{failed} member(s) failed: see {csv} and ensemble.html; the same command "
+             "runs them again", failed=failed, csv=path / "failures.csv"), EXIT_PARTIAL)  # fmt: skip
 
 
 @app.command("schema")
@@ -610,7 +705,7 @@ def print_map_cmd(
     except WaterplanError as exc:
         _fail(exc)
         return
-    out.print(f"Wrote {path}.")
+    out.print(tr("Wrote {path}.", path=path))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,7 @@ import pandas as pd
 from ._errors import InputError, Problem
 from .boundaries import load_counties
 from .charts import compare_chart, diff_span, difference_map_png
+from .i18n import tr
 from .maps import _leaflet_assets, escape
 from .outputs import check_output_folder, file_stem
 from .reading import _rel
@@ -190,8 +191,10 @@ def compare_scenarios(paths: Sequence[str | Path], out: str | Path, *, force: bo
                     _rel(sc.path),
                     "time",
                     "monthly",
-                    "an annual scenario: compare annual runs; for monthly runs compare their guarantee.csv "
-                    "and indicators.csv",
+                    tr(
+                        "an annual scenario: compare annual runs; for monthly runs compare their "
+                        "guarantee.csv and indicators.csv"
+                    ),
                 )
                 for sc in monthly
             ]
@@ -200,7 +203,11 @@ def compare_scenarios(paths: Sequence[str | Path], out: str | Path, *, force: bo
     for sc in scenarios:  # a name is a column and a file name: one scenario file each
         stem = file_stem(sc.name)
         if stem in seen and seen[stem][1] != sc.path.resolve():
-            why = f"a name no other compared scenario has (a file name: '{stem}', as {seen[stem][0]} is named)"
+            why = tr(
+                "a name no other compared scenario has (a file name: '{stem}', as {0} is named)",
+                seen[stem][0],
+                stem=stem,
+            )
             raise InputError(Problem(_rel(sc.path), "name", sc.name, why))
         seen[stem] = (sc.name, sc.path.resolve())
     check_output_folder(out, force)  # before solving: a refused folder costs the user no wait

@@ -11,6 +11,7 @@ from typing import Any
 
 from ._errors import InputError, Problem
 from .boundaries import resolve_county
+from .i18n import N_, tr
 from .spec import MEASURES, SOURCE_KINDS, ConstraintSpec, Listing, ScenarioSpec, SourceSelector
 from .textio import MAX_BYTES, not_readable
 from .units import to_fraction, to_model_volume
@@ -78,7 +79,7 @@ def _select_sources(sel: Selection, sources: SourceSelector, fname: str, where: 
     sel.source_tags = set(sources.tags) or None
     for k in sources.kinds:
         if k not in SOURCE_KINDS:
-            problems.append(Problem(fname, f"{where}.sources.kinds", k, f"one of {', '.join(SOURCE_KINDS)}"))
+            problems.append(Problem(fname, f"{where}.sources.kinds", k, tr("one of {0}", ", ".join(SOURCE_KINDS))))
 
 
 def _select_counties(
@@ -107,12 +108,12 @@ def _selection(
     edges: list[str] | None = None,
 ) -> Selection:
     if measure is None:
-        problems.append(Problem(fname, f"{where}.measure", None, f"one of {', '.join(MEASURES)}"))
+        problems.append(Problem(fname, f"{where}.measure", None, tr("one of {0}", ", ".join(MEASURES))))
         measure = "withdrawal"
     sel = Selection(measure=measure)
     if measure == "flow":
         if not edges:
-            problems.append(Problem(fname, f"{where}.edges", edges, "measure 'flow' needs a list of edge ids"))
+            problems.append(Problem(fname, f"{where}.edges", edges, tr("measure 'flow' needs a list of edge ids")))
         sel.edges = set(edges or [])
     if sources is not None:
         _select_sources(sel, sources, fname, where, problems)
@@ -121,7 +122,7 @@ def _selection(
     if sectors is not None:
         for s in sectors:
             if s not in spec.sectors:
-                problems.append(Problem(fname, f"{where}.sectors", s, f"one of {', '.join(spec.sectors)}"))
+                problems.append(Problem(fname, f"{where}.sectors", s, tr("one of {0}", ", ".join(spec.sectors))))
         sel.sectors = set(sectors)
     if measure in ("withdrawal", "available") and sectors is not None:
         problems.append(
@@ -129,7 +130,7 @@ def _selection(
                 fname,
                 f"{where}.sectors",
                 sectors,
-                "a withdrawal is measured at the source; use measure 'use' to select sectors",
+                tr("a withdrawal is measured at the source; use measure 'use' to select sectors"),
             )
         )
     return sel
@@ -153,9 +154,11 @@ def _same_plants(lhs: Selection, rhs: Selection, fname: str, where: str, problem
                     "counties": sorted(lhs.counties or []),
                     "kinds": sorted(lhs.source_kinds or []),
                 },
-                "利用率的分子应为同一批污水处理厂的再生水供出量 / over wastewater, the reclaimed water the same "
-                "plants release: measure 'withdrawal', sources {kinds: [reclaimed]} (or the denominator's ids or "
-                "tags), the denominator's counties",
+                tr(
+                    "over wastewater, the reclaimed water the same plants "
+                    "release: measure 'withdrawal', sources {{kinds: [reclaimed]}} (or the denominator's "
+                    "ids or tags), the denominator's counties"
+                ),
             )
         )
 
@@ -166,7 +169,7 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
     for i, c in enumerate(spec.constraints):
         where = f"constraints[{i}] ({c.id})"
         if c.id in seen:
-            problems.append(Problem(fname, f"{where}.id", c.id, "a unique id"))
+            problems.append(Problem(fname, f"{where}.id", c.id, tr("a unique id")))
         seen.add(c.id)
         common: dict[str, Any] = {"fname": fname, "study": study, "spec": spec, "problems": problems}
         if c.type == "ratio_floor":
@@ -181,7 +184,7 @@ def _constraints(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
                 problems.extend(exc.problems)
                 continue
             if value < 0:
-                problems.append(Problem(fname, f"{where}.value", c.value, "a volume of zero or more"))
+                problems.append(Problem(fname, f"{where}.value", c.value, tr("a volume of zero or more")))
             lhs = _selection(c.measure, c.sources, c.counties, c.sectors, where=where, edges=c.edges, **common)
             lhs.conveyance_losses = c.conveyance_losses == "included"
             rhs = None
@@ -214,7 +217,7 @@ def _ratio(c: ConstraintSpec, where: str, common: dict[str, Any]) -> tuple[float
     """A ratio floor's value (a fraction) and its two sides; None (with the problems) if unusable."""
     fname, problems = common["fname"], common["problems"]
     if c.numerator is None or c.denominator is None:
-        problems.append(Problem(fname, where, c.type, "a ratio_floor needs numerator and denominator"))
+        problems.append(Problem(fname, where, c.type, tr("a ratio_floor needs numerator and denominator")))
         return None
     try:
         value = to_fraction(c.value, c.unit, file=fname, field=f"{where}.value")
@@ -222,7 +225,7 @@ def _ratio(c: ConstraintSpec, where: str, common: dict[str, Any]) -> tuple[float
         problems.extend(exc.problems)
         return None
     if not 0 <= value <= 1:
-        problems.append(Problem(fname, f"{where}.value", c.value, "a ratio between 0 and 100 %"))
+        problems.append(Problem(fname, f"{where}.value", c.value, tr("a ratio between 0 and 100 %")))
     n, d = c.numerator, c.denominator
     lhs = _selection(n.measure, n.sources, n.counties, n.sectors, where=f"{where}.numerator", edges=n.edges, **common)
     rhs = _selection(d.measure, d.sources, d.counties, d.sectors, where=f"{where}.denominator", edges=d.edges, **common)
@@ -237,13 +240,11 @@ def _check_rank(c: Constraint, fname: str, where: str, problems: list[Problem]) 
                 fname,
                 f"{where}.rank",
                 c.rank,
-                "无 rank：计划配置只报告不参与优化 / no rank: a planned allocation is only reported",
+                tr("no rank: a planned allocation is only reported"),
             )
         )
     if isinstance(c.rank, int) and c.rank < 1:
-        problems.append(
-            Problem(fname, f"{where}.rank", c.rank, "'hard'（红线）或优先级 1, 2, … / 'hard' or a priority (1, 2, …)")
-        )
+        problems.append(Problem(fname, f"{where}.rank", c.rank, tr("'hard' or a priority (1, 2, …)")))
 
 
 def _check_source_kinds(spec: ScenarioSpec, fname: str, problems: list[Problem]) -> None:
@@ -251,11 +252,11 @@ def _check_source_kinds(spec: ScenarioSpec, fname: str, problems: list[Problem])
         for k in [*s.accepts, *s.prefers]:
             if k not in SOURCE_KINDS:
                 problems.append(
-                    Problem(fname, f"sectors.{name}.accepts/prefers", k, f"one of {', '.join(SOURCE_KINDS)}")
+                    Problem(fname, f"sectors.{name}.accepts/prefers", k, tr("one of {0}", ", ".join(SOURCE_KINDS)))
                 )
     for k in spec.source_preference:
         if k not in SOURCE_KINDS:
-            problems.append(Problem(fname, "source_preference", k, f"one of {', '.join(SOURCE_KINDS)}"))
+            problems.append(Problem(fname, "source_preference", k, tr("one of {0}", ", ".join(SOURCE_KINDS))))
 
 
 def _check_time(spec: ScenarioSpec, path: Path, fname: str, problems: list[Problem]) -> None:
@@ -266,7 +267,9 @@ def _check_time(spec: ScenarioSpec, path: Path, fname: str, problems: list[Probl
     for sector, pattern in spec.time.demand_patterns.items():
         field = f"time.demand_patterns.{sector}"
         if sector not in spec.sectors:
-            problems.append(Problem(fname, field, sector, f"one of the scenario's sectors: {', '.join(spec.sectors)}"))
+            problems.append(
+                Problem(fname, field, sector, tr("one of the scenario's sectors: {0}", ", ".join(spec.sectors)))
+            )
             continue
         try:
             check_pattern(pattern, file=fname, field=field)
@@ -279,7 +282,7 @@ def _check_time(spec: ScenarioSpec, path: Path, fname: str, problems: list[Probl
                     fname,
                     f"time.guarantee_targets.{sector}",
                     share,
-                    "a sector of the scenario and a share of years between 0 and 1",
+                    tr("a sector of the scenario and a share of years between 0 and 1"),
                 )
             )
     series = spec.time.series
@@ -307,11 +310,14 @@ def _trading_quotas(spec: ScenarioSpec, fname: str, study: list[str], problems: 
                     fname,
                     "trading.sectors",
                     sname,
-                    "tradable sectors other than domestic: water is never traded away from domestic use (003 (六)20)",
+                    tr(
+                        "tradable sectors other than domestic: water is never traded away from domestic use "
+                        "(003 (六)20)"
+                    ),
                 )
             )
         elif sname not in spec.sectors:
-            problems.append(Problem(fname, "trading.sectors", sname, f"one of {', '.join(spec.sectors)}"))
+            problems.append(Problem(fname, "trading.sectors", sname, tr("one of {0}", ", ".join(spec.sectors))))
     return quotas
 
 
@@ -324,12 +330,12 @@ def _check_rules(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
         where = f"targets ({t.id}).rule"
         for s in r.sectors:
             if s not in spec.sectors:
-                problems.append(Problem(fname, f"{where}.sectors", s, f"one of {', '.join(spec.sectors)}"))
+                problems.append(Problem(fname, f"{where}.sectors", s, tr("one of {0}", ", ".join(spec.sectors))))
         for k in r.kinds:
             if k not in SOURCE_KINDS:
-                problems.append(Problem(fname, f"{where}.kinds", k, f"one of {', '.join(SOURCE_KINDS)}"))
+                problems.append(Problem(fname, f"{where}.kinds", k, tr("one of {0}", ", ".join(SOURCE_KINDS))))
         if r.check != "priority" and not r.kinds:
-            problems.append(Problem(fname, f"{where}.kinds", [], "the source kinds the sectors take first"))
+            problems.append(Problem(fname, f"{where}.kinds", [], tr("the source kinds the sectors take first")))
         if r.counties is not None:
             codes: list[str | int] = []
             for c in r.counties:
@@ -342,8 +348,8 @@ def _check_rules(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
 
 #: the levers the model reads, with the range of their values
 LEVER_RANGES = {
-    "network_leakage": (0.0, 1.0, "a fraction in [0, 1)"),
-    "irrigation_efficiency": (0.0, 1.0, "a coefficient in (0, 1]"),
+    "network_leakage": (0.0, 1.0, N_("a fraction in [0, 1)")),
+    "irrigation_efficiency": (0.0, 1.0, N_("a coefficient in (0, 1]")),
 }
 
 
@@ -352,7 +358,7 @@ def _check_target_levers(spec: ScenarioSpec, fname: str, problems: list[Problem]
         lo, hi, valid = LEVER_RANGES.get(name, (-math.inf, math.inf, ""))
         ok = lo <= lever.value < hi if name == "network_leakage" else lo < lever.value <= hi
         if not ok:
-            problems.append(Problem(fname, f"levers.{name}.value", lever.value, valid))
+            problems.append(Problem(fname, f"levers.{name}.value", lever.value, tr(valid)))
     for t in spec.targets:
         if t.lever is not None and t.lever not in spec.levers:
             problems.append(
@@ -360,6 +366,6 @@ def _check_target_levers(spec: ScenarioSpec, fname: str, problems: list[Problem]
                     fname,
                     f"targets ({t.id}).lever",
                     t.lever,
-                    f"a key of levers: {', '.join(spec.levers) or '(none defined)'}",
+                    tr("a key of levers: {0}", ", ".join(spec.levers) or "(none defined)"),
                 )
             )

@@ -4,6 +4,7 @@ share of another."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pandas as pd
 
 from ._errors import InputError, Problem
 from .boundaries import resolve_county
+from .i18n import tr
 from .reading import _rel
 from .spec import ScenarioSpec
 from .textio import MAX_BYTES, not_readable, read_table
@@ -42,13 +44,13 @@ def _gross(net: float, sector: str, basis: str, spec: ScenarioSpec, where: str, 
     if basis in ("", "gross"):
         return net
     if basis != "net":
-        problems.append(Problem(where, "basis", basis, "'gross' (default) or 'net'"))
+        problems.append(Problem(where, "basis", basis, tr("'gross' (default) or 'net'")))
         return net
     levers = spec.levers
     if sector == "agriculture":
         eff = levers.get("irrigation_efficiency")
         if eff is None or not 0 < eff.value <= 1:
-            problems.append(Problem(where, "basis", basis, _NEEDS_EFFICIENCY))
+            problems.append(Problem(where, "basis", basis, _needs_efficiency()))
             return net
         return net / eff.value
     # other sectors: the net demand is what the county's users take; the supply network's leakage
@@ -56,17 +58,20 @@ def _gross(net: float, sector: str, basis: str, spec: ScenarioSpec, where: str, 
     return net
 
 
-_NEEDS_EFFICIENCY = "a net agricultural demand needs levers.irrigation_efficiency in (0, 1] in the scenario"
+def _needs_efficiency() -> str:
+    return tr("a net agricultural demand needs levers.irrigation_efficiency in (0, 1] in the scenario")
 
 
 def _once(problems: list[Problem], start: int, fname: str) -> None:
     """The same missing lever on many rows: said once, with the rows (the problems from ``start`` on)."""
-    same = [p for p in problems[start:] if p.expected == _NEEDS_EFFICIENCY]
+    said = _needs_efficiency()
+    same = [p for p in problems[start:] if p.expected == said]
     if len(same) > 1:
-        rows = [p.file.rsplit(" row ", 1)[-1] for p in same]
-        shown = ", ".join(rows[:10]) + (f", … ({len(rows)} rows)" if len(rows) > 10 else f" ({len(rows)} rows)")
-        problems[start:] = [p for p in problems[start:] if p.expected != _NEEDS_EFFICIENCY]
-        problems.append(Problem(f"{fname} rows {shown}", "basis", same[0].value, _NEEDS_EFFICIENCY))
+        rows = [re.findall(r"\d+", p.file)[-1] for p in same]
+        shown = ", ".join(rows[:10]) + (", …" if len(rows) > 10 else "")
+        problems[start:] = [p for p in problems[start:] if p.expected != said]
+        where = tr("{file} rows {rows} ({n} rows)", file=fname, rows=shown, n=len(rows))
+        problems.append(Problem(where, "basis", same[0].value, said))
 
 
 #: a problem's field → the columns it names (the unit of a volume is its own column)
@@ -96,7 +101,14 @@ def _county_of(r: dict[str, Any], where: str, counties: list[str]) -> str:
     if not _blank_cell(name):
         by_name = resolve_county(name, file=where, field="county_zh", within=counties)
         if by_name != adcode:
-            raise InputError(Problem(where, "county_zh", name, f"the name of county {code} ({adcode}), or blank"))
+            raise InputError(
+                Problem(
+                    where,
+                    "county_zh",
+                    name,
+                    tr("the name of county {code} ({adcode}), or blank", code=code, adcode=adcode),
+                )
+            )
     return adcode
 
 
@@ -120,21 +132,21 @@ def _read_demands(
         problems.append(Problem(fname, "(file)", str(path), why))
         return empty
     try:
-        raw, encodings[path] = read_table(path, fname=fname, what="a demand table", headers=DEMAND_HEADERS)
+        raw, encodings[path] = read_table(path, fname=fname, what=tr("a demand table"), headers=DEMAND_HEADERS)
     except InputError as exc:
         problems.extend(exc.problems)
         return empty
     has_volume = {"demand", "unit"} <= set(raw.columns)
     has_quota = {"quantity", "quantity_unit", "quota", "quota_unit"} <= set(raw.columns)
     if "county" not in raw.columns or "sector" not in raw.columns or not (has_volume or has_quota):
-        wanted = "columns county, sector and either demand, unit or quantity, quantity_unit, quota, quota_unit"
+        wanted = tr("columns county, sector and either demand, unit or quantity, quantity_unit, quota, quota_unit")
         problems.append(Problem(fname, "(header)", list(raw.columns), wanted))
         return empty
     rows = []
     seen: dict[tuple[str, str], int] = {}
     start = len(problems)
     for i, r in enumerate(raw.to_dict("records"), start=2):
-        where = f"{fname} row {i}"
+        where = tr("{file} row {row}", file=fname, row=i)
         try:
             adcode = _county_of(r, where, counties)
         except InputError as exc:
@@ -153,7 +165,7 @@ def _read_demands(
                     where,
                     "county/sector",
                     f"{r['county']}/{sector}",
-                    f"each county × sector once (already on row {seen[(adcode, sector)]})",
+                    tr("each county × sector once (already on row {0})", seen[(adcode, sector)]),
                 )
             )
             continue
@@ -176,12 +188,12 @@ def _row_volume(
         if has_volume and str(r.get("demand", "")).strip() != "":
             net = to_model_volume(r["demand"], r["unit"], file=where, field="demand")
             if net < 0:
-                problems.append(Problem(where, "demand", r["demand"], "a demand of zero or more"))
+                problems.append(Problem(where, "demand", r["demand"], tr("a demand of zero or more")))
                 return None
             return net
         if has_quota and str(r.get("quantity", "")).strip() != "":
             return quota_volume(r["quantity"], r["quantity_unit"], r["quota"], r["quota_unit"], file=where)
-        problems.append(Problem(where, "demand", "", "a demand with its unit, or a quantity and a quota"))
+        problems.append(Problem(where, "demand", "", tr("a demand with its unit, or a quantity and a quota")))
     except InputError as exc:
         problems.extend(exc.problems)
     return None
@@ -194,7 +206,9 @@ def _split_shares(df: pd.DataFrame, spec: ScenarioSpec, fname: str, problems: li
             continue
         parent = s.share_of.sector
         if parent not in spec.sectors or spec.sectors[parent].share_of is not None:
-            problems.append(Problem(fname, f"sectors.{name}.share_of.sector", parent, "another sector of the scenario"))
+            problems.append(
+                Problem(fname, f"sectors.{name}.share_of.sector", parent, tr("another sector of the scenario"))
+            )
             continue
         rows = df[df["sector"] == parent]
         child = rows.copy()

@@ -36,6 +36,7 @@ import pulp
 from tqdm import tqdm
 
 from ._errors import InfeasibleError, InputError, Problem, SolverError
+from .i18n import tr
 from .objective import stage_tolerance
 from .template import INF
 
@@ -187,7 +188,7 @@ def run_checked(h: highspy.Highs | PulpLp, what: str) -> None:
         return
     if status == highspy.HighsModelStatus.kInfeasible:
         raise InfeasibleError(f"{what} is infeasible")
-    msg = f"{what}: HiGHS ended with {h.modelStatusToString(status)}"
+    msg = tr("{what}: HiGHS ended with {0}", h.modelStatusToString(status), what=what)
     raise SolverError(msg)
 
 
@@ -234,9 +235,12 @@ def refuse_weighted(kinds: list[str], mode: str) -> None:
                 "<options>",
                 "objective",
                 "weighted",
-                f"the staged objective with the equity rule ({mode} mode): a weighted LP cannot "
-                "rank equity exactly; use the staged objective (--objective staged, time.objective: staged) "
-                "or set 'equity: false' in the scenario",
+                tr(
+                    "the staged objective with the equity rule ({mode} mode): a weighted LP cannot rank "
+                    "equity exactly; use the staged objective (--objective staged, time.objective: "
+                    "staged) or set 'equity: false' in the scenario",
+                    mode=mode,
+                ),
             )
         )
     if "rule" in kinds:
@@ -245,10 +249,13 @@ def refuse_weighted(kinds: list[str], mode: str) -> None:
                 "<options>",
                 "objective",
                 "weighted",
-                f"the staged objective with allocation rules the model applies ({mode} mode): a weighted "
-                "LP cannot rank them between the priorities (its weights would span more than HiGHS can "
-                "solve); use the staged objective (--objective staged, time.objective: staged) or set "
-                "'binds: false' on the scenario's targets[].rule",
+                tr(
+                    "the staged objective with allocation rules the model applies ({mode} mode): a "
+                    "weighted LP cannot rank them between the priorities (its weights would span more "
+                    "than HiGHS can solve); use the staged objective (--objective staged, time.objective:"
+                    " staged) or set 'binds: false' on the scenario's targets[].rule",
+                    mode=mode,
+                ),
             )
         )
 

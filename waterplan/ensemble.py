@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError, Problem, WaterplanError
+from .i18n import tr
 from .outputs import cannot_write, never_replaced, refuse
 
 __all__ = ["Member", "ensemble_members", "ensemble_report", "member_seed", "run_ensemble", "run_member"]
@@ -75,9 +76,9 @@ def _good_name(name: object) -> bool:
 
 
 def _check_names(variants: dict[str, Any], fname: str = "<variants>") -> None:
-    why = (
-        "方案名：字母、汉字、数字和 _ - .，不以 . 开头，至多 64 个字符 / a variant name of letters (Chinese too), "
-        "digits and _ - . (not starting with '.', at most 64): it becomes a folder name"
+    why = tr(
+        "a variant name of letters (Chinese too), digits and _ - . (not starting with '.', at most 64): "
+        "it becomes a folder name"
     )
     bad = [Problem(fname, "(variant name)", k, why) for k in variants if not _good_name(k)]
     if bad:
@@ -94,7 +95,7 @@ def check_variants(scenario: str | Path, variants: dict[str, Any], fname: str = 
     problems: list[Problem] = []
     for name, ov in variants.items():
         if ov is not None and not isinstance(ov, dict):
-            problems.append(Problem(fname, name, type(ov).__name__, "a mapping of the keys the variant changes"))
+            problems.append(Problem(fname, name, type(ov).__name__, tr("a mapping of the keys the variant changes")))
             continue
         try:
             build_graph(load_scenario(scenario, overrides=ov or {}))
@@ -110,7 +111,7 @@ def ensemble_members(
     """Every (variant, realisation) pair: ``variants`` maps a name to its overrides (none: the
     scenario as it is, named ``base``); ``years`` shortens every member's horizon."""
     if realisations < 1:
-        raise InputError(Problem("<options>", "members", realisations, "one realisation or more"))
+        raise InputError(Problem("<options>", "members", realisations, tr("one realisation or more")))
     variants = variants or {"base": {}}
     _check_names(variants)
     out: list[Member] = []
@@ -132,7 +133,9 @@ def run_member(scenario: str | Path, member: Member) -> dict[str, pd.DataFrame]:
 
     sc = load_scenario(scenario, overrides=member.overrides)
     if sc.spec.time is None:
-        raise InputError(Problem(str(scenario), "time", None, "a monthly scenario (a time: section) for an ensemble"))
+        raise InputError(
+            Problem(str(scenario), "time", None, tr("a monthly scenario (a time: section) for an ensemble"))
+        )
     res = solve_monthly(build_graph(sc), sc, mode=sc.spec.time.mode)  # the scenario's mode, as `waterplan run`
     label = {"variant": member.variant, "member": member.realisation, "seed": member.seed}
     guarantee = guarantee_rates(res).assign(**label)
@@ -252,7 +255,7 @@ def _check_inputs(scenario: str, out: Path, variants: dict[str, Any] | None, var
 
     _check_out(out)  # before any work: a refused folder costs the user no wait
     if load_scenario(scenario).spec.time is None:
-        raise InputError(Problem(scenario, "time", None, "a monthly scenario (a time: section) for an ensemble"))
+        raise InputError(Problem(scenario, "time", None, tr("a monthly scenario (a time: section) for an ensemble")))
     if variants:
         check_variants(scenario, variants, variants_file)
     try:
@@ -287,7 +290,7 @@ def _on_dask(
         client = _connect(scheduler or cluster, connect_timeout)
         futures = {client.submit(_task, scenario, m, key=f"member-{m.variant}-{m.realisation}", pure=False): m
                    for m in todo}  # fmt: skip
-        bar = progress_bar(total=len(todo), desc="ensemble", unit="member", show=progress)
+        bar = progress_bar(total=len(todo), desc=tr("ensemble"), unit=tr("member"), show=progress)
         for fut in as_completed(futures):
             m = futures[fut]
             try:
@@ -356,7 +359,7 @@ def _connect(scheduler: Any, timeout: float) -> Any:
     where = scheduler if isinstance(scheduler, str) else "the local cluster"
     if isinstance(scheduler, str) and not _SCHEDULER.match(scheduler):
         raise InputError(Problem("<command line>", "--scheduler", scheduler,
-                                 "调度器地址 / a Dask scheduler address such as tcp://host:8786"))  # fmt: skip
+                                 tr("a Dask scheduler address such as tcp://host:8786")))  # fmt: skip
     box: dict[str, Any] = {}
 
     def attempt() -> None:
@@ -373,14 +376,18 @@ def _connect(scheduler: Any, timeout: float) -> Any:
     if "client" not in box:
         exc = box.get("error")
         reason = (str(exc).splitlines()[0] or type(exc).__name__) if exc else "no answer as a Dask scheduler"
-        why = f"一个可连接的调度器 / a scheduler that answers within {timeout:g} s ({reason})"
+        why = tr(
+            "a scheduler that answers within {timeout:g} s ({reason})",
+            timeout=timeout,
+            reason=reason,
+        )
         raise InputError(Problem("<command line>", "--scheduler", where, why))
     client = box["client"]
     try:
         client.wait_for_workers(1, timeout=timeout)
     except Exception:
         client.close()
-        why = f"一个有工作进程的调度器 / a scheduler with a worker (none joined within {timeout:g} s)"
+        why = tr("a scheduler with a worker (none joined within {timeout:g} s)", timeout=timeout)
         raise InputError(Problem("<command line>", "--scheduler", where, why)) from None
     return client
 
@@ -407,15 +414,17 @@ def _check_out(out: Path) -> None:
     so that no file of the user's is ever written over."""
     never_replaced(out)
     if out.exists() and not out.is_dir():
-        raise InputError(Problem("<command line>", "--out", str(out), "a folder for the ensemble: this is a file"))
+        raise InputError(Problem("<command line>", "--out", str(out), tr("a folder for the ensemble: this is a file")))
     if out.is_dir() and any(out.iterdir()) and not _is_ensemble(out):
         raise InputError(
             Problem(
                 "<command line>",
                 "--out",
                 str(out),
-                "a new or empty folder, or an earlier ensemble's to resume: this one holds other files, "
-                "which are never written over",
+                tr(
+                    "a new or empty folder, or an earlier ensemble's to resume: this one holds other "
+                    "files, which are never written over"
+                ),
             )
         )
 

@@ -26,6 +26,7 @@ import pyproj
 from ._errors import InputError, Problem
 from .boundaries import load_counties
 from .convert import graph_to_gdfs
+from .i18n import tr
 from .maps import county_indicators
 from .network import is_illustrative
 from .outputs import check_output_file, check_output_folder, staging, write_marker
@@ -201,7 +202,7 @@ def resolve_crs(crs: str, bounds: tuple[float, float, float, float] | None = Non
     text = str(crs).strip()
     if text.lower() in ("gk3", "gk6"):
         if bounds is None:
-            msg = "a Gauss–Krüger zone needs the data's extent"
+            msg = tr("a Gauss–Krüger zone needs the data's extent")
             raise ValueError(msg)
         lon = (bounds[0] + bounds[2]) / 2
         if text.lower() == "gk3":
@@ -217,21 +218,28 @@ def resolve_crs(crs: str, bounds: tuple[float, float, float, float] | None = Non
                 "<command line>",
                 "--crs",
                 crs,
-                "a coordinate system such as EPSG:4326 (WGS84), EPSG:4490 (CGCS2000), a CGCS2000 "
-                "Gauss–Krüger zone EPSG:4513–4554, or gk3 / gk6 to pick the zone",
+                tr(
+                    "a coordinate system such as EPSG:4326 (WGS84), EPSG:4490 (CGCS2000), a CGCS2000 "
+                    "Gauss–Krüger zone EPSG:4513–4554, or gk3 / gk6 to pick the zone"
+                ),
             )
         ) from None
 
 
 def _check_run(run_dir: Path) -> None:
     if not run_dir.is_dir():
-        raise InputError(Problem("<command line>", "RUN", str(run_dir), "the folder of a run (waterplan run … --out)"))
+        raise InputError(
+            Problem("<command line>", "RUN", str(run_dir), tr("the folder of a run (waterplan run … --out)"))
+        )
     required = ["manifest.json", *LAYER_FILES.values(), *(f"{t}.csv" for t in RUN_TABLES[_run_kind(run_dir)])]
     missing = [f for f in required if not (run_dir / f).is_file()]
     if missing:
         raise InputError(
             Problem(
-                str(run_dir), "(files)", ", ".join(missing), "a complete run folder; run the scenario again to write it"
+                str(run_dir),
+                "(files)",
+                ", ".join(missing),
+                tr("a complete run folder; run the scenario again to write it"),
             )
         )
 
@@ -427,10 +435,10 @@ def export_run(
     """
     run_dir, out = Path(run_dir), Path(out)
     if fmt not in FORMATS:
-        raise InputError(Problem("<command line>", "--format", fmt, f"one of {', '.join(FORMATS)}"))
+        raise InputError(Problem("<command line>", "--format", fmt, tr("one of {0}", ", ".join(FORMATS))))
     encoding = encoding.upper().replace("UTF8", "UTF-8")
     if encoding not in ("UTF-8", "GBK") or (encoding == "GBK" and fmt != "shp"):
-        raise InputError(Problem("<command line>", "--encoding", encoding, "UTF-8, or GBK with --format shp"))
+        raise InputError(Problem("<command line>", "--encoding", encoding, tr("UTF-8, or GBK with --format shp")))
     _check_run(run_dir)
     _check_out(out, fmt, force)
     layers, tables, target = _read_run(run_dir, crs)

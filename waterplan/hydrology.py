@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError, Problem, raise_if
+from .i18n import tr
 from .textio import MAX_BYTES, not_readable, read_table
 from .units import to_model_volume
 
@@ -89,14 +90,14 @@ def check_pattern(values: object, *, file: str, field: str) -> tuple[float, ...]
     try:
         seq = [float(v) for v in values]  # type: ignore[attr-defined]
     except (TypeError, ValueError):
-        raise InputError(Problem(file, field, values, "12 numbers (shares of the year by month)")) from None
+        raise InputError(Problem(file, field, values, tr("12 numbers (shares of the year by month)"))) from None
     if len(seq) != 12:
-        problems.append(Problem(file, field, len(seq), "12 monthly shares (one per calendar month)"))
+        problems.append(Problem(file, field, len(seq), tr("12 monthly shares (one per calendar month)")))
     if any(v < 0 for v in seq):
-        problems.append(Problem(file, field, seq, "shares of zero or more"))
+        problems.append(Problem(file, field, seq, tr("shares of zero or more")))
     if len(seq) == 12 and abs(sum(seq) - 1.0) > 1e-6:
         problems.append(
-            Problem(file, field, round(sum(seq), 6), "shares that sum to 1 (they are fractions of the year)")
+            Problem(file, field, round(sum(seq), 6), tr("shares that sum to 1 (they are fractions of the year)"))
         )
     raise_if(problems)
     return tuple(seq)
@@ -163,17 +164,31 @@ def _months(raw: pd.DataFrame, fname: str, problems: list[Problem]) -> Iterator[
     first for its source; a misspelt month or one given twice is a problem naming its row."""
     first: dict[tuple[str, str], int] = {}
     for i, r in enumerate(raw.to_dict("records"), start=2):
-        where = f"{fname} row {i}"
+        where = tr("{file} row {row}", file=fname, row=i)
         month = _month(r["month"])
         if month is None:
-            why = "年-月 / a month as YYYY-MM, e.g. 1971-01 (month 01 to 12)"
+            why = tr("a month as YYYY-MM, e.g. 1971-01 (month 01 to 12)")
             problems.append(Problem(where, "month", r["month"], why))
         elif (r["source"], month) in first:
-            why = f"每个水源每月一行 / one row per source and month (row {first[r['source'], month]} gives it already)"
+            why = tr("one row per source and month (row {0} gives it already)", first[r["source"], month])
             problems.append(Problem(where, "month", r["month"], why))
         else:
             first[r["source"], month] = i
             yield i, r, month
+
+
+def _gaps(df: pd.DataFrame, sources: set[str], expected: list[str], fname: str) -> list[Problem]:
+    """A source without every month of the horizon: one problem naming the months it lacks."""
+    out = []
+    for sid in sorted(sources):
+        have = set(df.loc[df["source"] == sid, "month"]) if len(df) else set()
+        gaps = [m for m in expected if m not in have]
+        if gaps:
+            shown = ", ".join(gaps[:5]) + (" …" if len(gaps) > 5 else "")
+            why = tr("every month from {start} for {months} months for source {sid} ({0} missing)", len(gaps),
+                     start=expected[0], months=len(expected), sid=sid)  # fmt: skip
+            out.append(Problem(fname, "month", shown, why))
+    return out
 
 
 def read_series(path: str | Path, *, sources: set[str], start: str, months: int) -> pd.DataFrame:
@@ -184,23 +199,30 @@ def read_series(path: str | Path, *, sources: set[str], start: str, months: int)
     """
     path = Path(path)
     fname = str(path)
-    what = "a series (CSV or Excel .xlsx) with columns month, source, value, unit"
+    what = tr("a series (CSV or Excel .xlsx) with columns month, source, value, unit")
     why = not_readable(path, what, MAX_BYTES["table"])
     if why:
         raise InputError(Problem(fname, "(file)", str(path), why))
-    raw, _enc = read_table(path, fname=fname, what="an inflow series", headers=SERIES_HEADERS)
+    raw, _enc = read_table(path, fname=fname, what=tr("an inflow series"), headers=SERIES_HEADERS)
     missing_cols = [c for c in ("month", "source", "value", "unit") if c not in raw.columns]
     if missing_cols:
         raise InputError(
-            Problem(fname, "(header)", list(raw.columns), f"columns month, source, value, unit; missing {missing_cols}")
+            Problem(
+                fname,
+                "(header)",
+                list(raw.columns),
+                tr("columns month, source, value, unit; missing {missing_cols}", missing_cols=missing_cols),
+            )
         )
     problems: list[Problem] = []
     rows = []
     for i, r, month in _months(raw, fname, problems):
-        where = f"{fname} row {i}"
+        where = tr("{file} row {row}", file=fname, row=i)
         if r["source"] not in sources:
             problems.append(
-                Problem(where, "source", r["source"], f"a surface source of the network: {', '.join(sorted(sources))}")
+                Problem(
+                    where, "source", r["source"], tr("a surface source of the network: {0}", ", ".join(sorted(sources)))
+                )
             )
             continue
         try:
@@ -209,7 +231,7 @@ def read_series(path: str | Path, *, sources: set[str], start: str, months: int)
             problems.extend(exc.problems)
             continue
         if v < 0:
-            problems.append(Problem(where, "value", r["value"], "a flow of zero or more"))
+            problems.append(Problem(where, "value", r["value"], tr("a flow of zero or more")))
             continue
         if r["unit"].strip().endswith(("/s", "/d")):  # a rate: the volume of one month
             v = v * pd.Period(month).days_in_month / 365.0
@@ -217,18 +239,6 @@ def read_series(path: str | Path, *, sources: set[str], start: str, months: int)
     raise_if(problems)
     df = pd.DataFrame(rows)
     expected = pd.period_range(start=start, periods=months, freq="M").strftime("%Y-%m")
-    for sid in sorted(sources):
-        have = set(df.loc[df["source"] == sid, "month"]) if len(df) else set()
-        gaps = [m for m in expected if m not in have]
-        if gaps:
-            shown = ", ".join(gaps[:5]) + (" …" if len(gaps) > 5 else "")
-            problems.append(
-                Problem(
-                    fname,
-                    "month",
-                    shown,
-                    f"every month from {start} for {months} months for source {sid} ({len(gaps)} missing)",
-                )
-            )
+    problems += _gaps(df, sources, list(expected), fname)
     raise_if(problems)
     return df[df["month"].isin(set(expected))].reset_index(drop=True)

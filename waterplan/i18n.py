@@ -20,7 +20,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "LOCALE_DIR", "gettext", "language", "set_language"]
+__all__ = ["LANGUAGES", "LOCALE_DIR", "N_", "gettext", "language", "set_language", "tr"]
 
 LANGUAGES = ("zh", "en")
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -59,3 +59,20 @@ def _catalogue(lang: str) -> _gettext.NullTranslations:
 def gettext(message: str) -> str:
     """``message`` in the current language (itself where the catalogue has no translation)."""
     return _catalogue(language()).gettext(message) if message else message
+
+
+def tr(template: str, *args: object, **kwargs: object) -> str:
+    """``template`` translated, then filled in with :meth:`str.format` (the names and numbers the
+    user wrote stay as they are). Every ``tr("…")`` in waterplan's code is a text of the catalogue.
+
+    >>> _ = set_language("zh"); tr("a number"); _ = set_language(None)
+    '一个数'
+    """
+    text = gettext(template)
+    return text.format(*args, **kwargs) if args or kwargs else text
+
+
+def N_(template: str) -> str:
+    """``template`` itself, marked as a text of the catalogue (translated later, where it is said, with
+    ``tr(template)``): for texts kept in tables at import, before a language is chosen."""
+    return template

@@ -18,6 +18,7 @@ from shapely.geometry import Point
 
 from ._errors import InputError, Problem
 from .boundaries import load_counties
+from .i18n import tr
 from .layout import metric_crs
 from .outputs import check_output_file, refuse, write_file
 from .reading import _rel
@@ -53,30 +54,42 @@ def read_layers(network: str | Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame
     for layer in ("nodes", "edges"):
         path = network if gpkg else network / f"{layer}.geojson"
         name = layer_file(network, layer)
-        want = "a GeoPackage with layers nodes and edges" if gpkg else f"a GeoJSON layer of network {layer}"
+        want = (
+            tr("a GeoPackage with layers nodes and edges")
+            if gpkg
+            else tr("a GeoJSON layer of network {layer}", layer=layer)
+        )
         why = not_readable(path, want, MAX_BYTES["layer"])
         if why:
             raise InputError(Problem(name, "(file)", str(path), why))
         try:
             if gpkg and layer not in pyogrio.list_layers(path)[:, 0]:
                 have = ", ".join(str(x) for x in pyogrio.list_layers(path)[:, 0])
-                raise InputError(Problem(_rel(path), "(layer)", layer, f"a layer named {layer} (the file has: {have})"))
+                raise InputError(
+                    Problem(
+                        _rel(path),
+                        "(layer)",
+                        layer,
+                        tr("a layer named {layer} (the file has: {have})", layer=layer, have=have),
+                    )
+                )
             with warnings.catch_warnings(record=True) as said:  # GDAL's warnings about the file's content
                 warnings.simplefilter("always")
                 gdf = gpd.read_file(path, layer=layer) if gpkg else gpd.read_file(path)
             damaged = [str(w.message) for w in said if issubclass(w.category, RuntimeWarning)]
             if damaged:  # e.g. a geometry GDAL cannot read, which it would turn into an empty one
-                why = ("几何与属性均可读的图层 / a layer whose geometries and fields GDAL can read "
-                       "(Point nodes, LineString edges)")  # fmt: skip
+                why = tr("a layer whose geometries and fields GDAL can read (Point nodes, LineString edges)")
                 raise InputError(Problem(name, "(file)", damaged[0].splitlines()[0], why))
         except InputError:
             raise
         except Exception as exc:  # pyogrio raises its own DataSourceError
-            kind = "a readable GeoPackage" if gpkg else "a readable GeoJSON file"
+            kind = tr("a readable GeoPackage") if gpkg else tr("a readable GeoJSON file")
             raise InputError(Problem(name, "(file)", str(exc).splitlines()[0], kind)) from None
         if gdf.crs is None and len(gdf) and gdf.geometry.notna().any():
-            why = ("有坐标系的图层 / a layer with a coordinate system (in QGIS: Layer Properties → Source → "
-                   "Assigned CRS, e.g. EPSG:4326 WGS 84 or EPSG:4490 CGCS2000)")  # fmt: skip
+            why = tr(
+                "a layer with a coordinate system (in QGIS: Layer Properties → Source → Assigned CRS, "
+                "e.g. EPSG:4326 WGS 84 or EPSG:4490 CGCS2000)"
+            )
             raise InputError(Problem(name, "(CRS)", "none", why))
         if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
             gdf = gdf.to_crs(4326)
@@ -94,9 +107,9 @@ def write_layers(network: str | Path, out: str | Path, *, force: bool = False) -
     unedited since (an edited one is the user's network), and never the network it reads."""
     out = Path(out)
     if out.suffix.lower() != GPKG_SUFFIX:
-        raise InputError(Problem("<command line>", "--out", str(out), "a file name ending in .gpkg"))
+        raise InputError(Problem("<command line>", "--out", str(out), tr("a file name ending in .gpkg")))
     if out.exists() and out.resolve() == Path(network).resolve():
-        raise refuse(out, "另一个文件 / another file: this is the network being read, which is never replaced")
+        raise refuse(out, tr("another file: this is the network being read, which is never replaced"))
     check_output_file(out, force, is_own=out.is_file() and _written_by_us(out))  # before reading the layers
     nodes, edges = read_layers(network)
 
@@ -193,8 +206,13 @@ def snap_ends(
                     efile,
                     f"features[{need[pos]}] ({edges.at[i, 'id']}).{col}",
                     "",
-                    f"a node id, or a line whose {'first' if col == 'from' else 'last'} point lies within "
-                    f"{tolerance_m:g} m of a node ({near}) or inside a county of the study area",
+                    tr(
+                        "a node id, or a line whose {0} point lies within {tolerance_m:g} m of a node "
+                        "({near}) or inside a county of the study area",
+                        "first" if col == "from" else "last",
+                        tolerance_m=tolerance_m,
+                        near=near,
+                    ),
                 )
             )
     return edges, problems

@@ -20,6 +20,7 @@ from shapely.geometry import Point
 
 from ._errors import Problem
 from .boundaries import load_counties
+from .i18n import tr
 
 __all__ = ["CHINA_LAT", "CHINA_LON", "FAR_M", "check_layout", "metric_crs"]
 
@@ -56,23 +57,34 @@ def _points(nodes: gpd.GeoDataFrame, nfile: str, study: set[str], errors: list[P
         nid, geom = r.get("id"), r.get("geometry")
         where = f"features[{i}] ({nid})"
         if geom is None or geom.is_empty or geom.geom_type != "Point":
-            errors.append(Problem(nfile, f"{where}.geometry", None if geom is None else geom.geom_type, "a point"))
+            errors.append(Problem(nfile, f"{where}.geometry", None if geom is None else geom.geom_type, tr("a point")))
             continue
         x, y = geom.x, geom.y
         if not _in_china(x, y):
             expected = (
-                "a point in China: this one has its latitude and longitude swapped (x is the longitude, east; "
-                f"y the latitude, north: ({y:g}, {x:g}))"
+                tr(
+                    "a point in China: this one has its latitude and longitude swapped (x is the "
+                    "longitude, east; y the latitude, north: ({y:g}, {x:g}))",
+                    y=y,
+                    x=x,
+                )
                 if _in_china(y, x)
-                else f"a point in China (longitude {CHINA_LON[0]:g}–{CHINA_LON[1]:g} °E, latitude "
-                f"{CHINA_LAT[0]:g}–{CHINA_LAT[1]:g} °N, WGS84)"
+                else tr(
+                    "a point in China (longitude {0:g}–{1:g} °E, latitude {2:g}–{3:g} °N, WGS84)",
+                    CHINA_LON[0],
+                    CHINA_LON[1],
+                    CHINA_LAT[0],
+                    CHINA_LAT[1],
+                )
             )
             errors.append(Problem(nfile, f"{where}.geometry", f"({x:g}, {y:g})", expected))
             continue
         county = r.get("county")
         if not _blank(county) and str(county) not in study:
             errors.append(
-                Problem(nfile, f"{where}.county", county, f"a county of the study area: {', '.join(sorted(study))}")
+                Problem(
+                    nfile, f"{where}.county", county, tr("a county of the study area: {0}", ", ".join(sorted(study)))
+                )
             )
         pts[str(nid)] = geom
     return pts
@@ -120,7 +132,9 @@ def _line_ends(lines: gpd.GeoDataFrame, far_from: Any, efile: str, errors: list[
             continue
         if geom is None or geom.is_empty:
             errors.append(
-                Problem(efile, f"{where}.geometry", None, f"a line from {r.get('from')} to {r.get('to')} (draw it)")
+                Problem(
+                    efile, f"{where}.geometry", None, tr("a line from {0} to {1} (draw it)", r.get("from"), r.get("to"))
+                )
             )
             continue
         line = geom.geoms[0] if geom.geom_type == "MultiLineString" else geom
@@ -135,7 +149,12 @@ def _line_ends(lines: gpd.GeoDataFrame, far_from: Any, efile: str, errors: list[
                         efile,
                         f"{where}.geometry",
                         f"its {first} point, {d / 1000:,.1f} km from {target} (its {col})",
-                        f"a line whose {first} point lies at {target} (within {FAR_M / 1000:g} km)",
+                        tr(
+                            "a line whose {first} point lies at {target} (within {0:g} km)",
+                            FAR_M / 1000,
+                            first=first,
+                            target=target,
+                        ),
                     )
                 )
 
@@ -152,9 +171,13 @@ def _nodes_in_counties(
             dist = float(counties[county].distance(metric[nid]))
             if dist > FAR_M:
                 warnings.append(
-                    Problem(nfile, f"{nid}.geometry", f"{dist / 1000:,.1f} km outside county {county}",
-                            f"a point in its county {county} (or the county it serves given as `county`)")
-                )  # fmt: skip
+                    Problem(
+                        nfile,
+                        f"{nid}.geometry",
+                        tr("{km:,.1f} km outside county {county}", km=dist / 1000, county=county),
+                        tr("a point in its county {county} (or the county it serves given as `county`)", county=county),
+                    )
+                )
 
 
 def _plumbing(G: nx.DiGraph, scenario: Any, efile: str, warnings: list[Problem]) -> None:
@@ -165,7 +188,10 @@ def _plumbing(G: nx.DiGraph, scenario: Any, efile: str, warnings: list[Problem])
             if not sewers:
                 warnings.append(
                     Problem(
-                        efile, "sewer edges", nid, f"a sewer edge (county:ADCODE → {nid}): no wastewater reaches it"
+                        efile,
+                        "sewer edges",
+                        nid,
+                        tr("a sewer edge (county:ADCODE → {nid}): no wastewater reaches it", nid=nid),
                     )
                 )
             elif not returning:
@@ -174,7 +200,10 @@ def _plumbing(G: nx.DiGraph, scenario: Any, efile: str, warnings: list[Problem])
                         scenario.path.name,
                         "sectors.*.return_coef",
                         0,
-                        f"a return coefficient above 0 for a sector whose wastewater reaches {nid}: no sector returns "
-                        "water, so it treats nothing and supplies no reclaimed water",
+                        tr(
+                            "a return coefficient above 0 for a sector whose wastewater reaches {nid}: no sector "
+                            "returns water, so it treats nothing and supplies no reclaimed water",
+                            nid=nid,
+                        ),
                     )
                 )

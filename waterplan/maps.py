@@ -31,6 +31,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from .boundaries import load_counties, wgs84_to_gcj02
+from .i18n import tr
 from .network import is_illustrative
 from .palette import (
     CHOROPLETHS,
@@ -246,10 +247,10 @@ def _legend_html(var: str, bounds: list[float], lang: str, visible: bool) -> str
 
 def _check_basemap(basemap: str, tianditu_key: str | None) -> None:
     if basemap not in BASEMAPS:
-        msg = f"unknown basemap {basemap!r}; use one of {', '.join(BASEMAPS)}"
+        msg = tr("unknown basemap {basemap!r}; use one of {0}", ", ".join(BASEMAPS), basemap=basemap)
         raise ValueError(msg)
     if basemap == "tianditu" and not tianditu_key:
-        msg = "the tianditu basemap needs a key (tianditu_key=…, --tianditu-key)"
+        msg = tr("the tianditu basemap needs a key (tianditu_key=…, --tianditu-key)")
         raise ValueError(msg)
 
 

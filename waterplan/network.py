@@ -28,6 +28,7 @@ import pandas as pd
 from ._errors import InputError, Problem, raise_if
 from ._validate import check_graph
 from .convert import graph_from_gdfs, graph_to_gdfs
+from .i18n import tr
 from .layers import _blank, layer_file, read_layers, snap_ends, write_layers
 from .layout import check_layout
 from .palette import EDGE_KINDS, NODE_KINDS, SURFACE_KINDS
@@ -63,7 +64,11 @@ def _volume(props: dict[str, Any], key: str, fname: str, where: str, problems: l
                     fname,
                     f"{where}.{key}",
                     value,
-                    f"a number in {props.get(f'{key}_unit')} (leave both {key} and {key}_unit empty for no limit)",
+                    tr(
+                        "a number in {0} (leave both {key} and {key}_unit empty for no limit)",
+                        props.get(f"{key}_unit"),
+                        key=key,
+                    ),
                 )
             )
         return None
@@ -73,7 +78,7 @@ def _volume(props: dict[str, Any], key: str, fname: str, where: str, problems: l
         problems.extend(exc.problems)
         return None
     if v < 0:
-        problems.append(Problem(fname, f"{where}.{key}", value, "zero or more"))
+        problems.append(Problem(fname, f"{where}.{key}", value, tr("zero or more")))
         return None
     return v
 
@@ -96,9 +101,13 @@ def _fraction(
     value: Any = props.get(key)
     if _blank(value):
         return default
-    valid = "a fraction between 0 and 1"
+    valid = tr("a fraction between 0 and 1")
     if below_one:
-        valid = f"0 到 {MAX_LOSS} 之间的比例 / a fraction from 0 to {MAX_LOSS}, e.g. 0.05 for 5 % ({below_one})"
+        valid = tr(
+            "a fraction from 0 to {MAX_LOSS}, e.g. 0.05 for 5 % ({below_one})",
+            MAX_LOSS=MAX_LOSS,
+            below_one=below_one,
+        )
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -143,7 +152,7 @@ def _in_service(b: _Builder, fname: str, where: str, row: dict[str, Any]) -> boo
         ok = False
     if not ok:
         b.problems.append(
-            Problem(fname, f"{where}.commissioned", c, "the first year the asset carries water, e.g. 2027")
+            Problem(fname, f"{where}.commissioned", c, tr("the first year the asset carries water, e.g. 2027"))
         )
         return False
     return bool(int(year) <= b.spec.year)
@@ -171,7 +180,7 @@ def _source_attrs(b: _Builder, row: dict[str, Any], nid: str, kind: str, where: 
     """Source attributes of a node (kind, tags, availability or WWTP capacities); False if unusable."""
     skind = row.get("source_kind")
     if skind not in SOURCE_KINDS:
-        b.problems.append(Problem(b.nfile, f"{where}.source_kind", skind, f"one of {', '.join(SOURCE_KINDS)}"))
+        b.problems.append(Problem(b.nfile, f"{where}.source_kind", skind, tr("one of {0}", ", ".join(SOURCE_KINDS))))
         return False
     attrs["source_kind"] = skind
     raw_tags = "" if _blank(row.get("tags")) else str(row.get("tags"))
@@ -181,7 +190,7 @@ def _source_attrs(b: _Builder, row: dict[str, Any], nid: str, kind: str, where: 
         attrs["reclaimed_capacity"] = _volume(row, "reclaimed_capacity", b.nfile, where, b.problems)
         attrs["yield"] = _fraction(row, "yield", 1.0, b.nfile, where, b.problems)
         if attrs["capacity"] is None:
-            b.problems.append(Problem(b.nfile, f"{where}.capacity", None, "a WWTP needs a treatment capacity"))
+            b.problems.append(Problem(b.nfile, f"{where}.capacity", None, tr("a WWTP needs a treatment capacity")))
         return True
     avail = _volume(row, "available", b.nfile, where, b.problems)
     overrides = b.spec.sources
@@ -191,7 +200,7 @@ def _source_attrs(b: _Builder, row: dict[str, Any], nid: str, kind: str, where: 
     if avail is None:
         if _blank(row.get("available_unit")):  # (a unit without its number is reported by _volume)
             b.problems.append(
-                Problem(b.nfile, f"{where}.available", None, "a source needs an available volume with its unit")
+                Problem(b.nfile, f"{where}.available", None, tr("a source needs an available volume with its unit"))
             )
         avail = 0.0
     if skind in SURFACE_KINDS:
@@ -220,7 +229,7 @@ def _storage_attrs(b: _Builder, row: dict[str, Any], where: str, attrs: dict[str
         if bad:
             given = row.get(key)
             if key == "initial_storage" and valid.startswith("at most"):
-                valid = f"at most the storage capacity ({row.get('storage')} {row.get('storage_unit')})"
+                valid = tr("at most the storage capacity ({0} {1})", row.get("storage"), row.get("storage_unit"))
             b.problems.append(Problem(b.nfile, f"{where}.{key}", given, valid))
 
 
@@ -235,10 +244,10 @@ def _feature(
         return None
     kind = row.get("kind")
     if kind not in kinds:
-        b.problems.append(Problem(fname, f"{where}.kind", kind, f"one of {', '.join(kinds)}"))
+        b.problems.append(Problem(fname, f"{where}.kind", kind, tr("one of {0}", ", ".join(kinds))))
         return None
     if _blank(row.get("provenance")):
-        b.problems.append(Problem(fname, f"{where}.provenance", None, "a source or derivation for the feature"))
+        b.problems.append(Problem(fname, f"{where}.provenance", None, tr("a source or derivation for the feature")))
     if not _in_service(b, fname, where, row):
         return None
     return str(fid), str(kind), where
@@ -250,7 +259,7 @@ def _add_node(b: _Builder, i: int, row: dict[str, Any]) -> None:
         return
     nid, kind, where = head
     if nid in b.G:
-        b.problems.append(Problem(b.nfile, f"{where}.id", nid, "a unique node id"))
+        b.problems.append(Problem(b.nfile, f"{where}.id", nid, tr("a unique node id")))
         return
     geom = row["geometry"]
     if geom is None or geom.is_empty or geom.geom_type != "Point":
@@ -320,7 +329,7 @@ def _add_sewer(b: _Builder, row: dict[str, Any], where: str, sectors: list[str])
         return  # the WWTP is not in service this year
     if not a.startswith("county:") or w not in b.G or b.G.nodes[w]["kind"] != "wwtp":
         b.problems.append(
-            Problem(b.efile, f"{where}.from/to", f"{a} → {w}", "a sewer runs from county:ADCODE to a WWTP node")
+            Problem(b.efile, f"{where}.from/to", f"{a} → {w}", tr("a sewer runs from county:ADCODE to a WWTP node"))
         )
         return
     share = _fraction(row, "share", 1.0, b.efile, where, b.problems)
@@ -339,7 +348,7 @@ def _add_to_county(b: _Builder, row: dict[str, Any], where: str, sectors: list[s
     eid, a, to = row.get("id"), str(row.get("from")), str(row.get("to"))
     county = to.split(":", 1)[1]
     if county not in set(b.scenario.counties):
-        b.problems.append(Problem(b.efile, f"{where}.to", to, "a county of the study area"))
+        b.problems.append(Problem(b.efile, f"{where}.to", to, tr("a county of the study area")))
         return
     targets = [b.demand_node[(county, s)] for s in sectors if (county, s) in b.demand_node]
     if not targets:
@@ -380,13 +389,13 @@ def _edge_loss(b: _Builder, row: dict[str, Any], kind: str, where: str) -> float
     the public supply network, so a demand stays what its users take and is not grossed up). Water
     for a sector the leakage ``applies_to`` that reaches its county by another potable line loses
     it on the last step instead (:func:`_service_leak`): counted exactly once on every route."""
-    why = "a line losing more is a slip of units; one that loses all it carries delivers nothing: remove it"
+    why = tr("a line losing more is a slip of units; one that loses all it carries delivers nothing: remove it")
     loss = _fraction(row, "loss", 0.0, b.efile, where, b.problems, below_one=why)
     leak = b.spec.levers.get("network_leakage")
     if kind == "distribution" and leak is not None:
         if not 0.0 <= leak.value < 1.0:
             b.problems.append(
-                Problem(_rel(b.scenario.path), "levers.network_leakage.value", leak.value, "a fraction in [0, 1)")
+                Problem(_rel(b.scenario.path), "levers.network_leakage.value", leak.value, tr("a fraction in [0, 1)"))
             )
             return loss
         return float(leak.value)
@@ -400,10 +409,12 @@ def _add_edge(b: _Builder, i: int, row: dict[str, Any]) -> None:
     eid, kind, where = head
     a, to = str(row.get("from")), str(row.get("to"))
     if a == to:
-        b.problems.append(Problem(b.efile, f"{where}.from/to", f"{a} → {to}", "an edge between two different nodes"))
+        b.problems.append(
+            Problem(b.efile, f"{where}.from/to", f"{a} → {to}", tr("an edge between two different nodes"))
+        )
         return
     if eid in b.edge_ids:
-        b.problems.append(Problem(b.efile, f"{where}.id", eid, "a unique edge id (this one is used twice)"))
+        b.problems.append(Problem(b.efile, f"{where}.id", eid, tr("a unique edge id (this one is used twice)")))
         return
     b.edge_ids.add(str(eid))
     sectors = _edge_sectors(b, row, where)
@@ -412,7 +423,7 @@ def _add_edge(b: _Builder, i: int, row: dict[str, Any]) -> None:
         return
     if a not in b.G:
         if not (a.startswith("county:") or a in b.node_ids):  # else: an end out of service or outside the area
-            b.problems.append(Problem(b.efile, f"{where}.from", a, "the id of a node in nodes.geojson"))
+            b.problems.append(Problem(b.efile, f"{where}.from", a, tr("the id of a node in nodes.geojson")))
         return
     attrs = {
         "id": eid,
@@ -432,7 +443,7 @@ def _add_edge(b: _Builder, i: int, row: dict[str, Any]) -> None:
     elif to in b.G:
         b.G.add_edge(a, to, **attrs)
     elif to not in b.node_ids:  # else: out of service this year
-        b.problems.append(Problem(b.efile, f"{where}.to", to, "the id of a node in nodes.geojson or county:ADCODE"))
+        b.problems.append(Problem(b.efile, f"{where}.to", to, tr("the id of a node in nodes.geojson or county:ADCODE")))
 
 
 def _flow_readings(b: _Builder, gdf_nodes: pd.DataFrame, gdf_edges: pd.DataFrame) -> list[dict[str, Any]]:
@@ -503,7 +514,10 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
         if nid not in b.node_ids:
             b.problems.append(
                 Problem(
-                    _rel(scenario.path), f"sources.{nid}", nid, "a source node id in the network layer (no such source)"
+                    _rel(scenario.path),
+                    f"sources.{nid}",
+                    nid,
+                    tr("a source node id in the network layer (no such source)"),
                 )
             )
     _add_demands(b)

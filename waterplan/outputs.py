@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ._errors import InputError, Problem
+from .i18n import tr
 
 __all__ = [
     "MARKER",
@@ -56,7 +57,7 @@ def refuse(out: Path, why: str, field: str = "--out") -> InputError:
 def cannot_write(exc: OSError) -> str:
     """What a file-system error while writing means to the user (one sentence, both languages)."""
     reason = exc.strerror or type(exc).__name__
-    return f"一个可以写入的文件夹 / a folder you may write to ({reason}; nothing was changed)"
+    return tr("a folder you may write to ({reason}; nothing was changed)", reason=reason)
 
 
 _UNSAFE = re.compile(r"[^\w.\-]+")
@@ -103,10 +104,10 @@ def _marker_files(out: Path) -> set[str] | None:
 def never_replaced(out: Path) -> None:
     """Refuse a symbolic link, a special file, the current folder or one above it."""
     if out.is_symlink():
-        raise refuse(out, "不是符号链接的路径 / a path that is not a symbolic link (a link is never replaced)")
+        raise refuse(out, tr("a path that is not a symbolic link (a link is never replaced)"))
     if out.exists() and not (out.is_dir() or out.is_file()):
         kind = _special_kind(out)
-        raise refuse(out, f"一个普通文件或文件夹 / a regular file or folder: this is {kind}, which is never written to")
+        raise refuse(out, tr("a regular file or folder: this is {kind}, which is never written to", kind=kind))
     here = Path.cwd().resolve()
     if out.exists() and (out.resolve() == here or out.resolve() in here.parents):
         raise refuse(out, "a folder below the current one (the current folder and those above it are never replaced)")

@@ -19,6 +19,7 @@ from matplotlib_scalebar.scalebar import ScaleBar
 
 from ._errors import InputError, Problem
 from .export import LAYER_FILES, resolve_crs
+from .i18n import tr
 from .outputs import check_output_file, write_file
 from .palette import CHOROPLETHS, CLASS_BOUNDS, class_labels
 
@@ -102,7 +103,7 @@ def _read_layers(run_dir: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd
     """The run's layers in the CGCS2000 Gauss–Krüger 3° zone of the area, and that CRS."""
     missing = [f for f in LAYER_FILES.values() if not (run_dir / f).is_file()]
     if missing:
-        raise InputError(Problem(str(run_dir), "(files)", ", ".join(missing), "a complete run folder"))
+        raise InputError(Problem(str(run_dir), "(files)", ", ".join(missing), tr("a complete run folder")))
     counties = gpd.read_file(run_dir / LAYER_FILES["counties"])
     edges = gpd.read_file(run_dir / LAYER_FILES["network_edges"])
     nodes = gpd.read_file(run_dir / LAYER_FILES["network_nodes"])
@@ -270,7 +271,7 @@ def print_map(
     """
     run_dir, out = Path(run_dir), Path(out)
     if out.suffix.lower() not in (".png", ".pdf"):
-        raise InputError(Problem("<command line>", "--out", str(out), "a file ending in .png or .pdf"))
+        raise InputError(Problem("<command line>", "--out", str(out), tr("a file ending in .png or .pdf")))
     check_output_file(out, force, is_own=out.is_file() and is_own_map(out))  # before drawing
     counties, edges, nodes, crs = _read_layers(run_dir)
     rc: dict[str, Any] = font_rc()

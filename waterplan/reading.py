@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from ._errors import InputError, Problem, raise_if
 from .boundaries import county_table, resolve_county
+from .i18n import tr
 from .spec import ScenarioSpec
 from .textio import MAX_BYTES, not_readable, read_text
 
@@ -118,16 +119,18 @@ def load_yaml(path: Path, *, fname: str, what: str) -> tuple[Any, str]:
             )
         return (loader.construct_document(node) if node is not None else None), enc
     except RecursionError:  # aliases of aliases nested past Python's stack
-        why = f"well-formed YAML nested at most {MAX_YAML_DEPTH} levels, aliases included"
+        why = tr(
+            "well-formed YAML nested at most {MAX_YAML_DEPTH} levels, aliases included", MAX_YAML_DEPTH=MAX_YAML_DEPTH
+        )
         raise InputError(Problem(fname, "(file)", "nesting", why)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         problem = getattr(exc, "problem", None) or str(exc)
         valid = (
-            "each key once in a mapping (a second one would silently replace the first)"
+            tr("each key once in a mapping (a second one would silently replace the first)")
             if str(problem).startswith("duplicate key")
-            else "well-formed YAML of ordinary size (see the limits in docs/data.md)"
+            else tr("well-formed YAML of ordinary size (see the limits in docs/data.md)")
         )
         raise InputError(Problem(fname, where, problem, valid)) from None
     finally:
@@ -138,13 +141,13 @@ def load_yaml(path: Path, *, fname: str, what: str) -> tuple[Any, str]:
 def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
     """A scenario file's mapping and the encoding it was read in."""
     fname = _rel(path)
-    why = not_readable(path, "a scenario file", MAX_BYTES["yaml"])
+    why = not_readable(path, tr("a scenario file"), MAX_BYTES["yaml"])
     if why:
-        why = why.replace("no such file: a scenario file", "no such scenario file")
+        why = why if path.exists() else tr("no such scenario file")
         raise InputError(Problem(fname, "(file)", str(path), why))
-    data, enc = load_yaml(path, fname=fname, what="a scenario file")
+    data, enc = load_yaml(path, fname=fname, what=tr("a scenario file"))
     if not isinstance(data, dict):
-        raise InputError(Problem(fname, "(top level)", type(data).__name__, "a mapping of scenario keys"))
+        raise InputError(Problem(fname, "(top level)", type(data).__name__, tr("a mapping of scenario keys")))
     return data, enc
 
 
@@ -180,13 +183,13 @@ def _merge_ids(
     parent: list[Any], child: Any, *, fname: str, parent_name: str, where: str, problems: list[Problem]
 ) -> list[Any]:
     if not isinstance(child, list):
-        problems.append(Problem(fname, where, type(child).__name__, "a list of items with an id"))
+        problems.append(Problem(fname, where, type(child).__name__, tr("a list of items with an id")))
         return parent
     items = {item.get("id"): dict(item) for item in parent if isinstance(item, dict)}
     order = list(items)
     for i, item in enumerate(child):
         if not isinstance(item, dict) or "id" not in item:
-            problems.append(Problem(fname, f"{where}[{i}]", item, "an item with an id"))
+            problems.append(Problem(fname, f"{where}[{i}]", item, tr("an item with an id")))
             continue
         iid = item["id"]
         if item.get("drop") is True:
@@ -196,7 +199,11 @@ def _merge_ids(
                         fname,
                         f"{where}[{i}].id",
                         iid,
-                        f"the id of an item of {parent_name} to drop; it has: {', '.join(str(o) for o in order)}",
+                        tr(
+                            "the id of an item of {parent_name} to drop; it has: {0}",
+                            ", ".join(str(o) for o in order),
+                            parent_name=parent_name,
+                        ),
                     )
                 )
             else:
@@ -216,9 +223,12 @@ def _merge_ids(
                     fname,
                     f"{where}[{i}].id",
                     iid,
-                    f"an override of an item that does not exist in {parent_name} "
-                    f"(it has: {', '.join(str(o) for o in order)}); "
-                    "a new item needs all its fields",
+                    tr(
+                        "an override of an item that does not exist in {parent_name} (it has: {0}); a new "
+                        "item needs all its fields",
+                        ", ".join(str(o) for o in order),
+                        parent_name=parent_name,
+                    ),
                 )
             )
     return [items[i] for i in order]
@@ -231,9 +241,12 @@ def _load_dict(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     resolved = path.resolve()
     if resolved in chain:
         cycle = " → ".join(_rel(p) for p in (*chain, resolved))
-        raise InputError(Problem(fname, "extends", cycle, "a chain of scenarios without a cycle"))
+        raise InputError(Problem(fname, "extends", cycle, tr("a chain of scenarios without a cycle")))
     if len(chain) >= MAX_EXTENDS:
-        why = f"至多 {MAX_EXTENDS} 层 extends / a chain of at most {MAX_EXTENDS} scenarios extending one another"
+        why = tr(
+            "a chain of at most {MAX_EXTENDS} scenarios extending one another",
+            MAX_EXTENDS=MAX_EXTENDS,
+        )
         raise InputError(Problem(fname, "extends", len(chain) + 1, why))
     data, enc = _read_yaml(path)
     for key in _PATH_KEYS:
@@ -246,7 +259,7 @@ def _load_dict(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
         return data, files
     parent_path = path.parent / str(parent_ref)
     if not parent_path.is_file():
-        raise InputError(Problem(fname, "extends", parent_ref, "the path of an existing scenario file"))
+        raise InputError(Problem(fname, "extends", parent_ref, tr("the path of an existing scenario file")))
     parent, parent_files = _load_dict(parent_path, (*chain, resolved))
     problems: list[Problem] = []
     merged = _merge(parent, data, fname=fname, parent_name=_rel(parent_path), where="", problems=problems)
@@ -257,6 +270,40 @@ def _load_dict(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
 #: the last part of a pydantic error location that names a member of a union (``int``,
 #: ``literal['hard']``, a model's class name), not a key the user wrote
 _UNION_MEMBER = re.compile(r"^(int|str|float|bool|none|.*\[.*\]|[A-Z]\w*)$")
+
+
+def _pydantic_message(err: Any) -> str:
+    """What a pydantic error says, as waterplan says what would be valid (in the chosen language)."""
+    ctx = err.get("ctx") or {}
+    kind = str(err["type"])
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])  # waterplan's own validators, translated where they were raised
+    said = {
+        "extra_forbidden": lambda: tr("unknown key (check its spelling)"),
+        "missing": lambda: tr("required key is missing"),
+        "int_parsing": lambda: tr("a whole number"),
+        "int_type": lambda: tr("a whole number"),
+        "int_from_float": lambda: tr("a whole number"),
+        "float_parsing": lambda: tr("a number"),
+        "float_type": lambda: tr("a number"),
+        "finite_number": lambda: tr("a finite number"),
+        "bool_parsing": lambda: tr("true or false"),
+        "bool_type": lambda: tr("true or false"),
+        "string_type": lambda: tr("text"),
+        "list_type": lambda: tr("a list"),
+        "dict_type": lambda: tr("a mapping of keys and values"),
+        "model_type": lambda: tr("a mapping of keys and values"),
+        "model_attributes_type": lambda: tr("a mapping of keys and values"),
+        "literal_error": lambda: tr("one of {expected}", expected=ctx.get("expected")),
+        "enum": lambda: tr("one of {expected}", expected=ctx.get("expected")),
+        "greater_than": lambda: tr("a number greater than {gt}", gt=ctx.get("gt")),
+        "greater_than_equal": lambda: tr("a number of at least {ge}", ge=ctx.get("ge")),
+        "less_than": lambda: tr("a number less than {lt}", lt=ctx.get("lt")),
+        "less_than_equal": lambda: tr("a number of at most {le}", le=ctx.get("le")),
+        "too_short": lambda: tr("at least {min_length} items", min_length=ctx.get("min_length")),
+        "too_long": lambda: tr("at most {max_length} items", max_length=ctx.get("max_length")),
+    }.get(kind)
+    return said() if said else str(err["msg"])
 
 
 def _spec_from_dict(data: dict[str, Any], fname: str) -> ScenarioSpec:
@@ -272,15 +319,13 @@ def _spec_from_dict(data: dict[str, Any], fname: str) -> ScenarioSpec:
             value = err.get("input")
             if isinstance(value, dict):
                 value = "{…}"
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key (check its spelling)"
-            elif err["type"] == "missing":
-                msg, value = "required key is missing", None
+            msg = _pydantic_message(err)
+            if err["type"] == "missing":
+                value = None
             msgs = found.setdefault(loc, (value, []))[1]
             if msg not in msgs:
                 msgs.append(msg)
-        raise InputError([Problem(fname, loc, v, "; or ".join(m)) for loc, (v, m) in found.items()]) from None
+        raise InputError([Problem(fname, loc, v, tr("; or ").join(m)) for loc, (v, m) in found.items()]) from None
 
 
 def _study_counties(spec: ScenarioSpec, fname: str) -> list[str]:
@@ -292,9 +337,9 @@ def _study_counties(spec: ScenarioSpec, fname: str) -> list[str]:
         text = str(area.city)
         rows = table[(table["city_adcode"] == text) | (table["city_zh"] == text)]
         if rows.empty:
-            raise InputError(Problem(fname, "study_area.city", area.city, "a city adcode such as 140100 or 太原市"))
+            raise InputError(Problem(fname, "study_area.city", area.city, tr("a city adcode such as 140100 or 太原市")))
         return list(rows["adcode"])
-    raise InputError(Problem(fname, "study_area", None, "give city or counties"))
+    raise InputError(Problem(fname, "study_area", None, tr("give city or counties")))
 
 
 def _input_hashes(files: dict[Path, str], demands_path: Path, network_dir: Path) -> dict[str, str]:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ._validate import unreachable_demands, unreachable_text
+from .i18n import language, tr
 from .rules import RuleCheck, check_rule, edge_loads
 from .sacrifice import sacrifices
 from .scenario import SECTOR_NAMES, Constraint, Listing, Scenario, Selection, TargetSpec
@@ -212,8 +213,9 @@ def annual_horizon(sol: Solution) -> Horizon:
 INDICATOR_COLUMNS = [
     "period", "id", "indicator_zh", "indicator_en", "kind", "attribute", "basis", "year", "measured_at", "relation",
     "target", "value", "unit", "target_as_given", "status", "slack", "deviation", "binding", "shadow_price",
-    "shadow_price_unit", "shadow_price_stage", "clause", "reason", "category", "list_no", "base_year", "base_value",
-    "plan_years", "numerator_10k_m3", "denominator_10k_m3", "rank", "direction", "higher_priority_cut_10k_m3",
+    "shadow_price_unit", "shadow_price_stage", "binds_with", "clause", "reason", "category", "list_no", "base_year",
+    "base_value", "plan_years", "numerator_10k_m3", "denominator_10k_m3", "rank", "direction",
+    "higher_priority_cut_10k_m3",
 ]  # fmt: skip
 
 
@@ -452,6 +454,23 @@ def _attach_shadow_prices(sp: pd.DataFrame, sources: pd.DataFrame, flows: pd.Dat
     ]
 
 
+def binds_with(sol: Solution, indicators: pd.DataFrame) -> dict[str, str]:
+    """Each policy constraint of the LP → the other binding ones that limit some of the same water
+    (a flow both count), ids joined by ", ". It says why moving one target may change nothing: the
+    groundwater total beside its per-source split, a city cap beside its counties' caps."""
+    m = sol.model
+    counted = {
+        cid: {v.name for v in lhs} | ({v.name for v in rhs} if rhs is not None else set())
+        for cid, (lhs, rhs) in m.policy_expr.items()
+        if cid in m.policy
+    }
+    bound = set(indicators.loc[indicators["binding"].eq(True), "id"]) & set(counted)
+    return {
+        cid: ", ".join(sorted(o for o in bound if o != cid and not counted[o].isdisjoint(flows)))
+        for cid, flows in counted.items()
+    }
+
+
 def tabulate(sol: Solution) -> Results:
     """Turn a :class:`~waterplan.solve.Solution` into the run's tables."""
     sc: Scenario = sol.model.scenario
@@ -468,6 +487,8 @@ def tabulate(sol: Solution) -> Results:
     parts = [df for df in (constraint_rows, targets) if len(df)]
     indicators = pd.concat(parts, ignore_index=True) if parts else constraint_rows
     indicators["period"] = sc.year
+    together = binds_with(sol, indicators)
+    indicators["binds_with"] = [together.get(i, "") for i in indicators["id"]]
     cuts = sacrifices(sol)
     indicators["higher_priority_cut_10k_m3"] = indicators["id"].map(cuts.groupby("target")["cut_10k_m3"].sum())
     breaks = [chk.breaks.assign(rule=tid) for tid, chk in checks.items() if len(chk.breaks)]
@@ -520,9 +541,12 @@ def unserved_warnings(G: Any, sc: Scenario, unservable: set[str]) -> list[str]:
             out.append(unreachable_text(G, node, accepts[d["sector"]]))
         else:
             out.append(
-                f"{d['county']} {sector_label(d['sector'])}需水无法供给：能到达它的水源今年无水或线路无输水能力 / "
-                f"{d['county']} {d['sector']}: the sources that reach it have no water, or their lines no "
-                "capacity, this year: its demand is supplied nothing"
+                tr(
+                    "{county} {sector}: the sources that reach it have no water, or their lines no capacity, this "
+                    "year: its demand is supplied nothing",
+                    county=d["county"],
+                    sector=sector_label(d["sector"], language()),
+                )
             )
     return out
 
@@ -538,37 +562,49 @@ def run_warnings(
     a demand above its place among the priorities (the demands and the volumes), each plant that
     collects more wastewater than it can treat (the overflow, discharged untreated)."""
     out = []
+    zh = language() == "zh"
     names = indicators.drop_duplicates("id").set_index("id")
-    zh_of = dict(zip(balance["county"], balance["county_zh"], strict=True)) if len(balance) else {}
-    en_of = dict(zip(balance["county"], balance["county_en"], strict=True)) if len(balance) else {}
+    col = "county_zh" if zh else "county_en"
+    name_of = dict(zip(balance["county"], balance[col], strict=True)) if len(balance) else {}
     for tid, part in cuts.groupby("target", sort=False):
         row = names.loc[tid]
         cut = part.sort_values("cut_10k_m3", ascending=False).head(5)
-        zh = "；".join(
-            f"{zh_of.get(r.county, r.county)}{sector_label(r.sector)}少 {_vol(r.cut_10k_m3)} 万m³"
+        each = ("；" if zh else "; ").join(
+            tr("{county} {sector} {volume} 万m³ less", county=name_of.get(r.county, r.county),
+               sector=sector_label(r.sector, "zh" if zh else "en"), volume=_vol(r.cut_10k_m3))
             for r in cut.itertuples()
-        )
-        en = "; ".join(f"{en_of.get(r.county, r.county)} {r.sector} {_vol(r.cut_10k_m3)}" for r in cut.itertuples())
+        )  # fmt: skip
         more = f" (+{len(part) - 5})" if len(part) > 5 else ""
         out.append(
-            f"目标 {tid}（{row['indicator_zh']}）以削减更高优先级的用水为代价达成：{zh}{more}。"
-            f" / Target {tid} ({row['indicator_en']}) holds only by cutting demands of a higher priority than its "
-            f"own (priority {int(cut['place'].iloc[0])}): {en}{more} 万m³ less than without it. Give it a rank "
-            "in the scenario (rank: hard, or rank: k) to state the plan's intent."
+            tr(
+                "Target {tid} ({name}) holds only by cutting demands of a higher priority than its own (priority "
+                "{place}): {cuts}{more} than without it. Give it a rank in the scenario (rank: hard, or rank: k) "
+                "to state the plan's intent.",
+                tid=tid,
+                name=row["indicator_zh" if zh else "indicator_en"],
+                place=int(cut["place"].iloc[0]),
+                cuts=each,
+                more=more,
+            )
         )
     wwtp = sources[sources["kind"] == "wwtp"] if len(sources) else sources
     over = wwtp.groupby(["source", "name_zh"], as_index=False)["overflow_10k_m3"].sum() if len(wwtp) else wwtp
     over = over[over["overflow_10k_m3"] > 0.05].sort_values("overflow_10k_m3", ascending=False) if len(over) else over
     if len(over):
         top = over.head(5)
-        zh = "、".join(f"{r.name_zh} {_vol(r.overflow_10k_m3)}" for r in top.itertuples())
-        en = ", ".join(f"{r.source} {_vol(r.overflow_10k_m3)}" for r in top.itertuples())
+        each = ("、" if zh else ", ").join(
+            f"{r.name_zh if zh else r.source} {_vol(r.overflow_10k_m3)}" for r in top.itertuples()
+        )
         more = f" (+{len(over) - 5})" if len(over) > 5 else ""
-        total = _vol(float(over["overflow_10k_m3"].sum()))
         out.append(
-            f"{len(over)} 座污水处理厂收集的污水超出处理能力，共 {total} 万m³ 未经处理排放"
-            f"（sources.csv overflow_10k_m3）：{zh}{more}。 / {len(over)} WWTP(s) collect more wastewater than "
-            f"they can treat: {total} 万m³ discharged untreated (sources.csv overflow_10k_m3): {en}{more}."
+            tr(
+                "{n} WWTP(s) collect more wastewater than they can treat: {total} 万m³ discharged untreated "
+                "(sources.csv overflow_10k_m3): {plants}{more}.",
+                n=len(over),
+                total=_vol(float(over["overflow_10k_m3"].sum())),
+                plants=each,
+                more=more,
+            )
         )
     return out
 

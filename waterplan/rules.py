@@ -42,6 +42,7 @@ import networkx as nx
 import pandas as pd
 
 from .constraints import Constraint, Selection
+from .i18n import tr
 from .objective import first_kinds, rule_index
 from .reach import sources_matching
 from .scenario import RuleSpec, Scenario
@@ -303,9 +304,9 @@ def check_rule(
     breaks = pd.DataFrame(rows, columns=BREAK_COLUMNS)
     if breaks.empty:
         caps = ", ".join(sorted(t.in_the_way))
-        why = f" (未用的水本可替代，但 {caps} 已达上限 / water left unused could have served, but {caps} at its "
-        why += "value forbids it)"
-        return RuleCheck(KEPT, breaks, "checked from the results: no break found" + (why if t.in_the_way else ""))
+        why = tr(" (water left unused could have served, but {caps} at its value forbids it)", caps=caps)
+        found = tr("checked from the results: no break found")
+        return RuleCheck(KEPT, breaks, found + (why if t.in_the_way else ""))
     worst = breaks.sort_values("movable_10k_m3", ascending=False).iloc[0]
     where = (
         f"that went to {worst.went_to_county} {worst.went_to_sector}"

@@ -27,6 +27,7 @@ from shapely.geometry import LineString, Point
 
 from ._errors import InputError, Problem
 from .boundaries import county_table, load_counties
+from .i18n import tr
 from .outputs import check_output_folder, staging
 from .schema import scenario_schema
 from .styles import input_styles, store_styles
@@ -57,7 +58,9 @@ def _city(city: str) -> pd.DataFrame:
     ]
     if hit.empty:
         cities = ", ".join(f"{a} {z}" for a, z in t[["city_adcode", "city_zh"]].drop_duplicates().values)
-        raise InputError(Problem("<command line>", "CITY", city, f"a city of Shanxi by adcode or name: {cities}"))
+        raise InputError(
+            Problem("<command line>", "CITY", city, tr("a city of Shanxi by adcode or name: {cities}", cities=cities))
+        )
     return hit.sort_values("adcode")
 
 

@@ -34,6 +34,7 @@ from .constraints import (
     _trading_quotas,
 )
 from .demands import _read_demands, _split_shares
+from .i18n import tr
 from .reading import _input_hashes, _load_dict, _merge, _rel, _spec_from_dict, _study_counties
 from .spec import SECTOR_NAMES, SOURCE_KINDS, Listing, RuleSpec, ScenarioSpec, TargetSpec, TimeSpec
 from .units import is_flow
@@ -81,7 +82,12 @@ class Scenario:
         out += [{"file": fname, "field": f, "value": v, "unit": u} for f, v, u in items if is_flow(u)]
         dfile = _rel(self.demands_path)
         out += [
-            {"file": f"{dfile} row {r.row}", "field": "demand", "value": r.net_10k_m3, "unit": r.unit}
+            {
+                "file": tr("{file} row {row}", file=dfile, row=r.row),
+                "field": "demand",
+                "value": r.net_10k_m3,
+                "unit": r.unit,
+            }
             for r in self.demands.itertuples()
             if is_flow(r.unit)
         ]
@@ -100,7 +106,9 @@ def _network_dir(path: Path, spec: ScenarioSpec, fname: str, problems: list[Prob
     """The scenario's network: a folder of GeoJSON layers or a GeoPackage (a problem if neither)."""
     network_dir = (path.parent / spec.network).resolve()
     if not (network_dir.is_dir() or (network_dir.suffix.lower() == ".gpkg" and network_dir.is_file())):
-        want = "a folder holding nodes.geojson and edges.geojson, or a GeoPackage (.gpkg) with layers nodes and edges"
+        want = tr(
+            "a folder holding nodes.geojson and edges.geojson, or a GeoPackage (.gpkg) with layers nodes and edges"
+        )
         problems.append(Problem(fname, "network", spec.network, want))
     return network_dir
 

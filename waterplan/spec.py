@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from .i18n import tr
+
 __all__ = ["CONSTRAINT_TYPES", "MEASURES", "SECTOR_NAMES", "SOURCE_KINDS", "ConstraintSpec", "Listing", "RuleSpec",
            "ScenarioSpec", "SectorSpec", "TargetSpec", "TimeSpec"]  # fmt: skip
 
@@ -337,6 +339,6 @@ class ScenarioSpec(_Strict):
     def _known_sectors(cls, v: dict[str, SectorSpec]) -> dict[str, SectorSpec]:
         for name in v:
             if name not in SECTOR_NAMES:
-                msg = f"unknown sector {name!r}; valid: {', '.join(SECTOR_NAMES)}"
+                msg = tr("unknown sector {name!r}; valid: {0}", ", ".join(SECTOR_NAMES), name=name)
                 raise ValueError(msg)
         return v

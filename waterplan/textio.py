@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._errors import InputError, Problem
+from .i18n import tr
 
 __all__ = ["MAX_BYTES", "not_readable", "read_table", "read_text"]
 
@@ -35,16 +36,19 @@ def not_readable(path: Path, what: str, limit: int) -> str | None:
     try:
         st = path.stat()
     except OSError:
-        return f"没有这个文件 / no such file: {what}"
+        return tr("no such file: {what}", what=what)
     if stat.S_ISDIR(st.st_mode):
-        return f"一个文件，而不是文件夹 / {what}: this is a folder"
+        return tr("{what}: this is a folder", what=what)
     if not stat.S_ISREG(st.st_mode):
-        kind = "a named pipe" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
-        return f"一个普通文件 / {what} as a regular file: this is {kind}, which is never read"
+        kind = tr("a named pipe") if stat.S_ISFIFO(st.st_mode) else tr("a device or socket")
+        return tr("{what} as a regular file: this is {kind}, which is never read", what=what, kind=kind)
     if st.st_size > limit:
-        return (
-            f"不超过 {limit // 2**20} MB 的文件 / {what} of at most {limit // 2**20} MB: this one has "
-            f"{st.st_size / 2**20:,.0f} MB (split it, or keep only the rows the scenario needs)"
+        return tr(
+            "{what} of at most {mb} MB: this one has {size:,.0f} MB (split it, or keep only the rows the "
+            "scenario needs)",
+            what=what,
+            mb=limit // 2**20,
+            size=st.st_size / 2**20,
         )
     return None
 
@@ -67,7 +71,9 @@ def read_text(path: Path, *, fname: str, what: str, limit: int = MAX_BYTES["tabl
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(Problem(fname, "(file)", str(path), f"{what} that can be read ({exc.strerror})")) from None
+        raise InputError(
+            Problem(fname, "(file)", str(path), tr("{what} that can be read ({0})", exc.strerror, what=what))
+        ) from None
     candidates = [enc for bom, enc in _BOMS if raw.startswith(bom)] or ["utf-8", "gb18030"]
     for enc in candidates:
         try:
@@ -78,7 +84,10 @@ def read_text(path: Path, *, fname: str, what: str, limit: int = MAX_BYTES["tabl
             return text, enc
     raise InputError(
         Problem(
-            fname, "(encoding)", _sample(raw), f"{what} as text in UTF-8 or GBK/GB18030 (this is not text in either)"
+            fname,
+            "(encoding)",
+            _sample(raw),
+            tr("{what} as text in UTF-8 or GBK/GB18030 (this is not text in either)", what=what),
         )
     )
 
@@ -96,7 +105,9 @@ def _read_excel(path: Path, *, fname: str, what: str) -> pd.DataFrame:
         return pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False, engine="openpyxl")
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(Problem(fname, "(file)", reason, f"{what} as an Excel workbook (.xlsx)")) from None
+        raise InputError(
+            Problem(fname, "(file)", reason, tr("{what} as an Excel workbook (.xlsx)", what=what))
+        ) from None
 
 
 def read_table(path: Path, *, fname: str, what: str, headers: dict[str, str] | None = None) -> tuple[pd.DataFrame, str]:
@@ -116,13 +127,17 @@ def read_table(path: Path, *, fname: str, what: str, headers: dict[str, str] | N
         try:
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputError(Problem(fname, "(file)", str(exc).splitlines()[0], f"{what} (CSV)")) from None
+            raise InputError(
+                Problem(fname, "(file)", str(exc).splitlines()[0], tr("{what} (CSV)", what=what))
+            ) from None
     names = [str(c).strip() for c in df.columns]
     renamed = [(headers or {}).get(c, c) for c in names]
     twice = sorted({c for c in renamed if renamed.count(c) > 1})
     if twice:
         given = [n for n, r in zip(names, renamed, strict=True) if r in twice]
-        raise InputError(Problem(fname, "(header)", given, f"each column once ({', '.join(twice)} is given twice)"))
+        raise InputError(
+            Problem(fname, "(header)", given, tr("each column once ({0} is given twice)", ", ".join(twice)))
+        )
     df.columns = renamed
     out = df.map(lambda v: v.strip() if isinstance(v, str) else ("" if v is None else str(v)))
     out.attrs["headers"] = dict(zip(renamed, names, strict=True))  # each column as the user wrote its header

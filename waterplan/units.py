@@ -16,6 +16,7 @@ from functools import lru_cache
 import pint
 
 from ._errors import InputError, Problem
+from .i18n import tr
 
 __all__ = [
     "DRIVER_ALIASES",
@@ -121,15 +122,14 @@ DRIVER_ALIASES: dict[str, str] = {
 #: whole natural runoff (535 亿m³/yr, Yellow River Water Resources Bulletin); anything larger is a
 #: slip of unit or digits, and would make the LP numerically meaningless
 MAX_VOLUME_10K_M3 = 1e7
-_TOO_LARGE = (
-    "一年至多 1000 亿m³ 的水量 / a volume of at most 1,000 亿m³ (10,000,000 万m³) a year in {unit} — twice the "
-    "Yellow River's natural runoff; check the unit and the digits"
+_SPELLINGS = (
+    "亿m³, 万m³, m³, hm³; 亿立方米, 万立方米, 立方米, 亿方, 万方",
+    "万t/d, 万m³/d, m³/d, t/d, m³/s; 万吨/日, 万方/日, 立方米/日, 立方米/秒",
 )
 
-_VALID = (
-    "a volume (亿m³, 万m³, m³, hm³; 亿立方米, 万立方米, 立方米, 亿方, 万方) or a flow (万t/d, 万m³/d, m³/d, t/d, "
-    "m³/s; 万吨/日, 万方/日, 立方米/日, 立方米/秒) — the spellings listed in docs/data.md"
-)
+
+def _valid() -> str:
+    return tr("a volume ({0}) or a flow ({1}) — the spellings listed in docs/data.md", *_SPELLINGS)
 
 
 def is_flow(unit: object) -> bool:
@@ -182,23 +182,36 @@ def to_model_volume(value: object, unit: object, *, file: str, field: str) -> fl
     3285.0
     """
     if unit is None or (isinstance(unit, float) and math.isnan(unit)) or str(unit).strip() == "":
-        raise InputError(Problem(file, f"{field}.unit", unit, f"a unit is required: {_VALID}"))
+        raise InputError(Problem(file, f"{field}.unit", unit, tr("a unit is required: {valid}", valid=_valid())))
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InputError(Problem(file, field, value, "a number")) from None
+        raise InputError(Problem(file, field, value, tr("a number"))) from None
     if not math.isfinite(number):
-        raise InputError(Problem(file, field, value, "a finite number"))
+        raise InputError(Problem(file, field, value, tr("a finite number")))
     try:
         u = _parse(str(unit))
     except Exception:  # pint raises many kinds of errors on malformed text
-        raise InputError(Problem(file, f"{field}.unit", unit, f"unknown unit; use {_VALID}")) from None
+        raise InputError(
+            Problem(file, f"{field}.unit", unit, tr("unknown unit; use {valid}", valid=_valid()))
+        ) from None
     volume = _as_volume(number * u)
     if volume is not None and abs(volume) > MAX_VOLUME_10K_M3:
-        raise InputError(Problem(file, field, value, _TOO_LARGE.format(unit=unit)))
+        raise InputError(
+            Problem(
+                file,
+                field,
+                value,
+                tr(
+                    "a volume of at most 1,000 亿m³ (10,000,000 万m³) a year in {unit} — twice the Yellow River's "
+                    "natural runoff; check the unit and the digits",
+                    unit=unit,
+                ),
+            )
+        )
     if volume is not None:
         return volume
-    raise InputError(Problem(file, f"{field}.unit", unit, f"not a volume or flow; use {_VALID}"))
+    raise InputError(Problem(file, f"{field}.unit", unit, tr("not a volume or flow; use {valid}", valid=_valid())))
 
 
 def _as_volume(q: pint.Quantity[float]) -> float | None:
@@ -227,15 +240,15 @@ def quota_volume(
         try:
             number = float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise InputError(Problem(file, name, value, "a number")) from None
+            raise InputError(Problem(file, name, value, tr("a number"))) from None
         if number < 0:
-            raise InputError(Problem(file, name, value, "zero or more"))
+            raise InputError(Problem(file, name, value, tr("zero or more")))
         if unit is None or str(unit).strip() == "":
-            raise InputError(Problem(file, f"{name}_unit", unit, f"a unit: {', '.join(DRIVER_ALIASES)}"))
+            raise InputError(Problem(file, f"{name}_unit", unit, tr("a unit: {0}", ", ".join(DRIVER_ALIASES))))
         try:
             parsed.append(number * _parse(str(unit)))
         except Exception:
-            raise InputError(Problem(file, f"{name}_unit", unit, f"one of {', '.join(DRIVER_ALIASES)}")) from None
+            raise InputError(Problem(file, f"{name}_unit", unit, tr("one of {0}", ", ".join(DRIVER_ALIASES)))) from None
     volume = _as_volume(parsed[0] * parsed[1])
     if volume is None:
         raise InputError(
@@ -243,7 +256,10 @@ def quota_volume(
                 file,
                 f"{field}_unit",
                 quota_unit,
-                f"a quota per unit of '{quantity_unit}' (e.g. L/(人·d) for 万人, m³/亩 for 万亩, m³/万元 for 万元)",
+                tr(
+                    "a quota per unit of '{quantity_unit}' (e.g. L/(人·d) for 万人, m³/亩 for 万亩, m³/万元 for 万元)",
+                    quantity_unit=quantity_unit,
+                ),
             )
         )
     return volume
@@ -258,10 +274,10 @@ def to_fraction(value: object, unit: object, *, file: str, field: str) -> float:
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InputError(Problem(file, field, value, "a number")) from None
+        raise InputError(Problem(file, field, value, tr("a number"))) from None
     u = str(unit).strip() if unit is not None else ""
     if u == "%":
         return number / 100.0
     if u in {"1", "fraction"}:
         return number
-    raise InputError(Problem(file, f"{field}.unit", unit, "'%' or '1' (a plain fraction)"))
+    raise InputError(Problem(file, f"{field}.unit", unit, tr("'%' or '1' (a plain fraction)")))

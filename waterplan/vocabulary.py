@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from .i18n import tr
 from .spec import SECTOR_NAMES
 
 __all__ = ["SECTOR_SYNONYMS", "closest_sector", "resolve_sector", "sector_choices", "split_names"]
@@ -95,5 +96,5 @@ def sector_choices(sectors: Mapping[str, Any], text: object) -> str:
         f"{k} ({getattr(s, 'name_zh', None) or SECTOR_NAMES.get(k, (k, k))[0]})" for k, s in sectors.items()
     )
     near = closest_sector(text, sectors)
-    hint = f"是否是 {near}？/ did you mean {near}? " if near else ""
-    return f"{hint}行业名称 / sector names: {names}"
+    hint = tr("did you mean {near}? ", near=near) if near else ""
+    return hint + tr("sector names: {names}", names=names)

@@ -28,6 +28,7 @@ from .._errors import InfeasibleError, InputError, Problem, raise_if
 from ..engine import refuse_weighted, tier_weights
 from ..explain import explained_error
 from ..hydrology import SeriesParams, check_pattern, generate_series, read_series
+from ..i18n import tr
 from ..network import surface_factor
 from ..palette import SURFACE_KINDS
 from ..scenario import Scenario, TimeSpec
@@ -80,7 +81,7 @@ def _check_inflows(table: pd.DataFrame, sources: list[str], months: list[str]) -
     """Every surface source has a finite, non-negative inflow every month: a gap is an error, never a silent 0."""
     raise_if(
         [
-            Problem("<inflow series>", "source", s, "a series for every surface source of the network")
+            Problem("<inflow series>", "source", s, tr("a series for every surface source of the network"))
             for s in sources
             if s not in table.columns
         ]
@@ -94,7 +95,7 @@ def _check_inflows(table: pd.DataFrame, sources: list[str], months: list[str]) -
                 "<inflow series>",
                 f"{sources[k]} in {months[t]}",
                 float(arr[t, k]),
-                "a flow of zero or more, every month",
+                tr("a flow of zero or more, every month"),
             )
         )
 
@@ -128,15 +129,22 @@ def _prepare(
         ("lp_solver", lp_solver, ("auto", "simplex", "ipm")),
     ):
         if value not in valid:
-            raise InputError(Problem("<argument>", name, value, " or ".join(repr(v) for v in valid)))
+            raise InputError(
+                Problem("<argument>", name, value, tr("one of {expected}", expected=", ".join(map(repr, valid))))
+            )
     if tcfg is not None and tcfg.storage_end == "at_start" and mode != "full":
         raise InputError(
             Problem(
-                str(scenario.path), "time.storage_end", "at_start",
-                f"全时段模式 mode 'full' (a {mode} run decides each month without the months ahead, so it "
-                "cannot promise where the reservoirs end); use --mode full or storage_end: free",
+                str(scenario.path),
+                "time.storage_end",
+                "at_start",
+                tr(
+                    "mode 'full' (a {mode} run decides each month without the months ahead, so it cannot "
+                    "promise where the reservoirs end); use --mode full or storage_end: free",
+                    mode=mode,
+                ),
             )
-        )  # fmt: skip
+        )
     G = G if storage else _without_storage(G)
     years = years or (tcfg.years if tcfg else 1)
     start_year = start_year or (tcfg.start_year if tcfg else scenario.spec.year)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .._errors import InfeasibleError
 from ..engine import Tiered, checked, new_highs, numbers, pass_model
+from ..i18n import tr
 from ..progress import progress_bar
 from ..scenario import Scenario
 from ..template import INF, Template
@@ -273,7 +274,7 @@ class _Loop:
         per = self.per
         used_rows, used_cols = np.zeros(len(self.year_rows)), np.zeros(len(self.year_cols))
         ny = len(self.year_rows)
-        months = progress_bar(per.months, desc="myopic run", unit="month", show=progress)
+        months = progress_bar(per.months, desc=tr("myopic run"), unit=tr("month"), show=progress)
         clock = time.perf_counter
         for t, month in enumerate(months):
             ts = clock()

@@ -174,6 +174,12 @@ def _note(row: pd.Series) -> str:
             f" 以削减更高优先级用水 {cut:,.0f} 万m³ 为代价 / held by cutting higher-priority demands by "
             f"{cut:,.0f} 万m³ (sacrifices.csv)"
         )
+    others = row.get("binds_with")
+    if isinstance(others, str) and others:
+        if row.get("binding") is True:
+            out += f" [与 {others} 同时约束 binds together with {others}]"
+        else:
+            out += f" [同一部分水量先受 {others} 约束 the same water is held first by {others}]"
     rank = row.get("rank")
     if rank == "hard":
         out += " [红线 hard limit: ranks above every demand]"
