@@ -909,6 +909,49 @@ MUTATIONS = [
         'if demand > 0 else "— (无需水 no demand)"',
         'if True else ""',
     ),
+    (
+        "a problem's sentence not translated",
+        "waterplan/_errors.py",
+        """return tr("{file}: field '{field}' = {value!r}: {expected}", file=file,""",
+        """return "{file}: field '{field}' = {value!r}: {expected}".format(file=file,""",
+    ),
+    ("the catalogue never read", "waterplan/i18n.py", "text = gettext(template)", "text = template"),
+    (
+        "pydantic's English kept",
+        "waterplan/reading.py",
+        'return said() if said else str(err["msg"])',
+        'return str(err["msg"])',
+    ),
+    (
+        "binds_with: disjoint water counted as shared",
+        "waterplan/results.py",
+        "not counted[o].isdisjoint(flows)",
+        "counted[o].isdisjoint(flows)",
+    ),
+    (
+        "binds_with: targets named that do not bind",
+        "waterplan/results.py",
+        'bound = set(indicators.loc[indicators["binding"].eq(True), "id"]) & set(counted)',
+        "bound = set(counted)",
+    ),
+    (
+        "the command line's usage errors left in English",
+        "waterplan/cli.py",
+        '_say(tr("Usage error"), _usage(exc, ctx), EXIT_INPUT)',
+        "pass",
+    ),
+    (
+        "an unreachable demand named in English in Chinese",
+        "waterplan/_validate.py",
+        'zh = language() == "zh"',
+        "zh = False",
+    ),
+    (
+        "the report's note silent on the caps that hold the same water",
+        "waterplan/report/annual.py",
+        'out += f" [同一部分水量先受 {others} 约束 the same water is held first by {others}]"',
+        "pass",
+    ),
 ]
 
 
