@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from conftest import A, edge, node
 
+import waterplan as wp
 from waterplan import InputError, build_graph, load_scenario
 from waterplan.i18n import set_language
 from waterplan.spec import SECTOR_NAMES
-from waterplan.vocabulary import SECTOR_SYNONYMS, closest_sector, resolve_sector, split_names
+from waterplan.vocabulary import SECTOR_SYNONYMS, closest_sector, resolve_kind, resolve_sector, split_names
 
 W = "万m³"
 
@@ -81,3 +82,34 @@ def test_the_closest_name_is_proposed_in_chinese(case):
             load_scenario(_case(case, "*", demands=[(A, "生活水", 50, W)]))
     finally:
         set_language(before)
+
+
+def test_source_kinds_in_chinese_and_synonyms_everywhere_a_kind_is_typed(case):
+    """A sector's accepts, a node's source_kind and a constraint's sources.kinds take the kind's key,
+    its Chinese name or a synonym (中水 → reclaimed); an unknown one names the closest."""
+    assert resolve_kind("再生水") == resolve_kind("中水") == resolve_kind("ＲＥＣＬＡＩＭＥＤ") == "reclaimed"
+    assert resolve_kind("孔隙地下水") == "groundwater_porous" and resolve_kind("地下水") is None
+    sectors = {"domestic": {"name_zh": "生活", "priority": 1, "accepts": ["地表水", "中水"]}}
+    cap = {"id": "K", "name_zh": "再生水上限", "type": "cap", "measure": "withdrawal", "value": 50, "unit": "万m³",
+           "clause": "test", "sources": {"kinds": ["地表水"]}}  # fmt: skip
+    path = case(
+        nodes=[node("S", "intake", source_kind="地表水", available=100, available_unit=W)],
+        edges=[edge("e", "S", f"county:{A}", sectors="domestic")],
+        demands=[(A, "domestic", 80, W)],
+        sectors=sectors,
+        constraints=[cap],
+    )
+    sc = load_scenario(path)
+    assert sc.spec.sectors["domestic"].accepts == ["surface", "reclaimed"]
+    G = build_graph(sc)
+    assert G.nodes["S"]["source_kind"] == "surface"
+    res = wp.run_scenario(path)
+    assert res.results.indicators.set_index("id").loc["K", "value"] == pytest.approx(50, abs=1e-4)
+    bad = case(
+        nodes=[node("S", "intake", source_kind="地表", available=100, available_unit=W)],
+        edges=[edge("e", "S", f"county:{A}", sectors="domestic")],
+        demands=[(A, "domestic", 80, W)],
+        sectors={"domestic": {"name_zh": "生活", "priority": 1, "accepts": ["地下水"]}},
+    )
+    with pytest.raises(InputError, match=r"accepts' = '地下水': did you mean groundwater_\w+ \(\w+\)\? kinds of water"):
+        load_scenario(bad)

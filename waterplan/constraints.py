@@ -12,9 +12,10 @@ from typing import Any
 from ._errors import InputError, Problem
 from .boundaries import resolve_county
 from .i18n import N_, tr
-from .spec import MEASURES, SOURCE_KINDS, ConstraintSpec, Listing, ScenarioSpec, SourceSelector
+from .spec import MEASURES, ConstraintSpec, Listing, ScenarioSpec, SourceSelector
 from .textio import MAX_BYTES, not_readable
 from .units import to_fraction, to_model_volume
+from .vocabulary import kind_choices, resolve_kind
 
 __all__ = ["Constraint", "Selection"]
 
@@ -75,11 +76,21 @@ class Constraint:
 
 def _select_sources(sel: Selection, sources: SourceSelector, fname: str, where: str, problems: list[Problem]) -> None:
     sel.source_ids = set(sources.ids) or None
+    sources.kinds = kinds_of(sources.kinds, fname, f"{where}.sources.kinds", problems)
     sel.source_kinds = set(sources.kinds) or None
     sel.source_tags = set(sources.tags) or None
-    for k in sources.kinds:
-        if k not in SOURCE_KINDS:
-            problems.append(Problem(fname, f"{where}.sources.kinds", k, tr("one of {0}", ", ".join(SOURCE_KINDS))))
+
+
+def kinds_of(typed: list[str], fname: str, where: str, problems: list[Problem]) -> list[str]:
+    """Source kinds as typed (key, Chinese name or synonym) → their keys; an unknown one is a problem
+    naming the closest."""
+    out = []
+    for k in typed:
+        key = resolve_kind(k)
+        if key is None:
+            problems.append(Problem(fname, where, k, kind_choices(k)))
+        out.append(key or k)
+    return out
 
 
 def _select_counties(
@@ -249,14 +260,9 @@ def _check_rank(c: Constraint, fname: str, where: str, problems: list[Problem]) 
 
 def _check_source_kinds(spec: ScenarioSpec, fname: str, problems: list[Problem]) -> None:
     for name, s in spec.sectors.items():
-        for k in [*s.accepts, *s.prefers]:
-            if k not in SOURCE_KINDS:
-                problems.append(
-                    Problem(fname, f"sectors.{name}.accepts/prefers", k, tr("one of {0}", ", ".join(SOURCE_KINDS)))
-                )
-    for k in spec.source_preference:
-        if k not in SOURCE_KINDS:
-            problems.append(Problem(fname, "source_preference", k, tr("one of {0}", ", ".join(SOURCE_KINDS))))
+        s.accepts = kinds_of(s.accepts, fname, f"sectors.{name}.accepts", problems)
+        s.prefers = kinds_of(s.prefers, fname, f"sectors.{name}.prefers", problems)
+    spec.source_preference = kinds_of(spec.source_preference, fname, "source_preference", problems)
 
 
 def _check_time(spec: ScenarioSpec, path: Path, fname: str, problems: list[Problem]) -> None:
@@ -331,9 +337,7 @@ def _check_rules(spec: ScenarioSpec, fname: str, study: list[str], problems: lis
         for s in r.sectors:
             if s not in spec.sectors:
                 problems.append(Problem(fname, f"{where}.sectors", s, tr("one of {0}", ", ".join(spec.sectors))))
-        for k in r.kinds:
-            if k not in SOURCE_KINDS:
-                problems.append(Problem(fname, f"{where}.kinds", k, tr("one of {0}", ", ".join(SOURCE_KINDS))))
+        r.kinds = kinds_of(r.kinds, fname, f"{where}.kinds", problems)
         if r.check != "priority" and not r.kinds:
             problems.append(Problem(fname, f"{where}.kinds", [], tr("the source kinds the sectors take first")))
         if r.counties is not None:

@@ -36,7 +36,7 @@ from .reach import commodity_reach, sources_matching
 from .reading import _rel
 from .scenario import SECTOR_NAMES, SOURCE_KINDS, Scenario
 from .units import is_flow, to_model_volume
-from .vocabulary import resolve_sector, sector_choices, split_names
+from .vocabulary import kind_choices, resolve_kind, resolve_sector, sector_choices, split_names
 
 __all__ = [
     "EDGE_KINDS",
@@ -178,9 +178,10 @@ class _Builder:
 
 def _source_attrs(b: _Builder, row: dict[str, Any], nid: str, kind: str, where: str, attrs: dict[str, Any]) -> bool:
     """Source attributes of a node (kind, tags, availability or WWTP capacities); False if unusable."""
-    skind = row.get("source_kind")
+    skind = resolve_kind(row.get("source_kind")) if not _blank(row.get("source_kind")) else None
     if skind not in SOURCE_KINDS:
-        b.problems.append(Problem(b.nfile, f"{where}.source_kind", skind, tr("one of {0}", ", ".join(SOURCE_KINDS))))
+        b.problems.append(Problem(b.nfile, f"{where}.source_kind", row.get("source_kind"),
+                                  kind_choices(row.get("source_kind"))))  # fmt: skip
         return False
     attrs["source_kind"] = skind
     raw_tags = "" if _blank(row.get("tags")) else str(row.get("tags"))

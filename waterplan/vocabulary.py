@@ -22,9 +22,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from .i18n import tr
-from .spec import SECTOR_NAMES
+from .palette import KIND_ZH
+from .spec import SECTOR_NAMES, SOURCE_KINDS
 
-__all__ = ["SECTOR_SYNONYMS", "closest_sector", "resolve_sector", "sector_choices", "split_names"]
+__all__ = [
+    "KIND_SYNONYMS",
+    "SECTOR_SYNONYMS",
+    "closest_sector",
+    "kind_choices",
+    "resolve_kind",
+    "resolve_sector",
+    "sector_choices",
+    "split_names",
+]
 
 #: other words the plans and bureaus' tables use for a sector (documented in docs/data.md)
 SECTOR_SYNONYMS = {
@@ -98,3 +108,46 @@ def sector_choices(sectors: Mapping[str, Any], text: object) -> str:
     near = closest_sector(text, sectors)
     hint = tr("did you mean {near}? ", near=near) if near else ""
     return hint + tr("sector names: {names}", names=names)
+
+
+#: other words for a kind of water (the kinds' Chinese names in :data:`waterplan.palette.KIND_ZH`
+#: are accepted too; documented in docs/data.md)
+KIND_SYNONYMS = {
+    "地表": "surface",
+    "地表水源": "surface",
+    "黄河": "yellow_mainstem",
+    "黄河水": "yellow_mainstem",
+    "引黄水": "yellow_mainstem",
+    "岩溶泉": "spring",
+    "泉": "spring",
+    "浅层地下水": "groundwater_porous",
+    "孔隙水": "groundwater_porous",
+    "岩溶水": "groundwater_karst",
+    "中水": "reclaimed",
+    "再生水源": "reclaimed",
+    "矿坑水": "mine",
+    "疏干水": "mine",
+    "雨洪水": "rainwater",
+}
+
+
+def _kind_spellings() -> dict[str, str]:
+    out = {_normal(k): k for k in SOURCE_KINDS}
+    out |= {_normal(zh): k for k, zh in KIND_ZH.items() if k in SOURCE_KINDS}
+    out |= {_normal(w): k for w, k in KIND_SYNONYMS.items()}
+    return out
+
+
+def resolve_kind(text: object) -> str | None:
+    """The source kind ``text`` names (its key, Chinese name or a synonym; None: none)."""
+    return _kind_spellings().get(_normal(text))
+
+
+def kind_choices(text: object) -> str:
+    """What would be valid instead of ``text``: the closest kind and the list, with Chinese names."""
+    spellings = _kind_spellings()
+    match = difflib.get_close_matches(_normal(text), list(spellings), n=1, cutoff=0.5)
+    near = f"{spellings[match[0]]} ({KIND_ZH.get(spellings[match[0]], '')})" if match else ""
+    names = ", ".join(f"{k} ({KIND_ZH.get(k, k)})" for k in SOURCE_KINDS)
+    hint = tr("did you mean {near}? ", near=near) if near else ""
+    return hint + tr("kinds of water: {names}", names=names)
