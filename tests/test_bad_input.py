@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from waterplan import InfeasibleError, InputError, build_graph, load_scenario, run_scenario, solve
 from waterplan.cli import app
+from waterplan.palette import CHOROPLETHS
 
 W = "万m³"
 runner = CliRunner()
@@ -136,6 +137,9 @@ def test_an_unreachable_demand_is_a_finding_not_a_stop(case, tmp_path):
     r = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "out")])
     assert r.exit_code == 0 and r.output.count(why) == 1, r.output  # said once
     assert why in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    html = (tmp_path / "out" / "map.html").read_text(encoding="utf-8")  # the county's popup and tooltip say it
+    assert "无水源可达：农业——该行业可用的水源没有一处能到达本县区，缺水 10 万m³" in html
+    assert html.count("⚠ 无水源可达 农业") == len(CHOROPLETHS)  # the tooltip of each county layer
     r = runner.invoke(app, ["validate", str(path)])
     assert r.exit_code == 0 and "Warning:" in r.output and why in r.output, r.output
     r = runner.invoke(app, ["validate", str(path), "--strict"])

@@ -952,6 +952,13 @@ MUTATIONS = [
         'out += f" [同一部分水量先受 {others} 约束 the same water is held first by {others}]"',
         "pass",
     ),
+    ("a kind typed in Chinese kept as typed", "waterplan/constraints.py", "out.append(key or k)", "out.append(k)"),
+    (
+        "the map silent on a county no source reaches",
+        "waterplan/maps.py",
+        'cut = balance[balance["reachable"].eq(False) & (balance["demand_10k_m3"] > 0)]',
+        'cut = balance[balance["reachable"].eq(False) & (balance["demand_10k_m3"] < 0)]',
+    ),
 ]
 
 

@@ -201,6 +201,30 @@ def _price(v: object) -> str:
     return f"{v:.2f}" if isinstance(v, int | float) and v == v else ""
 
 
+def unreachable_sectors(balance: pd.DataFrame, zh: bool) -> tuple[str, float]:
+    """The sectors of one county's balance that no source they accept reaches (names joined, in the
+    map's language) and their shortage; ("", 0) if none."""
+    if "reachable" not in balance.columns:
+        return "", 0.0
+    cut = balance[balance["reachable"].eq(False) & (balance["demand_10k_m3"] > 0)]
+    names = ("、" if zh else ", ").join(str(x) for x in cut["sector_zh" if zh else "sector"])
+    return names, float(cut["shortage_10k_m3"].sum())
+
+
+def _unreachable_note(balance: pd.DataFrame, zh: bool) -> str:
+    """A county's demands that no source reaches, and why, at the head of its popup."""
+    names, short = unreachable_sectors(balance, zh)
+    if not names:
+        return ""
+    text = (
+        f"⚠ 无水源可达：{names}——该行业可用的水源没有一处能到达本县区，缺水 {short:,.0f} 万m³（见运行警告）"
+        if zh
+        else f"⚠ No source reaches: {names} — no source of a kind the sector accepts reaches this county; "
+        f"shortage {short:,.0f} (see the run's warnings)"
+    )
+    return f"<p class='wp-unreachable' style='color:#b2182b;margin:.3em 0'>{escape(text)}</p>"
+
+
 def _county_popup(adcode: str, name: str, results: Results, lang: str) -> str:
     e = escape
     b = results.balance[results.balance["county"] == adcode]
@@ -225,7 +249,7 @@ def _county_popup(adcode: str, name: str, results: Results, lang: str) -> str:
     src = "水源" if zh else "source"
     style = "border-collapse:collapse;font-size:12px"
     return (
-        f"<div class='wp-popup'><b>{e(name)}</b> ({e(adcode)}), {unit}"
+        f"<div class='wp-popup'><b>{e(name)}</b> ({e(adcode)}), {unit}{_unreachable_note(b, zh)}"
         f"<table border='1' style='{style}'>{head}{rows}</table><br>"
         f"<table border='1' style='{style}'><tr><th>{src}</th><th>{unit}</th></tr>{mix_rows}</table></div>"
     )
@@ -344,6 +368,9 @@ def _add_choropleths(fmap: folium.Map, gdf: gpd.GeoDataFrame, results: Results, 
     name_col = "name_zh" if lang == "zh" else "name_en"
     legends = []
     popups = {r.adcode: _county_popup(r.adcode, str(getattr(r, name_col)), results, lang) for r in gdf.itertuples()}
+    bal = results.balance
+    unreached = {a: unreachable_sectors(bal[bal["county"] == a], lang == "zh")[0] for a in gdf["adcode"]}
+    flag = "⚠ 无水源可达" if lang == "zh" else "⚠ no source reaches"
     for i, (var, (zh, en, _colours, _rng)) in enumerate(CHOROPLETHS.items()):
         bounds = class_bounds(var, gdf[var])
         layer = folium.FeatureGroup(name=f"{zh} {en}" if lang == "zh" else en, overlay=False, show=(i == 0))
@@ -359,7 +386,12 @@ def _add_choropleths(fmap: folium.Map, gdf: gpd.GeoDataFrame, results: Results, 
                     "weight": 1,
                     "fillOpacity": 0.65,
                 },
-                tooltip=folium.Tooltip(escape(f"{getattr(r, name_col)}: {shown}")),
+                tooltip=folium.Tooltip(
+                    escape(
+                        f"{getattr(r, name_col)}: {shown}"
+                        + (f" {flag} {unreached[r.adcode]}" if unreached[r.adcode] else "")
+                    )
+                ),
             )
             gj.add_child(folium.Popup(popups[r.adcode], max_width=600))
             gj.add_to(layer)
