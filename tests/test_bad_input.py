@@ -205,6 +205,9 @@ def test_conflicting_caps_are_explained(case):
     conflicts = {c["id"]: c["give_10k_m3"] for c in info.value.conflicts}
     assert sum(conflicts.values()) == pytest.approx(15)
     assert set(conflicts) <= {"cap", "floor"}
+    said = runner.invoke(app, ["--lang", "zh", "run", str(path), "--out", str(path.parent / "out")])
+    text = " ".join(said.output.split())
+    assert said.exit_code == 3 and "目标相互冲突" in text and "这些指标无法同时满足" in text and "需放宽" in text, text
 
 
 def test_cli_validate_ok():

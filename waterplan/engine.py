@@ -187,7 +187,7 @@ def run_checked(h: highspy.Highs | PulpLp, what: str) -> None:
     if status == highspy.HighsModelStatus.kOptimal:
         return
     if status == highspy.HighsModelStatus.kInfeasible:
-        raise InfeasibleError(f"{what} is infeasible")
+        raise InfeasibleError(tr("{what} is infeasible", what=what))
     msg = tr("{what}: HiGHS ended with {0}", h.modelStatusToString(status), what=what)
     raise SolverError(msg)
 

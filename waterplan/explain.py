@@ -20,6 +20,7 @@ import pulp
 
 from ._errors import InfeasibleError
 from .engine import get_solver
+from .i18n import tr
 from .model import AllocationModel, binding, build_model
 from .scenario import Scenario
 
@@ -37,20 +38,28 @@ class Explanation:
 
     def text(self) -> str:
         if self.feasible:
-            return "No conflict: every target of the scenario can hold at the same time."
+            return tr("No conflict: every target of the scenario can hold at the same time.")
         if self.physical_infeasibility:
-            return (
+            return tr(
                 "The network cannot balance even with every policy target relaxed: check minimum flows "
                 "(min_flow) on edges against capacities and upstream availability."
             )
-        lines = ["These targets cannot all hold; relaxing only these, by the amounts shown, is enough:"]
+        lines = [tr("These targets cannot all hold; relaxing only these, by the amounts shown, is enough:")]
         for c in self.conflicts:
             lines.append(
-                f"  - {c['id']} {c['name_zh']} ({c['clause']}): {c['type']} {c['target']:g} {c['unit']} "
-                f"would have to give {c['give_10k_m3']:,.1f} 万m³"
+                tr(
+                    "  - {id} {name} ({clause}): {type} {target:g} {unit} would have to give {give:,.1f} 万m³",
+                    id=c["id"],
+                    name=c["name_zh"],
+                    clause=c["clause"],
+                    type=c["type"],
+                    target=c["target"],
+                    unit=c["unit"],
+                    give=c["give_10k_m3"],
+                )
             )
         if self.against:
-            lines.append("They conflict with:")
+            lines.append(tr("They conflict with:"))
             for a in self.against:
                 lines.append(f"  - {a['kind']}: {a['name']}")
         return "\n".join(lines)

@@ -287,10 +287,13 @@ class _Loop:
             if self.scaled_change[t] and tiered.matrix is not None:
                 tiered.matrix[2][self.scaled] = self.scaled_vals[t]
             try:
-                x, stages = tiered.solve_x(f"month {month} of the myopic run")
+                x, stages = tiered.solve_x(tr("month {month} of the myopic run", month=month))
             except InfeasibleError as exc:
                 raise InfeasibleError(
-                    f"{exc}: a target cannot hold in this month (myopic mode holds yearly floors month by month)"
+                    tr(
+                        "{exc}: a target cannot hold in this month (myopic mode holds yearly floors month by month)",
+                        exc=exc,
+                    )
                 ) from None
             self.x[t] = x
             if stages is not None:
