@@ -473,8 +473,9 @@ def capacity_cmd(
     except WaterplanError as exc:
         _fail(exc)
         return
-    t = Table(title=f"{sc.name}: what the water can carry (whole area, demand of one sector scaled in every county)")
-    for col in ("sector", "now", "capacity", "plan figure", "headroom", "limited by"):
+    t = Table(title=tr("{name}: what the water can carry (whole area, demand of one sector scaled in every county)",
+                       name=sc.name))  # fmt: skip
+    for col in (tr("sector"), tr("now"), tr("capacity"), tr("plan figure"), tr("headroom"), tr("limited by")):
         t.add_column(col)
     for r in res.city.itertuples():
         unit = r.quantity_unit or "万m³"
@@ -488,8 +489,8 @@ def capacity_cmd(
         head = "" if r.headroom_vs_plan is None or pd.isna(r.headroom_vs_plan) else f"{r.headroom_vs_plan:+,.1f}"
         t.add_row(r.sector, f"{now:,.1f} {unit}", f"{cap:,.1f} {unit}", plan, head, r.limited_by)
     out.print(t)
-    c = Table(title="per county (one county at a time)")
-    for col in ("county", "sector", "now", "capacity", "limited by"):
+    c = Table(title=tr("per county (one county at a time)"))
+    for col in (tr("county"), tr("sector"), tr("now"), tr("capacity"), tr("limited by")):
         c.add_column(col)
     for r in res.counties.itertuples():
         unit = r.quantity_unit or "万m³"
