@@ -284,3 +284,33 @@ def test_jinzhong_from_the_docs_only_in_fifteen_minutes(tmp_path):
     assert bal["supplied_10k_m3"].sum() <= 11 * 3000 + 8000 + 3000 * 0.9 + 1e-3  # no water from nowhere
     docs = (Path(__file__).resolve().parents[1] / "docs" / "new-city.md").read_text(encoding="utf-8")
     assert f"{CELLS_TYPED} cells" in docs
+
+
+def test_the_scaffolds_workbook_has_every_column_the_reader_knows(tmp_path):
+    """demands.xlsx has 数量 / 数量单位 / 定额 / 定额单位 beside 需水量 / 单位: a row may be given either way
+    (60 万人 × 120 L/(人·d) × 365 d = 2,628 万m³, by hand)."""
+    import openpyxl
+
+    from waterplan.demands import DEMAND_HEADERS
+    from waterplan.scaffold import new_city
+
+    path = new_city("晋中", tmp_path / "jz")
+    wb = openpyxl.load_workbook(path.parent / "demands.xlsx")
+    ws = wb.active
+    head = [c.value for c in ws[1]]
+    assert {DEMAND_HEADERS[h] for h in head if h in DEMAND_HEADERS} >= {
+        "county", "county_zh", "sector", "demand", "unit", "quantity", "quantity_unit", "quota", "quota_unit",
+        "basis", "derivation",
+    }  # fmt: skip
+    for name, value in {
+        "需水量": None,
+        "单位": None,
+        "数量": 60,
+        "数量单位": "万人",
+        "定额": 120,
+        "定额单位": "L/(人·d)",
+    }.items():
+        ws.cell(row=2, column=head.index(name) + 1).value = value
+    wb.save(path.parent / "demands.xlsx")
+    sc = load_scenario(path)
+    assert sc.demands["demand_10k_m3"].sum() == pytest.approx(2628.0)

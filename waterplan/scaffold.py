@@ -102,8 +102,8 @@ def _layers(counties: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFr
 
 def _demands(counties: gpd.GeoDataFrame) -> pd.DataFrame:
     rows = [
-        {"县区": r.adcode, "县区名称": r.name_zh, "行业": zh, "需水量": 0.0, "单位": "万m³", "口径": "gross",
-         "来源": PLACEHOLDER}
+        {"县区": r.adcode, "县区名称": r.name_zh, "行业": zh, "需水量": 0.0, "单位": "万m³", "数量": None,
+         "数量单位": "", "定额": None, "定额单位": "", "口径": "gross", "来源": PLACEHOLDER}
         for r in counties.itertuples()
         for zh, *_ in SECTORS.values()
     ]  # fmt: skip
