@@ -48,6 +48,7 @@ TESTS = [  # the quick files first: each mutation runs them in order until one f
     "tests/test_progress.py",
     "tests/test_new_city.py",
     "tests/test_i18n.py",
+    "tests/test_app.py",
 ]
 
 #: (what breaks, file, the exact text, what it becomes)
@@ -958,6 +959,25 @@ MUTATIONS = [
         "waterplan/maps.py",
         'cut = balance[balance["reachable"].eq(False) & (balance["demand_10k_m3"] > 0)]',
         'cut = balance[balance["reachable"].eq(False) & (balance["demand_10k_m3"] < 0)]',
+    ),
+    (
+        "the workbench serves a path outside the project",
+        "waterplan/app.py",
+        "if not path.is_relative_to(self.folder) or not path.is_file():",
+        "if not path.is_file():",
+    ),
+    ("the workbench takes a cross-site POST", "waterplan/app.py", "xsrf_cookies=True,", "xsrf_cookies=False,"),
+    (
+        "the workbench runs two at once",
+        "waterplan/app.py",
+        "if busy or not self.waiting:",
+        "if not self.waiting:",
+    ),
+    (
+        "the workbench shows a title unescaped",
+        "waterplan/app.py",
+        "<title>{e(title)}</title>",
+        "<title>{title}</title>",
     ),
 ]
 

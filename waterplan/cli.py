@@ -673,6 +673,22 @@ def ensemble_cmd(
              "runs them again", failed=failed, csv=path / "failures.csv"), EXIT_PARTIAL)  # fmt: skip
 
 
+@app.command("app")
+def app_cmd(
+    folder: Annotated[Path, typer.Argument(help="The project folder: its scenarios and layers.")] = Path("."),
+    port: Annotated[int, typer.Option(help="The port on 127.0.0.1 to serve on.")] = 8765,
+    browser: Annotated[bool, typer.Option(help="Open the page in the browser.")] = True,
+) -> None:
+    """Open the workbench in the browser: the project's scenarios, their targets, runs and results (127.0.0.1 only)."""
+    from .app import serve
+
+    if not folder.is_dir():
+        _fail(InputError([Problem("<command line>", "FOLDER", str(folder), tr("a project folder"))]))
+        return
+    out.print(tr("Serving {folder} on http://127.0.0.1:{port}/ (Ctrl-C stops it).", folder=folder, port=port))
+    serve(folder, port=port, open_browser=browser)
+
+
 @app.command("schema")
 def schema_cmd(
     partial: Annotated[

@@ -1,0 +1,136 @@
+"""The workbench's server (``waterplan app``): it lists the project's scenarios with their extends
+tree, lays a scenario's targets out with what it inherits apart from what it sets, refuses paths
+outside the project folder and cross-site POSTs, queues runs one at a time and shows a failed run's
+message."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from tornado.testing import AsyncHTTPTestCase
+
+from waterplan.app import Jobs, make_app, scenario_tree
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A copy of the shipped scenarios, with a child of Taiyuan 2030 that lowers its groundwater cap
+    and a file that fails to run (a target on a source the network does not have)."""
+    project = tmp_path_factory.mktemp("project")
+    shutil.copytree(ROOT / "gis", project / "gis")
+    folder = project / "scenarios"
+    shutil.copytree(ROOT / "scenarios", folder)
+    (folder / "ty-tight.yaml").write_text(
+        "extends: taiyuan-2030.yaml\nname: ty-tight\nyear: 2030\ntitle_zh: '<script>alert(1)</script>'\n"
+        "constraints:\n  - {id: TY-groundwater, value: 1.2}\n",
+        encoding="utf-8",
+    )
+    (folder / "broken.yaml").write_text(
+        "extends: taiyuan-2030.yaml\nname: broken\nyear: 2030\nconstraints:\n"
+        "  - {id: TY-total, sources: {ids: [NOPE]}}\n",
+        encoding="utf-8",
+    )
+    return project
+
+
+def test_the_tree_puts_each_scenario_after_the_one_it_extends(project):
+    tree = [(d, p.name) for d, p in scenario_tree(project)]
+    assert (0, "taiyuan-2030.yaml") in tree and (1, "ty-tight.yaml") in tree
+    assert tree.index((1, "ty-tight.yaml")) > tree.index((0, "taiyuan-2030.yaml"))
+
+
+class _Server(AsyncHTTPTestCase):
+    folder: Path
+    jobs: Jobs
+
+    def get_app(self):  # type: ignore[no-untyped-def]
+        return make_app(self.folder, self.jobs)
+
+    def xsrf(self, path: str) -> tuple[str, str]:
+        """The page's XSRF token and its cookie, as a browser holds them after loading the page."""
+        page = self.fetch(path)
+        token = re.search(r'name="_xsrf" value="([^"]+)"', page.body.decode())
+        cookie = page.headers.get_list("Set-Cookie")
+        assert token and cookie, page.body
+        return token.group(1), cookie[0].split(";")[0]
+
+    def run_it(self, rel: str) -> str:
+        token, cookie = self.xsrf(f"/scenario/{rel}")
+        r = self.fetch(f"/run/{rel}", method="POST", body=f"_xsrf={token}", headers={"Cookie": cookie},
+                       follow_redirects=False)  # fmt: skip
+        assert r.code == 302, r.body
+        return r.headers["Location"].rsplit("/", 1)[1]
+
+    def state(self, jid: str) -> dict:
+        return json.loads(self.fetch(f"/job/{jid}?format=json").body)
+
+    def wait(self, jid: str, timeout: float = 120) -> dict:
+        end = time.monotonic() + timeout
+        while (st := self.state(jid))["state"] in ("queued", "running") and time.monotonic() < end:
+            time.sleep(0.2)
+        return st
+
+
+@pytest.fixture(scope="module")
+def jobs():
+    j = Jobs()
+    yield j
+    j.pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture
+def server(project, jobs, request):
+    _Server.folder, _Server.jobs = project, jobs
+    s = _Server("get_app")
+    s.setUp()
+    yield s
+    s.tearDown()
+
+
+def test_a_scenario_shows_what_it_inherits_apart_from_what_it_sets(server):
+    body = server.fetch("/scenario/scenarios/ty-tight.yaml").body.decode()
+    assert re.search(r"<tr class='own'><td>TY-groundwater</td>", body)
+    assert re.search(r"<tr class='inherited'><td>TY-total</td>", body)
+    assert "<script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body  # the user's text escaped
+
+
+def test_paths_outside_the_project_are_refused(server, project):
+    secret = project.parent / "secret.txt"  # beside the project folder
+    secret.write_text("not for the page", encoding="utf-8")
+    for path in ("/scenario/../secret.txt", "/scenario/%2e%2e/secret.txt", "/files/../secret.txt",
+                 "/files/%2e%2e/secret.txt", "/scenario//etc/passwd"):  # fmt: skip
+        r = server.fetch(path)
+        assert r.code in (403, 404) and b"not for the page" not in r.body and b"secret" not in r.body, (path, r.code)
+
+
+def test_a_cross_site_post_is_refused(server):
+    r = server.fetch("/run/scenarios/taiyuan-2030.yaml", method="POST", body="", follow_redirects=False)
+    assert r.code == 403
+    r = server.fetch("/run/scenarios/taiyuan-2030.yaml", method="POST", body="_xsrf=forged",
+                     headers={"Cookie": "_xsrf=other"}, follow_redirects=False)  # fmt: skip
+    assert r.code == 403
+    assert not server.jobs.jobs
+
+
+def test_runs_are_queued_and_a_failed_run_shows_its_message(server, project):
+    first = server.run_it("scenarios/ty-tight.yaml")
+    second = server.run_it("scenarios/broken.yaml")
+    assert server.state(second)["state"] == "queued"  # one at a time: the first takes seconds
+    assert server.state(first)["state"] in ("queued", "running", "done")
+    done = server.wait(first)
+    assert done["state"] == "done", done
+    out = Path(done["out"])
+    assert (out / "report.html").is_file() and out.resolve().is_relative_to(project)
+    failed = server.wait(second)
+    assert failed["state"] == "failed" and "NOPE" in failed["message"], failed
+    page = server.fetch(f"/job/{second}").body.decode()
+    assert "id='message'" in page and "NOPE" in page
+    report = server.fetch("/files/runs/ty-tight/report.html")
+    assert report.code == 200 and "TY-groundwater" in report.body.decode()
