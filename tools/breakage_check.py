@@ -694,7 +694,7 @@ MUTATIONS = [
     (
         "an unforeseen fault as a traceback",
         "waterplan/cli.py",
-        '_say("内部错误 Internal error", f"{type(exc).__name__}: {first} — {why}", EXIT_INTERNAL)',
+        '_say(tr("Internal error"), f"{type(exc).__name__}: {first} — {why}", EXIT_INTERNAL)',
         "raise",
     ),
     (
@@ -824,8 +824,8 @@ MUTATIONS = [
     (
         "no closest name proposed",
         "waterplan/vocabulary.py",
-        'hint = f"是否是 {near}？/ did you mean {near}? " if near else ""',
-        'hint = ""',
+        'near = closest_sector(text, sectors)\n    hint = tr("did you mean {near}? ", near=near) if near else ""',
+        'near = closest_sector(text, sectors)\n    hint = ""',
     ),
     (
         "the map's scale bar in miles too",
