@@ -7,8 +7,6 @@ page.
 The server is Tornado's (a dependency of Dask's distributed, so nothing more to install): it binds
 to 127.0.0.1, refuses a state-changing request without its page's XSRF token (a cross-site POST),
 serves files only from inside the project folder and escapes every text it shows.
-
->>> app = make_app(Path("scenarios"))  # doctest: +SKIP
 """
 
 from __future__ import annotations
