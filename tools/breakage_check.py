@@ -979,6 +979,19 @@ MUTATIONS = [
         "<title>{e(title)}</title>",
         "<title>{title}</title>",
     ),
+    (
+        "an edit keeps no earlier version",
+        "waterplan/edit.py",
+        '(keep / f"{time.time_ns()}.yaml").write_bytes(old)',
+        "pass",
+    ),
+    (
+        "an edit saved unchecked",
+        "waterplan/edit.py",
+        "load_scenario(tmp)  # the same checks",
+        "(tmp)  # the same checks",
+    ),
+    ("an edit re-wraps the user's long lines", "waterplan/edit.py", "y.width = 4096", "y.width = 80"),
 ]
 
 

@@ -164,7 +164,7 @@ class Index(_Page):
 
 
 class ScenarioPage(_Page):
-    def get(self, rel: str) -> None:
+    def get(self, rel: str, said: str = "") -> None:
         from .scenario import load_scenario
 
         path, e = self.inside(rel), html.escape
@@ -174,16 +174,43 @@ class ScenarioPage(_Page):
         except WaterplanError as exc:  # the same message as the command line's
             self.page(rel, f"<pre id='message'>{e(str(exc))}</pre>")
             return
+        xsrf = self.xsrf_form_html()
         rows = "".join(
             f"<tr class='{'own' if c.id in own else 'inherited'}'><td>{e(c.id)}</td><td>{e(c.name_zh)}</td>"
-            f"<td>{e(c.type)}</td><td>{c.value_as_given:g} {e(c.unit)}</td><td>{e(c.clause)}</td>"
+            f"<td>{e(c.type)}</td><td><form method='post' action='/edit/{e(rel)}'>{xsrf}"
+            f"<input type='hidden' name='id' value='{e(c.id)}'><input name='value' value='{c.value_as_given:g}' "
+            f"size='8'> {e(c.unit)} <button type='submit'>{e(tr('Save'))}</button></form></td><td>{e(c.clause)}</td>"
             f"<td>{e(tr('set here') if c.id in own else tr('inherited'))}</td></tr>"
             for c in sc.constraints
         )
-        form = (f"<form method='post' action='/run/{e(rel)}'>{self.xsrf_form_html()}"
-                f"<button type='submit'>{e(tr('Run'))}</button></form>")  # fmt: skip
+        forms = "".join(f"<form method='post' action='/{act}/{e(rel)}'>{xsrf}<button type='submit'>{e(label)}"
+                        "</button></form>" for act, label in (("run", tr("Run")), ("undo", tr("Undo"))))  # fmt: skip
+        message = f"<pre id='message'>{e(said)}</pre>" if said else ""
         head = "".join(f"<th>{e(tr(h))}</th>" for h in ("id", "indicator", "kind", "target", "clause", "source"))
-        self.page(f"{sc.spec.title_zh or sc.name}", f"<table border='1'><tr>{head}</tr>{rows}</table>{form}")
+        self.page(f"{sc.spec.title_zh or sc.name}",
+                  f"{message}<table border='1'><tr>{head}</tr>{rows}</table>{forms}")  # fmt: skip
+
+
+class Edit(_Page):
+    def post(self, rel: str) -> None:
+        from .edit import set_value
+
+        path = self.inside(rel)
+        try:
+            set_value(path, self.folder, self.get_argument("id"), self.get_argument("value"))
+        except WaterplanError as exc:  # refused: the file untouched, the message on the page
+            self.set_status(400)
+            ScenarioPage.get(self, rel, said=str(exc))  # type: ignore[arg-type]
+            return
+        self.redirect(f"/scenario/{rel}")
+
+
+class Undo(_Page):
+    def post(self, rel: str) -> None:
+        from .edit import undo
+
+        undo(self.inside(rel), self.folder)
+        self.redirect(f"/scenario/{rel}")
 
 
 class Run(_Page):
@@ -223,6 +250,8 @@ def make_app(folder: Path, jobs: Jobs | None = None) -> tornado.web.Application:
             (r"/", Index, args),
             (r"/scenario/(.+)", ScenarioPage, args),
             (r"/run/(.+)", Run, args),
+            (r"/edit/(.+)", Edit, args),
+            (r"/undo/(.+)", Undo, args),
             (r"/job/([0-9a-f]+)", JobPage, args),
             (r"/files/(.*)", tornado.web.StaticFileHandler, {"path": str(folder)}),
         ],
