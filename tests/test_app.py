@@ -137,7 +137,7 @@ def test_runs_are_queued_and_a_failed_run_shows_its_message(server, project):
 
 
 def _post(server: _Server, action: str, rel: str, **fields: str):
-    token, cookie = server.xsrf(f"/scenario/{rel}")
+    token, cookie = server.xsrf("/scenario/scenarios/taiyuan-2030.yaml")  # (one token for the session's pages)
     body = "&".join(f"{k}={v}" for k, v in {"_xsrf": token, **fields}.items())
     return server.fetch(f"/{action}/{rel}", method="POST", body=body, headers={"Cookie": cookie},
                         follow_redirects=False)  # fmt: skip
@@ -178,3 +178,33 @@ def test_an_inherited_target_is_overridden_in_the_child_and_an_invalid_edit_is_r
     assert r.code == 400 and "value" in r.body.decode() and child.read_bytes() == before
     assert _post(server, "undo", "scenarios/ty-tight.yaml").code == 302
     assert "TY-total" not in child.read_text(encoding="utf-8")
+
+
+def test_an_edit_of_a_file_in_gbk_or_one_that_does_not_read(server, project):
+    """A scenario saved in GBK stays GBK (its Chinese comment intact); a file that is not well-formed
+    YAML is refused with the command line's own message, not a server error, and left as it was."""
+    gbk = project / "scenarios" / "ty-gbk.yaml"
+    gbk.write_bytes("# 晋中示例：GBK 编码\nextends: taiyuan-2030.yaml\nname: ty-gbk\nyear: 2030\n".encode("gbk"))
+    assert _post(server, "edit", "scenarios/ty-gbk.yaml", id="TY-total", value="9.9").code == 302
+    text = gbk.read_bytes().decode("gbk")
+    assert text.startswith("# 晋中示例：GBK 编码\n") and "value: 9.9" in text
+    bad = project / "scenarios" / "ty-bad.yaml"
+    bad.write_text("extends: taiyuan-2030.yaml\nname: ty-bad\nyear: 2030\nconstraints: [\n", encoding="utf-8")
+    before = bad.read_bytes()
+    r = _post(server, "edit", "scenarios/ty-bad.yaml", id="TY-total", value="9.9")
+    assert r.code in (200, 400) and "ty-bad.yaml" in r.body.decode() and bad.read_bytes() == before
+
+
+def test_a_port_already_taken_is_one_sentence(tmp_path):
+    import socket
+
+    from typer.testing import CliRunner
+
+    from waterplan.cli import app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = CliRunner().invoke(app, ["app", str(tmp_path), "--port", str(port), "--no-browser"])
+    assert r.exit_code == 2 and "--port" in r.output and "Traceback" not in r.output, r.output

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .i18n import tr
+from .i18n import N_, tr
 
 __all__ = [
     "InfeasibleError",
@@ -40,28 +40,16 @@ class Problem:
                   expected=self.expected)  # fmt: skip
 
 
-def _said() -> dict[str, str]:
-    """The places that are not a file or a key the user wrote, in the chosen language."""
-    return {
-        "(file)": tr("(file)"),
-        "(files)": tr("(files)"),
-        "(header)": tr("(header)"),
-        "(encoding)": tr("(encoding)"),
-        "(CRS)": tr("(CRS)"),
-        "(top level)": tr("(top level)"),
-        "(layer)": tr("(layer)"),
-        "(variant name)": tr("(variant name)"),
-        "<command line>": tr("<command line>"),
-        "<argument>": tr("<argument>"),
-        "<options>": tr("<options>"),
-        "<inflow series>": tr("<inflow series>"),
-        "<overrides>": tr("<overrides>"),
-        "<variants>": tr("<variants>"),
-    }
+#: the places that are not a file or a key the user wrote (said in the chosen language)
+_PLACES = frozenset(
+    (N_("(file)"), N_("(files)"), N_("(header)"), N_("(encoding)"), N_("(CRS)"), N_("(top level)"), N_("(layer)"),
+     N_("(variant name)"), N_("<command line>"), N_("<argument>"), N_("<options>"), N_("<inflow series>"),
+     N_("<overrides>"), N_("<variants>"))
+)  # fmt: skip
 
 
 def _as_said(text: str) -> str:
-    return _said().get(text, text) if text[:1] in "(<" else text
+    return tr(text) if text in _PLACES else text
 
 
 class InputError(WaterplanError):

@@ -163,8 +163,10 @@ class Index(_Page):
         self.page(tr("Scenarios of {folder}", folder=self.folder.name), f"<ul>{rows}</ul>")
 
 
-class ScenarioPage(_Page):
-    def get(self, rel: str, said: str = "") -> None:
+class _Scenario(_Page):
+    def scenario(self, rel: str, said: str = "") -> None:
+        """The scenario's page: its targets (own or inherited, each with its value to edit), Run and
+        Undo, and ``said`` (why the last edit was refused) above them."""
         from .scenario import load_scenario
 
         path, e = self.inside(rel), html.escape
@@ -191,7 +193,12 @@ class ScenarioPage(_Page):
                   f"{message}<table border='1'><tr>{head}</tr>{rows}</table>{forms}")  # fmt: skip
 
 
-class Edit(_Page):
+class ScenarioPage(_Scenario):
+    def get(self, rel: str) -> None:
+        self.scenario(rel)
+
+
+class Edit(_Scenario):
     def post(self, rel: str) -> None:
         from .edit import set_value
 
@@ -200,7 +207,7 @@ class Edit(_Page):
             set_value(path, self.folder, self.get_argument("id"), self.get_argument("value"))
         except WaterplanError as exc:  # refused: the file untouched, the message on the page
             self.set_status(400)
-            ScenarioPage.get(self, rel, said=str(exc))  # type: ignore[arg-type]
+            self.scenario(rel, said=str(exc))
             return
         self.redirect(f"/scenario/{rel}")
 
@@ -263,7 +270,12 @@ def make_app(folder: Path, jobs: Jobs | None = None) -> tornado.web.Application:
 def serve(folder: Path, *, port: int = 8765, open_browser: bool = True) -> None:  # pragma: no cover
     """Serve the workbench on 127.0.0.1:``port`` until interrupted."""
     import asyncio
+    import socket
     import webbrowser
+
+    with socket.socket() as probe:  # a port already taken is said before the server starts (OSError)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
 
     async def main() -> None:
         make_app(folder).listen(port, address="127.0.0.1")

@@ -102,7 +102,7 @@ class _Guarded(TyperGroup):
     Its help and messages are in the language of ``--lang``, ``WATERPLAN_LANG`` or the locale."""
 
     def main(self, args: Any = None, *a: Any, **kw: Any) -> Any:
-        from .i18n import language, set_language
+        from .i18n import set_language
 
         given = _lang_in(list(sys.argv[1:] if args is None else args))
         chosen = given in ("zh", "en")
@@ -143,7 +143,6 @@ class _Guarded(TyperGroup):
 
 def _sector(key: object) -> str:
     """A sector as the console names it: its Chinese name in Chinese, its key in English."""
-    from .i18n import language
     from .spec import SECTOR_NAMES
 
     return SECTOR_NAMES[str(key)][0] if language() == "zh" and str(key) in SECTOR_NAMES else str(key)
@@ -159,7 +158,6 @@ def _node_kind(kind: str) -> str:
 
 def _status(status: object) -> str:
     """A target status as the console says it (the status tables keep the English word)."""
-    from .i18n import language
     from .report._page import STATUS_ZH  # "达标 met": the report's own words
 
     said = STATUS_ZH.get(str(status))
@@ -686,7 +684,11 @@ def app_cmd(
         _fail(InputError([Problem("<command line>", "FOLDER", str(folder), tr("a project folder"))]))
         return
     out.print(tr("Serving {folder} on http://127.0.0.1:{port}/ (Ctrl-C stops it).", folder=folder, port=port))
-    serve(folder, port=port, open_browser=browser)
+    try:
+        serve(folder, port=port, open_browser=browser)
+    except OSError as exc:  # the port taken, or not one this user may open
+        why = tr("a free port on 127.0.0.1 ({reason})", reason=exc.strerror or type(exc).__name__)
+        _fail(InputError([Problem("<command line>", "--port", port, why)]))
 
 
 @app.command("schema")

@@ -39,12 +39,14 @@ def _edited(text: str, tid: str, value: float, fname: str) -> str:
     """``text`` with target ``tid``'s value set to ``value``: in place where the file sets the target,
     else as an override ``{id, value}`` appended to its ``constraints`` (inherited from the parent)."""
     y = _yaml()
-    data = y.load(text)
+    data = y.load(text)  # (read by the command line's strict reader first: it is well-formed YAML)
     if not isinstance(data, dict):
-        raise InputError(Problem(fname, tr("(top level)"), type(data).__name__, tr("a mapping of scenario keys")))
+        raise InputError(Problem(fname, "(top level)", type(data).__name__, tr("a mapping of scenario keys")))
     items = data.get("constraints")
     if items is None:
         data["constraints"] = items = []
+    if not isinstance(items, list):
+        raise InputError(Problem(fname, "constraints", type(items).__name__, tr("a list of items with an id")))
     mine = [i for i in items if isinstance(i, dict) and str(i.get("id")) == tid]
     if mine:
         mine[0]["value"] = value
@@ -69,6 +71,7 @@ def set_value(path: Path, folder: Path, tid: str, value: object) -> None:
     InputError
         The value is not a number, or the edited scenario would not load (the command line's message).
     """
+    from .reading import load_yaml
     from .scenario import load_scenario
 
     fname = path.name
@@ -76,11 +79,13 @@ def set_value(path: Path, folder: Path, tid: str, value: object) -> None:
         number = float(str(value).strip())
     except ValueError:
         raise InputError(Problem(fname, f"constraints ({tid}).value", value, tr("a number"))) from None
+    # read as the command line reads it (its own message for a file it refuses), in its own encoding
+    _data, encoding = load_yaml(path, fname=fname, what=tr("a scenario file"))
     old = path.read_bytes()
-    new = _edited(old.decode("utf-8"), tid, number, fname)
+    new = _edited(old.decode(encoding), tid, number, fname)
     fd, tmp = tempfile.mkstemp(suffix=".yaml", prefix=".edit-", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
             f.write(new)
         load_scenario(tmp)  # the same checks as `waterplan validate`
         keep = history(path, folder)

@@ -19,6 +19,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from .i18n import tr
@@ -131,7 +132,9 @@ KIND_SYNONYMS = {
 }
 
 
+@cache
 def _kind_spellings() -> dict[str, str]:
+    """Every accepted spelling (normalised) of a kind of water → its key (built once)."""
     out = {_normal(k): k for k in SOURCE_KINDS}
     out |= {_normal(zh): k for k, zh in KIND_ZH.items() if k in SOURCE_KINDS}
     out |= {_normal(w): k for w, k in KIND_SYNONYMS.items()}
