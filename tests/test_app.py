@@ -82,7 +82,7 @@ class _Server(AsyncHTTPTestCase):
 def jobs():
     j = Jobs()
     yield j
-    j.pool.shutdown(wait=True, cancel_futures=True)
+    j.shutdown()
 
 
 @pytest.fixture
@@ -96,8 +96,8 @@ def server(project, jobs, request):
 
 def test_a_scenario_shows_what_it_inherits_apart_from_what_it_sets(server):
     body = server.fetch("/scenario/scenarios/ty-tight.yaml").body.decode()
-    assert re.search(r"<tr class='own'><td>TY-groundwater</td>", body)
-    assert re.search(r"<tr class='inherited'><td>TY-total</td>", body)
+    assert re.search(r"<tr class='own'[^>]*><td>TY-groundwater</td>", body)
+    assert re.search(r"<tr class='inherited'[^>]*><td>TY-total</td>", body)
     assert "<script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body  # the user's text escaped
 
 
@@ -208,3 +208,108 @@ def test_a_port_already_taken_is_one_sentence(tmp_path):
         port = s.getsockname()[1]
         r = CliRunner().invoke(app, ["app", str(tmp_path), "--port", str(port), "--no-browser"])
     assert r.exit_code == 2 and "--port" in r.output and "Traceback" not in r.output, r.output
+
+
+def test_reset_to_inherited_and_a_new_scenario_extending_one(server, project):
+    """An override reset gives the parent's value back (the line taken out of the child); a target
+    only the child has is not "reset" away; a new scenario extends its parent with nothing else set,
+    and a name already taken or not a file name is refused, nothing overwritten."""
+    from waterplan import load_scenario
+
+    child = project / "scenarios" / "ty-tight.yaml"
+    before = child.read_bytes()
+    assert _post(server, "reset", "scenarios/ty-tight.yaml", id="TY-groundwater").code == 302
+    assert "TY-groundwater" not in child.read_text(encoding="utf-8")
+    cap = {c.id: c for c in load_scenario(child).constraints}["TY-groundwater"]
+    assert cap.value_as_given == pytest.approx(1.5)  # the parent's
+    assert _post(server, "undo", "scenarios/ty-tight.yaml").code == 302 and child.read_bytes() == before
+    r = _post(server, "reset", "scenarios/taiyuan-2030.yaml", id="TY-total")  # extends nothing
+    assert r.code == 400 and "extends" in r.body.decode()
+    own = project / "scenarios" / "ty-own.yaml"  # a target only the child has: a reset would delete it
+    own.write_text(
+        "extends: taiyuan-2030.yaml\nname: ty-own\nconstraints:\n  - {id: TY-own-cap, name_zh: 测试, name_en: test, "
+        "type: cap, measure: use, sectors: [agriculture], value: 1.3, unit: 亿m³, clause: test}\n",
+        encoding="utf-8",
+    )
+    before_own = own.read_bytes()
+    r = _post(server, "reset", "scenarios/ty-own.yaml", id="TY-own-cap")
+    assert r.code == 400 and "TY-own-cap" in r.body.decode() and own.read_bytes() == before_own
+
+    r = _post(server, "extend", "scenarios/taiyuan-2030.yaml", name="ty-new")
+    assert r.code == 302 and r.headers["Location"] == "/scenario/scenarios/ty-new.yaml"
+    new = project / "scenarios" / "ty-new.yaml"
+    assert new.read_text(encoding="utf-8") == "extends: taiyuan-2030.yaml\nname: ty-new\nyear: 2030\n"
+    parent = project / "scenarios" / "taiyuan-2030.yaml"
+    assert len(load_scenario(new).constraints) == len(load_scenario(parent).constraints)
+    for name in ("ty-new", "taiyuan-2030", "../escape", "a/../../escape", "x<y>", ".hidden", ""):
+        r = _post(server, "extend", "scenarios/taiyuan-2030.yaml", name=name)
+        assert r.code == 400 and "id='message'" in r.body.decode(), name
+    assert new.read_text(encoding="utf-8").startswith("extends:") and not (project / "escape.yaml").exists()
+    assert parent.read_bytes() == (ROOT / "scenarios" / "taiyuan-2030.yaml").read_bytes()
+
+
+def test_a_queued_or_running_job_can_be_cancelled(project, tmp_path):
+    """A queued job leaves the queue; a running one's process is ended, its output folder never
+    written, and the next job starts."""
+    jobs = Jobs(logs=tmp_path)
+    ty = str(project / "scenarios" / "taiyuan-2030.yaml")
+    slow = jobs.submit("sweep", "slow", (ty, str(tmp_path / "sweep-slow"), "TY-total", "9", "11", "40"), tmp_path)
+    queued = jobs.submit("run", "queued", (ty, str(tmp_path / "never")), tmp_path / "never")
+    after = jobs.submit("sweep", "after", (ty, str(tmp_path / "sweep-ok"), "TY-total", "10", "10.47", "2"), tmp_path)
+    assert slow.state()["state"] == "running" and queued.state()["state"] == "queued"
+    jobs.cancel(queued.id)
+    time.sleep(1.0)
+    jobs.cancel(slow.id)
+    end = time.monotonic() + 120
+    while after.state()["state"] in ("queued", "running") and time.monotonic() < end:
+        time.sleep(0.2)
+    assert slow.state()["state"] == "cancelled" and queued.state()["state"] == "cancelled"
+    assert not (tmp_path / "sweep-slow").exists() and not (tmp_path / "never").exists()
+    assert after.state()["state"] == "done" and (tmp_path / "sweep-ok" / "sweep.png").is_file()
+    jobs.shutdown()
+
+
+def test_a_sweep_with_a_wrong_range_or_target_fails_with_its_message(server):
+    token, cookie = server.xsrf("/scenario/scenarios/taiyuan-2030.yaml")
+    jids = []
+    for target, steps in (("TY-total", "1"), ("NOPE", "3")):
+        body = f"_xsrf={token}&target={target}&start=9&stop=10&steps={steps}"
+        r = server.fetch("/sweep/scenarios/taiyuan-2030.yaml", method="POST", body=body, headers={"Cookie": cookie},
+                         follow_redirects=False)  # fmt: skip
+        jids.append(r.headers["Location"].rsplit("/", 1)[1])
+    few, unknown = (server.wait(j) for j in jids)
+    assert few["state"] == "failed" and "steps" in few["message"] and "2" in few["message"], few
+    assert unknown["state"] == "failed" and "NOPE" in unknown["message"] and "TY-total" in unknown["message"]
+    r = server.fetch("/compare", method="POST", body=f"_xsrf={token}&s=scenarios/taiyuan-2030.yaml",
+                     headers={"Cookie": cookie}, follow_redirects=False)  # fmt: skip
+    assert r.code == 400 and "id='message'" in r.body.decode()
+
+
+def test_the_results_page_of_a_run(server, project, shipped_run):
+    """A run's page: the status counts and each target's row with its status as the report says it,
+    the warnings, the map, the balance by sector and county, a link to each file; a folder that is
+    not an output is refused."""
+    from waterplan.report import status_label
+
+    res = shipped_run("taiyuan-2030")[0]
+    from waterplan.run import write_run
+
+    out = write_run(res, project / "runs" / "shown", force=True)
+    body = server.fetch("/result/runs/shown").body.decode()
+    ind = res.results.indicators
+    for tid, st in zip(ind["id"], ind["status"], strict=True):
+        row = re.search(rf"<tr data-id='{re.escape(tid)}'>(.*?)</tr>", body)
+        assert row and f"<td>{status_label(st)}</td>" in row.group(1), tid
+    for st, n in ind["status"].value_counts().items():  # every status counted
+        assert f"{status_label(st)}: {n}</span>" in body, st
+    assert not re.search(r"\bnan\b|NaN|None", body)  # blanks stay blank
+    assert "src='/files/runs/shown/map.html'" in body and "小店区" in body and "农业" in body
+    for f in ("report.html", "indicators.csv", "counties.geojson"):
+        assert f"href='/files/runs/shown/{f}'" in body and (out / f).is_file()
+    assert server.fetch("/result/scenarios").code == 404 and server.fetch("/result/..").code == 404
+    from waterplan import read_results
+
+    back = read_results(out)  # the tables read back as the run made them
+    assert back.indicators["status"].tolist() == ind["status"].tolist()
+    assert back.balance["shortage_10k_m3"].sum() == pytest.approx(res.results.balance["shortage_10k_m3"].sum())
+    assert back.warnings == res.results.warnings

@@ -49,6 +49,8 @@ TESTS = [  # the quick files first: each mutation runs them in order until one f
     "tests/test_new_city.py",
     "tests/test_i18n.py",
     "tests/test_app.py",
+    "tests/test_sweep.py",
+    "tests/test_app_browser.py",
 ]
 
 #: (what breaks, file, the exact text, what it becomes)
@@ -963,14 +965,14 @@ MUTATIONS = [
     (
         "the workbench serves a path outside the project",
         "waterplan/app.py",
-        "if not path.is_relative_to(self.folder) or not path.is_file():",
-        "if not path.is_file():",
+        "if not path.is_relative_to(self.folder) or not (path.is_dir() if folder else path.is_file()):",
+        "if not (path.is_dir() if folder else path.is_file()):",
     ),
     ("the workbench takes a cross-site POST", "waterplan/app.py", "xsrf_cookies=True,", "xsrf_cookies=False,"),
     (
         "the workbench runs two at once",
-        "waterplan/app.py",
-        "if busy or not self.waiting:",
+        "waterplan/jobs.py",
+        'if any(j.status == "running" for j in self.jobs.values()) or not self.waiting:',
         "if not self.waiting:",
     ),
     (
@@ -992,6 +994,40 @@ MUTATIONS = [
         "(tmp)  # the same checks",
     ),
     ("an edit re-wraps the user's long lines", "waterplan/edit.py", "y.width = 4096", "y.width = 80"),
+    (
+        "a reset deletes a target only the child has",
+        "waterplan/edit.py",
+        "if parent and tid not in {c.id for c in load_scenario(path.parent / str(parent)).constraints}:",
+        "if False:",
+    ),
+    ("a new scenario over an existing file", "waterplan/edit.py", "if path.exists() or not", "if not"),
+    ("a new scenario's name not checked", "waterplan/edit.py", 'r"[\\w\\-.\\u4e00-\\u9fff]{1,80}"', 'r".{1,80}"'),
+    ("a cancelled run goes on", "waterplan/jobs.py", "job.proc.terminate()", "pass"),
+    (
+        "a sweep's points not overridden",
+        "waterplan/sweep.py",
+        'overrides={"constraints": [{"id": tid, "value": value}]}',
+        "overrides=None",
+    ),
+    ("a sweep of one value", "waterplan/sweep.py", "if steps < 2 or steps > 50:", "if steps > 50:"),
+    (
+        "the scenario page without the last run's statuses",
+        "waterplan/app.py",
+        "    if not ind.is_file():\n        return {}",
+        "    if True:\n        return {}",
+    ),
+    (
+        "the results page counts statuses wrongly",
+        "waterplan/app_pages.py",
+        'counts = ind["status"].value_counts()',
+        'counts = ind["status"].value_counts().iloc[:1]',
+    ),
+    (
+        "results read back with blanks as NaN",
+        "waterplan/results.py",
+        'df[col] = df[col].fillna("")',
+        "pass",
+    ),
 ]
 
 

@@ -28,10 +28,11 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors
     from .monthly import MonthlyResult, guarantee_rates, solve_monthly
     from .network import build_graph, check_graph, read_layers, write_layers
     from .printmap import chinese_font_rc
-    from .results import Results, tabulate
+    from .results import Results, read_results, tabulate
     from .run import RunResult, run_scenario, write_monthly_run, write_run
     from .scenario import Scenario, load_scenario
     from .solve import Solution, get_solver, solve
+    from .sweep import sweep
     from .units import to_model_volume
 
 #: where each public name lives: imported on first use, so that ``import waterplan`` (and a
@@ -48,7 +49,7 @@ _WHERE = {
     "MonthlyResult": "monthly", "guarantee_rates": "monthly", "solve_monthly": "monthly",
     "build_graph": "network", "check_graph": "network", "graph_from_gdfs": "convert", "graph_to_gdfs": "convert",
     "read_layers": "network", "write_layers": "network",
-    "Results": "results", "tabulate": "results",
+    "Results": "results", "read_results": "results", "tabulate": "results", "sweep": "sweep",
     "RunResult": "run", "run_scenario": "run", "write_monthly_run": "run", "write_run": "run",
     "Scenario": "scenario", "load_scenario": "scenario",
     "Solution": "solve", "get_solver": "solve", "solve": "solve",
@@ -76,7 +77,7 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """The package, whose public functions ``solve`` and ``explain`` share their modules' names:
+    """The package, whose public functions ``solve``, ``explain`` and ``sweep`` share their modules' names:
     importing the module ``waterplan.solve`` does not put the module where the function is."""
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -122,11 +123,13 @@ __all__ = [
     "load_counties",
     "load_scenario",
     "read_layers",
+    "read_results",
     "resolve_county",
     "run_ensemble",
     "run_scenario",
     "solve",
     "solve_monthly",
+    "sweep",
     "tabulate",
     "to_model_volume",
     "wgs84_to_gcj02",

@@ -12,30 +12,31 @@ serves files only from inside the project folder and escapes every text it shows
 from __future__ import annotations
 
 import html
+import re
 import secrets
-import threading
-import uuid
-from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import tornado.web
 
 from ._errors import WaterplanError
-from .i18n import language, set_language, tr
+from .app_pages import CSS, result_page
+from .i18n import tr
+from .jobs import Jobs
 
 __all__ = ["Jobs", "make_app", "scenario_tree", "serve"]
 
 
 def _scenarios(folder: Path) -> list[Path]:
-    """The scenario files of the project folder (YAML files with a ``name:`` and a ``year:``)."""
+    """The scenario files of the project folder (YAML files with a ``name:`` and a ``year:``, or an
+    ``extends:``)."""
     out = []
     for p in sorted(folder.rglob("*.yaml")):
         if any(part.startswith(".") or part == "runs" for part in p.relative_to(folder).parts):
             continue
         head = p.read_text(encoding="utf-8", errors="replace")[:20_000]
-        if "\nyear:" in f"\n{head}" and ("\nname:" in f"\n{head}" or "\nextends:" in f"\n{head}"):
+        head = f"\n{head}"
+        if "\nextends:" in head or ("\nyear:" in head and "\nname:" in head):
             out.append(p)
     return out
 
@@ -78,60 +79,33 @@ def _own_ids(path: Path) -> set[str]:
     return {str(i.get("id")) for i in items if isinstance(i, dict)}
 
 
-def _run_one(scenario: str, out: str, lang: str) -> str:
-    """A run in the worker process: the scenario run and written into ``out``; its folder."""
-    from .run import run_scenario, write_run
+def _last_status(folder: Path, path: Path) -> dict[str, str]:
+    """Each target's status in the scenario's last run from the workbench (``runs/<file stem>``)."""
+    ind = folder / "runs" / path.stem / "indicators.csv"
+    if not ind.is_file():
+        return {}
+    import pandas as pd
 
-    set_language(lang)
-    return str(write_run(run_scenario(scenario), out, force=True, lang=lang))
+    from .report import status_label
 
-
-@dataclass
-class Job:
-    """One run asked for from the page: queued until the run before it ends, then in the worker."""
-
-    id: str
-    scenario: str
-    out: str
-    future: Future[str] | None = None
-
-    def state(self) -> dict[str, str]:
-        if self.future is None:
-            return {"state": "queued"}
-        if not self.future.done():
-            return {"state": "running"}
-        exc = self.future.exception()
-        if exc is None:
-            return {"state": "done", "out": self.out}
-        return {"state": "failed", "message": str(exc) or type(exc).__name__}
+    df = pd.read_csv(ind, usecols=["id", "status"], dtype=str, keep_default_na=False)
+    return {i: status_label(s) for i, s in zip(df["id"], df["status"], strict=True)}
 
 
-@dataclass
-class Jobs:
-    """The runs of a session, one at a time in a worker process, the others queued in order."""
+def _parent_ids(path: Path) -> set[str]:
+    """The targets of the scenario ``path`` extends (those an override of it can be reset to)."""
+    from .scenario import load_scenario
 
-    pool: ProcessPoolExecutor = field(default_factory=lambda: ProcessPoolExecutor(max_workers=1))
-    jobs: dict[str, Job] = field(default_factory=dict)
-    waiting: deque[Job] = field(default_factory=deque)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    parent = _extends(path)
+    try:
+        return {c.id for c in load_scenario(parent).constraints} if parent else set()
+    except WaterplanError:
+        return set()
 
-    def submit(self, scenario: Path, out: Path) -> Job:
-        job = Job(uuid.uuid4().hex[:12], str(scenario), str(out))
-        with self.lock:
-            self.jobs[job.id] = job
-            self.waiting.append(job)
-        self._next()
-        return job
 
-    def _next(self, _done: object = None) -> None:
-        """Start the next queued run if none is running (called again as each one ends)."""
-        with self.lock:
-            busy = any(j.future is not None and not j.future.done() for j in self.jobs.values())
-            if busy or not self.waiting:
-                return
-            job = self.waiting.popleft()
-            job.future = self.pool.submit(_run_one, job.scenario, job.out, language())
-        job.future.add_done_callback(self._next)
+def _safe(name: str) -> str:
+    """A piece of a folder name from a user's text (an id, a scenario's file name)."""
+    return re.sub(r"[^\w.-]+", "_", name)[:60] or "_"
 
 
 class _Page(tornado.web.RequestHandler):
@@ -140,57 +114,110 @@ class _Page(tornado.web.RequestHandler):
     def initialize(self, folder: Path, jobs: Jobs) -> None:
         self.folder, self.jobs = folder, jobs
 
-    def inside(self, rel: str) -> Path:
+    def inside(self, rel: str, *, folder: bool = False) -> Path:
         path = (self.folder / rel).resolve()
-        if not path.is_relative_to(self.folder) or not path.is_file():
+        if not path.is_relative_to(self.folder) or not (path.is_dir() if folder else path.is_file()):
             raise tornado.web.HTTPError(404)
         return path
 
-    def page(self, title: str, body: str) -> None:
+    def rel(self, path: Path) -> str:
+        return path.resolve().relative_to(self.folder).as_posix()
+
+    def page(self, title: str, body: str, *, refresh: bool = False) -> None:
         e = html.escape
-        self.write(f"<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>{e(title)}</title>"
-                   f"</head><body><h1>{e(title)}</h1>{body}</body></html>")  # fmt: skip
+        meta = "<meta http-equiv='refresh' content='1'>" if refresh else ""
+        nav = ("<nav><a href='/'>方案 Scenarios</a><a href='/jobs'>任务 Jobs</a>"
+               f"<span>{e(self.folder.name)}</span></nav>")  # fmt: skip
+        self.write(f"<!doctype html><html lang='zh'><head><meta charset='utf-8'>{meta}<title>{e(title)}</title>"
+                   f"<style>{CSS}</style></head><body>{nav}<h1>{e(title)}</h1>{body}</body></html>")  # fmt: skip
+
+    def post_form(self, action: str, label: str, fields: str = "", cls: str = "inline") -> str:
+        """A form posting to ``action`` with the page's XSRF token (``fields``: the workbench's markup)."""
+        return (f"<form class='{cls}' method='post' action='{html.escape(action)}'>{self.xsrf_form_html()}"
+                f"{fields}<button type='submit'>{html.escape(label)}</button></form>")  # fmt: skip
+
+    def submit(self, kind: str, label: str, args: tuple[str, ...], out: Path) -> None:
+        job = self.jobs.submit(kind, label, args, out)
+        self.redirect(f"/job/{job.id}")
 
 
 class Index(_Page):
     def get(self) -> None:
         e = html.escape
-        rows = "".join(
-            f"<li style='margin-left:{2 * d}em'><a href='/scenario/{e(p.relative_to(self.folder).as_posix())}'>"
-            f"{e(p.relative_to(self.folder).as_posix())}</a></li>"
-            for d, p in scenario_tree(self.folder)
-        )
-        self.page(tr("Scenarios of {folder}", folder=self.folder.name), f"<ul>{rows}</ul>")
+        rows = []
+        for d, p in scenario_tree(self.folder):
+            rel = self.rel(p)
+            box = f"<input type='checkbox' name='s' value='{e(rel)}'>"
+            rows.append(f"<li style='margin-left:{2 * d}em'>{box} <a href='/scenario/{e(rel)}'>{e(rel)}</a></li>")
+        compare = self.post_form("/compare", "比较所选方案 Compare the chosen scenarios", f"<ul>{''.join(rows)}</ul>",
+                                 cls="compare")  # fmt: skip
+        self.page(tr("Scenarios of {folder}", folder=self.folder.name), compare)
 
 
 class _Scenario(_Page):
+    def targets(self, rel: str, path: Path, sc: Any) -> str:
+        """The 指标清单 of the scenario: each target's value to edit, own or inherited (own overrides
+        with "reset to inherited"), and its status in the last run."""
+        e, own, parent = html.escape, _own_ids(path), _parent_ids(path)
+        last = _last_status(self.folder, path)
+        rows = []
+        for c in sc.constraints:
+            mine, tid = c.id in own, f"<input type='hidden' name='id' value='{e(c.id)}'>"
+            value = f"{tid}<input name='value' value='{c.value_as_given:g}' size='8'> {e(c.unit)} "
+            reset = (
+                self.post_form(f"/reset/{rel}", "恢复继承 reset to inherited", tid) if mine and c.id in parent else ""
+            )
+            source = "本方案设定 set here" if mine else "继承 inherited"
+            rows.append(
+                f"<tr class='{'own' if mine else 'inherited'}' data-id='{e(c.id)}'><td>{e(c.id)}</td>"
+                f"<td>{e(c.name_zh)}</td><td>{e(c.type)}</td><td>{self.post_form(f'/edit/{rel}', '保存 Save', value)}"
+                f"</td><td class='status'>{e(last.get(c.id, ''))}</td><td>{e(c.clause)}</td>"
+                f"<td>{source} {reset}</td></tr>"
+            )
+        head = "".join(f"<th>{h}</th>" for h in ("id", "指标 indicator", "类型 kind", "目标值 target",
+                                                 "上次结果 last run", "条款 clause", "来源 source"))  # fmt: skip
+        return f"<table class='targets'><tr>{head}</tr>{''.join(rows)}</table>"
+
+    def actions(self, rel: str, path: Path, sc: Any) -> str:
+        """Run, undo, a new scenario extending this one, a sweep of one target, the last run's results."""
+        e = html.escape
+        options = "".join(f"<option value='{e(c.id)}'>{e(c.id)} {e(c.name_zh)}</option>" for c in sc.constraints)
+        sweep = ("<select name='target'>" + options + "</select> 从 from <input name='start' size='6'> 到 to "
+                 "<input name='stop' size='6'> 步数 steps <input name='steps' value='6' size='3'> ")  # fmt: skip
+        new = "<input name='name' placeholder='新方案名 new name' size='20'> "
+        out = self.folder / "runs" / path.stem
+        result = (f"<p><a id='last-result' href='/result/{e(self.rel(out))}'>上次结果 last run's results</a></p>"
+                  if (out / "manifest.json").is_file() else "")  # fmt: skip
+        return (
+            "<section>"
+            + self.post_form(f"/run/{rel}", "运行 Run")
+            + " "
+            + self.post_form(f"/undo/{rel}", "撤销上次保存 Undo the last save")
+            + "</section><section>"
+            + self.post_form(f"/extend/{rel}", "新建继承方案 New scenario extending this", new)
+            + "</section><section>"
+            + self.post_form(f"/sweep/{rel}", "扫描 Sweep", sweep)
+            + "</section>"
+            + result
+        )
+
     def scenario(self, rel: str, said: str = "") -> None:
-        """The scenario's page: its targets (own or inherited, each with its value to edit), Run and
-        Undo, and ``said`` (why the last edit was refused) above them."""
+        """The scenario's page, with ``said`` (why the last change was refused) above it."""
         from .scenario import load_scenario
 
         path, e = self.inside(rel), html.escape
         try:
             sc = load_scenario(path)
-            own = _own_ids(path)
         except WaterplanError as exc:  # the same message as the command line's
             self.page(rel, f"<pre id='message'>{e(str(exc))}</pre>")
             return
-        xsrf = self.xsrf_form_html()
-        rows = "".join(
-            f"<tr class='{'own' if c.id in own else 'inherited'}'><td>{e(c.id)}</td><td>{e(c.name_zh)}</td>"
-            f"<td>{e(c.type)}</td><td><form method='post' action='/edit/{e(rel)}'>{xsrf}"
-            f"<input type='hidden' name='id' value='{e(c.id)}'><input name='value' value='{c.value_as_given:g}' "
-            f"size='8'> {e(c.unit)} <button type='submit'>{e(tr('Save'))}</button></form></td><td>{e(c.clause)}</td>"
-            f"<td>{e(tr('set here') if c.id in own else tr('inherited'))}</td></tr>"
-            for c in sc.constraints
-        )
-        forms = "".join(f"<form method='post' action='/{act}/{e(rel)}'>{xsrf}<button type='submit'>{e(label)}"
-                        "</button></form>" for act, label in (("run", tr("Run")), ("undo", tr("Undo"))))  # fmt: skip
+        parent = _extends(path)
+        up = f" · 继承自 extends <a href='/scenario/{e(self.rel(parent))}'>{e(parent.name)}</a>" if parent else ""
+        about = f"<p>{e(rel)} · {sc.year} · 水文 hydrology: {e(str(sc.spec.hydrology.year_type))}{up}</p>"
         message = f"<pre id='message'>{e(said)}</pre>" if said else ""
-        head = "".join(f"<th>{e(tr(h))}</th>" for h in ("id", "indicator", "kind", "target", "clause", "source"))
-        self.page(f"{sc.spec.title_zh or sc.name}",
-                  f"{message}<table border='1'><tr>{head}</tr>{rows}</table>{forms}")  # fmt: skip
+        self.page(
+            sc.spec.title_zh or sc.name, message + about + self.targets(rel, path, sc) + self.actions(rel, path, sc)
+        )
 
 
 class ScenarioPage(_Scenario):
@@ -198,33 +225,93 @@ class ScenarioPage(_Scenario):
         self.scenario(rel)
 
 
-class Edit(_Scenario):
-    def post(self, rel: str) -> None:
-        from .edit import set_value
+class _Change(_Scenario):
+    """A change of a scenario file from its page: refused with the message on the page (the file
+    untouched), else back to the page."""
 
+    def change(self, rel: str, fn: Any, *args: str) -> None:
         path = self.inside(rel)
         try:
-            set_value(path, self.folder, self.get_argument("id"), self.get_argument("value"))
-        except WaterplanError as exc:  # refused: the file untouched, the message on the page
+            fn(path, self.folder, *args)
+        except WaterplanError as exc:
             self.set_status(400)
             self.scenario(rel, said=str(exc))
             return
         self.redirect(f"/scenario/{rel}")
 
 
-class Undo(_Page):
+class Edit(_Change):
+    def post(self, rel: str) -> None:
+        from .edit import set_value
+
+        self.change(rel, set_value, self.get_argument("id"), self.get_argument("value"))
+
+
+class Reset(_Change):
+    def post(self, rel: str) -> None:
+        from .edit import reset
+
+        self.change(rel, reset, self.get_argument("id"))
+
+
+class Undo(_Change):
     def post(self, rel: str) -> None:
         from .edit import undo
 
-        undo(self.inside(rel), self.folder)
-        self.redirect(f"/scenario/{rel}")
+        self.change(rel, undo)
+
+
+class Extend(_Scenario):
+    def post(self, rel: str) -> None:
+        from .edit import extend
+
+        path = self.inside(rel)
+        try:
+            new = extend(path, self.folder, self.get_argument("name").strip())
+        except WaterplanError as exc:
+            self.set_status(400)
+            self.scenario(rel, said=str(exc))
+            return
+        self.redirect(f"/scenario/{self.rel(new)}")
 
 
 class Run(_Page):
     def post(self, rel: str) -> None:
         path = self.inside(rel)
-        job = self.jobs.submit(path, self.folder / "runs" / path.stem)
-        self.redirect(f"/job/{job.id}")
+        self.submit("run", rel, (str(path), str(self.folder / "runs" / path.stem)), self.folder / "runs" / path.stem)
+
+
+class Sweep(_Page):
+    def post(self, rel: str) -> None:
+        path = self.inside(rel)
+        target = self.get_argument("target")
+        out = self.folder / "runs" / f"sweep-{_safe(path.stem)}-{_safe(target)}"
+        args = (str(path), str(out), target, *(self.get_argument(k) for k in ("start", "stop", "steps")))
+        self.submit("sweep", f"{rel}: {target}", args, out)
+
+
+class Compare(_Page):
+    def post(self) -> None:
+        paths = [self.inside(r) for r in self.get_arguments("s")]
+        if len(paths) < 2:
+            self.set_status(400)
+            said = tr("Choose two or more scenarios to compare.")
+            self.page("比较 Compare", f"<pre id='message'>{html.escape(said)}</pre>")
+            return
+        out = self.folder / "runs" / ("compare-" + "-".join(_safe(p.stem) for p in paths))[:120]
+        self.submit("compare", " · ".join(self.rel(p) for p in paths), (str(out), *map(str, paths)), out)
+
+
+class Cancel(_Page):
+    def post(self, jid: str) -> None:
+        if jid not in self.jobs.jobs:
+            raise tornado.web.HTTPError(404)
+        self.jobs.cancel(jid)
+        self.redirect(f"/job/{jid}")
+
+
+_SAID = {"queued": "排队 queued", "running": "运行中 running", "done": "完成 done", "failed": "失败 failed",
+         "cancelled": "已取消 cancelled"}  # fmt: skip
 
 
 class JobPage(_Page):
@@ -232,36 +319,54 @@ class JobPage(_Page):
         job = self.jobs.jobs.get(jid)
         if job is None:
             raise tornado.web.HTTPError(404)
-        if self.get_argument("format", "") == "json":
-            self.write(job.state())
-            return
         st, e = job.state(), html.escape
-        said = {"queued": tr("queued"), "running": tr("running"), "done": tr("done"), "failed": tr("failed")}
-        body = f"<p id='state' data-state='{st['state']}'>{e(said[st['state']])}</p>"
+        if self.get_argument("format", "") == "json":
+            self.write(st)
+            return
+        live = st["state"] in ("queued", "running")
+        body = f"<p id='state' data-state='{st['state']}'>{e(_SAID[st['state']])}"
+        body += f" · {st['seconds']:.1f} s" if "seconds" in st else ""
+        body += f"</p><pre id='progress'>{e(st.get('progress', ''))}</pre>" if live else "</p>"
+        if live:
+            body += self.post_form(f"/cancel/{jid}", "取消 Cancel")
         if st["state"] == "failed":
             body += f"<pre id='message'>{e(st['message'])}</pre>"
         if st["state"] == "done":
-            rel = Path(st["out"]).resolve().relative_to(self.folder).as_posix()
-            body += (
-                f"<a href='/files/{e(rel)}/report.html'>report.html</a> <a href='/files/{e(rel)}/map.html'>map.html</a>"
-            )
-        self.page(Path(job.scenario).name, body)
+            body += f"<p><a id='result' href='/result/{e(self.rel(Path(st['out'])))}'>查看结果 See the results</a></p>"
+        self.page(job.label, body, refresh=live)
+
+
+class JobsPage(_Page):
+    def get(self) -> None:
+        e = html.escape
+        rows = "".join(
+            f"<tr><td><a href='/job/{j.id}'>{e(j.label)}</a></td><td>{e(j.kind)}</td><td>{e(_SAID[j.status])}</td></tr>"
+            for j in reversed(list(self.jobs.jobs.values()))
+        )
+        self.page("任务 Jobs", f"<table><tr><th>任务 job</th><th>类型 kind</th><th>状态 state</th></tr>{rows}</table>")
+
+
+class ResultPage(_Page):
+    def get(self, rel: str) -> None:
+        folder = self.inside(rel, folder=True)
+        if not any((folder / f).is_file() for f in ("manifest.json", "sweep.csv", "compare.html")):
+            raise tornado.web.HTTPError(404)
+        title, body = result_page(folder, self.rel(folder))
+        self.page(title, body)
 
 
 def make_app(folder: Path, jobs: Jobs | None = None) -> tornado.web.Application:
     """The workbench of the project ``folder`` (every file it serves is inside it)."""
     folder = folder.resolve()
     args = {"folder": folder, "jobs": jobs or Jobs()}
+    routes: list[tuple[str, type[_Page]]] = [
+        (r"/", Index), (r"/scenario/(.+)", ScenarioPage), (r"/run/(.+)", Run), (r"/edit/(.+)", Edit),
+        (r"/reset/(.+)", Reset), (r"/undo/(.+)", Undo), (r"/extend/(.+)", Extend), (r"/sweep/(.+)", Sweep),
+        (r"/compare", Compare), (r"/cancel/([0-9a-f]+)", Cancel), (r"/job/([0-9a-f]+)", JobPage),
+        (r"/jobs", JobsPage), (r"/result/(.+)", ResultPage),
+    ]  # fmt: skip
     return tornado.web.Application(
-        [
-            (r"/", Index, args),
-            (r"/scenario/(.+)", ScenarioPage, args),
-            (r"/run/(.+)", Run, args),
-            (r"/edit/(.+)", Edit, args),
-            (r"/undo/(.+)", Undo, args),
-            (r"/job/([0-9a-f]+)", JobPage, args),
-            (r"/files/(.*)", tornado.web.StaticFileHandler, {"path": str(folder)}),
-        ],
+        [*((r, h, args) for r, h in routes), (r"/files/(.*)", tornado.web.StaticFileHandler, {"path": str(folder)})],
         xsrf_cookies=True,
         cookie_secret=secrets.token_hex(16),
     )
@@ -276,11 +381,15 @@ def serve(folder: Path, *, port: int = 8765, open_browser: bool = True) -> None:
     with socket.socket() as probe:  # a port already taken is said before the server starts (OSError)
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", port))
+    jobs = Jobs()
 
     async def main() -> None:
-        make_app(folder).listen(port, address="127.0.0.1")
+        make_app(folder, jobs).listen(port, address="127.0.0.1")
         if open_browser:
             webbrowser.open(f"http://127.0.0.1:{port}/")
         await asyncio.Event().wait()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        jobs.shutdown()

@@ -13,13 +13,14 @@ import io
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ._errors import InputError, Problem
 from .i18n import tr
 
-__all__ = ["HISTORY", "history", "set_value", "undo"]
+__all__ = ["HISTORY", "extend", "history", "reset", "set_value", "undo"]
 
 #: the folder (inside the project folder) where earlier versions of the scenario files are kept
 HISTORY = ".waterplan-history"
@@ -57,32 +58,43 @@ def _edited(text: str, tid: str, value: float, fname: str) -> str:
     return out.getvalue()
 
 
+def _without(text: str, tid: str, fname: str) -> str:
+    """``text`` without its own entry for target ``tid`` (the value inherited again)."""
+    y = _yaml()
+    data = y.load(text)
+    items = data.get("constraints") if isinstance(data, dict) else None
+    mine = [i for i in items or [] if isinstance(i, dict) and str(i.get("id")) == tid]
+    if not mine:
+        raise InputError(
+            Problem(fname, "constraints", tid, tr("a target this file sets itself (the others it inherits)"))
+        )
+    if not data.get("extends"):
+        why = tr("a scenario that extends another (this file has no parent to inherit {0} from)", tid)
+        raise InputError(Problem(fname, "extends", "", why))
+    assert items is not None  # (it holds mine)
+    items.remove(mine[0])
+    if not items:
+        del data["constraints"]
+    out = io.StringIO()
+    y.dump(data, out)
+    return out.getvalue()
+
+
 def history(path: Path, folder: Path) -> Path:
     """The folder of the earlier versions of ``path``."""
     return folder / HISTORY / path.resolve().relative_to(folder.resolve())
 
 
-def set_value(path: Path, folder: Path, tid: str, value: object) -> None:
-    """Set target ``tid``'s value in the scenario file ``path`` (inside ``folder``), keeping the file's
-    comments and order; refused (the file untouched) if the value or the edited scenario is invalid.
-
-    Raises
-    ------
-    InputError
-        The value is not a number, or the edited scenario would not load (the command line's message).
-    """
+def _save(path: Path, folder: Path, change: Callable[[str], str]) -> None:
+    """Write ``change(text)`` over the scenario file ``path`` once it loads with the command line's
+    checks, the previous version kept; refused (the file untouched) otherwise."""
     from .reading import load_yaml
     from .scenario import load_scenario
 
-    fname = path.name
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        raise InputError(Problem(fname, f"constraints ({tid}).value", value, tr("a number"))) from None
     # read as the command line reads it (its own message for a file it refuses), in its own encoding
-    _data, encoding = load_yaml(path, fname=fname, what=tr("a scenario file"))
+    _data, encoding = load_yaml(path, fname=path.name, what=tr("a scenario file"))
     old = path.read_bytes()
-    new = _edited(old.decode(encoding), tid, number, fname)
+    new = change(old.decode(encoding))
     fd, tmp = tempfile.mkstemp(suffix=".yaml", prefix=".edit-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
@@ -95,6 +107,70 @@ def set_value(path: Path, folder: Path, tid: str, value: object) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def reset(path: Path, folder: Path, tid: str) -> None:
+    """Take target ``tid`` out of the scenario file ``path`` so that it is inherited again from the
+    scenario it extends (kept as a version, undone like any save).
+
+    Raises
+    ------
+    InputError
+        The file does not set ``tid`` itself, or extends nothing.
+    """
+    from .reading import load_yaml
+    from .scenario import load_scenario
+
+    data, _enc = load_yaml(path, fname=path.name, what=tr("a scenario file"))
+    parent = data.get("extends") if isinstance(data, dict) else None
+    if parent and tid not in {c.id for c in load_scenario(path.parent / str(parent)).constraints}:
+        why = tr("a target that {0} also has (this one is set only here: resetting would delete it)", str(parent))
+        raise InputError(Problem(path.name, "constraints", tid, why))
+    _save(path, folder, lambda text: _without(text, tid, path.name))
+
+
+def extend(parent: Path, folder: Path, name: str) -> Path:
+    """A new scenario file beside ``parent`` that extends it: ``extends``, ``name`` and ``year`` only
+    (everything else inherited); its path.
+
+    Raises
+    ------
+    InputError
+        The name is not a plain file name, or a file of that name exists (never overwritten).
+    """
+    import re
+
+    from .reading import load_yaml
+
+    if not re.fullmatch(r"[\w\-.\u4e00-\u9fff]{1,80}", name) or name.startswith("."):
+        want = tr("a name of letters, digits, Chinese characters, '-', '_' or '.' (it becomes the file's name)")
+        raise InputError(Problem(parent.name, "name", name, want))
+    path = parent.with_name(f"{name}.yaml")
+    if path.exists() or not path.resolve().is_relative_to(folder.resolve()):
+        raise InputError(Problem(path.name, "name", name, tr("a name no file of the project has yet")))
+    data, _enc = load_yaml(parent, fname=parent.name, what=tr("a scenario file"))
+    year = data.get("year") if isinstance(data, dict) else None
+    text = f"extends: {parent.name}\nname: {name}\n" + (f"year: {year}\n" if year is not None else "")
+    with open(path, "x", encoding="utf-8") as f:  # never over a file that appeared meanwhile
+        f.write(text)
+    return path
+
+
+def set_value(path: Path, folder: Path, tid: str, value: object) -> None:
+    """Set target ``tid``'s value in the scenario file ``path`` (inside ``folder``), keeping the file's
+    comments and order; refused (the file untouched) if the value or the edited scenario is invalid.
+
+    Raises
+    ------
+    InputError
+        The value is not a number, or the edited scenario would not load (the command line's message).
+    """
+    fname = path.name
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise InputError(Problem(fname, f"constraints ({tid}).value", value, tr("a number"))) from None
+    _save(path, folder, lambda text: _edited(text, tid, number, fname))
 
 
 def undo(path: Path, folder: Path) -> bool:

@@ -7,6 +7,7 @@ official Chinese name (``*_zh``) and an English/pinyin alias (``*_en``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from .status import STATUSES, judge, judge_constraint, tolerance
 from .tables import Horizon, period_tables
 from .units import to_model_volume
 
-__all__ = ["STATUSES", "Results", "judge", "measured_at", "tabulate"]
+__all__ = ["STATUSES", "Results", "judge", "measured_at", "read_results", "tabulate"]
 
 TOL = 1e-6
 
@@ -66,6 +67,39 @@ class Results:
         if len(self.sacrifices):
             out["sacrifices"] = self.sacrifices
         return out
+
+
+#: text columns of the tables as written (read back as text, blanks as ''), beside county codes
+_TEXT_COLUMNS = ("shadow_price_stage", "binds_with", "plan_years", "base_value", "reason", "category", "basis")
+
+
+def read_results(folder: str | Path) -> Results:
+    """The tables of an annual run folder written by ``waterplan run``, read back as :class:`Results`
+    (county codes as text; the run's warnings from its manifest).
+
+    >>> res = read_results("runs/taiyuan-2030")  # doctest: +SKIP
+    >>> res.indicators.set_index("id").loc["TY-total", "status"]  # doctest: +SKIP
+    'met'
+    """
+    import json
+
+    folder = Path(folder)
+
+    def table(name: str) -> pd.DataFrame:
+        path = folder / f"{name}.csv"
+        if not path.is_file():
+            return pd.DataFrame()
+        df = pd.read_csv(path, dtype={"county": str, "period": str, **dict.fromkeys(_TEXT_COLUMNS, str)})
+        for col in _TEXT_COLUMNS:
+            if col in df:
+                df[col] = df[col].fillna("")
+        return df
+
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    names = ("allocation", "balance", "flows", "sources", "indicators", "duals", "stages", "shadow_prices", "trades")
+    t = {n: table(n) for n in names}
+    return Results(**t, rule_breaks=table("rule_breaks"), sacrifices=table("sacrifices"),
+                   warnings=list(manifest.get("warnings", [])))  # fmt: skip
 
 
 def _shadow(sol: Solution, cid: str) -> tuple[float, str]:

@@ -13,7 +13,7 @@ from ..results import Results
 from ..scenario import Scenario
 from ._page import STATUS_ZH, illustrative, page, status_label
 
-__all__ = ["STATUS_ZH", "report_html", "report_markdown", "status_label", "what_binds"]
+__all__ = ["STATUS_ZH", "indicator_table", "report_html", "report_markdown", "status_label", "what_binds"]
 
 _ATTRIBUTE_ZH = {"binding": "约束性", "expected": "预期性"}
 
@@ -188,7 +188,7 @@ def _note(row: pd.Series) -> str:
     return out.strip()
 
 
-def _indicator_table(ind: pd.DataFrame, year: int) -> pd.DataFrame:
+def indicator_table(ind: pd.DataFrame, year: int) -> pd.DataFrame:
     """The targets laid out like the plan's 指标清单: category, number, indicator, attribute, unit,
     base year, the list's figure for each target year (this run's year: the target as encoded),
     then this run's value, status, deviation, shadow price, where it is measured and the clause."""
@@ -372,7 +372,7 @@ def report_markdown(scenario: Scenario, results: Results, manifest: dict[str, An
     lines += [
         "## 指标清单 Compliance with the plan's targets",
         "",
-        _md_table(_indicator_table(results.indicators, spec.year)),
+        _md_table(indicator_table(results.indicators, spec.year)),
         "",
         "Statuses are computed from the results: 约束性 (binding) targets are met or violated, 预期性 "
         "(expected) targets met or not met with their deviation, planned allocations as planned or "
@@ -435,7 +435,7 @@ def report_html(
         f"{tot_d - tot_s:,.0f} 万m³ (coverage {_share(tot_s, tot_d)}). Solver {e(manifest['solver'])}.</p>"
         f"{table(_sector_table(results))}{picture}{embed(charts.get('shortage'), 'shortage by county')}"
         f"{f'<h2>警告 Warnings</h2>{items(results.warnings)}' if results.warnings else ''}"
-        f"<h2>指标清单 Compliance with the plan's targets</h2>{table(_indicator_table(results.indicators, spec.year))}"
+        f"<h2>指标清单 Compliance with the plan's targets</h2>{table(indicator_table(results.indicators, spec.year))}"
         f"{broken}"
         f"<h2>How water is shared 分水规则</h2><p>{e(_sharing(scenario, results))}</p>"
         f"<h2>Units 单位换算</h2>{items(_unit_notes(manifest))}"
