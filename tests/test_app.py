@@ -5,6 +5,7 @@ message."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -98,7 +99,7 @@ def test_a_scenario_shows_what_it_inherits_apart_from_what_it_sets(server):
     body = server.fetch("/scenario/scenarios/ty-tight.yaml").body.decode()
     assert re.search(r"<tr class='own'[^>]*><td>TY-groundwater</td>", body)
     assert re.search(r"<tr class='inherited'[^>]*><td>TY-total</td>", body)
-    assert "<script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body  # the user's text escaped
+    assert "<script>alert(1)" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body  # the user's text escaped
 
 
 def test_paths_outside_the_project_are_refused(server, project):
@@ -313,3 +314,82 @@ def test_the_results_page_of_a_run(server, project, shipped_run):
     assert back.indicators["status"].tolist() == ind["status"].tolist()
     assert back.balance["shortage_10k_m3"].sum() == pytest.approx(res.results.balance["shortage_10k_m3"].sum())
     assert back.warnings == res.results.warnings
+
+
+def test_the_network_view_reads_the_layers_and_places_each_warning(server, case):
+    """The network page draws every line of the layers (read afresh: Reload); a warning naming a
+    county (a demand no source can reach) is a ⚠ on that county with the warning's text."""
+    from test_bad_input import A, W, simple
+
+    from waterplan import build_graph, load_scenario
+    from waterplan.maps import network_map
+
+    body = server.fetch("/network/scenarios/taiyuan-2030.yaml").body.decode()
+    assert "id='reload'" in body and "<h2>警告 Warnings (0)</h2>" in body
+    page = server.fetch("/files/runs/network-taiyuan-2030/network.html").body.decode()
+    G = build_graph(load_scenario(server.folder / "scenarios" / "taiyuan-2030.yaml"))
+    for lid in {d["layer_id"] for _u, _v, d in G.edges(data=True) if d["kind"] != "service"}:
+        assert f"{lid}: " in page, lid
+
+    G = build_graph(load_scenario(simple(case, demands=[(A, "domestic", 50, W), (A, "agriculture", 10, W)])))
+    (warning,) = [str(w) for w in G.graph["warnings"]]
+    fmap, unplaced = network_map(G, [warning, "a warning that names nothing drawn"])
+    assert unplaced == ["a warning that names nothing drawn"]
+    html_ = fmap.get_root().render()
+    assert html_.count("wp-warning") == 1 and "Xiaodian District (140105)" in html_
+
+
+def test_the_year_type_and_a_lever_are_set_from_the_page(server, project):
+    """A child's year type and a lever set from its page become its own (the parent untouched), a
+    year type the scenario does not know is refused with the valid ones named, a blank lever is
+    inherited again, and undo gives each version back."""
+    from waterplan import load_scenario
+
+    child, parent = project / "scenarios" / "ty-tight.yaml", project / "scenarios" / "taiyuan-2030.yaml"
+    before, before_parent = child.read_bytes(), parent.read_bytes()
+    body = server.fetch("/scenario/scenarios/ty-tight.yaml").body.decode()
+    assert "<tr class='inherited' data-key='levers.irrigation_efficiency'>" in body
+    assert _post(server, "setting", "scenarios/ty-tight.yaml", key="hydrology.year_type", value="P75").code == 302
+    assert (
+        _post(server, "setting", "scenarios/ty-tight.yaml", key="levers.irrigation_efficiency", value="0.7").code == 302
+    )
+    sc = load_scenario(child)
+    assert sc.spec.hydrology.year_type == "P75" and sc.spec.levers["irrigation_efficiency"].value == 0.7
+    assert sc.spec.levers["irrigation_efficiency"].clause == "003 附件1 #11"  # the rest inherited
+    assert parent.read_bytes() == before_parent
+    assert (
+        "<tr class='own' data-key='levers.irrigation_efficiency'>"
+        in server.fetch("/scenario/scenarios/ty-tight.yaml").body.decode()
+    )
+    r = _post(server, "setting", "scenarios/ty-tight.yaml", key="hydrology.year_type", value="P80")
+    assert r.code == 400 and "P80" in r.body.decode() and "P75" in r.body.decode()
+    r = _post(server, "setting", "scenarios/ty-tight.yaml", key="levers.irrigation_efficiency", value="high")
+    assert r.code == 400 and "high" in r.body.decode()
+    assert _post(server, "setting", "scenarios/ty-tight.yaml", key="levers.irrigation_efficiency", value="").code == 302
+    assert load_scenario(child).spec.levers["irrigation_efficiency"].value == 0.6  # the parent's again
+    assert "levers" not in child.read_text(encoding="utf-8")
+    for _ in range(3):
+        assert _post(server, "undo", "scenarios/ty-tight.yaml").code == 302
+    assert child.read_bytes() == before
+
+
+def test_a_change_is_checked_before_it_is_saved_and_a_pasted_table_refused_keeps_the_rows(server, project):
+    """The check of a change (as typed) says what the save would say and writes nothing; rows pasted
+    into the demand grid that the reader refuses are refused naming the table, the rows kept in the
+    grid and the table untouched."""
+    path = project / "scenarios" / "taiyuan-2030.yaml"
+    table = project / "scenarios" / "taiyuan" / "demands-2030.csv"
+    before, before_table = path.read_bytes(), table.read_bytes()
+    r = _post(server, "check/edit", "scenarios/taiyuan-2030.yaml", id="TY-groundwater", value="-1")
+    said = json.loads(r.body)
+    assert not said["ok"] and "taiyuan-2030.yaml" in said["message"] and ".edit-" not in said["message"]
+    r = _post(server, "check/edit", "scenarios/taiyuan-2030.yaml", id="TY-groundwater", value="1.2")
+    assert json.loads(r.body) == {"ok": True, "message": ""} and path.read_bytes() == before
+    rows = table.read_text(encoding="utf-8").replace(",", "\t").replace("140105", "149999", 1)
+    from urllib.parse import quote
+
+    r = _post(server, "demands", "scenarios/taiyuan-2030.yaml", rows=quote(rows))
+    page = r.body.decode()
+    assert r.code == 400 and "demands-2030.csv" in page and "149999" in page and ".edit-" not in page
+    assert "149999\t" in html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1))
+    assert table.read_bytes() == before_table

@@ -129,7 +129,11 @@ def test_edit_run_compare_sweep_and_undo_in_the_browser(served, browser_page):
     created = child.read_bytes()
     assert page.locator("tr.inherited[data-id='TY-groundwater']").count() == 1
     row = page.locator("tr[data-id='TY-groundwater']")
+    row.locator("input[name='value']").fill("abc")  # checked as typed, by the command line's validators
+    row.locator(".said.bad").wait_for(timeout=10_000)
+    assert "TY-groundwater" in row.locator(".said").inner_text() and child.read_bytes() == created
     row.locator("input[name='value']").fill("1.0")
+    row.locator(".said.ok").wait_for(timeout=10_000)
     row.locator("form[action^='/edit/'] button").click()
     assert page.locator("tr.own[data-id='TY-groundwater']").count() == 1
     assert "value: 1.0" in child.read_text(encoding="utf-8")
@@ -165,6 +169,30 @@ def test_edit_run_compare_sweep_and_undo_in_the_browser(served, browser_page):
     assert page.evaluate("(c => c.complete && c.naturalWidth > 300)(document.querySelector('#curve'))")
     assert page.locator("table.sweep tr").count() == 1 + 5
     shot(page, "sweep")
+
+    # the network from its layers, offline
+    page.goto(f"{base}/network/{TY}")
+    page.frame_locator("#network").locator(".leaflet-container").wait_for(timeout=15_000)
+    assert page.locator("#reload").count() == 1
+    shot(page, "network")
+
+    # the demand table: rows pasted from Excel, checked as typed, saved, undone byte for byte
+    table = project / "scenarios" / "taiyuan" / "demands-2030.csv"
+    shipped_table = table.read_bytes()
+    page.goto(f"{base}/demands/{TY}")
+    grid = page.locator("textarea[name='rows']")
+    rows = grid.input_value()
+    assert rows.startswith("county\tcounty_zh\tsector\t") and "\t142.51\t" in rows
+    grid.fill(rows.replace("140105\t小店区", "149999\t小店去", 1))
+    page.locator("form.demands .said.bad").wait_for(timeout=15_000)
+    assert "demands-2030.csv" in page.locator("form.demands .said").inner_text()
+    grid.fill(rows.replace("\t142.51\t", "\t150\t", 1))
+    page.locator("form.demands .said.ok").wait_for(timeout=15_000)
+    shot(page, "demands")
+    page.click("form.demands button")
+    assert ",150," in table.read_text(encoding="utf-8") and table.read_bytes() != shipped_table
+    page.click("form[action='/undo/scenarios/taiyuan/demands-2030.csv'] button")
+    assert table.read_bytes() == shipped_table
 
     # undo: the child as it was made, the shipped file byte for byte after an edit of its own
     page.goto(f"{base}/scenario/scenarios/ty-gw-cut.yaml")

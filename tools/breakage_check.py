@@ -835,7 +835,12 @@ MUTATIONS = [
         "L.control.scale({imperial: false, metric: true})",
         "L.control.scale({imperial: true, metric: true})",
     ),
-    ("the map without county names", "waterplan/maps.py", "    _add_county_labels(fmap, gdf, lang)\n", ""),
+    (
+        "the map without county names",
+        "waterplan/maps.py",
+        "    _add_county_labels(fmap, gdf, lang)\n    folium.LayerControl(collapsed=True).add_to(fmap)  # opens",
+        "    folium.LayerControl(collapsed=True).add_to(fmap)  # opens",
+    ),
     ("the map without the network's legend", "waterplan/maps.py", "{_network_legend(G, lang)}", ""),
     (
         "a focus rectangle drawn round a clicked county",
@@ -984,14 +989,14 @@ MUTATIONS = [
     (
         "an edit keeps no earlier version",
         "waterplan/edit.py",
-        '(keep / f"{time.time_ns()}.yaml").write_bytes(old)',
+        '(keep / f"{time.time_ns()}{target.suffix}").write_bytes(target.read_bytes())',
         "pass",
     ),
     (
         "an edit saved unchecked",
         "waterplan/edit.py",
-        "load_scenario(tmp)  # the same checks",
-        "(tmp)  # the same checks",
+        "check(Path(tmp))  # the same checks",
+        "(Path(tmp))  # the same checks",
     ),
     ("an edit re-wraps the user's long lines", "waterplan/edit.py", "y.width = 4096", "y.width = 80"),
     (
@@ -1027,6 +1032,37 @@ MUTATIONS = [
         "waterplan/results.py",
         'df[col] = df[col].fillna("")',
         "pass",
+    ),
+    ("a check writes the file", "waterplan/edit.py", "        if dry_run:\n            return\n", ""),
+    (
+        "a refused edit names the temporary copy",
+        "waterplan/edit.py",
+        "file=p.file.replace(name, target.name)",
+        "file=p.file",
+    ),
+    (
+        "a lever set blank stays as an empty entry",
+        "waterplan/edit.py",
+        "            del block[name]",
+        "            pass",
+    ),
+    (
+        "the network view places no warning",
+        "waterplan/maps.py",
+        "        where = _place(w, G, points)",
+        "        where = None",
+    ),
+    (
+        "nothing checked as typed",
+        "waterplan/app_pages.py",
+        "querySelectorAll('form.live')",
+        "querySelectorAll('form.x')",
+    ),
+    (
+        "the demand grid pastes rows as one column",
+        "waterplan/edit.py",
+        'dialect="excel-tab" if "\\t" in text else "excel"',
+        'dialect="excel"',
     ),
 ]
 

@@ -20,7 +20,7 @@ from typing import Any
 import tornado.web
 
 from ._errors import WaterplanError
-from .app_pages import CSS, result_page
+from .app_pages import CSS, LIVE_JS, result_page, table_html
 from .i18n import tr
 from .jobs import Jobs
 
@@ -129,7 +129,8 @@ class _Page(tornado.web.RequestHandler):
         nav = ("<nav><a href='/'>方案 Scenarios</a><a href='/jobs'>任务 Jobs</a>"
                f"<span>{e(self.folder.name)}</span></nav>")  # fmt: skip
         self.write(f"<!doctype html><html lang='zh'><head><meta charset='utf-8'>{meta}<title>{e(title)}</title>"
-                   f"<style>{CSS}</style></head><body>{nav}<h1>{e(title)}</h1>{body}</body></html>")  # fmt: skip
+                   f"<style>{CSS}</style></head><body>{nav}<h1>{e(title)}</h1>{body}<script>{LIVE_JS}</script>"
+                   "</body></html>")  # fmt: skip
 
     def post_form(self, action: str, label: str, fields: str = "", cls: str = "inline") -> str:
         """A form posting to ``action`` with the page's XSRF token (``fields``: the workbench's markup)."""
@@ -139,6 +140,11 @@ class _Page(tornado.web.RequestHandler):
     def submit(self, kind: str, label: str, args: tuple[str, ...], out: Path) -> None:
         job = self.jobs.submit(kind, label, args, out)
         self.redirect(f"/job/{job.id}")
+
+
+class NoIcon(tornado.web.RequestHandler):
+    def get(self) -> None:
+        self.set_status(204)  # no icon, and no failed request in the browser's console
 
 
 class Index(_Page):
@@ -163,20 +169,50 @@ class _Scenario(_Page):
         rows = []
         for c in sc.constraints:
             mine, tid = c.id in own, f"<input type='hidden' name='id' value='{e(c.id)}'>"
-            value = f"{tid}<input name='value' value='{c.value_as_given:g}' size='8'> {e(c.unit)} "
+            said, live = "<span class='said'></span>", "inline live"
+            value = f"{tid}<input name='value' value='{c.value_as_given:g}' size='8'> {e(c.unit)} {said}"
             reset = (
                 self.post_form(f"/reset/{rel}", "恢复继承 reset to inherited", tid) if mine and c.id in parent else ""
             )
             source = "本方案设定 set here" if mine else "继承 inherited"
             rows.append(
                 f"<tr class='{'own' if mine else 'inherited'}' data-id='{e(c.id)}'><td>{e(c.id)}</td>"
-                f"<td>{e(c.name_zh)}</td><td>{e(c.type)}</td><td>{self.post_form(f'/edit/{rel}', '保存 Save', value)}"
-                f"</td><td class='status'>{e(last.get(c.id, ''))}</td><td>{e(c.clause)}</td>"
+                f"<td>{e(c.name_zh)}</td><td>{e(c.type)}</td>"
+                f"<td>{self.post_form(f'/edit/{rel}', '保存 Save', value, live)}</td>"
+                f"<td class='status'>{e(last.get(c.id, ''))}</td><td>{e(c.clause)}</td>"
                 f"<td>{source} {reset}</td></tr>"
             )
         head = "".join(f"<th>{h}</th>" for h in ("id", "指标 indicator", "类型 kind", "目标值 target",
                                                  "上次结果 last run", "条款 clause", "来源 source"))  # fmt: skip
         return f"<table class='targets'><tr>{head}</tr>{''.join(rows)}</table>"
+
+    def setting_rows(self, rel: str, path: Path, sc: Any) -> str:
+        """The hydrological year and each lever, set here or inherited, each with its form."""
+        from typing import get_args
+
+        from .reading import load_yaml
+        from .spec import Hydrology
+
+        e = html.escape
+        raw, _enc = load_yaml(path, fname=path.name, what=tr("a scenario file"))
+        mine_h = isinstance(raw.get("hydrology"), dict) and "year_type" in raw["hydrology"]
+        mine_l = set(raw.get("levers") or {}) if isinstance(raw.get("levers"), dict) else set()
+        year = sc.spec.hydrology.year_type
+        options = "".join(f"<option{' selected' if t == year else ''}>{t}</option>"
+                          for t in get_args(Hydrology.model_fields["year_type"].annotation))  # fmt: skip
+        rows = [("hydrology.year_type", "水文年型 year type (hydrology)", f"<select name='value'>{options}</select>",
+                 mine_h, "")]  # fmt: skip
+        for name, lever in sc.spec.levers.items():
+            field = f"<input name='value' value='{lever.value:g}' size='8'>"
+            rows.append((f"levers.{name}", f"调控参数 lever: {name}", field, name in mine_l, lever.clause))
+        out = []
+        for key, label, field, mine, clause in rows:
+            hidden = f"<input type='hidden' name='key' value='{e(key)}'>{field} <span class='said'></span>"
+            form = self.post_form(f"/setting/{rel}", "保存 Save", hidden, "inline live")
+            out.append(f"<tr class='{'own' if mine else 'inherited'}' data-key='{e(key)}'><td>{e(label)}</td>"
+                       f"<td>{form}</td><td>{e(clause)}</td>"
+                       f"<td>{'本方案设定 set here' if mine else '继承 inherited'}</td></tr>")  # fmt: skip
+        return f"<h2>情景设置 Settings</h2><table class='settings'>{''.join(out)}</table>"
 
     def actions(self, rel: str, path: Path, sc: Any) -> str:
         """Run, undo, a new scenario extending this one, a sweep of one target, the last run's results."""
@@ -188,6 +224,8 @@ class _Scenario(_Page):
         out = self.folder / "runs" / path.stem
         result = (f"<p><a id='last-result' href='/result/{e(self.rel(out))}'>上次结果 last run's results</a></p>"
                   if (out / "manifest.json").is_file() else "")  # fmt: skip
+        result += f"<p><a id='network' href='/network/{e(rel)}'>网络图 The network, from its layers</a></p>"
+        result += f"<p><a id='demands' href='/demands/{e(rel)}'>需水表 The demand table (paste from Excel)</a></p>"
         return (
             "<section>"
             + self.post_form(f"/run/{rel}", "运行 Run")
@@ -215,9 +253,8 @@ class _Scenario(_Page):
         up = f" · 继承自 extends <a href='/scenario/{e(self.rel(parent))}'>{e(parent.name)}</a>" if parent else ""
         about = f"<p>{e(rel)} · {sc.year} · 水文 hydrology: {e(str(sc.spec.hydrology.year_type))}{up}</p>"
         message = f"<pre id='message'>{e(said)}</pre>" if said else ""
-        self.page(
-            sc.spec.title_zh or sc.name, message + about + self.targets(rel, path, sc) + self.actions(rel, path, sc)
-        )
+        parts = (self.targets(rel, path, sc), self.setting_rows(rel, path, sc), self.actions(rel, path, sc))
+        self.page(sc.spec.title_zh or sc.name, message + about + "<h2>指标 Targets</h2>" + "".join(parts))
 
 
 class ScenarioPage(_Scenario):
@@ -247,6 +284,13 @@ class Edit(_Change):
         self.change(rel, set_value, self.get_argument("id"), self.get_argument("value"))
 
 
+class Setting(_Change):
+    def post(self, rel: str) -> None:
+        from .edit import set_setting
+
+        self.change(rel, set_setting, self.get_argument("key"), self.get_argument("value"))
+
+
 class Reset(_Change):
     def post(self, rel: str) -> None:
         from .edit import reset
@@ -254,11 +298,99 @@ class Reset(_Change):
         self.change(rel, reset, self.get_argument("id"))
 
 
-class Undo(_Change):
+class Undo(_Page):
     def post(self, rel: str) -> None:
         from .edit import undo
 
-        self.change(rel, undo)
+        undo(self.inside(rel), self.folder)
+        back = self.get_argument("back", "")
+        self.redirect(back if back.startswith("/") and not back.startswith("//") else f"/scenario/{rel}")
+
+
+class Check(_Page):
+    """The dry run of a save (nothing written): ``{"ok": true}`` or the message the save would give."""
+
+    def post(self, action: str, rel: str) -> None:
+        from .edit import set_demands, set_setting, set_value
+
+        path, arg = self.inside(rel), self.get_argument
+        try:
+            if action == "edit":
+                set_value(path, self.folder, arg("id"), arg("value"), dry_run=True)
+            elif action == "setting":
+                set_setting(path, self.folder, arg("key"), arg("value"), dry_run=True)
+            else:
+                set_demands(path, self.folder, arg("rows"), dry_run=True)
+        except WaterplanError as exc:
+            self.write({"ok": False, "message": str(exc)})
+            return
+        self.write({"ok": True, "message": ""})
+
+
+def _as_tsv(table: Path, encoding: str) -> str:
+    """A CSV table as tab-separated rows, the way Excel copies and pastes them."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, dialect="excel-tab", lineterminator="\n").writerows(
+        csv.reader(io.StringIO(table.read_bytes().decode(encoding)))
+    )
+    return out.getvalue()
+
+
+class Demands(_Page):
+    """The scenario's demand table as a grid to paste rows into from Excel, checked as typed."""
+
+    def show(self, rel: str, said: str = "", text: str | None = None) -> None:
+        import pandas as pd
+
+        from .scenario import load_scenario
+
+        path, e = self.inside(rel), html.escape
+        try:
+            sc = load_scenario(path)
+        except WaterplanError as exc:
+            self.page(rel, f"<pre id='message'>{e(str(exc))}</pre>")
+            return
+        table = sc.demands_path
+        if not table.resolve().is_relative_to(self.folder) or table.suffix.lower() != ".csv":
+            self.page(f"{path.stem} — 需水表 demands", f"<p>{e(str(table))}: 请在 Excel 中编辑 edit it in Excel</p>")
+            return
+        encoding = next((v for f, v in sc.encodings.items() if f.endswith(table.name)), "utf-8")
+        grid = text if text is not None else _as_tsv(table, encoding)
+        message = f"<pre id='message'>{e(said)}</pre>" if said else ""
+        area = (f"<textarea name='rows' rows='18' class='grid'>{e(grid)}</textarea><br>"
+                "<span class='said'></span><br>")  # fmt: skip
+        view = pd.read_csv(table, dtype=str, keep_default_na=False, encoding=encoding)
+        body = (
+            f"{message}<p>{e(self.rel(table))} · {len(view)} 行 rows · "
+            "从 Excel 复制粘贴（含表头） paste rows from Excel, header first; 改动对使用此表的每个方案生效 "
+            "every scenario using this table sees the change</p>"
+            + self.post_form(f"/demands/{rel}", "保存 Save", area, "live demands")
+            + self.post_form(
+                f"/undo/{self.rel(table)}",
+                "撤销上次保存 Undo the last save",
+                f"<input type='hidden' name='back' value='/demands/{e(rel)}'>",
+            )
+            + table_html(view, cls="demand-table")
+        )
+        self.page(f"{path.stem} — 需水表 demands", body)
+
+    def get(self, rel: str) -> None:
+        self.show(rel)
+
+    def post(self, rel: str) -> None:
+        from .edit import set_demands
+
+        rows = self.get_argument("rows")
+        try:
+            set_demands(self.inside(rel), self.folder, rows)
+        except WaterplanError as exc:  # refused: the table untouched, the rows kept in the grid
+            self.set_status(400)
+            self.show(rel, said=str(exc), text=rows)
+            return
+        self.redirect(f"/demands/{rel}")
 
 
 class Extend(_Scenario):
@@ -273,6 +405,37 @@ class Extend(_Scenario):
             self.scenario(rel, said=str(exc))
             return
         self.redirect(f"/scenario/{self.rel(new)}")
+
+
+class NetworkPage(_Page):
+    def get(self, rel: str) -> None:
+        """The scenario's network read afresh from its layers (after an edit in QGIS: Reload), the
+        checks' warnings on the map where they belong and listed beside it."""
+        from .maps import network_map
+        from .network import build_graph
+        from .outputs import write_folder
+        from .scenario import load_scenario
+
+        path, e = self.inside(rel), html.escape
+        try:
+            G = build_graph(load_scenario(path))
+        except WaterplanError as exc:  # the layers' problems, as validate says them
+            self.page(f"{path.stem} — 网络 network", f"<pre id='message'>{e(str(exc))}</pre>")
+            return
+        warnings = [str(w) for w in G.graph.get("warnings", [])]
+        fmap, unplaced = network_map(G, warnings)
+        out = write_folder(self.folder / "runs" / f"network-{_safe(path.stem)}", True,
+                           lambda tmp: fmap.save(str(tmp / "network.html")))  # fmt: skip
+        listed = "".join(
+            f"<li class='warn'>{e(w)}{' (未定位 not on the map)' if w in unplaced else ''}</li>" for w in warnings
+        )
+        body = (
+            f"<p><a id='reload' href='/network/{e(rel)}'>重新读取图层 Reload the layers</a> · "
+            f"{G.number_of_nodes()} 节点 nodes · {G.number_of_edges()} 边 edges</p>"
+            f"<h2>警告 Warnings ({len(warnings)})</h2><ul id='warnings'>{listed}</ul>"
+            f"<iframe id='network' src='/files/{e(self.rel(out))}/network.html' height='640'></iframe>"
+        )
+        self.page(f"{path.stem} — 网络 network", body)
 
 
 class Run(_Page):
@@ -361,12 +524,17 @@ def make_app(folder: Path, jobs: Jobs | None = None) -> tornado.web.Application:
     args = {"folder": folder, "jobs": jobs or Jobs()}
     routes: list[tuple[str, type[_Page]]] = [
         (r"/", Index), (r"/scenario/(.+)", ScenarioPage), (r"/run/(.+)", Run), (r"/edit/(.+)", Edit),
-        (r"/reset/(.+)", Reset), (r"/undo/(.+)", Undo), (r"/extend/(.+)", Extend), (r"/sweep/(.+)", Sweep),
-        (r"/compare", Compare), (r"/cancel/([0-9a-f]+)", Cancel), (r"/job/([0-9a-f]+)", JobPage),
-        (r"/jobs", JobsPage), (r"/result/(.+)", ResultPage),
+        (r"/reset/(.+)", Reset), (r"/setting/(.+)", Setting), (r"/undo/(.+)", Undo), (r"/extend/(.+)", Extend),
+        (r"/sweep/(.+)", Sweep), (r"/compare", Compare), (r"/cancel/([0-9a-f]+)", Cancel),
+        (r"/job/([0-9a-f]+)", JobPage), (r"/jobs", JobsPage), (r"/check/(edit|setting|demands)/(.+)", Check),
+        (r"/demands/(.+)", Demands), (r"/result/(.+)", ResultPage), (r"/network/(.+)", NetworkPage),
     ]  # fmt: skip
     return tornado.web.Application(
-        [*((r, h, args) for r, h in routes), (r"/files/(.*)", tornado.web.StaticFileHandler, {"path": str(folder)})],
+        [
+            *((r, h, args) for r, h in routes),
+            (r"/favicon.ico", NoIcon),
+            (r"/files/(.*)", tornado.web.StaticFileHandler, {"path": str(folder)}),
+        ],
         xsrf_cookies=True,
         cookie_secret=secrets.token_hex(16),
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["CSS", "result_page", "table_html"]
+__all__ = ["CSS", "LIVE_JS", "result_page", "table_html"]
 
 #: the workbench's look: Chinese fonts first, a marked own row, inherited rows grey, status colours
 CSS = (
@@ -25,8 +25,29 @@ CSS = (
     "nav{margin-bottom:.8em}nav a{margin-right:1.2em}.met{color:#1a7f37}.violated{color:#b2182b;font-weight:bold}"
     ".bar{display:inline-block;height:10px;background:#6baed6;vertical-align:middle}.warn{color:#9a6700}"
     "form.inline{display:inline}iframe{border:1px solid #ccc;width:100%}pre{white-space:pre-wrap}"
-    "section{margin:1.2em 0}"
+    "section{margin:1.2em 0}.said{margin-left:.5em;font-size:12px}.said.bad{color:#b2182b;white-space:pre-wrap}"
+    ".said.ok{color:#1a7f37}textarea.grid{font-family:monospace;font-size:12px;width:100%}"
 )
+
+#: checks a form as the planner types (the server's dry run of the same save: the command line's
+#: validators and messages), the answer beside the form; nothing is written until Save
+LIVE_JS = """
+document.querySelectorAll('form.live').forEach(function (f) {
+  var timer;
+  f.addEventListener('input', function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      fetch('/check' + new URL(f.action).pathname, {method: 'POST', body: new FormData(f)})
+        .then(function (r) { return r.json(); })
+        .then(function (j) {
+          var s = f.querySelector('.said');
+          s.textContent = j.ok ? '✓ 可保存 valid' : j.message;
+          s.className = 'said ' + (j.ok ? 'ok' : 'bad');
+        });
+    }, 400);
+  });
+});
+"""
 
 _STATUS_CLASS = {"met": "met", "violated": "violated"}
 

@@ -54,6 +54,7 @@ __all__ = [
     "class_labels",
     "county_indicators",
     "escape",
+    "network_map",
 ]
 
 BASEMAPS = ("none", "osm", "tianditu", "amap")
@@ -547,3 +548,99 @@ def allocation_map(
     fmap.add_child(_LegendSwitch(var_by_label))
     fmap.fit_bounds([[miny, minx], [maxy, maxx]] if not gcj else [list(shift(minx, miny)), list(shift(maxx, maxy))])
     return fmap
+
+
+def _place(text: str, G: nx.DiGraph, county_points: dict[str, Any]) -> tuple[float, float] | None:
+    """Where a warning belongs: the first source, plant or line it names, else the county it names."""
+    for n, d in G.nodes(data=True):
+        if d["kind"] not in ("demand", "delivery", "junction") and re.search(
+            rf"(?<![\w-]){re.escape(str(n))}(?![\w-])", text
+        ):
+            return float(d["lat"]), float(d["lon"])
+    for _u, _v, d in G.edges(data=True):
+        lid, geom = str(d.get("layer_id", "")), d.get("geometry")
+        if lid and geom is not None and re.search(rf"(?<![\w-]){re.escape(lid)}(?![\w-])", text):
+            p = geom.interpolate(0.5, normalized=True)
+            return float(p.y), float(p.x)
+    for code, p in county_points.items():
+        if code in text:
+            return float(p.y), float(p.x)
+    return None
+
+
+def _add_lines(fmap: folium.Map, G: nx.DiGraph, lang: str, county_points: dict[str, Any]) -> None:
+    """Each line of the network as drawn in its layer (grey; its name, kind and capacity on hover);
+    a sewer, which has no drawing, from its county to its plant (dashed)."""
+
+    def at(n: str) -> tuple[float, float] | None:
+        d = G.nodes[n]
+        if "lon" in d and d["kind"] != "demand":
+            return float(d["lat"]), float(d["lon"])
+        p = county_points.get(str(d.get("county")))
+        return (float(p.y), float(p.x)) if p is not None else None
+
+    lines = folium.FeatureGroup(name="供水网络 Network" if lang == "zh" else "Network")
+    seen: set[str] = set()
+    for u, v, d in G.edges(data=True):
+        lid, geom = str(d.get("layer_id", "")), d.get("geometry")
+        if d["kind"] == "service" or lid in seen:
+            continue
+        seen.add(lid)
+        coords = [(y, x) for x, y in geom.coords] if geom is not None else [at(u), at(v)]
+        if None in coords:
+            continue
+        cap = d.get("capacity")
+        label = (d.get("name_zh" if lang == "zh" else "name_en") or lid) + f" ({d['kind']})"
+        label += f", {cap:,.0f} 万m³/yr" if isinstance(cap, float) and cap == cap else ""
+        line = folium.PolyLine(coords, weight=2.5, color="#4a6fa5", opacity=0.8,
+                               dash_array="5 4" if geom is None else None,
+                               tooltip=folium.Tooltip(escape(f"{lid}: {label}")))  # fmt: skip
+        line.options["pane"] = NETWORK_PANE
+        line.add_to(lines)
+    lines.add_to(fmap)
+
+
+def network_map(
+    G: nx.DiGraph, warnings: list[str], *, lang: str = "zh", counties: gpd.GeoDataFrame | None = None
+) -> tuple[folium.Map, list[str]]:
+    """The scenario's network as its layers draw it (read-only): the counties, every line, every
+    source and plant, and each warning of the checks placed where it belongs (at the source, plant,
+    line or county it names, a ⚠ with the warning on click).
+
+    Returns
+    -------
+    (folium.Map, list[str])
+        The map, and the warnings it could not place (they name nothing drawn).
+    """
+    codes: list[object] = [*sorted({str(d["county"]) for _n, d in G.nodes(data=True) if d["kind"] == "demand"})]
+    gdf = load_counties(codes) if counties is None else counties
+    gdf = gdf.assign(geometry=gdf.geometry.simplify(0.0005, preserve_topology=True))
+    fmap = _offline_map(gdf.total_bounds)
+    folium.GeoJson(
+        gdf[["adcode", "name_zh", "name_en", "geometry"]].to_json(),
+        name="县区 Counties" if lang == "zh" else "Counties",
+        style_function=lambda _f: {"color": "#777", "weight": 1, "fillColor": "#f4f1e8", "fillOpacity": 0.5},
+    ).add_to(fmap)
+    folium.map.CustomPane(NETWORK_PANE, z_index=640).add_to(fmap)
+    folium.map.CustomPane(NODE_PANE, z_index=650).add_to(fmap)
+    points = {str(r.adcode): r.geometry.representative_point() for r in gdf.itertuples()}
+    _add_lines(fmap, G, lang, points)
+    _add_nodes(fmap, G, lang, _shifter(False))
+    _add_county_labels(fmap, gdf, lang)
+    said = folium.FeatureGroup(name="⚠ 警告 Warnings")
+    unplaced = []
+    for w in warnings:
+        where = _place(w, G, points)
+        if where is None:
+            unplaced.append(w)
+            continue
+        icon = folium.DivIcon(
+            html="<div class='wp-warning' style='font-size:20px;color:#c60'>⚠</div>", icon_size=(20, 20)
+        )
+        popup = folium.Popup(escape(w), max_width=360)
+        folium.Marker(where, icon=icon, popup=popup, tooltip=escape(w[:80])).add_to(said)
+    said.add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    minx, miny, maxx, maxy = gdf.total_bounds
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return fmap, unplaced
