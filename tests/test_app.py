@@ -393,3 +393,31 @@ def test_a_change_is_checked_before_it_is_saved_and_a_pasted_table_refused_keeps
     assert r.code == 400 and "demands-2030.csv" in page and "149999" in page and ".edit-" not in page
     assert "149999\t" in html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1))
     assert table.read_bytes() == before_table
+
+
+def test_a_monthly_run_and_an_ensemble_from_the_page(server, project):
+    """A monthly scenario runs as a monthly run (its report with the time series); an ensemble of it
+    runs from its page into its own folder, whose results page shows its report."""
+    body = server.fetch("/scenario/scenarios/taiyuan-2030-monthly.yaml").body.decode()
+    assert "action='/ensemble/scenarios/taiyuan-2030-monthly.yaml'" in body
+    assert "/ensemble/" not in server.fetch("/scenario/scenarios/taiyuan-2030.yaml").body.decode()  # annual
+    token, cookie = server.xsrf("/scenario/scenarios/taiyuan-2030-monthly.yaml")
+    body = f"_xsrf={token}&members=2&seed=1&years=2"
+    r = server.fetch("/ensemble/scenarios/taiyuan-2030-monthly.yaml", method="POST", body=body,
+                     headers={"Cookie": cookie}, follow_redirects=False)  # fmt: skip
+    done = server.wait(r.headers["Location"].rsplit("/", 1)[1], timeout=300)
+    assert done["state"] == "done", done
+    out = Path(done["out"])
+    assert (out / "ensemble.html").is_file() and out.name == "ensemble-taiyuan-2030-monthly"
+    page = server.fetch(f"/result/runs/{out.name}").body.decode()
+    assert f"src='/files/runs/{out.name}/ensemble.html'" in page and "guarantee_summary.csv" in page
+    jid, seen, end = server.run_it("scenarios/taiyuan-2030-monthly.yaml"), set(), time.monotonic() + 300
+    while (done := server.state(jid))["state"] in ("queued", "running") and time.monotonic() < end:
+        seen.add(done.get("progress", ""))  # the run's progress line, as the page shows it
+        time.sleep(0.2)
+    assert done["state"] == "done" and (Path(done["out"]) / "storage.csv").is_file(), done
+    assert any(re.search(r"\d+/\d+", p) for p in seen), seen
+    page = server.fetch("/result/runs/taiyuan-2030-monthly").body.decode()
+    for chart in ("chart_storage.png", "chart_shortage.png", "chart_guarantee.png"):
+        assert f"src='/files/runs/taiyuan-2030-monthly/{chart}'" in page
+    assert "src='/files/runs/taiyuan-2030-monthly/map.html'" in page

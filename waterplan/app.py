@@ -221,6 +221,9 @@ class _Scenario(_Page):
         sweep = ("<select name='target'>" + options + "</select> 从 from <input name='start' size='6'> 到 to "
                  "<input name='stop' size='6'> 步数 steps <input name='steps' value='6' size='3'> ")  # fmt: skip
         new = "<input name='name' placeholder='新方案名 new name' size='20'> "
+        monthly = sc.spec.time is not None
+        ensemble = ("成员数 members <input name='members' value='20' size='4'> 种子 seed <input name='seed' value='0' "
+                    "size='4'> 年数 years <input name='years' placeholder='方案设定 as set' size='6'> ")  # fmt: skip
         out = self.folder / "runs" / path.stem
         result = (f"<p><a id='last-result' href='/result/{e(self.rel(out))}'>上次结果 last run's results</a></p>"
                   if (out / "manifest.json").is_file() else "")  # fmt: skip
@@ -236,6 +239,7 @@ class _Scenario(_Page):
             + "</section><section>"
             + self.post_form(f"/sweep/{rel}", "扫描 Sweep", sweep)
             + "</section>"
+            + (self.post_form(f"/ensemble/{rel}", "集合运行 Run an ensemble", ensemble, "ensemble") if monthly else "")
             + result
         )
 
@@ -453,6 +457,14 @@ class Sweep(_Page):
         self.submit("sweep", f"{rel}: {target}", args, out)
 
 
+class Ensemble(_Page):
+    def post(self, rel: str) -> None:
+        path = self.inside(rel)
+        out = self.folder / "runs" / f"ensemble-{_safe(path.stem)}"
+        args = (str(path), str(out), *(self.get_argument(k, "") for k in ("members", "seed", "years")))
+        self.submit("ensemble", f"{rel}: 集合 ensemble", args, out)
+
+
 class Compare(_Page):
     def post(self) -> None:
         paths = [self.inside(r) for r in self.get_arguments("s")]
@@ -512,7 +524,7 @@ class JobsPage(_Page):
 class ResultPage(_Page):
     def get(self, rel: str) -> None:
         folder = self.inside(rel, folder=True)
-        if not any((folder / f).is_file() for f in ("manifest.json", "sweep.csv", "compare.html")):
+        if not any((folder / f).is_file() for f in ("manifest.json", "sweep.csv", "compare.html", "ensemble.html")):
             raise tornado.web.HTTPError(404)
         title, body = result_page(folder, self.rel(folder))
         self.page(title, body)
@@ -525,7 +537,8 @@ def make_app(folder: Path, jobs: Jobs | None = None) -> tornado.web.Application:
     routes: list[tuple[str, type[_Page]]] = [
         (r"/", Index), (r"/scenario/(.+)", ScenarioPage), (r"/run/(.+)", Run), (r"/edit/(.+)", Edit),
         (r"/reset/(.+)", Reset), (r"/setting/(.+)", Setting), (r"/undo/(.+)", Undo), (r"/extend/(.+)", Extend),
-        (r"/sweep/(.+)", Sweep), (r"/compare", Compare), (r"/cancel/([0-9a-f]+)", Cancel),
+        (r"/sweep/(.+)", Sweep), (r"/ensemble/(.+)", Ensemble), (r"/compare", Compare),
+        (r"/cancel/([0-9a-f]+)", Cancel),
         (r"/job/([0-9a-f]+)", JobPage), (r"/jobs", JobsPage), (r"/check/(edit|setting|demands)/(.+)", Check),
         (r"/demands/(.+)", Demands), (r"/result/(.+)", ResultPage), (r"/network/(.+)", NetworkPage),
     ]  # fmt: skip

@@ -151,6 +151,29 @@ def _sweep(folder: Path, rel: str) -> str:
     )
 
 
+#: a monthly run's charts, as its report names them
+_MONTHLY_CHARTS = (
+    ("chart_storage.png", "蓄水量 Storage"),
+    ("chart_shortage.png", "逐月缺水 Monthly shortage"),
+    ("chart_guarantee.png", "供水保证率 Supply guarantee rates"),
+    ("chart_exceedance.png", "年缺水超越概率 Exceedance of yearly shortage"),
+)
+
+
+def _monthly(folder: Path, rel: str) -> str:
+    """A monthly run: its time series and guarantee rates, its map, its whole report a click away."""
+    e = html.escape
+    charts = "".join(
+        f"<h2>{t}</h2><img class='chart' src='/files/{e(rel)}/{f}' alt='{e(t)}' style='max-width:100%'>"
+        for f, t in _MONTHLY_CHARTS
+        if (folder / f).is_file()
+    )
+    return (
+        f"<p><a href='/files/{e(rel)}/report.html'>完整报告 The whole report (指标清单 year by year)</a></p>{charts}"
+        f"<section><h2>地图 Map</h2><iframe id='map' src='/files/{e(rel)}/map.html' height='560'></iframe></section>"
+    )
+
+
 def _downloads(folder: Path, rel: str) -> str:
     e = html.escape
     files = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
@@ -164,6 +187,9 @@ def result_page(folder: Path, rel: str) -> tuple[str, str]:
     e = html.escape
     if (folder / "sweep.csv").is_file():
         title, body = "扫描 Sweep", _sweep(folder, rel)
+    elif (folder / "ensemble.html").is_file():
+        title = "集合 Ensemble"
+        body = f"<iframe id='ensemble' src='/files/{e(rel)}/ensemble.html' height='900'></iframe>"
     elif (folder / "compare.html").is_file():
         title = "比较 Comparison"
         body = f"<iframe id='compare' src='/files/{e(rel)}/compare.html' height='900'></iframe>"
@@ -173,5 +199,5 @@ def result_page(folder: Path, rel: str) -> tuple[str, str]:
         if manifest.get("run_kind") == "annual" or manifest.get("mode") == "annual":
             body = _annual(folder, rel)
         else:
-            body = f"<iframe id='report' src='/files/{e(rel)}/report.html' height='900'></iframe>"
+            body = _monthly(folder, rel)
     return title, body + _downloads(folder, rel)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._errors import WaterplanError
+from ._errors import InputError, Problem, WaterplanError
 from .i18n import language, set_language, tr
 
 __all__ = ["MAP_LANG", "Job", "Jobs"]
@@ -63,17 +63,35 @@ def _do_sweep(lang: str, scenario: str, out: str, target: str, start: str, stop:
     return write_sweep(df, out, scenario=Path(scenario).stem, target=target)
 
 
+def _do_ensemble(lang: str, scenario: str, out: str, members: str, seed: str, years: str) -> Path:
+    """An ensemble of a monthly scenario (``members`` realisations from ``seed``; ``years``: '' for the
+    scenario's own), resumed if its folder holds members already, on one local Dask worker."""
+    from .ensemble import run_ensemble
+
+    try:
+        n, s, y = int(members), int(seed), int(years) if years.strip() else None
+    except ValueError:
+        raise InputError(Problem("ensemble", "members / seed / years", f"{members} / {seed} / {years}",
+                                 tr("whole numbers"))) from None  # fmt: skip
+    return run_ensemble(scenario, out, realisations=n, seed=s, years=y, workers=1, progress=True)
+
+
 #: what a job can be: its function in the worker, called with the language and the job's arguments
-WORKS: dict[str, Callable[..., Path]] = {"run": _do_run, "compare": _do_compare, "sweep": _do_sweep}
+WORKS: dict[str, Callable[..., Path]] = {
+    "run": _do_run, "compare": _do_compare, "sweep": _do_sweep, "ensemble": _do_ensemble,
+}  # fmt: skip
 
 
 def _work(kind: str, args: tuple[str, ...], lang: str, log: str, conn: Any) -> None:
     """The worker process: the job's function, its progress lines into ``log``, its outcome sent back."""
+    import signal
     import sys
 
     from . import progress
 
     progress.PERIOD = 1.0  # (this process only) a line a second for the page
+    # cancelled: end as an interrupted command does, closing what the job opened (a Dask cluster)
+    signal.signal(signal.SIGTERM, lambda *_a: sys.exit(1))
     set_language(lang)
     with open(log, "w", encoding="utf-8", buffering=1) as f:
         sys.stderr = f
@@ -162,7 +180,8 @@ class Jobs:
             job = self.waiting.popleft()
             ctx = multiprocessing.get_context("fork")
             mine, theirs = ctx.Pipe(duplex=False)
-            job.proc = ctx.Process(target=_work, args=(job.kind, job.args, language(), job.log, theirs), daemon=True)
+            # not a daemon: an ensemble's Dask cluster starts processes of its own (ended by shutdown)
+            job.proc = ctx.Process(target=_work, args=(job.kind, job.args, language(), job.log, theirs))
             job.status, job.started = "running", time.monotonic()
             job.proc.start()
             theirs.close()
