@@ -218,6 +218,7 @@ class _Scenario(_Page):
         """Run, undo, a new scenario extending this one, a sweep of one target, the last run's results."""
         e = html.escape
         options = "".join(f"<option value='{e(c.id)}'>{e(c.id)} {e(c.name_zh)}</option>" for c in sc.constraints)
+        options += "".join(f"<option value='levers.{e(k)}'>调控参数 lever: {e(k)}</option>" for k in sc.spec.levers)
         sweep = ("<select name='target'>" + options + "</select> 从 from <input name='start' size='6'> 到 to "
                  "<input name='stop' size='6'> 步数 steps <input name='steps' value='6' size='3'> ")  # fmt: skip
         new = "<input name='name' placeholder='新方案名 new name' size='20'> "

@@ -139,9 +139,9 @@ def _sweep(folder: Path, rel: str) -> str:
     shown = df[cols].set_axis(list(names), axis=1)
     from .report import status_label
 
-    shown["状态 status"] = [status_label(v) for v in df["status"]]
+    shown["状态 status"] = [status_label(v) if v else "" for v in df["status"]]
     shown["约束 binding"] = ["是 yes" if str(v) == "True" else "否 no" for v in df["binding"]]
-    shown["影子价格 shadow price"] = [f"{v:.3f}" for v in df["shadow_price"]]
+    shown["影子价格 shadow price"] = [f"{v:.3f}" if v == v else "" for v in pd.to_numeric(df["shadow_price"])]
     shown["满足率 coverage"] = [f"{v:.1%}" for v in df["coverage"]]
     e = html.escape
     return (

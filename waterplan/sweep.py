@@ -32,22 +32,24 @@ def sweep_values(start: float, stop: float, steps: int) -> list[float]:
 
 
 def _point(scenario: Path, tid: str, value: float) -> dict[str, object]:
-    """One value of the sweep: the run's totals and the target's row of the indicators."""
+    """One value of the sweep: the run's totals and the target's row of the indicators (a lever,
+    ``levers.<name>``, has no row: it neither binds nor has a price)."""
     from .run import run_scenario
     from .scenario import load_scenario
 
-    sc = load_scenario(scenario, overrides={"constraints": [{"id": tid, "value": value}]})
-    res = run_scenario(sc).results
+    lever = tid.removeprefix("levers.") if tid.startswith("levers.") else None
+    change = {"levers": {lever: {"value": value}}} if lever else {"constraints": [{"id": tid, "value": value}]}
+    res = run_scenario(load_scenario(scenario, overrides=change)).results
     bal, ind = res.balance, res.indicators.set_index("id")
-    row = ind.loc[tid]
+    row = ind.loc[tid] if lever is None else None
     demand = float(bal["demand_10k_m3"].sum())
     point: dict[str, object] = {
         "value": value,
-        "unit": str(row["target_as_given"]).split(" ")[-1],
-        "status": row["status"],
-        "binding": bool(row["binding"]),
-        "shadow_price": float(row["shadow_price"]),
-        "shadow_price_stage": row["shadow_price_stage"] or "",
+        "unit": str(row["target_as_given"]).split(" ")[-1] if row is not None else "",
+        "status": row["status"] if row is not None else "",
+        "binding": bool(row["binding"]) if row is not None else False,
+        "shadow_price": float(row["shadow_price"]) if row is not None else float("nan"),
+        "shadow_price_stage": (row["shadow_price_stage"] or "") if row is not None else "",
         "shortage_10k_m3": float(bal["shortage_10k_m3"].sum()),
         "coverage": float(bal["supplied_10k_m3"].sum()) / demand if demand else float("nan"),
     }
@@ -64,10 +66,10 @@ def sweep(
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Run ``scenario`` once for each of ``values`` of target ``target`` (in the unit the target is
-    written in) and return one row per value: ``value``, ``unit``, ``status``, ``binding``,
-    ``shadow_price`` (万m³ of its stage's shortage per +1 万m³ of the target), ``shadow_price_stage``,
-    ``shortage_10k_m3`` (all demands), ``coverage`` (supplied ÷ demand) and ``shortage_p<N>_10k_m3``
-    by priority.
+    written in; or of a lever, ``levers.<name>``) and return one row per value: ``value``, ``unit``,
+    ``status``, ``binding``, ``shadow_price`` (万m³ of its stage's shortage per +1 万m³ of the
+    target), ``shadow_price_stage``, ``shortage_10k_m3`` (all demands), ``coverage`` (supplied ÷
+    demand) and ``shortage_p<N>_10k_m3`` by priority.
 
     Raises
     ------
@@ -77,7 +79,8 @@ def sweep(
     from .scenario import load_scenario
 
     path = Path(scenario)
-    ids = [c.id for c in load_scenario(path).constraints]
+    sc = load_scenario(path)
+    ids = [c.id for c in sc.constraints] + [f"levers.{k}" for k in sc.spec.levers]
     if target not in ids:
         raise InputError(Problem(path.name, "id", target, tr("one of the scenario's targets: {0}", ", ".join(ids))))
     rows = []
