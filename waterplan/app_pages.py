@@ -140,6 +140,7 @@ def _sweep(folder: Path, rel: str) -> str:
     from .report import status_label
 
     shown["状态 status"] = [status_label(v) if v else "" for v in df["status"]]
+    shown["目标值 value"] = [f"{v:g}" for v in df["value"]]  # as typed (a lever's 0.06, not 0.1)
     shown["约束 binding"] = ["是 yes" if str(v) == "True" else "否 no" for v in df["binding"]]
     shown["影子价格 shadow price"] = [f"{v:.3f}" if v == v else "" for v in pd.to_numeric(df["shadow_price"])]
     shown["满足率 coverage"] = [f"{v:.1%}" for v in df["coverage"]]
