@@ -77,8 +77,10 @@ def read_results(folder: str | Path) -> Results:
     """The tables of an annual run folder written by ``waterplan run``, read back as :class:`Results`
     (county codes as text; the run's warnings from its manifest).
 
-    >>> res = read_results("runs/taiyuan-2030")  # doctest: +SKIP
-    >>> res.indicators.set_index("id").loc["TY-total", "status"]  # doctest: +SKIP
+    >>> import tempfile
+    >>> from waterplan.run import run_scenario, write_run
+    >>> out = write_run(run_scenario("scenarios/taiyuan-2030.yaml"), tempfile.mkdtemp() + "/ty")
+    >>> read_results(out).indicators.set_index("id").loc["TY-total", "status"]
     'met'
     """
     import json
