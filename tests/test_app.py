@@ -330,6 +330,7 @@ def test_the_network_view_reads_the_layers_and_places_each_warning(server, case)
     G = build_graph(load_scenario(server.folder / "scenarios" / "taiyuan-2030.yaml"))
     for lid in {d["layer_id"] for _u, _v, d in G.edges(data=True) if d["kind"] != "service"}:
         assert f"{lid}: " in page, lid
+    assert "示意 illustrative" in page and "污水处理厂" in page  # stand-ins said so; the nodes' legend
 
     G = build_graph(load_scenario(simple(case, demands=[(A, "domestic", 50, W), (A, "agriculture", 10, W)])))
     (warning,) = [str(w) for w in G.graph["warnings"]]

@@ -94,8 +94,9 @@ class _MetricScale(MacroElement):
         self._name = "MetricScale"
 
 
-def _network_legend(G: nx.DiGraph, lang: str) -> str:
-    """The legend of the network and the nodes: what a line's width and colour say, each node kind shown."""
+def _network_legend(G: nx.DiGraph, lang: str, *, flows: bool = True) -> str:
+    """The legend of the network and the nodes: what a line's width and colour say (``flows``: a run's
+    map), each node kind shown."""
     zh = lang == "zh"
     stops = ", ".join(_UTIL(v) for v in (0.0, 0.33, 0.66, 1.0))
     kinds = [k for k in NODE_KIND_NAMES if k != "junction" and any(d.get("kind") == k for _n, d in G.nodes(data=True))]
@@ -108,6 +109,8 @@ def _network_legend(G: nx.DiGraph, lang: str) -> str:
     title = "供水网络 Network" if zh else "Network"
     width = "线宽 = 流量 / width = flow" if zh else "width = flow"
     colour = "颜色 = 利用率（0–100 %）/ colour = utilisation" if zh else "colour = utilisation (0–100 %)"
+    if not flows:
+        return f"<div class='wp-legend-net'><b>{title}</b><div>虚线 = 污水管 / dashed = sewer</div>{dots}</div>"
     return (
         f"<div class='wp-legend-net'><b>{title}</b><div>{width}</div><div>{colour}</div>"
         f"<div style='height:8px;background:linear-gradient(to right, {stops})'></div>{dots}</div>"
@@ -641,6 +644,10 @@ def network_map(
         folium.Marker(where, icon=icon, popup=popup, tooltip=escape(w[:80])).add_to(said)
     said.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
+    root: Any = fmap.get_root()  # the nodes' legend, and the stand-in figures said to be so
+    root.html.add_child(
+        folium.Element(f"<div class='wp-legend-box'>{_network_legend(G, lang, flows=False)}{_notes(None)}</div>")
+    )
     minx, miny, maxx, maxy = gdf.total_bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap, unplaced
