@@ -365,7 +365,7 @@ class Demands(_Page):
         encoding = next((v for f, v in sc.encodings.items() if f.endswith(table.name)), "utf-8")
         grid = text if text is not None else _as_tsv(table, encoding)
         message = f"<pre id='message'>{e(said)}</pre>" if said else ""
-        area = (f"<textarea name='rows' rows='18' class='grid'>{e(grid)}</textarea><br>"
+        area = (f"<textarea name='rows' rows='18' class='grid' wrap='off' spellcheck='false'>{e(grid)}</textarea><br>"
                 "<span class='said'></span><br>")  # fmt: skip
         view = pd.read_csv(table, dtype=str, keep_default_na=False, encoding=encoding)
         body = (
