@@ -422,3 +422,21 @@ def test_a_monthly_run_and_an_ensemble_from_the_page(server, project):
     for chart in ("chart_storage.png", "chart_shortage.png", "chart_guarantee.png"):
         assert f"src='/files/runs/taiyuan-2030-monthly/{chart}'" in page
     assert "src='/files/runs/taiyuan-2030-monthly/map.html'" in page
+
+
+def test_a_scenario_with_a_chinese_name(server, project):
+    """A scenario named in Chinese (as `waterplan new 晋中` names it): made, shown, edited, run and
+    undone through links and forms whose paths are percent-encoded as a browser sends them."""
+    from urllib.parse import quote
+
+    r = _post(server, "extend", "scenarios/taiyuan-2030.yaml", name="晋中测试")
+    assert r.code == 302 and r.headers["Location"] == "/scenario/" + quote("scenarios/晋中测试.yaml")
+    page = server.fetch(r.headers["Location"]).body.decode()
+    action = quote("/edit/scenarios/晋中测试.yaml")
+    assert f"action='{action}'" in page and "晋中测试" in page
+    r = _post(server, "edit", quote("scenarios/晋中测试.yaml"), id="TY-total", value="9.9")
+    assert r.code == 302 and r.headers["Location"] == "/scenario/" + quote("scenarios/晋中测试.yaml")
+    assert "value: 9.9" in (project / "scenarios" / "晋中测试.yaml").read_text(encoding="utf-8")
+    assert _post(server, "undo", quote("scenarios/晋中测试.yaml")).code == 302
+    index = server.fetch("/").body.decode()
+    assert f"href='/scenario/{quote('scenarios/晋中测试.yaml')}'" in index

@@ -1059,6 +1059,12 @@ MUTATIONS = [
         "querySelectorAll('form.x')",
     ),
     (
+        "a Chinese file name unquoted in links",
+        "waterplan/app.py",
+        "return html.escape(quote(path))",
+        "return html.escape(path)",
+    ),
+    (
         "the demand grid pastes rows as one column",
         "waterplan/edit.py",
         'dialect="excel-tab" if "\\t" in text else "excel"',

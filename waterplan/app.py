@@ -16,6 +16,7 @@ import re
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import tornado.web
 
@@ -103,6 +104,11 @@ def _parent_ids(path: Path) -> set[str]:
         return set()
 
 
+def _u(path: str) -> str:
+    """A path of the workbench as it goes in a link or a form's action (a Chinese file name too)."""
+    return html.escape(quote(path))
+
+
 def _safe(name: str) -> str:
     """A piece of a folder name from a user's text (an id, a scenario's file name)."""
     return re.sub(r"[^\w.-]+", "_", name)[:60] or "_"
@@ -134,7 +140,7 @@ class _Page(tornado.web.RequestHandler):
 
     def post_form(self, action: str, label: str, fields: str = "", cls: str = "inline") -> str:
         """A form posting to ``action`` with the page's XSRF token (``fields``: the workbench's markup)."""
-        return (f"<form class='{cls}' method='post' action='{html.escape(action)}'>{self.xsrf_form_html()}"
+        return (f"<form class='{cls}' method='post' action='{_u(action)}'>{self.xsrf_form_html()}"
                 f"{fields}<button type='submit'>{html.escape(label)}</button></form>")  # fmt: skip
 
     def submit(self, kind: str, label: str, args: tuple[str, ...], out: Path) -> None:
@@ -154,7 +160,7 @@ class Index(_Page):
         for d, p in scenario_tree(self.folder):
             rel = self.rel(p)
             box = f"<input type='checkbox' name='s' value='{e(rel)}'>"
-            rows.append(f"<li style='margin-left:{2 * d}em'>{box} <a href='/scenario/{e(rel)}'>{e(rel)}</a></li>")
+            rows.append(f"<li style='margin-left:{2 * d}em'>{box} <a href='/scenario/{_u(rel)}'>{e(rel)}</a></li>")
         compare = self.post_form("/compare", "比较所选方案 Compare the chosen scenarios", f"<ul>{''.join(rows)}</ul>",
                                  cls="compare")  # fmt: skip
         self.page(tr("Scenarios of {folder}", folder=self.folder.name), compare)
@@ -226,10 +232,10 @@ class _Scenario(_Page):
         ensemble = ("成员数 members <input name='members' value='20' size='4'> 种子 seed <input name='seed' value='0' "
                     "size='4'> 年数 years <input name='years' placeholder='方案设定 as set' size='6'> ")  # fmt: skip
         out = self.folder / "runs" / path.stem
-        result = (f"<p><a id='last-result' href='/result/{e(self.rel(out))}'>上次结果 last run's results</a></p>"
+        result = (f"<p><a id='last-result' href='/result/{_u(self.rel(out))}'>上次结果 last run's results</a></p>"
                   if (out / "manifest.json").is_file() else "")  # fmt: skip
-        result += f"<p><a id='network' href='/network/{e(rel)}'>网络图 The network, from its layers</a></p>"
-        result += f"<p><a id='demands' href='/demands/{e(rel)}'>需水表 The demand table (paste from Excel)</a></p>"
+        result += f"<p><a id='network' href='/network/{_u(rel)}'>网络图 The network, from its layers</a></p>"
+        result += f"<p><a id='demands' href='/demands/{_u(rel)}'>需水表 The demand table (paste from Excel)</a></p>"
         return (
             "<section>"
             + self.post_form(f"/run/{rel}", "运行 Run")
@@ -255,7 +261,7 @@ class _Scenario(_Page):
             self.page(rel, f"<pre id='message'>{e(str(exc))}</pre>")
             return
         parent = _extends(path)
-        up = f" · 继承自 extends <a href='/scenario/{e(self.rel(parent))}'>{e(parent.name)}</a>" if parent else ""
+        up = f" · 继承自 extends <a href='/scenario/{_u(self.rel(parent))}'>{e(parent.name)}</a>" if parent else ""
         about = f"<p>{e(rel)} · {sc.year} · 水文 hydrology: {e(str(sc.spec.hydrology.year_type))}{up}</p>"
         message = f"<pre id='message'>{e(said)}</pre>" if said else ""
         parts = (self.targets(rel, path, sc), self.setting_rows(rel, path, sc), self.actions(rel, path, sc))
@@ -279,7 +285,7 @@ class _Change(_Scenario):
             self.set_status(400)
             self.scenario(rel, said=str(exc))
             return
-        self.redirect(f"/scenario/{rel}")
+        self.redirect(quote(f"/scenario/{rel}"))
 
 
 class Edit(_Change):
@@ -309,7 +315,7 @@ class Undo(_Page):
 
         undo(self.inside(rel), self.folder)
         back = self.get_argument("back", "")
-        self.redirect(back if back.startswith("/") and not back.startswith("//") else f"/scenario/{rel}")
+        self.redirect(back if back.startswith("/") and not back.startswith("//") else quote(f"/scenario/{rel}"))
 
 
 class Check(_Page):
@@ -376,7 +382,7 @@ class Demands(_Page):
             + self.post_form(
                 f"/undo/{self.rel(table)}",
                 "撤销上次保存 Undo the last save",
-                f"<input type='hidden' name='back' value='/demands/{e(rel)}'>",
+                f"<input type='hidden' name='back' value='/demands/{_u(rel)}'>",
             )
             + table_html(view, cls="demand-table")
         )
@@ -395,7 +401,7 @@ class Demands(_Page):
             self.set_status(400)
             self.show(rel, said=str(exc), text=rows)
             return
-        self.redirect(f"/demands/{rel}")
+        self.redirect(quote(f"/demands/{rel}"))
 
 
 class Extend(_Scenario):
@@ -409,7 +415,7 @@ class Extend(_Scenario):
             self.set_status(400)
             self.scenario(rel, said=str(exc))
             return
-        self.redirect(f"/scenario/{self.rel(new)}")
+        self.redirect(quote(f"/scenario/{self.rel(new)}"))
 
 
 class NetworkPage(_Page):
@@ -435,10 +441,10 @@ class NetworkPage(_Page):
             f"<li class='warn'>{e(w)}{' (未定位 not on the map)' if w in unplaced else ''}</li>" for w in warnings
         )
         body = (
-            f"<p><a id='reload' href='/network/{e(rel)}'>重新读取图层 Reload the layers</a> · "
+            f"<p><a id='reload' href='/network/{_u(rel)}'>重新读取图层 Reload the layers</a> · "
             f"{G.number_of_nodes()} 节点 nodes · {G.number_of_edges()} 边 edges</p>"
             f"<h2>警告 Warnings ({len(warnings)})</h2><ul id='warnings'>{listed}</ul>"
-            f"<iframe id='network' src='/files/{e(self.rel(out))}/network.html' height='640'></iframe>"
+            f"<iframe id='network' src='/files/{_u(self.rel(out))}/network.html' height='640'></iframe>"
         )
         self.page(f"{path.stem} — 网络 network", body)
 
@@ -508,7 +514,7 @@ class JobPage(_Page):
         if st["state"] == "failed":
             body += f"<pre id='message'>{e(st['message'])}</pre>"
         if st["state"] == "done":
-            body += f"<p><a id='result' href='/result/{e(self.rel(Path(st['out'])))}'>查看结果 See the results</a></p>"
+            body += f"<p><a id='result' href='/result/{_u(self.rel(Path(st['out'])))}'>查看结果 See the results</a></p>"
         self.page(job.label, body, refresh=live)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -178,14 +179,14 @@ def _monthly(folder: Path, rel: str) -> str:
 def _downloads(folder: Path, rel: str) -> str:
     e = html.escape
     files = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    links = "".join(f"<li><a href='/files/{e(rel)}/{e(f)}' download>{e(f)}</a></li>" for f in files)
+    links = "".join(f"<li><a href='/files/{e(rel)}/{e(quote(f))}' download>{e(f)}</a></li>" for f in files)
     return f"<section><h2 id='downloads'>下载 Downloads</h2><ul>{links}</ul></section>"
 
 
 def result_page(folder: Path, rel: str) -> tuple[str, str]:
     """The title and body of the results page of the output folder ``folder`` (``rel``: its path in
     the project): what it holds decides the page."""
-    e = html.escape
+    e, rel = html.escape, quote(rel)  # (a path in links: a Chinese name too)
     if (folder / "sweep.csv").is_file():
         title, body = "扫描 Sweep", _sweep(folder, rel)
     elif (folder / "ensemble.html").is_file():
