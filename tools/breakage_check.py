@@ -1011,8 +1011,8 @@ MUTATIONS = [
     (
         "a sweep's points not overridden",
         "waterplan/sweep.py",
-        'overrides={"constraints": [{"id": tid, "value": value}]}',
-        "overrides=None",
+        "load_scenario(scenario, overrides=change)",
+        "load_scenario(scenario, overrides=None)",
     ),
     ("a sweep of one value", "waterplan/sweep.py", "if steps < 2 or steps > 50:", "if steps > 50:"),
     (
