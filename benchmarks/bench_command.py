@@ -1,6 +1,10 @@
 """What a user pays for a command, from the start of the process to its last file: CPU seconds
 (user + system, the process and its children) and peak memory, best of three runs each.
 
+The commands run as on a user's machine: Python keeps the compiled bytecode of what it imports
+(``PYTHONDONTWRITEBYTECODE``, which some shells and CI set, is removed for them), so the runs
+after the first, of which the best counts, do not compile waterplan's own modules again.
+
 Run: ``.venv/bin/python benchmarks/bench_command.py``. Printed as a Markdown table with the date,
 the machine (CPUs) and its load, as the README shows it.
 """
@@ -18,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 REPEAT = 3
+#: Python's default: bytecode kept between runs
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def measure(cmd: list[str]) -> tuple[float, float, float]:
@@ -26,7 +32,7 @@ def measure(cmd: list[str]) -> tuple[float, float, float]:
     for _ in range(REPEAT):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = dt.datetime.now()
-        subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        subprocess.run(cmd, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         wall = (dt.datetime.now() - t0).total_seconds()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

