@@ -30,6 +30,33 @@ assert "matplotlib.pyplot" not in sys.modules
     assert proc.returncode == 0, proc.stderr
 
 
+def test_a_command_collects_cycles_less_often_and_puts_the_setting_back(monkeypatch):
+    """The command line raises the cyclic collector's threshold while a command runs (a tenth of
+    an annual run's CPU) and restores it at the end, error or not; importing changes nothing."""
+    import gc
+
+    from typer.testing import CliRunner
+
+    import waterplan.cli as cli
+    from waterplan._errors import InputError, Problem
+
+    before = gc.get_threshold()
+    seen = []
+
+    def load(*_a, **_k):
+        seen.append(gc.get_threshold())
+        raise InputError(Problem("x.yaml", "time", "?", "stop here"))
+
+    monkeypatch.setattr(cli, "_load", load)
+    result = CliRunner().invoke(cli.app, ["validate", "scenarios/taiyuan-2030.yaml"])
+    assert "stop here" in result.output and result.exit_code != 0
+    assert seen == [(cli.COMMAND_GC_THRESHOLD, *before[1:])]
+    assert gc.get_threshold() == before
+    code = "import gc; t = gc.get_threshold(); import waterplan.cli, waterplan.run; assert gc.get_threshold() == t"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_no_solver_banner_and_the_output_around_it_kept():
     """HiGHS prints a banner (in C, on file descriptor 1) when a process makes its first model:
     waterplan's models print nothing, and what Python printed before and prints after comes through."""

@@ -1100,6 +1100,18 @@ MUTATIONS = [
         "r.adcode, str(getattr(r, name_col)), by_county.get(r.adcode, bal.iloc[:0]),",
         "r.adcode, str(getattr(r, name_col)), bal,",
     ),
+    (
+        "a command runs with the collector's default threshold",
+        "waterplan/cli.py",
+        "gc.set_threshold(COMMAND_GC_THRESHOLD, *collecting[1:])",
+        "pass",
+    ),
+    (
+        "a command leaves the collector's threshold raised",
+        "waterplan/cli.py",
+        "            gc.set_threshold(*collecting)\n",
+        "            pass\n",
+    ),
 ]
 
 

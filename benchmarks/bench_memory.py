@@ -1,0 +1,79 @@
+"""Peak memory of a long myopic run as a user makes it: the generated 117-county network (all of
+Shanxi) × 720 months, the default objective, its tables built. The case is written first in a
+process of its own; a fresh process then loads it, solves and builds the tables, and reports its
+peak resident memory (``ru_maxrss``) at each step and its CPU time.
+
+Run: ``.venv/bin/python benchmarks/bench_memory.py [--counties 117] [--years 60]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_MAKE = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {bench!r})
+from bench_solve import generated_case
+print(generated_case(Path({tmp!r}), {counties}))
+"""
+
+_RUN = """
+import json, resource, time
+peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def now():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+from waterplan import build_graph, load_scenario
+from waterplan.monthly import solve_monthly
+out = {{"libraries": peak()}}
+sc = load_scenario({path!r}); G = build_graph(sc)
+out["scenario and graph"] = peak()
+res = solve_monthly(G, sc, mode="myopic", years={years}, start_year=1971)
+out["solved"] = peak()
+out["held after the solve"] = now()
+tables = res.tables()
+out["tables"] = peak()
+out["held with the tables"] = now()
+out["rows"] = int(sum(len(t) for t in tables.values()))
+out["cpu_s"] = time.process_time()
+print(json.dumps(out))
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--counties", type=int, default=117)
+    ap.add_argument("--years", type=int, default=60)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        make = _MAKE.format(bench=str(ROOT / "benchmarks"), tmp=tmp, counties=args.counties)
+        path = subprocess.run([sys.executable, "-c", make], check=True, capture_output=True, text=True, cwd=ROOT)
+        scenario = path.stdout.strip().splitlines()[-1]
+        run = _RUN.format(path=scenario, years=args.years)
+        proc = subprocess.run([sys.executable, "-c", run], check=True, capture_output=True, text=True, cwd=ROOT)
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    load = os.getloadavg()[0]
+    print(f"measured {dt.date.today()}, {os.cpu_count()} CPUs, load average {load:.2f} at the end")
+    print(f"{args.counties} counties × {args.years * 12} months, myopic, default objective; {out['rows']:,} table rows")
+    print("| after | peak MB | held MB |")
+    print("|---|---|---|")
+    for step in ("libraries", "scenario and graph", "solved", "tables"):
+        held = out.get(f"held {'after the solve' if step == 'solved' else 'with the tables'}", None)
+        shown = f"{held:.0f}" if held is not None and step in ("solved", "tables") else ""
+        print(f"| {step} | {out[step]:.0f} | {shown} |")
+    print(f"CPU {out['cpu_s']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
