@@ -157,31 +157,106 @@ def test_a_monthly_run_has_the_mean_years_map_layers_export_and_print_map(tmp_pa
 def test_each_month_highs_holds_exactly_that_months_bounds(monkeypatch):
     """The myopic run hands HiGHS only the bounds that change (and those that follow the months
     before: caps left, storage carried, groundwater left); after each month's hand-over, HiGHS's
-    model holds exactly that month's bounds in every column and row, as if all had been passed."""
+    model holds exactly that month's bounds in every column and row, as if all had been passed:
+    the horizon's arrays (kept here before the loop frees them) wherever nothing carries over from
+    the months before, and everywhere the loop's current bounds, which the proof of the tiers reads."""
     import importlib
 
     import numpy as np
 
+    from waterplan.monthly.periods import Periods
+
     myopic = importlib.import_module("waterplan.monthly.myopic")
+    kept: dict[str, np.ndarray] = {}
+    real_hand_over = Periods.hand_over
+
+    def hand_over(self):
+        kept.update(lb=np.array(self.lb), ub=self.ub.copy(), row_lo=self.row_lo.copy(), row_hi=self.row_hi.copy())
+        real_hand_over(self)
+
     real = myopic._Loop._set_month
     seen: list[int] = []
 
     def set_month(self, h, t, *args):
         real(self, h, t, *args)
         lp = h.getLp()
-        m = self.row_lo.shape[1]
-        assert np.array_equal(np.asarray(lp.col_lower_), self.col_lo[t])
-        assert np.array_equal(np.asarray(lp.col_upper_), self.col_hi[t])
-        assert np.array_equal(np.asarray(lp.row_lower_)[:m], self.row_lo[t])
-        assert np.array_equal(np.asarray(lp.row_upper_)[:m], self.row_hi[t])
+        m = len(self.rlo)
+        got = (np.asarray(lp.col_lower_), np.asarray(lp.col_upper_), np.asarray(lp.row_lower_)[:m],
+               np.asarray(lp.row_upper_)[:m])  # fmt: skip
+        for highs, loop in zip(got, (self.lo, self.hi, self.rlo, self.rhi), strict=True):
+            assert np.array_equal(highs, loop)
+        n, r = kept["ub"].shape[1], kept["row_lo"].shape[1]
+        fixed_c = np.setdiff1d(np.arange(n), self.year_cols)
+        fixed_r = np.setdiff1d(np.arange(r), self.cap_rows)
+        assert np.array_equal(got[0][:n], kept["lb"][t])
+        assert np.array_equal(got[1][fixed_c], kept["ub"][t, fixed_c])
+        assert np.all(got[1][self.year_cols] <= kept["ub"][t, self.year_cols])
+        assert np.array_equal(got[2][fixed_r], kept["row_lo"][t, fixed_r])
+        assert np.array_equal(got[3][fixed_r], kept["row_hi"][t, fixed_r])
         seen.append(len(self.col_idx[t]) + len(self.row_idx[t]))
 
+    monkeypatch.setattr(Periods, "hand_over", hand_over)
     monkeypatch.setattr(myopic._Loop, "_set_month", set_month)
     sc = load_scenario(SC, overrides={"time": {"years": 2}})
     solve_monthly(build_graph(sc), sc, mode="myopic")
     assert len(seen) == 24
     assert min(seen[1:]) > 0  # something moves every month (storage, the year's caps) ...
     assert max(seen[1:]) < seen[0]  # ... but not everything
+    assert len(kept["ub"]) == 24
+
+
+def test_tables_are_written_part_by_part_as_the_whole_tables(monthly_run, tmp_path):
+    """A run writes its four tables a few years at a time (only one part's rows held): the files are
+    byte for byte the whole tables' ``to_csv``, in the run's folder and with uneven parts (24 months
+    as 5 + 5 + 5 + 5 + 4); the mean year made part by part is the mean year of the whole tables."""
+    import pandas as pd
+
+    from waterplan.tables import mean_year, mean_year_of, write_period_tables
+
+    res, folder = monthly_run("myopic")
+    whole = res.tables()
+    written = write_period_tables(res.horizon, tmp_path, part=5)
+    assert [p.name for p in written] == [f"{name}.csv" for name in whole]
+    for name, df in whole.items():
+        text = df.to_csv(index=False)
+        assert len(df) > 24 and df["period"].nunique() == 24
+        assert (tmp_path / f"{name}.csv").read_text(encoding="utf-8") == text, name
+        assert (folder / f"{name}.csv").read_text(encoding="utf-8") == text, name
+    expected = mean_year(whole, 2.0, "2030–2031")
+    for part in (5, 7, 60):
+        got = mean_year_of(res.horizon, 2.0, "2030–2031", part=part)
+        for name in expected:
+            pd.testing.assert_frame_equal(got[name], expected[name], rtol=1e-12, check_dtype=False)
+
+
+def test_the_myopic_loop_holds_the_horizon_once(monkeypatch):
+    """Memory in proportion to the answer: while the months are solved, the loop holds no
+    (months × columns) array but its solution, and the horizon's bounds are freed (reading them
+    afterwards is an error, never an empty array taken for the horizon)."""
+    import importlib
+
+    import numpy as np
+
+    myopic = importlib.import_module("waterplan.monthly.myopic")
+    from waterplan.monthly.results import available_by_source
+
+    real = myopic._Loop.run
+    seen = {}
+
+    def run(self, h, tiered, **kw):
+        T, n = len(self.per.months), self.tpl.n_cols
+        big = lambda v: isinstance(v, np.ndarray) and v.ndim == 2 and v.shape[0] == T and v.shape[1] >= n  # noqa: E731
+        seen["big"] = sorted(k for k, v in vars(self).items() if big(v))
+        seen["per"] = [getattr(self.per, k).size for k in ("lb", "ub", "row_lo", "row_hi", "share")]
+        with pytest.raises(RuntimeError, match="handed over"):
+            available_by_source(self.tpl, self.per)
+        return real(self, h, tiered, **kw)
+
+    monkeypatch.setattr(myopic._Loop, "run", run)
+    sc = load_scenario(SC, overrides={"time": {"years": 1}})
+    res = solve_monthly(build_graph(sc), sc, mode="myopic")
+    assert seen == {"big": ["x"], "per": [0, 0, 0, 0, 0]}
+    assert len(res.tables()["sources"]) > 0
 
 
 def test_storage_drawn_below_the_start_is_reported_against_each_target(monthly_run):

@@ -252,7 +252,12 @@ MUTATIONS = [
         "ub[:, rate] = tpl.ub[rate] / 12.0",
         "pass",
     ),
-    ("demand patterns ignored", "waterplan/monthly/periods.py", "share[:, i] = pattern[cal]", "share[:, i] = 1 / 12"),
+    (
+        "demand patterns ignored",
+        "waterplan/monthly/periods.py",
+        "share[:, i] = np.asarray(patterns.get(sector, (1 / 12,) * 12), dtype=float)",
+        "share[:, i] = 1 / 12",
+    ),
     (
         "yearly targets summed over one month only (full horizon)",
         "waterplan/monthly/full.py",
@@ -740,8 +745,8 @@ MUTATIONS = [
     (
         "the proof reads the first month's bounds every month",
         "waterplan/monthly/myopic.py",
-        "tiered.bounds = (self.col_lo[t], self.col_hi[t], self.row_lo[t], self.row_hi[t])",
-        "tiered.bounds = (self.col_lo[0], self.col_hi[0], self.row_lo[0], self.row_hi[0])",
+        "tiered.bounds = (self.lo, self.hi, self.rlo, self.rhi)",
+        "tiered.bounds = tiered.bounds or (self.lo.copy(), self.hi.copy(), self.rlo.copy(), self.rhi.copy())",
     ),
     (
         "the first solve's weights not ranking the preference over the cost",
@@ -1111,6 +1116,48 @@ MUTATIONS = [
         "waterplan/cli.py",
         "            gc.set_threshold(*collecting)\n",
         "            pass\n",
+    ),
+    (
+        "the myopic loop applies no month's changes to its bounds",
+        "waterplan/monthly/myopic.py",
+        "lo[c], hi[c] = self.col_lo_t[t], self.col_hi_t[t]",
+        "pass",
+    ),
+    (
+        "the horizon's bounds kept after the myopic loop took its changes",
+        "waterplan/monthly/periods.py",
+        "self.ub, self.row_lo, self.row_hi, self.share = empty, empty, empty, empty",
+        "pass",
+    ),
+    (
+        "the tables' header written again for every part",
+        "waterplan/tables.py",
+        "df.to_csv(f, index=False, header=k == 0)",
+        "df.to_csv(f, index=False, header=True)",
+    ),
+    (
+        "each part of the tables overwrites the one before",
+        "waterplan/tables.py",
+        'with open(path, "w" if k == 0 else "a", encoding="utf-8", newline="") as f:',
+        'with open(path, "w", encoding="utf-8", newline="") as f:',
+    ),
+    (
+        "a part of the horizon takes the first months' demand",
+        "waterplan/tables.py",
+        "demand=self.demand[t0:t1]",
+        "demand=self.demand[: t1 - t0]",
+    ),
+    (
+        "the mean year's parts not summed together",
+        "waterplan/tables.py",
+        "_sums(pd.concat(sums[name], ignore_index=True), keys)",
+        "pd.concat(sums[name], ignore_index=True)",
+    ),
+    (
+        "the demand share of month t read from January",
+        "waterplan/monthly/periods.py",
+        "month_share = share[np.ix_(np.arange(T) % 12, d)]",
+        "month_share = share[np.ix_(np.zeros(T, dtype=int), d)]",
     ),
 ]
 

@@ -107,7 +107,7 @@ def monthly_charts(res: MonthlyResult, guarantee: pd.DataFrame) -> dict[str, byt
             ax.set_title("水库蓄水过程 Reservoir storage")
             ax.legend(fontsize=8)
             out["storage"] = png(fig)
-        bal = res.tables()["balance"]
+        bal = res.table("balance")
         short = bal.pivot_table(index="period", columns="sector_zh", values="shortage_10k_m3", aggfunc="sum")
         fig = Figure(figsize=(10, 3.6), layout="constrained")
         ax = fig.subplots()

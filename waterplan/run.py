@@ -30,6 +30,7 @@ from .report import monthly_report_html, monthly_report_markdown, report_html, r
 from .results import Results, tabulate
 from .scenario import Scenario, load_scenario
 from .solve import Solution, solve
+from .tables import write_period_tables
 
 __all__ = ["RunResult", "run_scenario", "write_monthly_run", "write_run"]
 
@@ -137,8 +138,9 @@ def write_monthly_run(res: MonthlyResult, out: str | Path, *, force: bool = Fals
 
     def write(tmp: Path) -> None:
         yearly = policy_yearly(res)
-        tables = {**res.tables(), "storage": storage_table(res), "storage_drawn": storage_drawn(res),
-                  "guarantee": guarantee, "indicators": yearly}  # fmt: skip
+        write_period_tables(res.horizon, tmp)  # allocation, balance, flows, sources: five years at a time
+        tables = {"storage": storage_table(res), "storage_drawn": storage_drawn(res), "guarantee": guarantee,
+                  "indicators": yearly}  # fmt: skip
         if len(res.trades):
             tables["trades"] = res.trades
         for name, df in tables.items():

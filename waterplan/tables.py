@@ -17,9 +17,10 @@ Volumes are 万m³ per period; every volume column ends in ``_10k_m3``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,8 +40,11 @@ __all__ = [
     "balance_table",
     "flows_table",
     "mean_year",
+    "mean_year_of",
+    "period_table",
     "period_tables",
     "sources_table",
+    "write_period_tables",
 ]
 
 #: volumes below this (万m³) are no allocation (a row is written only above it)
@@ -74,6 +78,8 @@ class Horizon:
     demands: list[str]
     available: Mapping[str, np.ndarray]
     fraction: float = 1.0
+    #: each table's item labels, made once and shared with the horizon's parts (:func:`_long`)
+    labels: dict[tuple[str, bool], pd.DataFrame] = field(default_factory=dict, repr=False)
     _col: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -111,19 +117,40 @@ class Horizon:
     def column(self, var: pulp.LpVariable) -> np.ndarray:
         return self.values[:, self._col[var.name]]
 
+    def part(self, t0: int, t1: int) -> Horizon:
+        """Periods ``t0`` to ``t1`` (excluded) as a horizon of their own (views of these arrays; the
+        item labels shared)."""
+        part = Horizon(model=self.model, periods=list(self.periods)[t0:t1], values=self.values[t0:t1],
+                       demand=self.demand[t0:t1], demands=self.demands, labels=self.labels,
+                       available={k: v[t0:t1] for k, v in self.available.items()}, fraction=self.fraction)  # fmt: skip
+        part.__dict__["names"] = self.names  # (the county names: read once)
+        return part
+
+    def parts(self, size: int) -> Iterator[Horizon]:
+        """The horizon ``size`` periods at a time (the last part may be shorter)."""
+        for t0 in range(0, self.T, size):
+            yield self.part(t0, t0 + size)
+
     @cached_property
     def names(self) -> pd.DataFrame:
         return county_table().set_index("adcode")[["name_zh", "name_en"]]
 
 
-def _long(h: Horizon, items: Sequence[dict[str, object]], data: dict[str, np.ndarray]) -> pd.DataFrame:
-    """One row per period × item: the items' labels repeated, ``data`` given as (periods, items)."""
-    n = len(items)
-    labels = pd.DataFrame(list(items)) if n else pd.DataFrame()
-    if h.T > 1:  # a label repeated every period: held once (categories), not once a row
-        labels = labels.astype({c: "category" for c in labels.columns if labels[c].dtype == object or
-                                pd.api.types.is_string_dtype(labels[c].dtype)})  # fmt: skip
-    out = labels.iloc[np.tile(np.arange(n), h.T)].reset_index(drop=True) if n else labels
+def _long(
+    h: Horizon, key: str, items: Callable[[], Sequence[dict[str, object]]], data: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    """One row per period × item: the items' labels repeated, ``data`` given as (periods, items).
+    The labels are made once per horizon and table (``key``), and shared with its parts."""
+    cached = h.labels.get((key, h.T > 1))
+    if cached is None:
+        listed = list(items())
+        cached = pd.DataFrame(listed) if listed else pd.DataFrame()
+        if h.T > 1:  # a label repeated every period: held once (categories), not once a row
+            cached = cached.astype({c: "category" for c in cached.columns if cached[c].dtype == object or
+                                    pd.api.types.is_string_dtype(cached[c].dtype)})  # fmt: skip
+        h.labels[(key, h.T > 1)] = cached
+    n = len(cached)
+    out = cached.iloc[np.tile(np.arange(n), h.T)].reset_index(drop=True) if n else cached.copy()
     sc = h.model.scenario
     periods = list(h.periods)
     if h.T > 1:
@@ -155,13 +182,16 @@ def allocation_table(h: Horizon) -> pd.DataFrame:
     m = h.model
     pairs = list(m.arrived)
     got = h.evaluate(m.arrived)
-    items = []
-    for d, s in pairs:
-        ns = m.G.nodes[s]
-        items.append({**_demand_labels(h, d), "source": s, "source_zh": ns["name_zh"], "source_en": ns["name_en"],
-                      "source_kind": ns["source_kind"], "conveyance_efficiency": m.efficiency[(d, s)]})  # fmt: skip
+
+    def items() -> list[dict[str, object]]:
+        return [{**_demand_labels(h, d), "source": s, "source_zh": m.G.nodes[s]["name_zh"],
+                 "source_en": m.G.nodes[s]["name_en"], "source_kind": m.G.nodes[s]["source_kind"],
+                 "conveyance_efficiency": m.efficiency[(d, s)]} for d, s in pairs]  # fmt: skip
+
     eff = np.asarray([m.efficiency[p] for p in pairs], dtype=float)
-    out = _long(h, items, {"volume_10k_m3": got, "use_at_source_10k_m3": got / eff if len(pairs) else got})
+    out = _long(
+        h, "allocation", items, {"volume_10k_m3": got, "use_at_source_10k_m3": got / eff if len(pairs) else got}
+    )
     if not len(out):
         return pd.DataFrame(columns=ALLOCATION_COLUMNS)
     out = out[out["volume_10k_m3"] > TOL]
@@ -180,12 +210,12 @@ def balance_table(h: Horizon) -> pd.DataFrame:
     nodes = h.demands
     supplied = h.evaluate({n: m.delivery[n] for n in nodes})
     short = np.clip(np.column_stack([h.column(m.shortage[n]) for n in nodes]) if nodes else supplied, 0.0, None)
-    items = [{**_demand_labels(h, n), "priority": G.nodes[n]["priority"], "reachable": n not in m.unservable}
-             for n in nodes]  # fmt: skip
+    items = lambda: [{**_demand_labels(h, n), "priority": G.nodes[n]["priority"],  # noqa: E731
+                      "reachable": n not in m.unservable} for n in nodes]  # fmt: skip
     dem = h.demand
     with np.errstate(divide="ignore", invalid="ignore"):
         coverage = np.where(dem > 0, supplied / np.where(dem > 0, dem, 1.0), 1.0)
-    out = _long(h, items, {"demand_10k_m3": dem, "supplied_10k_m3": supplied, "shortage_10k_m3": short,
+    out = _long(h, "balance", items, {"demand_10k_m3": dem, "supplied_10k_m3": supplied, "shortage_10k_m3": short,
                            "coverage": coverage})  # fmt: skip
     if not len(out):
         return pd.DataFrame(columns=BALANCE_COLUMNS)
@@ -210,10 +240,11 @@ def flows_table(h: Horizon) -> pd.DataFrame:
     loss = np.asarray([e["loss"] for _u, _v, e in edges], dtype=float)
     cap = np.asarray([np.nan if e["capacity"] is None else e["capacity"] for _u, _v, e in edges], dtype=float)
     cap = np.broadcast_to(cap * h.fraction, flow.shape)
-    items = [{"edge": e["id"], "layer_id": e["layer_id"], "kind": e["kind"], "from": u, "to": v} for u, v, e in edges]
+    items = lambda: [{"edge": e["id"], "layer_id": e["layer_id"], "kind": e["kind"], "from": u, "to": v}  # noqa: E731
+                     for u, v, e in edges]  # fmt: skip
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(cap > 0, flow / np.where(cap > 0, cap, 1.0), np.nan)
-    out = _long(h, items, {"flow_10k_m3": flow, "loss_10k_m3": flow * loss, "capacity_10k_m3": cap,
+    out = _long(h, "flows", items, {"flow_10k_m3": flow, "loss_10k_m3": flow * loss, "capacity_10k_m3": cap,
                            "utilisation": util})  # fmt: skip
     return out[FLOWS_COLUMNS] if len(out) else pd.DataFrame(columns=FLOWS_COLUMNS)
 
@@ -236,11 +267,9 @@ def sources_table(h: Horizon) -> pd.DataFrame:
     # a plant treats what it collects up to its capacity; the rest overflows untreated
     capacity = np.broadcast_to(plant_cap * h.fraction, released.shape)
     treated = np.minimum(collected, np.where(np.isnan(capacity), np.inf, capacity))
-    items = []
-    for s in srcs:
-        d = G.nodes[s]
-        items.append({"source": s, "name_zh": d["name_zh"], "name_en": d["name_en"], "kind": d["kind"],
-                      "source_kind": d["source_kind"], "county": d.get("county", "")})  # fmt: skip
+    items = lambda: [{"source": s, "name_zh": G.nodes[s]["name_zh"], "name_en": G.nodes[s]["name_en"],  # noqa: E731
+                      "kind": G.nodes[s]["kind"], "source_kind": G.nodes[s]["source_kind"],
+                      "county": G.nodes[s].get("county", "")} for s in srcs]  # fmt: skip
     avail = np.column_stack([h.available[s] for s in srcs]) if srcs else released
     data = {
         "available_10k_m3": avail,
@@ -251,7 +280,7 @@ def sources_table(h: Horizon) -> pd.DataFrame:
         "treatment_capacity_10k_m3": capacity,
         "overflow_10k_m3": collected - treated,
     }
-    out = _long(h, items, data)
+    out = _long(h, "sources", items, data)
     return out[SOURCES_COLUMNS] if len(out) else pd.DataFrame(columns=SOURCES_COLUMNS)
 
 
@@ -263,20 +292,40 @@ SHADOW_COLUMNS = {
 }
 
 
-def period_tables(h: Horizon, *, shadow_prices: bool = False) -> dict[str, pd.DataFrame]:
-    """The four tables of a horizon, one row per period × item; without ``shadow_prices`` (a run
-    that computes none) their columns are there, empty."""
-    out = {
-        "allocation": allocation_table(h),
-        "balance": balance_table(h),
-        "flows": flows_table(h),
-        "sources": sources_table(h),
-    }
+_BUILDERS = {"allocation": allocation_table, "balance": balance_table, "flows": flows_table, "sources": sources_table}
+
+#: periods per part when a long horizon's tables are written or averaged part by part (five years of months)
+PART = 60
+
+
+def period_table(h: Horizon, name: str, *, shadow_prices: bool = False) -> pd.DataFrame:
+    """One of the four tables of a horizon (``allocation``, ``balance``, ``flows``, ``sources``);
+    without ``shadow_prices`` (a run that computes none) its shadow-price columns are there, empty."""
+    out = _BUILDERS[name](h)
     if not shadow_prices:
-        for name, cols in SHADOW_COLUMNS.items():
-            for c in cols:
-                out[name][c] = "" if c.endswith("_stage") else np.nan
+        for c in SHADOW_COLUMNS.get(name, []):
+            out[c] = "" if c.endswith("_stage") else np.nan
     return out
+
+
+def period_tables(h: Horizon, *, shadow_prices: bool = False) -> dict[str, pd.DataFrame]:
+    """The four tables of a horizon, one row per period × item (see :func:`period_table`)."""
+    return {name: period_table(h, name, shadow_prices=shadow_prices) for name in _BUILDERS}
+
+
+def write_period_tables(h: Horizon, folder: Path, *, part: int = PART) -> list[Path]:
+    """Write the four tables of a horizon without shadow prices as ``NAME.csv`` (UTF-8) in ``folder``,
+    ``part`` periods at a time: the same files as the whole tables' ``to_csv``, while only one
+    part's rows are ever held (a 720-month run of the province: 1.44 million flow rows). ``folder`` is
+    made if missing; files of those names in it are replaced (a run writes into a folder of its own)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{name}.csv" for name in _BUILDERS]
+    for k, hp in enumerate(h.parts(part)):
+        for name, path in zip(_BUILDERS, paths, strict=True):
+            df = period_table(hp, name)
+            with open(path, "w" if k == 0 else "a", encoding="utf-8", newline="") as f:
+                df.to_csv(f, index=False, header=k == 0)
+    return paths
 
 
 #: per table: the columns that identify a row apart from the period
@@ -289,29 +338,50 @@ _KEYS = {
 }  # fmt: skip
 
 
+def _sums(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Each item's volumes summed over the periods (NaN where every period's is NaN)."""
+    volumes = [c for c in df.columns if c.endswith("_10k_m3")]
+    return df.groupby(keys, sort=False, dropna=False, observed=True)[volumes].sum(min_count=1).reset_index()
+
+
+def _averaged(name: str, g: pd.DataFrame, columns: list[str], years: float, label: object) -> pd.DataFrame:
+    """The mean year of one table from its items' sums (:func:`_sums`)."""
+    volumes = [c for c in g.columns if c.endswith("_10k_m3")]
+    g[volumes] = g[volumes] / years
+    for c in _KEYS[name]:  # one period: the labels as an annual run has them (a monthly run's are categories)
+        if isinstance(g[c].dtype, pd.CategoricalDtype):
+            g[c] = g[c].astype(g[c].cat.categories.dtype)
+    g["period"] = label
+    if name == "balance":
+        dem = g["demand_10k_m3"]
+        g["coverage"] = np.where(dem > 0, g["supplied_10k_m3"] / dem.where(dem > 0, 1.0), 1.0)
+    if name == "flows":
+        cap = g["capacity_10k_m3"]
+        g["utilisation"] = np.where(cap > 0, g["flow_10k_m3"] / cap.where(cap > 0, 1.0), np.nan)
+    if name == "allocation":
+        g = g[g["volume_10k_m3"] > TOL]
+    for c in SHADOW_COLUMNS.get(name, []):  # a mean of periods has no shadow price
+        g[c] = "" if c.endswith("_stage") else np.nan
+    return g[columns].reset_index(drop=True)
+
+
 def mean_year(tables: Mapping[str, pd.DataFrame], years: float, label: object) -> dict[str, pd.DataFrame]:
     """The mean year of a multi-period run: each table's volumes summed over the periods and divided
     by ``years`` (万m³ per year), coverage and utilisation recomputed from those sums; ``period`` is
     ``label`` (e.g. ``"1971–2030"``). The tables keep their columns and order."""
-    out: dict[str, pd.DataFrame] = {}
-    for name, keys in _KEYS.items():
-        df = tables[name]
-        volumes = [c for c in df.columns if c.endswith("_10k_m3")]
-        g = df.groupby(keys, sort=False, dropna=False, observed=True)[volumes].sum(min_count=1) / years
-        g = g.reset_index()
-        for c in keys:  # one period: the labels as an annual run has them (a monthly run's are categories)
-            if isinstance(g[c].dtype, pd.CategoricalDtype):
-                g[c] = g[c].astype(g[c].cat.categories.dtype)
-        g["period"] = label
-        if name == "balance":
-            dem = g["demand_10k_m3"]
-            g["coverage"] = np.where(dem > 0, g["supplied_10k_m3"] / dem.where(dem > 0, 1.0), 1.0)
-        if name == "flows":
-            cap = g["capacity_10k_m3"]
-            g["utilisation"] = np.where(cap > 0, g["flow_10k_m3"] / cap.where(cap > 0, 1.0), np.nan)
-        if name == "allocation":
-            g = g[g["volume_10k_m3"] > TOL]
-        for c in SHADOW_COLUMNS.get(name, []):  # a mean of periods has no shadow price
-            g[c] = "" if c.endswith("_stage") else np.nan
-        out[name] = g[list(df.columns)].reset_index(drop=True)
-    return out
+    return {name: _averaged(name, _sums(tables[name], keys), list(tables[name].columns), years, label)
+            for name, keys in _KEYS.items()}  # fmt: skip
+
+
+def mean_year_of(h: Horizon, years: float, label: object, *, part: int = PART) -> dict[str, pd.DataFrame]:
+    """:func:`mean_year` of a horizon's tables, built ``part`` periods at a time: each part's sums,
+    then the sums of those (only one part's rows are ever held)."""
+    sums: dict[str, list[pd.DataFrame]] = {name: [] for name in _KEYS}
+    columns: dict[str, list[str]] = {}
+    for hp in h.parts(part):
+        for name, keys in _KEYS.items():
+            df = period_table(hp, name)
+            columns[name] = list(df.columns)
+            sums[name].append(_sums(df, keys))
+    return {name: _averaged(name, _sums(pd.concat(sums[name], ignore_index=True), keys), columns[name], years, label)
+            for name, keys in _KEYS.items()}  # fmt: skip

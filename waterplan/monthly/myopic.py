@@ -27,7 +27,7 @@ from ..scenario import Scenario
 from ..template import INF, Template
 from .periods import Periods
 from .reservoirs import ReservoirBlock, reservoir_block, reservoirs
-from .results import MonthlyResult, collect
+from .results import MonthlyResult, available_by_source, collect
 
 __all__ = ["myopic"]
 
@@ -91,19 +91,20 @@ def myopic(
     rows = np.concatenate([tpl.rows, block.rows, floors])
     cols = np.concatenate([tpl.cols, block.cols, slack])
     vals = np.concatenate([per.entry_values(tpl, 0), block.vals, np.ones(len(floors))])
+    available = available_by_source(tpl, per)  # (before the loop frees the horizon's bounds)
     loop = _Loop(G, tpl, per, inflow, block, names, floors, n_cols, warm_start)  # the horizon's bounds, checked
     h = new_highs()
     # passed with month 0's bounds; the loop sets each month's (month 0's again) before it is solved
-    pass_model(h, np.zeros(n_cols), loop.col_lo[0], loop.col_hi[0], loop.row_lo[0], loop.row_hi[0], rows, cols, vals)
+    pass_model(h, np.zeros(n_cols), loop.lo, loop.hi, loop.rlo, loop.rhi, rows, cols, vals)
     tiered = _tiers(tpl, h, G, slack, n_cols, np.concatenate([np.zeros(n), block.cost, np.zeros(len(floors))]),
-                    staged=objective == "staged", ub=loop.col_hi[0].copy(), lp_dump=lp_dump,
+                    staged=objective == "staged", ub=loop.hi.copy(), lp_dump=lp_dump,
                     matrix=(rows, cols, vals.copy()))  # fmt: skip
     tbuilt = time.perf_counter()
     loop.run(h, tiered, progress=progress)
     X = loop.x
     storage = {k: X[:, c] for k, c in zip(names, loop.storage_cols, strict=True)}
     spill = {k: X[:, c] for k, c in zip(names, loop.spill_cols, strict=True)}
-    res = collect(scenario, G, tpl, per, X[:, :n], storage, spill, "myopic")
+    res = collect(scenario, G, tpl, per, X[:, :n], storage, spill, "myopic", available=available)
     res.policy = loop.policy()
     res.objective = loop.objectives(tiered)
     res.objective.setdefault("floor shortfall", 0.0)
@@ -115,11 +116,13 @@ def myopic(
 
 
 class _Loop:
-    """The month-by-month loop. Everything a month needs is prepared for the whole horizon here, as
-    arrays (checked for NaN once); a month only writes what depends on the months before it (what
-    is left of the yearly caps and of groundwater, the storage carried over) into its row of those
-    arrays, hands HiGHS the entries that change (one call per kind), and keeps the solution
-    vector. Tables are made at the end."""
+    """The month-by-month loop. Everything a month needs is prepared for the whole horizon here (the
+    horizon's bounds checked for NaN once) and kept as each month's changes: the columns and rows
+    whose bounds differ from the month before, or follow the months before, with their values; the
+    horizon's (months × columns) arrays are then freed. A month applies its changes to the current
+    bounds, writes what depends on the months before it (what is left of the yearly caps and of
+    groundwater, the storage carried over), hands HiGHS the entries that change (one call per kind),
+    and keeps the solution vector. Tables are made at the end."""
 
     def __init__(
         self,
@@ -136,53 +139,44 @@ class _Loop:
         self.tpl, self.per, self.names = tpl, per, names
         self.n_cols, self.warm_start = n_cols, warm_start
         T = len(per.months)
-        self._bounds(G, inflow, block, floors)
+        self._fixed(G, inflow, block, floors)
         self._yearly()
         self._scaled()
         self._check()
-        self._moving()
+        self._changes()
+        per.hand_over()  # the months' changes hold what the loop needs of the horizon's bounds
         # what the months record
         self.x = np.zeros((T, n_cols))
         self.year_act = np.zeros((T, len(self.year_rows)))
         self.stage_objectives: list[dict[str, float]] = []
         self.steps = np.zeros(T)
 
-    def _bounds(self, G: nx.DiGraph, inflow: pd.DataFrame, block: ReservoirBlock, floors: np.ndarray) -> None:
-        """Column and row bounds of every month: the template's, then the reservoirs' storage,
-        spill and floor slack columns and their storage balance rows."""
-        tpl, per, names, n_cols = self.tpl, self.per, self.names, self.n_cols
-        T, n, r = len(per.months), tpl.n_cols, tpl.n_rows
-        extra = n_cols - n
-        s_lb = np.concatenate([block.lb, np.zeros(len(floors))])
-        s_ub = np.concatenate([block.ub, np.full(len(floors), INF)])
-        # column bounds of every month, (T, n_cols): the template's, then storage, spill and slack
-        self.col_lo = np.empty((T, n_cols))
-        self.col_hi = np.empty((T, n_cols))
-        self.col_lo[:, :n], self.col_lo[:, n:] = per.lb, s_lb[:extra]
-        self.col_hi[:, :n], self.col_hi[:, n:] = per.ub, s_ub[:extra]
-        # row bounds of every month, (T, rows): the template's, then the reservoirs' inflows
+    def _fixed(self, G: nx.DiGraph, inflow: pd.DataFrame, block: ReservoirBlock, floors: np.ndarray) -> None:
+        """What is not in the horizon's arrays: the bounds of the reservoirs' storage and spill
+        columns and of the floors' slack (the same every month), the reservoirs' inflows (their
+        storage balance rows' right-hand side before the storage carried over)."""
+        tpl, names = self.tpl, self.names
+        T, extra = len(self.per.months), self.n_cols - tpl.n_cols
+        self.extra_lo = np.concatenate([block.lb, np.zeros(len(floors))])[:extra]
+        self.extra_hi = np.concatenate([block.ub, np.full(len(floors), INF)])[:extra]
         self.inflow = np.column_stack([inflow[k].to_numpy(dtype=float) for k in names]) if names else np.zeros((T, 0))
         self.keep = block.kept(G)  # block.row is in the order of names
         self.res_rows = np.array([block.row[k][0] for k in names], dtype=np.int32)
         self.storage_cols = np.array([block.storage_col[k][0] for k in names], dtype=np.int64)
         self.spill_cols = np.array([block.spill_col[k][0] for k in names], dtype=np.int64)
         self.before = np.array([G.nodes[k].get("initial_storage", 0.5 * G.nodes[k]["storage"]) for k in names])
-        m = r + len(names)
-        self.row_lo = np.empty((T, m))
-        self.row_hi = np.empty((T, m))
-        self.row_lo[:, :r], self.row_hi[:, :r] = per.row_lo, per.row_hi
-        self.row_lo[:, r:], self.row_hi[:, r:] = self.inflow, self.inflow
 
     def _yearly(self) -> None:
-        """Yearly rows and columns: what each month may take of the year."""
+        """Yearly rows and columns: what each month may take of the year (written into the horizon's
+        arrays, which the loop alone uses from here on)."""
         tpl, per = self.tpl, self.per
         T = len(per.months)
         # yearly rows: floors and other bounds a twelfth each month; caps released as a monthly plan
         self.year_rows = np.flatnonzero(tpl.row_time == "year")
         lo, hi = tpl.row_lo[self.year_rows], tpl.row_hi[self.year_rows]
         cap = np.isfinite(hi) & ~np.isfinite(lo)
-        self.row_lo[:, self.year_rows] = np.where(cap, -INF, lo / 12.0)
-        self.row_hi[:, self.year_rows] = np.where(np.isfinite(hi), hi / 12.0, INF)
+        per.row_lo[:, self.year_rows] = np.where(cap, -INF, lo / 12.0)
+        per.row_hi[:, self.year_rows] = np.where(np.isfinite(hi), hi / 12.0, INF)
         self.cap_of_year = np.flatnonzero(cap)  # positions among the yearly rows
         self.cap_rows = self.year_rows[cap]
         self.cap_hi = hi[cap]
@@ -196,7 +190,7 @@ class _Loop:
         # yearly columns (groundwater, mine water): at most what is left of the year
         self.year_cols = np.flatnonzero(tpl.col_time == "year")
         self.year_cols_cap = tpl.ub[self.year_cols]
-        self.col_hi[:, self.year_cols] = np.minimum(self.col_hi[:, self.year_cols], self.year_cols_cap)
+        per.ub[:, self.year_cols] = np.minimum(per.ub[:, self.year_cols], self.year_cols_cap)
 
     def _scaled(self) -> None:
         tpl, per = self.tpl, self.per
@@ -204,22 +198,46 @@ class _Loop:
         # the coefficients that follow the demand pattern, every month, and the months they change in
         k = per.scaled_entries
         self.scaled = k
-        self.scaled_vals = tpl.vals[k] * per.share[:, tpl.rows[k]] if len(k) else np.zeros((T, 0))
+        share = per.share[np.ix_(np.arange(T) % 12, tpl.rows[k])]  # (months, entries)
+        self.scaled_vals = tpl.vals[k] * share if len(k) else np.zeros((T, 0))
         self.scaled_change = np.zeros(T, dtype=bool)
         if len(k):
             self.scaled_change[1:] = np.any(self.scaled_vals[1:] != self.scaled_vals[:-1], axis=1)
 
-    def _moving(self) -> None:
-        n_cols, m = self.n_cols, self.row_lo.shape[1]
-        # the columns and rows whose bounds differ from the month before, or follow the months
-        # before (yearly columns, caps, reservoirs): only these are handed to HiGHS each month
-        moving_c = np.zeros(n_cols, dtype=bool)
+    def _changes(self) -> None:
+        """Each month's changes: the columns and rows whose bounds differ from the month before, or
+        follow the months before (yearly columns, caps, reservoirs; every one in the first month),
+        with the month's bounds; and the current bounds (the first month's), which the months
+        update in place and the proof of the tiers reads."""
+        tpl, per = self.tpl, self.per
+        n, r = tpl.n_cols, tpl.n_rows
+        moving_c = np.zeros(n, dtype=bool)
         moving_c[self.year_cols] = True
-        moving_r = np.zeros(m, dtype=bool)
+        moving_r = np.zeros(r, dtype=bool)
         moving_r[self.cap_rows] = True
-        moving_r[self.res_rows] = True
-        self.col_idx = _changed(self.col_lo, self.col_hi, moving_c)
-        self.row_idx = _changed(self.row_lo, self.row_hi, moving_r)
+        extra = np.arange(n, self.n_cols, dtype=np.int32)
+        res = self.res_rows
+        self.col_idx, self.col_lo_t, self.col_hi_t = [], [], []
+        for t, c in enumerate(_changed(per.lb, per.ub, moving_c)):
+            lo, hi = per.lb[t, c], per.ub[t, c]
+            if t == 0:  # the storage, spill and slack columns: the same every month
+                c, lo, hi = (
+                    np.concatenate([c, extra]),
+                    np.concatenate([lo, self.extra_lo]),
+                    np.concatenate([hi, self.extra_hi]),
+                )
+            self.col_idx.append(c)
+            self.col_lo_t.append(lo)
+            self.col_hi_t.append(hi)
+        self.row_idx, self.row_lo_t, self.row_hi_t = [], [], []
+        for t, i in enumerate(_changed(per.row_lo, per.row_hi, moving_r)):
+            self.row_idx.append(np.concatenate([i, res]))  # the reservoirs' rows: set each month
+            self.row_lo_t.append(np.concatenate([per.row_lo[t, i], self.inflow[t]]))
+            self.row_hi_t.append(np.concatenate([per.row_hi[t, i], self.inflow[t]]))
+        self.lo = np.concatenate([per.lb[0], self.extra_lo])
+        self.hi = np.concatenate([per.ub[0], self.extra_hi])
+        self.rlo = np.concatenate([per.row_lo[0], self.inflow[0]])
+        self.rhi = np.concatenate([per.row_hi[0], self.inflow[0]])
 
     def _col(self, i: int) -> str:
         tpl = self.tpl
@@ -233,20 +251,28 @@ class _Loop:
 
     def _check(self) -> None:
         """No NaN reaches HiGHS: the first month and entry that is not a number is named."""
-        tpl = self.tpl
+        tpl, per, n, r = self.tpl, self.per, self.tpl.n_cols, self.tpl.n_rows
         scaled_row = lambda i: self._row(int(tpl.rows[self.scaled[i]]))  # noqa: E731
-        for arr, name, about in ((self.col_lo, "column lower bounds", self._col),
-                                 (self.col_hi, "column upper bounds", self._col),
-                                 (self.row_lo, "row lower bounds", self._row),
-                                 (self.row_hi, "row upper bounds", self._row),
+        extra_col = lambda j: self._col(n + j)  # noqa: E731
+        reservoir = lambda j: self._row(r + j)  # noqa: E731
+        for arr, name, about in ((per.lb, "column lower bounds", self._col),
+                                 (per.ub, "column upper bounds", self._col),
+                                 (self.extra_lo[None], "column lower bounds", extra_col),
+                                 (self.extra_hi[None], "column upper bounds", extra_col),
+                                 (per.row_lo, "row lower bounds", self._row),
+                                 (per.row_hi, "row upper bounds", self._row),
+                                 (self.inflow, "row lower bounds", reservoir),
                                  (self.scaled_vals, "coefficients", scaled_row)):  # fmt: skip
             nan = np.isnan(arr).any(axis=1)
             if nan.any():
                 t = int(np.argmax(nan))
-                numbers(arr[t], f"month {self.per.months[t]}: {name}", about)
+                numbers(arr[t], f"month {per.months[t]}: {name}", about)
 
     def _set_month(self, h: highspy.Highs, t: int, used_rows: np.ndarray, used_cols: np.ndarray) -> None:
-        lo, hi, rlo, rhi = self.col_lo[t], self.col_hi[t], self.row_lo[t], self.row_hi[t]
+        lo, hi, rlo, rhi = self.lo, self.hi, self.rlo, self.rhi
+        c, r = self.col_idx[t], self.row_idx[t]
+        lo[c], hi[c] = self.col_lo_t[t], self.col_hi_t[t]
+        rlo[r], rhi[r] = self.row_lo_t[t], self.row_hi_t[t]
         if len(self.year_cols):
             hi[self.year_cols] = np.maximum(0.0, np.minimum(hi[self.year_cols], self.year_cols_cap - used_cols))
         if len(self.cap_rows):
@@ -256,7 +282,6 @@ class _Loop:
             rhs = self.inflow[t] + self.keep * self.before
             rlo[self.res_rows] = rhs
             rhi[self.res_rows] = rhs
-        c, r = self.col_idx[t], self.row_idx[t]
         if len(c) and h.changeColsBounds(len(c), c, lo[c], hi[c]) == _ERROR:
             checked(_ERROR, f"month {self.per.months[t]}: column bounds")
         if len(r) and h.changeRowsBounds(len(r), r, rlo[r], rhi[r]) == _ERROR:  # type: ignore[attr-defined]
@@ -283,7 +308,7 @@ class _Loop:
                 used_cols[:] = 0.0
             self._set_month(h, t, used_rows, used_cols)
             # the proof of the tiers reads the month's bounds and coefficients as HiGHS has them
-            tiered.bounds = (self.col_lo[t], self.col_hi[t], self.row_lo[t], self.row_hi[t])
+            tiered.bounds = (self.lo, self.hi, self.rlo, self.rhi)
             if self.scaled_change[t] and tiered.matrix is not None:
                 tiered.matrix[2][self.scaled] = self.scaled_vals[t]
             try:

@@ -37,7 +37,8 @@ class Periods:
     ub: np.ndarray
     row_lo: np.ndarray
     row_hi: np.ndarray
-    #: demand share of each demand row's sector in each month, (T, n_rows) (1 where not a demand row)
+    #: demand share of each demand row's sector in each calendar month, (12, n_rows) (1 where not a
+    #: demand row); month ``t`` of the horizon (which starts in January) is row ``t % 12``
     share: np.ndarray
     #: indices into the template's COO entries whose coefficient scales with the demand (equity rows)
     scaled_entries: np.ndarray
@@ -45,27 +46,39 @@ class Periods:
     demand: np.ndarray
     demands: list[str]
 
+    def hand_over(self) -> None:
+        """Free the horizon's bounds and demand shares (a myopic loop keeps each month's changes
+        instead); ``months``, ``demand`` and ``demands`` stay. Reading the bounds afterwards is an
+        error (:meth:`bounds_held`), never an empty array taken for the horizon."""
+        empty = np.empty((0, 0))
+        self.ub, self.row_lo, self.row_hi, self.share = empty, empty, empty, empty
+        self.lb = empty
+
+    def bounds_held(self) -> None:
+        """Raise if :meth:`hand_over` has freed the bounds."""
+        if len(self.ub) != len(self.months):
+            raise RuntimeError("the horizon's bounds were handed over to the myopic loop and freed")
+
     def entry_values(self, tpl: Template, t: int | slice = slice(None)) -> np.ndarray:
         """The template's coefficients in month ``t`` (or, for a slice, every month: (months, entries))."""
+        self.bounds_held()
         k = self.scaled_entries
         if isinstance(t, int):
             vals = tpl.vals.copy()
-            vals[k] = tpl.vals[k] * self.share[t, tpl.rows[k]]
+            vals[k] = tpl.vals[k] * self.share[t % 12, tpl.rows[k]]
             return vals
-        share = self.share[t]
+        share = self.share[np.arange(len(self.months))[t] % 12]
         vals = np.tile(tpl.vals, (len(share), 1))
         vals[:, k] = tpl.vals[k] * share[:, tpl.rows[k]]
         return vals
 
 
-def _demand_share(G: nx.DiGraph, tpl: Template, T: int, patterns: dict[str, tuple[float, ...]]) -> np.ndarray:
-    """(T, n_rows): the calendar month's share of the year for each demand-scaled row."""
-    share = np.ones((T, tpl.n_rows))
-    cal = np.arange(T) % 12
+def _demand_share(G: nx.DiGraph, tpl: Template, patterns: dict[str, tuple[float, ...]]) -> np.ndarray:
+    """(12, n_rows): each calendar month's share of the year for each demand-scaled row."""
+    share = np.ones((12, tpl.n_rows))
     for i in np.flatnonzero(tpl.row_time == "demand"):
         sector = G.nodes[tpl.row_about[i]]["sector"]
-        pattern = np.asarray(patterns.get(sector, (1 / 12,) * 12), dtype=float)
-        share[:, i] = pattern[cal]
+        share[:, i] = np.asarray(patterns.get(sector, (1 / 12,) * 12), dtype=float)
     return share
 
 
@@ -89,18 +102,19 @@ def period_bounds(
     surface = np.flatnonzero(tpl.col_time == "inflow")
     if len(surface):
         ub[:, surface] = inflow[[tpl.col_about[c] for c in surface]].to_numpy(dtype=float)
-    share = _demand_share(G, tpl, T, patterns)
+    share = _demand_share(G, tpl, patterns)
     row_lo, row_hi = np.tile(tpl.row_lo, (T, 1)), np.tile(tpl.row_hi, (T, 1))
+    d = np.flatnonzero(tpl.row_time == "demand")
+    month_share = share[np.ix_(np.arange(T) % 12, d)]
     for arr in (row_lo, row_hi):
         arr[:, tpl.row_time == "rate"] /= 12.0  # ±inf stays infinite
-        d = tpl.row_time == "demand"
-        arr[:, d] *= np.where(np.isfinite(arr[:, d]), share[:, d], 1.0)
+        arr[:, d] *= np.where(np.isfinite(arr[:, d]), month_share, 1.0)
     worst = (tpl.col_kind == "worst") | (tpl.col_kind == "excess")
     scaled = np.flatnonzero((tpl.row_time[tpl.rows] == "demand") & worst[tpl.cols])
     dem_rows = tpl.rows_of("demand")
     return Periods(
         months=months,
-        lb=np.tile(tpl.lb, (T, 1)),
+        lb=np.broadcast_to(tpl.lb, (T, tpl.n_cols)),  # the same every month: held once (read-only)
         ub=ub,
         row_lo=row_lo,
         row_hi=row_hi,

@@ -12,12 +12,12 @@ import pandas as pd
 from ..results import INDICATOR_COLUMNS, Results, constraint_row
 from ..scenario import Scenario
 from ..status import judge_guarantee
-from ..tables import Horizon, mean_year, period_tables
+from ..tables import Horizon, mean_year_of, period_table
 from ..template import Template
 from .periods import Periods
 
-__all__ = ["MonthlyResult", "collect", "guarantee_rates", "mean_year_results", "policy_yearly", "storage_drawn",
-           "storage_table", "targets_from_storage"]  # fmt: skip
+__all__ = ["MonthlyResult", "available_by_source", "collect", "guarantee_rates", "mean_year_results", "policy_yearly",
+           "storage_drawn", "storage_table", "targets_from_storage"]  # fmt: skip
 
 
 @dataclass
@@ -56,24 +56,31 @@ class MonthlyResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """allocation, balance, flows and sources month by month (``period`` = ``YYYY-MM``), with
-        the columns of an annual run's tables (:mod:`waterplan.tables`)."""
-        if not self._tables:
-            self._tables.update(period_tables(self.horizon))
-        return self._tables
+        the columns of an annual run's tables (:mod:`waterplan.tables`). Held whole once built (a
+        720-month run of the province: 1.44 million flow rows); a run's files are written a year at
+        a time instead (:func:`waterplan.tables.write_period_tables`)."""
+        return {name: self.table(name) for name in ("allocation", "balance", "flows", "sources")}
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One of :meth:`tables`, built on first use (only that one)."""
+        if name not in self._tables:
+            self._tables[name] = period_table(self.horizon, name)
+        return self._tables[name]
 
     @property
     def allocation(self) -> pd.DataFrame:
         """Water arrived by month, county, sector and source (``volume_10k_m3``), and at the source."""
-        return self.tables()["allocation"]
+        return self.table("allocation")
 
     @property
     def years(self) -> list[str]:
         return list(dict.fromkeys(m[:4] for m in self.months))
 
 
-def _available(tpl: Template, per: Periods) -> dict[str, np.ndarray]:
+def available_by_source(tpl: Template, per: Periods) -> dict[str, np.ndarray]:
     """What each source may release in each month: its inflow, or a twelfth of its yearly
     availability; NaN where storage bounds the release instead."""
+    per.bounds_held()
     out = {}
     T = len(per.months)
     for s, c in tpl.cols_of("release").items():
@@ -139,16 +146,20 @@ def collect(
     storage: dict[str, np.ndarray],
     spill: dict[str, np.ndarray],
     mode: str,
+    *,
+    available: dict[str, np.ndarray] | None = None,
 ) -> MonthlyResult:
-    """A solved horizon from its month × column solution array (its tables are built on first use)."""
+    """A solved horizon from its month × column solution array (its tables are built on first use);
+    ``available``: what each source may release (by default read from ``per``'s bounds)."""
     months = per.months
     short_col = tpl.cols_of("shortage")
     q_col = tpl.cols_of("release")
     demands = per.demands
     short = pd.DataFrame(values[:, [short_col[d] for d in demands]], index=months, columns=demands)
     release = pd.DataFrame(values[:, list(q_col.values())], index=months, columns=list(q_col))
+    available = available_by_source(tpl, per) if available is None else available
     horizon = Horizon(model=tpl.model, periods=months, values=values, demand=per.demand, demands=list(demands),
-                      available=_available(tpl, per), fraction=1 / 12)  # fmt: skip
+                      available=available, fraction=1 / 12)  # fmt: skip
     return MonthlyResult(
         scenario=scenario,
         graph=G,
@@ -219,11 +230,11 @@ def mean_year_indicators(res: MonthlyResult) -> pd.DataFrame:
 
 def mean_year_results(res: MonthlyResult, guarantee: pd.DataFrame | None = None) -> Results:
     """The monthly run as an average year, with an annual run's tables and columns (万m³ per year:
-    :func:`waterplan.tables.mean_year` over the months), for the map, the GIS layers and the print
-    map. A monthly run has no shadow prices: those columns are empty. The balance carries each
+    :func:`waterplan.tables.mean_year_of` over the months, five years at a time), for the map, the
+    GIS layers and the print map. A monthly run has no shadow prices: those columns are empty. The balance carries each
     county × sector's guarantee rates (``years_fully_supplied``, ``months_fully_supplied``) when
     ``guarantee`` is given."""
-    t = mean_year(res.tables(), len(res.months) / 12.0, span(res))
+    t = mean_year_of(res.horizon, len(res.months) / 12.0, span(res))
     balance, sources, flows = t["balance"], t["sources"], t["flows"]
     if guarantee is not None and len(guarantee):
         g = guarantee[["county", "sector", "years_fully_supplied", "months_fully_supplied"]]
@@ -276,10 +287,10 @@ def _reservoir_water(res: MonthlyResult, sel: Any, reservoirs: set[str], year: s
     """What a year's value of a constraint side counts of the given reservoirs' water (at the user,
     or released for a withdrawal): the most that storage drawn from them can account for."""
     if sel.measure == "withdrawal":
-        src = res.tables()["sources"]
+        src = res.table("sources")
         mine = src[src["source"].isin(reservoirs) & src["period"].str.startswith(year)]
         return float(mine["withdrawn_10k_m3"].sum())
-    a = res.tables()["allocation"]
+    a = res.table("allocation")
     mine = a[a["source"].isin(reservoirs) & a["period"].str.startswith(year)]
     if sel.sectors is not None:
         mine = mine[mine["sector"].isin(sel.sectors)]
