@@ -229,6 +229,41 @@ def test_tables_are_written_part_by_part_as_the_whole_tables(monthly_run, tmp_pa
             pd.testing.assert_frame_equal(got[name], expected[name], rtol=1e-12, check_dtype=False)
 
 
+def test_the_monthly_shortage_charts_draw_the_balance_by_sector(monthly_run, monkeypatch):
+    """The monthly shortage chart and the exceedance curve are drawn from the month × demand frame:
+    what they draw is balance.csv's shortage by month × sector (in its sector order) and by year."""
+    import matplotlib.axes
+    import numpy as np
+    import pandas as pd
+
+    from waterplan.charts import monthly_charts
+
+    res, folder = monthly_run("myopic")
+    drawn: dict[str, object] = {}
+    real_stack, real_plot = matplotlib.axes.Axes.stackplot, matplotlib.axes.Axes.plot
+
+    def stackplot(self, x, y, *a, labels=(), **kw):
+        drawn["monthly"] = (np.asarray(y), list(labels))
+        return real_stack(self, x, y, *a, labels=labels, **kw)
+
+    def plot(self, *args, **kw):
+        if kw.get("marker") == "o":
+            drawn["yearly"] = np.asarray(args[1])
+        return real_plot(self, *args, **kw)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "stackplot", stackplot)
+    monkeypatch.setattr(matplotlib.axes.Axes, "plot", plot)
+    monthly_charts(res, guarantee_rates(res))
+    bal = pd.read_csv(folder / "balance.csv")
+    by_sector = bal.pivot_table(index="period", columns="sector_zh", values="shortage_10k_m3", aggfunc="sum")
+    y, labels = drawn["monthly"]
+    assert labels == list(by_sector.columns)
+    assert np.allclose(y, by_sector.to_numpy().T, rtol=1e-9, atol=1e-9)
+    by_year = bal.groupby(bal["period"].str[:4])["shortage_10k_m3"].sum().sort_values(ascending=False)
+    assert np.allclose(drawn["yearly"], by_year.to_numpy(), rtol=1e-9)
+    assert by_year.sum() > 0
+
+
 def test_the_myopic_loop_holds_the_horizon_once(monkeypatch):
     """Memory in proportion to the answer: while the months are solved, the loop holds no
     (months × columns) array but its solution, and the horizon's bounds are freed (reading them

@@ -1159,6 +1159,18 @@ MUTATIONS = [
         "month_share = share[np.ix_(np.arange(T) % 12, d)]",
         "month_share = share[np.ix_(np.zeros(T, dtype=int), d)]",
     ),
+    (
+        "the monthly shortage chart's sectors taken in the wrong order",
+        "waterplan/charts.py",
+        "short = res.shortage.T.groupby(sector_zh, sort=True).sum().T",
+        "short = res.shortage.T.groupby(sector_zh[::-1], sort=True).sum().T",
+    ),
+    (
+        "the exceedance curve of yearly shortage drawn from months",
+        "waterplan/charts.py",
+        "yearly = total.groupby(total.index.str[:4]).sum()",
+        "yearly = total.groupby(total.index.str[:7]).sum()",
+    ),
 ]
 
 

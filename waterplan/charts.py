@@ -107,8 +107,9 @@ def monthly_charts(res: MonthlyResult, guarantee: pd.DataFrame) -> dict[str, byt
             ax.set_title("水库蓄水过程 Reservoir storage")
             ax.legend(fontsize=8)
             out["storage"] = png(fig)
-        bal = res.table("balance")
-        short = bal.pivot_table(index="period", columns="sector_zh", values="shortage_10k_m3", aggfunc="sum")
+        # shortage by month × sector from the month × demand frame (the balance table is not built)
+        sector_zh = [res.scenario.spec.sectors[res.graph.nodes[d]["sector"]].name_zh for d in res.shortage.columns]
+        short = res.shortage.T.groupby(sector_zh, sort=True).sum().T
         fig = Figure(figsize=(10, 3.6), layout="constrained")
         ax = fig.subplots()
         ax.stackplot(pd.to_datetime(short.index), short.T.to_numpy(), labels=list(short.columns), alpha=0.85)
@@ -116,7 +117,8 @@ def monthly_charts(res: MonthlyResult, guarantee: pd.DataFrame) -> dict[str, byt
         ax.set_title("逐月缺水 Monthly shortage by sector")
         ax.legend(fontsize=8, ncol=3)
         out["shortage"] = png(fig)
-        yearly = bal.groupby(bal["period"].str[:4])["shortage_10k_m3"].sum().sort_values(ascending=False).to_numpy()
+        total = res.shortage.sum(axis=1)
+        yearly = total.groupby(total.index.str[:4]).sum().sort_values(ascending=False).to_numpy()
         p = np.arange(1, len(yearly) + 1) / (len(yearly) + 1)  # Weibull plotting position
         fig = Figure(figsize=(6, 3.6), layout="constrained")
         ax = fig.subplots()

@@ -11,7 +11,10 @@ Both give the same four tables, built here and nowhere else, one row per period 
   it collects, what it treats and its capacity.
 
 The mean year of a monthly run is :func:`mean_year`: the periods' volumes summed and divided by
-the number of years, the shares recomputed from them — a group-by, not a second builder.
+the number of years, the shares recomputed from them — a group-by, not a second builder. A long
+horizon's tables need not be held whole: :func:`write_period_tables` writes them and
+:func:`mean_year_of` averages them a few years at a time (:meth:`Horizon.parts`; the labels are
+made once and shared), with the same results.
 Volumes are 万m³ per period; every volume column ends in ``_10k_m3``.
 """
 
