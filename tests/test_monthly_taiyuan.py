@@ -222,6 +222,8 @@ def test_tables_are_written_part_by_part_as_the_whole_tables(monthly_run, tmp_pa
         assert len(df) > 24 and df["period"].nunique() == 24
         assert (tmp_path / f"{name}.csv").read_text(encoding="utf-8") == text, name
         assert (folder / f"{name}.csv").read_text(encoding="utf-8") == text, name
+    with pytest.raises(ValueError, match="'flow': the tables are allocation, balance, flows, sources"):
+        res.table("flow")
     expected = mean_year(whole, 2.0, "2030–2031")
     for part in (5, 7, 60):
         got = mean_year_of(res.horizon, 2.0, "2030–2031", part=part)

@@ -304,6 +304,8 @@ PART = 60
 def period_table(h: Horizon, name: str, *, shadow_prices: bool = False) -> pd.DataFrame:
     """One of the four tables of a horizon (``allocation``, ``balance``, ``flows``, ``sources``);
     without ``shadow_prices`` (a run that computes none) its shadow-price columns are there, empty."""
+    if name not in _BUILDERS:
+        raise ValueError(f"no table {name!r}: the tables are {', '.join(_BUILDERS)}")
     out = _BUILDERS[name](h)
     if not shadow_prices:
         for c in SHADOW_COLUMNS.get(name, []):

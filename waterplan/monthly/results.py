@@ -57,8 +57,8 @@ class MonthlyResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         """allocation, balance, flows and sources month by month (``period`` = ``YYYY-MM``), with
         the columns of an annual run's tables (:mod:`waterplan.tables`). Held whole once built (a
-        720-month run of the province: 1.44 million flow rows); a run's files are written a year at
-        a time instead (:func:`waterplan.tables.write_period_tables`)."""
+        720-month run of the province: 1.44 million flow rows); a run's files are written five years
+        at a time instead (:func:`waterplan.tables.write_period_tables`)."""
         return {name: self.table(name) for name in ("allocation", "balance", "flows", "sources")}
 
     def table(self, name: str) -> pd.DataFrame:
