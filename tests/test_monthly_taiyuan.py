@@ -224,6 +224,14 @@ def test_tables_are_written_part_by_part_as_the_whole_tables(monthly_run, tmp_pa
         assert (folder / f"{name}.csv").read_text(encoding="utf-8") == text, name
     with pytest.raises(ValueError, match="'flow': the tables are allocation, balance, flows, sources"):
         res.table("flow")
+    from waterplan.i18n import set_language
+
+    set_language("zh")
+    try:
+        with pytest.raises(ValueError, match="没有 'flow' 这张表：表有 allocation, balance, flows, sources"):
+            res.table("flow")
+    finally:
+        set_language(None)
     expected = mean_year(whole, 2.0, "2030–2031")
     for part in (5, 7, 60):
         got = mean_year_of(res.horizon, 2.0, "2030–2031", part=part)

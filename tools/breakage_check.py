@@ -1126,7 +1126,7 @@ MUTATIONS = [
     (
         "the horizon's bounds kept after the myopic loop took its changes",
         "waterplan/monthly/periods.py",
-        "self.ub, self.row_lo, self.row_hi, self.share = empty, empty, empty, empty",
+        "self.lb, self.ub, self.row_lo, self.row_hi, self.share = empty, empty, empty, empty, empty",
         "pass",
     ),
     (

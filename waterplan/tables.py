@@ -31,6 +31,7 @@ import pandas as pd
 import pulp
 
 from .boundaries import county_table
+from .i18n import tr
 from .model import AllocationModel
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "BALANCE_COLUMNS",
     "FLOWS_COLUMNS",
     "SOURCES_COLUMNS",
+    "TABLES",
     "Horizon",
     "allocation_table",
     "balance_table",
@@ -123,11 +125,9 @@ class Horizon:
     def part(self, t0: int, t1: int) -> Horizon:
         """Periods ``t0`` to ``t1`` (excluded) as a horizon of their own (views of these arrays; the
         item labels shared)."""
-        part = Horizon(model=self.model, periods=list(self.periods)[t0:t1], values=self.values[t0:t1],
+        return Horizon(model=self.model, periods=list(self.periods)[t0:t1], values=self.values[t0:t1],
                        demand=self.demand[t0:t1], demands=self.demands, labels=self.labels,
                        available={k: v[t0:t1] for k, v in self.available.items()}, fraction=self.fraction)  # fmt: skip
-        part.__dict__["names"] = self.names  # (the county names: read once)
-        return part
 
     def parts(self, size: int) -> Iterator[Horizon]:
         """The horizon ``size`` periods at a time (the last part may be shorter)."""
@@ -296,6 +296,8 @@ SHADOW_COLUMNS = {
 
 
 _BUILDERS = {"allocation": allocation_table, "balance": balance_table, "flows": flows_table, "sources": sources_table}
+#: the four tables every run gives, in the order they are written
+TABLES = tuple(_BUILDERS)
 
 #: periods per part when a long horizon's tables are written or averaged part by part (five years of months)
 PART = 60
@@ -305,7 +307,7 @@ def period_table(h: Horizon, name: str, *, shadow_prices: bool = False) -> pd.Da
     """One of the four tables of a horizon (``allocation``, ``balance``, ``flows``, ``sources``);
     without ``shadow_prices`` (a run that computes none) its shadow-price columns are there, empty."""
     if name not in _BUILDERS:
-        raise ValueError(f"no table {name!r}: the tables are {', '.join(_BUILDERS)}")
+        raise ValueError(tr("no table {name!r}: the tables are {names}", name=name, names=", ".join(TABLES)))
     out = _BUILDERS[name](h)
     if not shadow_prices:
         for c in SHADOW_COLUMNS.get(name, []):

@@ -51,8 +51,7 @@ class Periods:
         instead); ``months``, ``demand`` and ``demands`` stay. Reading the bounds afterwards is an
         error (:meth:`bounds_held`), never an empty array taken for the horizon."""
         empty = np.empty((0, 0))
-        self.ub, self.row_lo, self.row_hi, self.share = empty, empty, empty, empty
-        self.lb = empty
+        self.lb, self.ub, self.row_lo, self.row_hi, self.share = empty, empty, empty, empty, empty
 
     def bounds_held(self) -> None:
         """Raise if :meth:`hand_over` has freed the bounds."""

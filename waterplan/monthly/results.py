@@ -12,7 +12,7 @@ import pandas as pd
 from ..results import INDICATOR_COLUMNS, Results, constraint_row
 from ..scenario import Scenario
 from ..status import judge_guarantee
-from ..tables import Horizon, mean_year_of, period_table
+from ..tables import TABLES, Horizon, mean_year_of, period_table
 from ..template import Template
 from .periods import Periods
 
@@ -59,7 +59,7 @@ class MonthlyResult:
         the columns of an annual run's tables (:mod:`waterplan.tables`). Held whole once built (a
         720-month run of the province: 1.44 million flow rows); a run's files are written five years
         at a time instead (:func:`waterplan.tables.write_period_tables`)."""
-        return {name: self.table(name) for name in ("allocation", "balance", "flows", "sources")}
+        return {name: self.table(name) for name in TABLES}
 
     def table(self, name: str) -> pd.DataFrame:
         """One of :meth:`tables`, built on first use (only that one)."""
