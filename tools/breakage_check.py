@@ -40,6 +40,7 @@ TESTS = [  # the quick files first: each mutation runs them in order until one f
     "tests/test_ensemble.py",
     "tests/test_hostile_input.py",
     "tests/test_certified.py",
+    "tests/test_full_start.py",
     "tests/test_speed_paths.py",
     "tests/test_no_global_state.py",
     "tests/test_vocabulary.py",
@@ -1170,6 +1171,60 @@ MUTATIONS = [
         "waterplan/charts.py",
         "yearly = total.groupby(total.index.str[:4]).sum()",
         "yearly = total.groupby(total.index.str[:7]).sum()",
+    ),
+    (
+        "a start's crossover before HiGHS's scheduler runs",
+        "waterplan/engine.py",
+        "        _scheduler_started()\n        if self.h.crossover(point)",
+        "        if self.h.crossover(point)",
+    ),
+    (
+        "the start's storage and spill swapped",
+        "waterplan/monthly/full.py",
+        "x[lp.block.storage_col[r]] = loop.x[:, loop.storage_cols[k]]",
+        "x[lp.block.storage_col[r]] = loop.x[:, loop.spill_cols[k]]",
+    ),
+    (
+        "a month's row prices taken from the month before",
+        "waterplan/monthly/full.py",
+        "y[: T * len(month_rows)] = loop.row_dual[:, month_rows].ravel()",
+        "y[: T * len(month_rows)] = np.roll(loop.row_dual[:, month_rows], 1, axis=0).ravel()",
+    ),
+    (
+        "the reservoirs' balance prices left out of the start",
+        "waterplan/monthly/full.py",
+        "y[lp.block.row[r]] = loop.row_dual[:, tpl.n_rows + k]",
+        "y[lp.block.row[r]] = 0.0",
+    ),
+    (
+        "the columns' prices with the wrong sign",
+        "waterplan/engine.py",
+        "point.col_dual = cost - np.bincount(",
+        "point.col_dual = cost + np.bincount(",
+    ),
+    (
+        "a long horizon not started from the myopic run",
+        "waterplan/monthly/full.py",
+        'n_cols > START_ABOVE and objective == "weighted"',
+        'n_cols < START_ABOVE and objective == "weighted"',
+    ),
+    (
+        "the start's end storage not brought inside its bounds",
+        "waterplan/monthly/full.py",
+        "    np.clip(x, lp.col_lb, lp.col_ub, out=x)",
+        "    pass",
+    ),
+    (
+        "a start HiGHS could not use reported as used",
+        "waterplan/engine.py",
+        "            self.h.clearSolver()\n            return",
+        "            self.h.clearSolver()",
+    ),
+    (
+        "the myopic run's refusal of a month passed on to a full horizon",
+        "waterplan/monthly/full.py",
+        "        except InfeasibleError:  # a month the myopic run cannot plan",
+        "        except ValueError:  # a month the myopic run cannot plan",
     ),
 ]
 

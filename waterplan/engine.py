@@ -83,7 +83,7 @@ def get_solver(name: str = "highs", *, msg: bool = False, time_limit: float | No
 
 
 #: whether this process has made a HiGHS model (HiGHS prints its banner on the first, before any option)
-_made = {"highs": False}
+_made = {"highs": False, "scheduler": False}
 
 
 @contextlib.contextmanager
@@ -112,6 +112,16 @@ def new_highs(solver: str = "simplex") -> highspy.Highs:
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", solver)
     return h
+
+
+def _scheduler_started() -> None:
+    """Start HiGHS's task scheduler once in the process: ``run()`` starts it, but HiGHS 1.16's
+    ``crossover()`` reads it without starting it (and crashes the process if no model has run yet)."""
+    if not _made["scheduler"]:
+        h = new_highs()
+        h.addVar(0.0, 1.0)
+        checked(h.run(), "starting HiGHS")
+        _made["scheduler"] = True
 
 
 def pass_model(
@@ -440,6 +450,12 @@ class Tiered:
     counts: dict[str, int] = field(default_factory=lambda: {"solved": 0, "proven": 0}, init=False)
     #: by tier, the factor learnt on its weight in the weighted solves (:meth:`_widen`)
     gaps: dict[int, float] = field(default_factory=dict, init=False)
+    #: a point to start the weighted solve from: the columns' values and the model's rows' prices (a
+    #: full horizon's: the myopic run's answer); HiGHS forms a basis there and goes on by simplex
+    #: (:meth:`_start`; needs :attr:`matrix`)
+    start: tuple[np.ndarray, np.ndarray] | None = None
+    #: HiGHS formed a basis at :attr:`start` and the solve went on from it
+    started: bool = field(default=False, init=False)
     #: the last proof's tiers and basis, the matrix's values then, and its reduced costs (:meth:`_reduced`)
     last_reduced: tuple[Any, np.ndarray, np.ndarray] | None = field(default=None, init=False)
 
@@ -548,6 +564,7 @@ class Tiered:
                 idx = np.arange(n, dtype=np.int32)  # the same weighted costs every month: passed once
                 checked(self.h.changeColsCost(n, idx, numbers(self.weighted_cost, f"{what}: costs")), f"{what}: costs")
                 self.cost_passed = True
+            self._start(self.weighted_cost)
             self._run(what)
             return np.asarray(self.h.getSolution().col_value), None
         idx = np.arange(n, dtype=np.int32)
@@ -809,6 +826,30 @@ class Tiered:
         reduced = np.vstack([D, Y])
         self.last_reduced = (key, vals.copy(), reduced)
         return reduced
+
+    def _start(self, cost: np.ndarray) -> None:
+        """Form a basis at :attr:`start` (HiGHS's crossover) for the weighted solve that follows with
+        ``cost``, by simplex (dual simplex: the basis is near the optimum; where the start is
+        infeasible, say a yearly floor the myopic run fell short of, the dual simplex restores it).
+        The start's rows' values and the columns' prices follow from the matrix (c − Aᵀy). If HiGHS
+        cannot form a basis, the solve starts cold with the LP's solver."""
+        start, self.start = self.start, None
+        if start is None or not isinstance(self.h, highspy.Highs) or self.matrix is None:
+            return
+        x, y = start
+        rows, cols, vals = self.matrix
+        point = highspy.HighsSolution()
+        point.col_value = x
+        point.row_value = np.bincount(rows, weights=vals * x[cols], minlength=len(y)).astype(float)
+        point.row_dual = y
+        point.col_dual = cost - np.bincount(cols, weights=vals * y[rows], minlength=len(x))
+        point.value_valid = point.dual_valid = True
+        _scheduler_started()
+        if self.h.crossover(point) == highspy.HighsStatus.kError:
+            self.h.clearSolver()
+            return
+        self.h.setOptionValue("solver", "simplex")
+        self.started = True
 
     def _run(self, what: str) -> None:
         """Run the solver; on failure write the LP to ``lp_dump`` (if given) and say so in the error."""

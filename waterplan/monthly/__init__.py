@@ -210,8 +210,8 @@ def solve_monthly(
         ``"staged"`` (the tiers one after another, exact; the default) or ``"weighted"`` (one LP
         with data-derived weights; refused with the equity rule).
     warm_start, lp_solver
-        Myopic: keep HiGHS's basis between months. Full horizon: ``"simplex"``, ``"ipm"`` or
-        ``"auto"`` (interior point above 20,000 columns, several times faster on these LPs).
+        Myopic: keep HiGHS's basis between months. Full horizon: ``"simplex"``, ``"ipm"`` or ``"auto"``
+        (above 20,000 columns: weighted, from the myopic run's answer by dual simplex; staged, ipm).
     storage
         ``False``: reservoirs release their monthly inflow without storing (no regulation).
     progress, lp_dump

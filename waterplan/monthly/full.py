@@ -12,18 +12,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import highspy
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .._errors import InfeasibleError
 from ..engine import Tiered, new_highs, pass_model
 from ..scenario import Scenario
 from ..template import INF, Template
+from .myopic import months_built
 from .periods import Periods
 from .reservoirs import reservoir_block, reservoirs
-from .results import MonthlyResult, collect
+from .results import MonthlyResult, available_by_source, collect
 
-__all__ = ["full_horizon"]
+__all__ = ["START_ABOVE", "full_horizon"]
+
+#: above this many columns, ``lp_solver="auto"`` starts a weighted horizon from the myopic run's
+#: answer (dual simplex from there), or solves it by interior point; at or below, by simplex
+START_ABOVE = 20000
 
 
 @dataclass
@@ -126,6 +133,47 @@ def _horizon_lp(G: nx.DiGraph, tpl: Template, per: Periods, inflow: pd.DataFrame
                       policy_rows)  # fmt: skip
 
 
+def _myopic_start(G: nx.DiGraph, tpl: Template, per: Periods, inflow: pd.DataFrame, lp: _HorizonLp,
+                  objective: str) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The myopic run's answer as a point to start the horizon's LP from (its columns' values, its
+    rows' prices): every month's columns, the reservoirs' storage and spill as it left them
+    (brought inside the horizon's bounds: a cyclic horizon's end storage), a month's row's price as
+    the month ended with it, a yearly row's or a yearly column's availability's the mean over the
+    year's months (of the row's price; of what the column's bound was worth), a reservoir's balance
+    row's as the month priced it. The run takes over ``per``'s bounds (build the LP first)."""
+    loop, h, tiered = months_built(G, tpl, per, inflow, objective=objective)
+    loop.run(h, tiered, duals=True)
+    T, n = len(per.months), tpl.n_cols
+    x = np.concatenate([loop.x[:, :n].ravel(), np.zeros(len(lp.col_lb) - T * n)])
+    y = np.zeros(len(lp.row_lo))
+    month_rows = np.flatnonzero(tpl.row_time != "year")
+    y[: T * len(month_rows)] = loop.row_dual[:, month_rows].ravel()
+    at, n_years = T * len(month_rows), T // 12
+    yearly = [loop.row_dual[:, i] for i in np.flatnonzero(tpl.row_time == "year")]
+    yearly += [np.minimum(loop.col_dual[:, c], 0.0) for c in np.flatnonzero(tpl.col_time == "year")]
+    for prices in yearly:  # in the order _yearly_rows adds them
+        y[at : at + n_years] = prices.reshape(n_years, 12).mean(axis=1)
+        at += n_years
+    for k, r in enumerate(lp.reservoirs):
+        x[lp.block.storage_col[r]] = loop.x[:, loop.storage_cols[k]]
+        x[lp.block.spill_col[r]] = loop.x[:, loop.spill_cols[k]]
+        y[lp.block.row[r]] = loop.row_dual[:, tpl.n_rows + k]
+    np.clip(x, lp.col_lb, lp.col_ub, out=x)
+    return x, y
+
+
+def _tiered(G: nx.DiGraph, tpl: Template, lp: _HorizonLp, h: highspy.Highs, T: int, objective: str,
+            lp_dump: Path | None) -> Tiered:  # fmt: skip
+    """The horizon's tiers: each template tier's costs every month, the spills' in the last."""
+    n, n_cols = tpl.n_cols, len(lp.col_lb)
+    pad = np.zeros(n_cols - T * n)
+    return Tiered.of_template(tpl, [np.concatenate([np.tile(c, T), pad]) for _t, c in tpl.tiers], h=h,
+                              fixed_cost=np.concatenate([np.zeros(T * n), lp.block.cost]),
+                              staged=objective == "staged", G=G, mode="full horizon", ub=lp.col_ub, periods=T,
+                              lp_dump=lp_dump, matrix=(lp.rows, lp.cols, lp.vals),
+                              bounds=(lp.col_lb, lp.col_ub, lp.row_lo, lp.row_hi))  # fmt: skip
+
+
 def _policy_by_year(tpl: Template, per: Periods, X: np.ndarray, activity: np.ndarray, lp: _HorizonLp) -> pd.DataFrame:
     """Each policy row's yearly activity, less an expected target's shortfall (the target's own value)."""
     years = sorted(dict.fromkeys(m[:4] for m in per.months))
@@ -156,27 +204,24 @@ def full_horizon(
     tcfg = scenario.spec.time
     lp = _horizon_lp(G, tpl, per, inflow, tcfg is not None and tcfg.storage_end == "at_start")
     n_cols = len(lp.col_lb)
+    available = available_by_source(tpl, per)
+    start, tstart = None, time.perf_counter()
+    trying = lp_solver == "auto" and n_cols > START_ABOVE and objective == "weighted"
+    if trying:
+        try:  # (it takes over per's bounds: the horizon's LP holds its own)
+            start = _myopic_start(G, tpl, per, inflow, lp, objective)
+        except InfeasibleError:  # a month the myopic run cannot plan may be planned with foresight
+            start = None
+    tstart = time.perf_counter() - tstart
     if lp_solver == "auto":
-        lp_solver = "ipm" if n_cols > 20000 else "simplex"
+        lp_solver = "ipm" if n_cols > START_ABOVE else "simplex"
     h = new_highs(lp_solver)
     pass_model(h, np.zeros(n_cols), lp.col_lb, lp.col_ub, lp.row_lo, lp.row_hi, lp.rows, lp.cols, lp.vals)
-    pad = np.zeros(n_cols - T * n)
-    tiered = Tiered.of_template(
-        tpl,
-        [np.concatenate([np.tile(c, T), pad]) for _t, c in tpl.tiers],
-        h=h,
-        fixed_cost=np.concatenate([np.zeros(T * n), lp.block.cost]),
-        staged=objective == "staged",
-        G=G,
-        mode="full horizon",
-        ub=lp.col_ub,
-        periods=T,
-        lp_dump=lp_dump,
-        matrix=(lp.rows, lp.cols, lp.vals),
-        bounds=(lp.col_lb, lp.col_ub, lp.row_lo, lp.row_hi),
-    )
+    tiered = _tiered(G, tpl, lp, h, T, objective, lp_dump)
+    tiered.start = start
     tbuilt = time.perf_counter()
     obj = tiered.solve("the full-horizon LP", progress=progress)
+    tsolved = time.perf_counter()
     x = np.asarray(h.getSolution().col_value)
     block, names = lp.block, lp.reservoirs
     res = collect(
@@ -188,9 +233,13 @@ def full_horizon(
         {r: x[block.storage_col[r]] for r in names},
         {r: x[block.spill_col[r]] for r in names},
         "full",
+        available=available,
     )
     res.policy = _policy_by_year(tpl, per, x[: T * n].reshape(T, n), np.asarray(h.getSolution().row_value), lp)
     res.objective = {"floor shortfall": 0.0, **obj}
-    res.timings = {"build": tbuilt - tb, "solve": h.getRunTime(), "highs_run": h.getRunTime()}
+    res.timings = {"build": tbuilt - tb - tstart, "solve": tsolved - tbuilt, "highs_run": h.getRunTime()}
+    if trying:
+        res.timings["start"] = tstart
+    res.lp_method = "dual simplex from the myopic run" if tiered.started else lp_solver
     res.lp_size = {"columns": int(n_cols), "rows": len(lp.row_lo), "nonzeros": len(lp.vals)}
     return res

@@ -81,6 +81,38 @@ def myopic(
     """Solve month by month (see the module docs); ``progress`` shows a bar (months solved, time
     left) on a terminal."""
     tb = time.perf_counter()
+    available = available_by_source(tpl, per)  # (before the loop frees the horizon's bounds)
+    loop, h, tiered = months_built(G, tpl, per, inflow, objective=objective, warm_start=warm_start, lp_dump=lp_dump)
+    tbuilt = time.perf_counter()
+    loop.run(h, tiered, progress=progress)
+    n, slack, names = tpl.n_cols, loop.slack, loop.names
+    X = loop.x
+    storage = {k: X[:, c] for k, c in zip(names, loop.storage_cols, strict=True)}
+    spill = {k: X[:, c] for k, c in zip(names, loop.spill_cols, strict=True)}
+    res = collect(scenario, G, tpl, per, X[:, :n], storage, spill, "myopic", available=available)
+    res.policy = loop.policy()
+    res.objective = loop.objectives(tiered)
+    res.objective.setdefault("floor shortfall", 0.0)
+    res.floor_shortfall = pd.DataFrame(X[:, slack], index=per.months, columns=[tpl.row_about[i] for i in loop.floors])
+    res.timings = {"build": tbuilt - tb, "solve": float(loop.steps.sum()), "highs_run": h.getRunTime()}
+    res.lp_size = {"columns": loop.n_cols, "rows": loop.n_model_rows, "nonzeros": loop.nnz}
+    res.step_seconds = loop.steps.tolist()
+    res.lp_method = "simplex, month by month" + (" (warm-started)" if warm_start else "")
+    return res
+
+
+def months_built(
+    G: nx.DiGraph,
+    tpl: Template,
+    per: Periods,
+    inflow: pd.DataFrame,
+    *,
+    objective: str,
+    warm_start: bool = True,
+    lp_dump: Path | None = None,
+) -> tuple[_Loop, highspy.Highs, Tiered]:
+    """The month's LP in HiGHS (month 0's bounds), its tiers, and the loop that solves the months
+    (it takes over ``per``'s bounds: :meth:`Periods.hand_over`)."""
     n, r = tpl.n_cols, tpl.n_rows
     names = reservoirs(G)
     block = reservoir_block(G, names, 1, lambda res, _t: tpl.col("release", res), first_col=n, first_row=r)
@@ -91,28 +123,15 @@ def myopic(
     rows = np.concatenate([tpl.rows, block.rows, floors])
     cols = np.concatenate([tpl.cols, block.cols, slack])
     vals = np.concatenate([per.entry_values(tpl, 0), block.vals, np.ones(len(floors))])
-    available = available_by_source(tpl, per)  # (before the loop frees the horizon's bounds)
     loop = _Loop(G, tpl, per, inflow, block, names, floors, n_cols, warm_start)  # the horizon's bounds, checked
+    loop.nnz = len(vals)
     h = new_highs()
     # passed with month 0's bounds; the loop sets each month's (month 0's again) before it is solved
     pass_model(h, np.zeros(n_cols), loop.lo, loop.hi, loop.rlo, loop.rhi, rows, cols, vals)
     tiered = _tiers(tpl, h, G, slack, n_cols, np.concatenate([np.zeros(n), block.cost, np.zeros(len(floors))]),
                     staged=objective == "staged", ub=loop.hi.copy(), lp_dump=lp_dump,
                     matrix=(rows, cols, vals.copy()))  # fmt: skip
-    tbuilt = time.perf_counter()
-    loop.run(h, tiered, progress=progress)
-    X = loop.x
-    storage = {k: X[:, c] for k, c in zip(names, loop.storage_cols, strict=True)}
-    spill = {k: X[:, c] for k, c in zip(names, loop.spill_cols, strict=True)}
-    res = collect(scenario, G, tpl, per, X[:, :n], storage, spill, "myopic", available=available)
-    res.policy = loop.policy()
-    res.objective = loop.objectives(tiered)
-    res.objective.setdefault("floor shortfall", 0.0)
-    res.floor_shortfall = pd.DataFrame(X[:, slack], index=per.months, columns=[tpl.row_about[i] for i in floors])
-    res.timings = {"build": tbuilt - tb, "solve": float(loop.steps.sum()), "highs_run": h.getRunTime()}
-    res.lp_size = {"columns": int(n_cols), "rows": int(r + len(block.row)), "nonzeros": len(vals)}
-    res.step_seconds = loop.steps.tolist()
-    return res
+    return loop, h, tiered
 
 
 class _Loop:
@@ -136,8 +155,10 @@ class _Loop:
         n_cols: int,
         warm_start: bool,
     ) -> None:
-        self.tpl, self.per, self.names = tpl, per, names
+        self.tpl, self.per, self.names, self.floors = tpl, per, names, floors
         self.n_cols, self.warm_start = n_cols, warm_start
+        self.slack = np.arange(n_cols - len(floors), n_cols)  # the floors' shortfall columns, the last
+        self.n_model_rows, self.nnz = tpl.n_rows + len(names), 0
         T = len(per.months)
         self._fixed(G, inflow, block, floors)
         self._yearly()
@@ -150,6 +171,8 @@ class _Loop:
         self.year_act = np.zeros((T, len(self.year_rows)))
         self.stage_objectives: list[dict[str, float]] = []
         self.steps = np.zeros(T)
+        #: each month's row and column prices as HiGHS ended with them (:meth:`run` with ``duals``)
+        self.row_dual, self.col_dual = np.zeros((0, 0)), np.zeros((0, 0))
 
     def _fixed(self, G: nx.DiGraph, inflow: pd.DataFrame, block: ReservoirBlock, floors: np.ndarray) -> None:
         """What is not in the horizon's arrays: the bounds of the reservoirs' storage and spill
@@ -294,9 +317,13 @@ class _Loop:
         if not self.warm_start:
             h.clearSolver()
 
-    def run(self, h: highspy.Highs, tiered: Tiered, *, progress: bool = False) -> None:
-        """Solve the months in turn (``h`` holds the model, ``tiered`` its tiers)."""
+    def run(self, h: highspy.Highs, tiered: Tiered, *, progress: bool = False, duals: bool = False) -> None:
+        """Solve the months in turn (``h`` holds the model, ``tiered`` its tiers); ``duals``: keep
+        each month's row and column prices (of the model's own rows, not the tiers' held rows)."""
         per = self.per
+        if duals:
+            self.row_dual = np.zeros((len(per.months), self.n_model_rows))
+            self.col_dual = np.zeros((len(per.months), self.n_cols))
         used_rows, used_cols = np.zeros(len(self.year_rows)), np.zeros(len(self.year_cols))
         ny = len(self.year_rows)
         months = progress_bar(per.months, desc=tr("myopic run"), unit=tr("month"), show=progress)
@@ -321,6 +348,10 @@ class _Loop:
                     )
                 ) from None
             self.x[t] = x
+            if duals:
+                sol = h.getSolution()
+                self.row_dual[t] = sol.row_dual[: self.n_model_rows]
+                self.col_dual[t] = sol.col_dual
             if stages is not None:
                 self.stage_objectives.append(stages)
             if ny:

@@ -48,6 +48,9 @@ class MonthlyResult:
     lp_size: dict[str, int] = field(default_factory=dict)
     step_seconds: list[float] = field(default_factory=list)
     floor_shortfall: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: how HiGHS solved the LP(s): "simplex" or "ipm" (a full horizon), "dual simplex from the myopic
+    #: run" (a long full horizon: a myopic run first, its answer and prices the start), "simplex, month by month"
+    lp_method: str = ""
     #: how the tiers were solved: "staged" or "weighted"
     objective_mode: str = "staged"
     #: both sides of every policy constraint per year (万m³): index year, columns (id, "lhs" | "rhs")
