@@ -208,3 +208,16 @@ def test_where_the_myopic_run_cannot_plan_a_month_the_horizon_is_solved_cold(net
     assert res.lp_method == "ipm" and "start" in res.timings
     for tier in SHORTAGE:
         assert res.objective[tier] == pytest.approx(cold.objective[tier], rel=1e-7, abs=1e-6)
+
+
+def test_the_manifest_says_how_the_lp_was_solved(network, monkeypatch, shipped_run):
+    from waterplan.manifest import monthly_manifest
+
+    sc, G = network
+    monkeypatch.setattr(F, "START_ABOVE", 0)
+    res = solve_monthly(G, sc, mode="full", years=1, objective="weighted")
+    assert monthly_manifest(res)["lp_method"] == "dual simplex from the myopic run"
+    myopic = solve_monthly(G, sc, mode="myopic", years=1)
+    assert monthly_manifest(myopic)["lp_method"] == "simplex, month by month (warm-started)"
+    run, _out = shipped_run("taiyuan-2030")
+    assert run.manifest["lp_method"] == "stage by stage"

@@ -1226,6 +1226,12 @@ MUTATIONS = [
         "        except InfeasibleError:  # a month the myopic run cannot plan",
         "        except ValueError:  # a month the myopic run cannot plan",
     ),
+    (
+        "a monthly run's manifest not saying how its LP was solved",
+        "waterplan/manifest.py",
+        "        lp_method=res.lp_method,\n",
+        "",
+    ),
 ]
 
 

@@ -48,6 +48,7 @@ def lp_size_of(prob: Any) -> dict[str, int]:
 def run_manifest(
     sc: Scenario, G: nx.DiGraph, *, mode: str, periods: list[str], solver: str, lp_size: dict[str, int],
     objective: dict[str, float], timings: dict[str, float], hydrology: str, objective_mode: str = "staged",
+    lp_method: str = "stage by stage",
 ) -> dict[str, Any]:  # fmt: skip
     """The manifest of a run of any kind: the same keys for an annual and a monthly run."""
     return {
@@ -66,6 +67,7 @@ def run_manifest(
         "input_encodings": sc.encodings,
         "versions": _versions(),
         "solver": solver,
+        "lp_method": lp_method,
         "lp_size": lp_size,
         "graph_size": {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()},
         "objective": objective,
@@ -103,4 +105,5 @@ def monthly_manifest(res: MonthlyResult) -> dict[str, Any]:
         timings=res.timings,
         hydrology=f"series {series}" if series else "illustrative generated series (waterplan.hydrology)",
         objective_mode=res.objective_mode,
+        lp_method=res.lp_method,
     )
