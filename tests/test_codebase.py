@@ -43,3 +43,15 @@ def test_no_function_is_longer_than_sixty_lines():
             if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and _lines(f) > MAX_LINES:
                 long.append(f"{path.relative_to(ROOT)}:{f.lineno} {f.name} ({_lines(f)} lines)")
     assert long == []
+
+
+def test_every_breakage_still_applies_to_the_code():
+    """Each breakage in tools/breakage_check.py names text found exactly once in its file: a breakage
+    whose text the code no longer has would break nothing and be reported as not applying."""
+    import breakage_check
+
+    stale = [(i, what, (ROOT / rel).read_text(encoding="utf-8").count(old))
+             for i, (what, rel, old, _new) in enumerate(breakage_check.MUTATIONS)
+             if (ROOT / rel).read_text(encoding="utf-8").count(old) != 1]  # fmt: skip
+    assert stale == []
+    assert len(breakage_check.MUTATIONS) > 200

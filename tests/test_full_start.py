@@ -63,7 +63,7 @@ def test_a_long_weighted_horizon_starts_from_the_myopic_answer_and_reaches_the_s
 def test_the_start_is_the_myopic_answer_month_by_month_and_a_point_of_the_horizon(network):
     sc, G = network
     G2, tpl, per, inflow, lp = _horizon(network)
-    x, _y = F._myopic_start(G2, tpl, per, inflow, lp, "weighted")
+    x, _y = F._myopic_start(G2, tpl, per, inflow, lp)
     my = solve_monthly(G, sc, mode="myopic", years=2, objective="weighted")
     T, n = len(per.months), tpl.n_cols
     assert np.array_equal(x[: T * n].reshape(T, n), my.horizon.values)
@@ -116,7 +116,7 @@ def _drawn_down(case):
 def test_with_its_prices_a_drawn_down_reservoirs_months_are_the_horizons_optimum_at_once(case):
     network, inflows = _drawn_down(case)
     G2, tpl, per, inflow, lp = _horizon(network, series=inflows)
-    start = F._myopic_start(G2, tpl, per, inflow, lp, "weighted")
+    start = F._myopic_start(G2, tpl, per, inflow, lp)
     assert np.all(start[1][lp.block.row["R"]] < 0)  # the inflow is worth something
     assert _iterations(lp, tpl, G2, per, start)[0] == 0
 
@@ -127,7 +127,7 @@ def test_with_its_prices_the_start_leaves_the_simplex_nothing_to_do_where_it_is_
     between them); with the months' prices HiGHS's basis there is optimal at once, without them it
     takes hundreds of iterations to reach the same objective."""
     G2, tpl, per, inflow, lp = _horizon(network, storage)
-    start = F._myopic_start(G2, tpl, per, inflow, lp, "weighted")
+    start = F._myopic_start(G2, tpl, per, inflow, lp)
     with_prices, without = _iterations(lp, tpl, G2, per, start), _iterations(lp, tpl, G2, per, start, prices=False)
     assert with_prices[0] == 0 and without[0] > 100
     assert with_prices[1] == pytest.approx(without[1], rel=1e-9)
@@ -178,7 +178,7 @@ def test_a_start_outside_the_horizons_bounds_is_brought_inside_and_the_simplex_r
     G2, tpl, per, inflow, lp = _horizon(network)
     last = [int(lp.block.storage_col[r][-1]) for r in lp.reservoirs]
     lp.col_lb[last] = lp.col_ub[last]
-    start = F._myopic_start(G2, tpl, per, inflow, lp, "weighted")
+    start = F._myopic_start(G2, tpl, per, inflow, lp)
     x = start[0]
     assert np.all(x >= lp.col_lb) and np.all(x <= lp.col_ub)
     assert np.array_equal(x[last], lp.col_ub[last])

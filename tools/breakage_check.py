@@ -120,8 +120,8 @@ MUTATIONS = [
     (
         "the mean year a sum, not a mean",
         "waterplan/tables.py",
-        "[volumes].sum(min_count=1) / years",
-        "[volumes].sum(min_count=1)",
+        "    g[volumes] = g[volumes] / years",
+        "    g[volumes] = g[volumes]",
     ),
     (
         "shortage left out of the balance",
@@ -345,8 +345,8 @@ MUTATIONS = [
     (
         "equity rows use a twelfth of the year, not the month's own demand",
         "waterplan/monthly/periods.py",
-        "vals[k] = tpl.vals[k] * self.share[t, tpl.rows[k]]",
-        "vals[k] = tpl.vals[k] / 12",
+        "vals[:, k] = tpl.vals[k] * share[:, tpl.rows[k]]",
+        "vals[:, k] = tpl.vals[k] / 12",
     ),
     (
         "use (用水量) counted at the intake, not the source",
@@ -789,8 +789,8 @@ MUTATIONS = [
     (
         "the mean year keeping a monthly run's categories",
         "waterplan/tables.py",
-        "                g[c] = g[c].astype(g[c].cat.categories.dtype)",
-        "                pass",
+        "            g[c] = g[c].astype(g[c].cat.categories.dtype)",
+        "            pass",
     ),
     (
         "HiGHS's banner printed on the first model",

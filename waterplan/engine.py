@@ -560,13 +560,7 @@ class Tiered:
         n = len(self.fixed_cost)
         x: np.ndarray
         if self.weighted_cost is not None:
-            if not self.cost_passed:
-                idx = np.arange(n, dtype=np.int32)  # the same weighted costs every month: passed once
-                checked(self.h.changeColsCost(n, idx, numbers(self.weighted_cost, f"{what}: costs")), f"{what}: costs")
-                self.cost_passed = True
-            self._start(self.weighted_cost)
-            self._run(what)
-            return np.asarray(self.h.getSolution().col_value), None
+            return self._solve_weighted(what, self.weighted_cost), None
         idx = np.arange(n, dtype=np.int32)
         if self.certifies:
             return self._solve_certified(what)
@@ -603,6 +597,18 @@ class Tiered:
                     raise SolverError(f"{what}, stage '{name}': its optimum is not a number ({z})")
                 checked(self.h.changeRowBounds(self.fix_rows[k], -INF, bound), f"{what}, stage '{name}': holding it")
         return x, out
+
+    def _solve_weighted(self, what: str, cost: np.ndarray) -> np.ndarray:
+        """The weighted LP's solution (its costs passed once: a myopic run's months keep them)."""
+        if not self.cost_passed:
+            n = len(cost)
+            checked(self.h.changeColsCost(n, np.arange(n, dtype=np.int32), numbers(cost, f"{what}: costs")),
+                    f"{what}: costs")  # fmt: skip
+            self.cost_passed = True
+        if self.start is not None:  # (a full horizon's one solve; never a myopic month)
+            self._start(cost)
+        self._run(what)
+        return np.asarray(self.h.getSolution().col_value)
 
     def _probe(self, k: int) -> np.ndarray | None:
         """The costs of a solve that aims at tiers ``k`` on at once (the certified path): each tier
@@ -835,7 +841,7 @@ class Tiered:
         cannot form a basis, the solve starts cold with the LP's solver."""
         start, self.start = self.start, None
         if start is None or not isinstance(self.h, highspy.Highs) or self.matrix is None:
-            return
+            return  # (CBC, or no matrix to price the start with: a cold solve)
         x, y = start
         rows, cols, vals = self.matrix
         point = highspy.HighsSolution()

@@ -133,15 +133,17 @@ def _horizon_lp(G: nx.DiGraph, tpl: Template, per: Periods, inflow: pd.DataFrame
                       policy_rows)  # fmt: skip
 
 
-def _myopic_start(G: nx.DiGraph, tpl: Template, per: Periods, inflow: pd.DataFrame, lp: _HorizonLp,
-                  objective: str) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def _myopic_start(
+    G: nx.DiGraph, tpl: Template, per: Periods, inflow: pd.DataFrame, lp: _HorizonLp
+) -> tuple[np.ndarray, np.ndarray]:
     """The myopic run's answer as a point to start the horizon's LP from (its columns' values, its
     rows' prices): every month's columns, the reservoirs' storage and spill as it left them
     (brought inside the horizon's bounds: a cyclic horizon's end storage), a month's row's price as
     the month ended with it, a yearly row's or a yearly column's availability's the mean over the
     year's months (of the row's price; of what the column's bound was worth), a reservoir's balance
-    row's as the month priced it. The run takes over ``per``'s bounds (build the LP first)."""
-    loop, h, tiered = months_built(G, tpl, per, inflow, objective=objective)
+    row's as the month priced it (the weighted objective, as the horizon's). The run takes over
+    ``per``'s bounds (build the LP first)."""
+    loop, h, tiered = months_built(G, tpl, per, inflow, objective="weighted")
     loop.run(h, tiered, duals=True)
     T, n = len(per.months), tpl.n_cols
     x = np.concatenate([loop.x[:, :n].ravel(), np.zeros(len(lp.col_lb) - T * n)])
@@ -209,7 +211,7 @@ def full_horizon(
     trying = lp_solver == "auto" and n_cols > START_ABOVE and objective == "weighted"
     if trying:
         try:  # (it takes over per's bounds: the horizon's LP holds its own)
-            start = _myopic_start(G, tpl, per, inflow, lp, objective)
+            start = _myopic_start(G, tpl, per, inflow, lp)
         except InfeasibleError:  # a month the myopic run cannot plan may be planned with foresight
             start = None
     tstart = time.perf_counter() - tstart

@@ -95,7 +95,8 @@ def myopic(
     res.objective.setdefault("floor shortfall", 0.0)
     res.floor_shortfall = pd.DataFrame(X[:, slack], index=per.months, columns=[tpl.row_about[i] for i in loop.floors])
     res.timings = {"build": tbuilt - tb, "solve": float(loop.steps.sum()), "highs_run": h.getRunTime()}
-    res.lp_size = {"columns": loop.n_cols, "rows": loop.n_model_rows, "nonzeros": loop.nnz}
+    nonzeros = len(tiered.matrix[2]) if tiered.matrix is not None else 0  # (the month's own rows)
+    res.lp_size = {"columns": loop.n_cols, "rows": loop.n_model_rows, "nonzeros": nonzeros}
     res.step_seconds = loop.steps.tolist()
     res.lp_method = "simplex, month by month" + (" (warm-started)" if warm_start else "")
     return res
@@ -118,17 +119,15 @@ def months_built(
     block = reservoir_block(G, names, 1, lambda res, _t: tpl.col("release", res), first_col=n, first_row=r)
     year_rows = np.flatnonzero(tpl.row_time == "year")
     floors = year_rows[np.isfinite(tpl.row_lo[year_rows])]
-    n_cols = n + len(block.lb) + len(floors)
-    slack = np.arange(n + len(block.lb), n_cols)
+    vals = np.concatenate([per.entry_values(tpl, 0), block.vals, np.ones(len(floors))])  # (before the loop)
+    loop = _Loop(G, tpl, per, inflow, block, names, floors, n + len(block.lb) + len(floors), warm_start)
     rows = np.concatenate([tpl.rows, block.rows, floors])
-    cols = np.concatenate([tpl.cols, block.cols, slack])
-    vals = np.concatenate([per.entry_values(tpl, 0), block.vals, np.ones(len(floors))])
-    loop = _Loop(G, tpl, per, inflow, block, names, floors, n_cols, warm_start)  # the horizon's bounds, checked
-    loop.nnz = len(vals)
+    cols = np.concatenate([tpl.cols, block.cols, loop.slack])
     h = new_highs()
     # passed with month 0's bounds; the loop sets each month's (month 0's again) before it is solved
-    pass_model(h, np.zeros(n_cols), loop.lo, loop.hi, loop.rlo, loop.rhi, rows, cols, vals)
-    tiered = _tiers(tpl, h, G, slack, n_cols, np.concatenate([np.zeros(n), block.cost, np.zeros(len(floors))]),
+    pass_model(h, np.zeros(loop.n_cols), loop.lo, loop.hi, loop.rlo, loop.rhi, rows, cols, vals)
+    tiered = _tiers(tpl, h, G, loop.slack, loop.n_cols,
+                    np.concatenate([np.zeros(n), block.cost, np.zeros(len(floors))]),
                     staged=objective == "staged", ub=loop.hi.copy(), lp_dump=lp_dump,
                     matrix=(rows, cols, vals.copy()))  # fmt: skip
     return loop, h, tiered
@@ -158,7 +157,7 @@ class _Loop:
         self.tpl, self.per, self.names, self.floors = tpl, per, names, floors
         self.n_cols, self.warm_start = n_cols, warm_start
         self.slack = np.arange(n_cols - len(floors), n_cols)  # the floors' shortfall columns, the last
-        self.n_model_rows, self.nnz = tpl.n_rows + len(names), 0
+        self.n_model_rows = tpl.n_rows + len(names)
         T = len(per.months)
         self._fixed(G, inflow, block, floors)
         self._yearly()
