@@ -266,3 +266,55 @@ def test_the_last_proofs_reduced_costs_are_reused_only_at_the_same_basis_and_mat
     proved.matrix[2][0] *= 1.5
     got = proved._reduced(tiers, other, n, m0)
     assert np.allclose(got, fresh(other)) and not np.allclose(got, before)
+
+
+def test_what_a_basis_decides_is_reused_only_at_the_same_reduced_costs_and_tolerances():
+    """Which tier a nonbasic entry's move changes first follows from the basis alone: at the last
+    proof's reduced costs and tolerances it is reused; other tolerances decide anew."""
+    bounds, arrays, costs = _random_lp(5)
+    proved = _tiered(bounds, arrays, costs, certify=True)
+    proved.solve_x("random LP")
+    n, m0, tiers = len(bounds[0]), len(bounds[2]), list(range(len(costs)))
+    _st, basic = proved.h.getBasicVariables()
+    basic = np.asarray(basic)
+    eps = np.full(len(tiers), 1e-9)
+    first = proved._decided(tiers, basic, n, m0, eps)
+    assert proved._decided(tiers, basic, n, m0, eps.copy()) is first
+    reduced = proved._reduced(tiers, basic, n, m0)
+    entries, tier, _sign = first
+    assert (np.asarray(basic)[basic >= 0][:, None] != entries[None, :]).all()  # nonbasic entries only
+    # a tolerance above every reduced cost: no entry's move changes any tier
+    wide = np.full(len(tiers), 10.0 * float(np.abs(reduced).max()) + 1.0)
+    _e, none, _s = proved._decided(tiers, basic, n, m0, wide)
+    assert (tier >= 0).any() and (none == -1).all()
+    # another basis (the cost tier alone, minimised from this one): decided anew, as from scratch
+    proved._decided(tiers, basic, n, m0, eps)
+    proved.h.changeColsCost(n, np.arange(n, dtype=np.int32), -costs[-1])
+    proved.h.run()
+    _st, other = proved.h.getBasicVariables()
+    other = np.asarray(other)
+    got = proved._decided(tiers, other, n, m0, eps)
+    proved.last_reduced = proved.last_decided = None
+    fresh = proved._decided(tiers, other, n, m0, eps)
+    assert all(np.array_equal(a, b) for a, b in zip(got, fresh, strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(got, first, strict=True))
+
+
+def test_a_period_proved_by_its_first_solve_holds_no_tier():
+    """Holding a tier's optimum is for the solves after it: a period whose first solve proves every
+    tier leaves the tiers' rows free, and the next period has nothing to let go."""
+    bounds, arrays, costs = _random_lp(5)
+    proved = _tiered(bounds, arrays, costs, certify=True)
+    proved.solve_x("random LP")
+    assert proved.counts["solved"] == 1
+    assert np.isinf(proved.held_hi).all()
+    lp = proved.h.getLp()
+    assert np.isinf(np.asarray(lp.row_upper_)[proved.fix_rows]).all()
+    # a first solve that misses a tier: the tiers proven before the next solve are held for it
+    proved = _tiered(bounds, arrays, costs, certify=True)
+    proved.probes[0] = costs[-1] * 1e3 + costs[3] + sum(costs[:3])  # (cost first: wrong on purpose)
+    seen = []
+    real = proved._aim
+    proved._aim = lambda k, probe, what, first: (seen.append(proved.held_hi.copy()), real(k, probe, what, first))[1]
+    proved.solve_x("random LP")
+    assert proved.counts["solved"] > 1 and np.isfinite(seen[-1]).any()

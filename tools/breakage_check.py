@@ -715,14 +715,14 @@ MUTATIONS = [
     (
         "a move off the upper bound read as off the lower",
         "waterplan/engine.py",
-        "np.where(up, 1.0, -1.0)",
-        "np.where(up, 1.0, 1.0)",
+        "np.where(up, sign, -sign)",
+        "np.where(up, sign, sign)",
     ),
     (
         "a free entry's moves not counted",
         "waterplan/engine.py",
-        "better = has & ((signed[np.arange(len(first)), first] < 0) | free)",
-        "better = has & (signed[np.arange(len(first)), first] < 0)",
+        "(np.where(up, sign, -sign) < 0) | free)",
+        "(np.where(up, sign, -sign) < 0))",
     ),
     (
         "the proof's tolerance far too loose",
@@ -1231,6 +1231,32 @@ MUTATIONS = [
         "waterplan/manifest.py",
         "        lp_method=res.lp_method,\n",
         "",
+    ),
+    ("a fixed entry's moves counted", "waterplan/engine.py", "better = (lo < hi) & (", "better = (lo <= hi) & ("),
+    (
+        "an entry no tier's change reaches read as changing the first",
+        "waterplan/engine.py",
+        "first = np.where(big.any(axis=1), np.argmax(big, axis=1), -1)",
+        "first = np.argmax(big, axis=1)",
+    ),
+    (
+        "the last proof's decisions reused under other tolerances",
+        "waterplan/engine.py",
+        "if last is not None and last[0] is reduced and np.array_equal(last[1], eps):",
+        "if last is not None and last[0] is reduced:",
+    ),
+    (
+        "the last proof's decisions reused at another basis",
+        "waterplan/engine.py",
+        "if last is not None and last[0] is reduced and",
+        "if last is not None and",
+    ),
+    ("the tiers held though no solve follows", "waterplan/engine.py", "if held and k1 < len(self.costs):", "if held:"),
+    (
+        "the tiers' held bounds not known to the proof",
+        "waterplan/engine.py",
+        "self.held_hi[np.array(held) - self.fix_rows[0]] = bounds",
+        "pass",
     ),
 ]
 

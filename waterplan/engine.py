@@ -376,27 +376,41 @@ PROBE_PREFERENCE = 1e3
 PROBE_GAP_STEP, PROBE_GAP_MAX = 10.0, 1e6
 
 
+def decisive(reduced: np.ndarray, eps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per entry (row of ``reduced``: the change of each tier, a column, per unit move of the entry
+    up), the first tier it changes by more than ``eps`` (−1: none) and the sign of that change."""
+    big = np.abs(reduced) > eps[None, :]
+    first = np.where(big.any(axis=1), np.argmax(big, axis=1), -1)
+    sign = np.sign(reduced[np.arange(len(first)), np.maximum(first, 0)]) if len(first) else np.zeros(0)
+    return first, sign
+
+
+def worse_at(
+    entries: np.ndarray, first: np.ndarray, sign: np.ndarray, value: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> int | None:
+    """The first tier made better by moving one of ``entries`` (nonbasic; ``first`` and ``sign``
+    from :func:`decisive`) off its bound; ``value``, ``low``, ``high``: every entry's value and
+    bounds. An entry at its lower bound can only go up, at its upper only down, a fixed one not at
+    all, a free one both ways. None: no move betters a tier before it worsens one."""
+    changes = first >= 0
+    e, first, sign = entries[changes], first[changes], sign[changes]
+    v, lo, hi = value[e], low[e], high[e]
+    up = np.abs(v - lo) <= np.abs(hi - v)  # at (or nearest) its lower bound
+    free = ~np.isfinite(lo) & ~np.isfinite(hi)
+    better = (lo < hi) & ((np.where(up, sign, -sign) < 0) | free)
+    return int(first[better].min()) if better.any() else None
+
+
 def first_worse(
     reduced: np.ndarray, value: np.ndarray, low: np.ndarray, high: np.ndarray, nonbasic: np.ndarray, eps: np.ndarray
 ) -> int | None:
     """The first tier (column of ``reduced``) made better by moving a nonbasic entry off its bound.
 
     ``reduced`` holds, per entry (a column or a row's activity) and tier, the change of the tier per
-    unit move of the entry; ``value``, ``low``, ``high`` the entry's value and bounds. An entry at its
-    lower bound can only go up, at its upper only down, a fixed one not at all, a free one both ways.
-    The entry's first tier with a change above ``eps`` must get worse; None: no entry's does."""
-    movable = nonbasic & (low < high)
-    if not movable.any():
-        return None
-    v, lo, hi, r = value[movable], low[movable], high[movable], reduced[movable]
-    up = np.abs(v - lo) <= np.abs(hi - v)  # at (or nearest) its lower bound
-    free = ~np.isfinite(lo) & ~np.isfinite(hi)
-    signed = np.where(up, 1.0, -1.0)[:, None] * r
-    big = np.abs(signed) > eps[None, :]
-    has = big.any(axis=1)
-    first = np.argmax(big, axis=1)
-    better = has & ((signed[np.arange(len(first)), first] < 0) | free)
-    return int(first[better].min()) if better.any() else None
+    unit move of the entry; ``value``, ``low``, ``high`` the entry's value and bounds. The entry's
+    first tier with a change above ``eps`` must get worse (:func:`worse_at`); None: no entry's does."""
+    entries = np.flatnonzero(nonbasic)
+    return worse_at(entries, *decisive(reduced[entries], eps), value, low, high)
 
 
 @dataclass
@@ -458,6 +472,10 @@ class Tiered:
     started: bool = field(default=False, init=False)
     #: the last proof's tiers and basis, the matrix's values then, and its reduced costs (:meth:`_reduced`)
     last_reduced: tuple[Any, np.ndarray, np.ndarray] | None = field(default=None, init=False)
+    #: the last proof's reduced costs and tolerances, and what they decide (:meth:`_decided`)
+    last_decided: tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = field(
+        default=None, init=False
+    )
 
     @classmethod
     def of_template(cls, tpl: Any, costs: list[np.ndarray], **kw: Any) -> Tiered:
@@ -480,6 +498,7 @@ class Tiered:
             if self.certifies:
                 self.tier_matrix = np.column_stack([self._cost(k) for k in range(len(self.costs))])
                 self.tier_scale = np.maximum(1.0, np.max(np.abs(self.tier_matrix), axis=0))
+                self._probe(0)  # (the first solve's costs, found with the LP, not in its first period)
             return
         refuse_weighted(self.kinds, self.mode)
         self.weighted_cost = self._weighted(n)
@@ -742,8 +761,9 @@ class Tiered:
         return True
 
     def _hold(self, k0: int, k1: int, x: np.ndarray, out: dict[str, float], what: str) -> None:
-        """Tiers ``k0`` to ``k1`` (excluded) proven or solved at ``x``: their optima recorded and held
-        (an equity tier after a priority without shortage: 0, not held, as the stages do)."""
+        """Tiers ``k0`` to ``k1`` (excluded) proven or solved at ``x``: their optima recorded and, if a
+        solve follows (tiers are left), held (an equity tier after a priority without shortage: 0,
+        not held, as the stages do)."""
         values = x @ self.tier_matrix[:, k0:k1]
         held, bounds = [], []
         for k in range(k0, k1):
@@ -759,8 +779,8 @@ class Tiered:
                     raise SolverError(f"{what}, stage '{name}': its optimum is not a number ({z})")
                 held.append(self.fix_rows[k])
                 bounds.append(bound)
-                self.held_hi[k] = bound
-        if held:
+        if held and k1 < len(self.costs):
+            self.held_hi[np.array(held) - self.fix_rows[0]] = bounds
             rows = np.array(held, dtype=np.int32)
             checked(self.h.changeRowsBounds(len(rows), rows, np.full(len(rows), -INF), np.array(bounds)),  # type: ignore[union-attr]
                     f"{what}: holding the tiers proven")  # fmt: skip
@@ -792,19 +812,34 @@ class Tiered:
         basic = np.asarray(basic)
         rows, cols, vals = self.matrix
         n, m0, nh = len(x), len(self.bounds[2]), len(self.fix_rows)
-        at = basic >= 0  # the basis's positions holding a column (the others hold a row)
-        reduced = self._reduced(tiers, basic, n, m0)
         lo, hi, rlo, rhi = self.bounds
-        nonbasic = np.ones(n + m0 + nh, dtype=bool)
-        nonbasic[basic[at]] = False
-        nonbasic[n - 1 - basic[~at]] = False
         value = np.concatenate([x, np.bincount(rows, vals * x[cols], minlength=m0), x @ self.tier_matrix[:, :nh]])
         low = np.concatenate([lo, rlo, np.full(nh, -INF)])
         high = np.concatenate([hi, rhi, self.held_hi])
-        scale = self.tier_scale[tiers]
-        eps = np.where(np.array(tiers) == solved, HIGHS_DUAL_TOLERANCE, CERTIFY_TOLERANCE) * scale
-        first = first_worse(reduced, value, low, high, nonbasic, eps)
+        eps = np.where(np.array(tiers) == solved, HIGHS_DUAL_TOLERANCE, CERTIFY_TOLERANCE) * self.tier_scale[tiers]
+        first = worse_at(*self._decided(tiers, basic, n, m0, eps), value, low, high)
         return K if first is None else tiers[first]
+
+    def _decided(
+        self, tiers: list[int], basic: np.ndarray, n: int, m0: int, eps: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The nonbasic entries at the basis ``basic`` (columns, then rows, then held rows), and each
+        one's first tier changed by a move and its sign (:func:`decisive`). These follow from the
+        basis alone: at the basis of the last proof (and the same tiers, matrix and tolerances), the
+        last proof's, without a solve; what differs from month to month is only which way an
+        entry may move (:func:`worse_at`)."""
+        reduced = self._reduced(tiers, basic, n, m0)
+        last = self.last_decided
+        if last is not None and last[0] is reduced and np.array_equal(last[1], eps):
+            return last[2]
+        at = basic >= 0  # the basis's positions holding a column (the others hold a row)
+        nonbasic = np.ones(len(reduced), dtype=bool)
+        nonbasic[basic[at]] = False
+        nonbasic[n - 1 - basic[~at]] = False
+        entries = np.flatnonzero(nonbasic)
+        decided = (entries, *decisive(reduced[entries], eps))
+        self.last_decided = (reduced, eps, decided)
+        return decided
 
     def _reduced(self, tiers: list[int], basic: np.ndarray, n: int, m0: int) -> np.ndarray:
         """Per tier (columns), the reduced costs of the columns and then the prices of the rows at the
