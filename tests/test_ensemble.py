@@ -213,3 +213,24 @@ def test_a_folder_with_other_files_is_never_written_into(monthly, tmp_path):
     (tmp_path / "file").write_text("x", encoding="utf-8")
     with pytest.raises(InputError, match=r"a folder for the ensemble: this is a file"):
         run_ensemble(monthly, tmp_path / "file", realisations=1, seed=0, workers=1)
+
+
+def test_the_clusters_loggers_are_silent_while_it_runs_and_set_back_after(monthly, tmp_path, scheduler):
+    """What Dask and tornado log of the cluster (addresses, workers joining or lost, tracebacks from
+    its event loop) is not the planner's: silent while the members run; their levels as they were after."""
+    import logging
+
+    import distributed  # noqa: F401  (its loggers, with the levels its import gives them)
+
+    names = ("distributed", "distributed.client", "tornado", "tornado.application")
+    before = {n: logging.getLogger(n).level for n in names}
+    during: dict[str, bool] = {}
+
+    def on_member(_m, _error):
+        during.update({n: logging.getLogger(n).isEnabledFor(logging.CRITICAL) for n in names})
+
+    run_ensemble(monthly, tmp_path / "ens", realisations=1, seed=2, scheduler=scheduler, on_member=on_member)
+    assert during == dict.fromkeys(names, False)
+    assert {n: logging.getLogger(n).level for n in names} == before
+    # (heard again: not left silent by this ensemble or by any before it in this process)
+    assert all(logging.getLogger(n).isEnabledFor(logging.CRITICAL) for n in names)

@@ -1258,6 +1258,13 @@ MUTATIONS = [
         "self.held_hi[np.array(held) - self.fix_rows[0]] = bounds",
         "pass",
     ),
+    (
+        "the cluster's loggers heard while the members run",
+        "waterplan/ensemble.py",
+        "lg.setLevel(logging.CRITICAL + 1)",
+        "lg.setLevel(lg.level)",
+    ),
+    ("the cluster's loggers left silent after the ensemble", "waterplan/ensemble.py", "lg.setLevel(level)", "pass"),
 ]
 
 

@@ -24,7 +24,7 @@ import re
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -240,8 +240,9 @@ def run_ensemble(
     t0 = time.perf_counter()
     try:
         if todo:
-            _on_dask(scenario, out, todo, failures, workers=workers, scheduler=scheduler, progress=progress,
-                     on_member=on_member, connect_timeout=connect_timeout)  # fmt: skip
+            with _cluster_quiet():
+                _on_dask(scenario, out, todo, failures, workers=workers, scheduler=scheduler, progress=progress,
+                         on_member=on_member, connect_timeout=connect_timeout)  # fmt: skip
     finally:  # an interrupted ensemble keeps what it has: the same command resumes it
         _write_failures(out, failures)
         _write_meta(out, {**meta, "failed": len(failures), "seconds": time.perf_counter() - t0})
@@ -316,6 +317,28 @@ def _on_dask(
     _close(client, cluster)
 
 
+@contextlib.contextmanager
+def _cluster_quiet() -> Iterator[None]:
+    """Dask's and tornado's loggers silent while the members run, their levels set back after: what
+    the cluster says of itself (its addresses, workers joining, and, when a Ctrl-C reaches the
+    workers before this process, its workers lost and tracebacks from its event loop) is not the
+    planner's; a member that fails is reported with the members."""
+    import distributed  # noqa: F401  (its import sets its loggers' levels: before they are read)
+
+    loggers = [logging.getLogger(name) for name in ("distributed", "tornado")]
+    for name, lg in list(logging.root.manager.loggerDict.items()):  # (those with a level of their own)
+        if isinstance(lg, logging.Logger) and name.startswith(("distributed.", "tornado.")) and lg.level:
+            loggers.append(lg)
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
 def _stop_now(client: Any, cluster: Any) -> None:
     """Close the client and the local cluster within seconds, and kill any worker process still
     running: an interrupted ensemble exits now (what was written stays, to resume)."""
@@ -326,18 +349,10 @@ def _stop_now(client: Any, cluster: Any) -> None:
         with contextlib.suppress(Exception):
             child.kill()
             child.join(timeout=3)
-    quiet = [logging.getLogger(name) for name in ("distributed", "tornado")]
-    levels = [q.level for q in quiet]
-    for q in quiet:  # (what the cluster says of its workers killed; set back below)
-        q.setLevel(logging.CRITICAL + 1)
-    try:
-        for thing in (client, cluster):
-            if thing is not None:
-                with contextlib.suppress(Exception):
-                    thing.close(timeout=3)
-    finally:
-        for q, level in zip(quiet, levels, strict=True):
-            q.setLevel(level)
+    for thing in (client, cluster):  # (what the cluster says of its workers killed: not heard, _cluster_quiet)
+        if thing is not None:
+            with contextlib.suppress(Exception):
+                thing.close(timeout=3)
 
 
 def _close(client: Any, cluster: Any) -> None:
