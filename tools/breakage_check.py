@@ -742,7 +742,7 @@ MUTATIONS = [
         "for t in np.flatnonzero(CB.any(axis=0)):",
         "for t in np.flatnonzero(CB.any(axis=0))[:0]:",
     ),
-    ("a proven tier not held for the stages after it", "waterplan/engine.py", "held.append(self.fix_rows[k])", "pass"),
+    ("a proven tier not held for the stages after it", "waterplan/engine.py", "held.append(k)", "pass"),
     (
         "the proof reads the first month's bounds every month",
         "waterplan/monthly/myopic.py",
@@ -1255,7 +1255,7 @@ MUTATIONS = [
     (
         "the tiers' held bounds not known to the proof",
         "waterplan/engine.py",
-        "self.held_hi[np.array(held) - self.fix_rows[0]] = bounds",
+        "self.held_hi[held] = bounds",
         "pass",
     ),
     (

@@ -777,11 +777,11 @@ class Tiered:
                 bound = z + stage_tolerance(z)
                 if not math.isfinite(bound):
                     raise SolverError(f"{what}, stage '{name}': its optimum is not a number ({z})")
-                held.append(self.fix_rows[k])
+                held.append(k)
                 bounds.append(bound)
         if held and k1 < len(self.costs):
-            self.held_hi[np.array(held) - self.fix_rows[0]] = bounds
-            rows = np.array(held, dtype=np.int32)
+            self.held_hi[held] = bounds
+            rows = np.array(self.fix_rows, dtype=np.int32)[held]
             checked(self.h.changeRowsBounds(len(rows), rows, np.full(len(rows), -INF), np.array(bounds)),  # type: ignore[union-attr]
                     f"{what}: holding the tiers proven")  # fmt: skip
 
