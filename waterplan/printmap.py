@@ -27,6 +27,8 @@ __all__ = ["chinese_font_rc", "cjk_font", "extent", "font_rc", "is_own_map", "pa
 
 #: the creator a map drawn by :func:`print_map` carries (PNG text chunk ``Software``, PDF ``/Creator``)
 PRINT_CREATOR = "waterplan print-map"
+#: zlib's level for the PNGs drawn (the printed map, the report's charts): the fastest
+PNG_COMPRESS_LEVEL = 1
 
 
 def is_own_map(path: Path) -> bool:
@@ -97,6 +99,16 @@ def font_rc() -> dict[str, Any]:
 NO_DEMAND = {"color": "#eeeeee", "edgecolor": "#333333", "linewidth": 0.6}
 #: class edges of the coverage legend (shares of demand supplied): the web map's and the QGIS style's
 COVERAGE_BOUNDS = CLASS_BOUNDS["coverage"] or []
+
+
+def _save(fig: Figure, path: Path, fmt: str, dpi: int) -> None:
+    """Save the printed map as ``fmt``, its creator in the file's metadata; a PNG compressed at
+    zlib's fastest level (a sixth larger, a third of the encoding time)."""
+    if fmt == "png":
+        fig.savefig(path, dpi=dpi, format=fmt, metadata={"Software": PRINT_CREATOR},
+                    pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})  # fmt: skip
+    else:
+        fig.savefig(path, dpi=dpi, format=fmt, metadata={"Creator": PRINT_CREATOR})
 
 
 def _read_layers(run_dir: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, Any]:
@@ -289,7 +301,5 @@ def print_map(
             fontsize=6,
             color="#555555",
         )
-        meta = {"Software": PRINT_CREATOR} if out.suffix.lower() == ".png" else {"Creator": PRINT_CREATOR}
-        write_file(out, force, lambda tmp: fig.savefig(tmp, dpi=dpi, format=out.suffix.lower()[1:], metadata=meta),
-                   is_own=is_own_map)  # fmt: skip
+        write_file(out, force, lambda tmp: _save(fig, tmp, out.suffix.lower()[1:], dpi), is_own=is_own_map)
     return out
