@@ -1,5 +1,6 @@
 """What a user pays for a command, from the start of the process to its last file: CPU seconds
-(user + system, the process and its children) and peak memory, best of three runs each.
+(user + system, the process and its children) and peak memory; five runs each, the best and the
+median (what a run costs on this machine as its load comes and goes).
 
 The commands run as on a user's machine: Python keeps the compiled bytecode of what it imports
 (``PYTHONDONTWRITEBYTECODE``, which some shells and CI set, is removed for them), so the runs
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,14 +23,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-REPEAT = 3
+REPEAT = 5
 #: Python's default: bytecode kept between runs
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def measure(cmd: list[str]) -> tuple[float, float, float]:
-    """CPU seconds, wall seconds and peak MB of one run of ``cmd`` (best of REPEAT)."""
+def measure(cmd: list[str]) -> tuple[float, float, float, float]:
+    """CPU seconds (the best of REPEAT runs and their median), wall seconds and peak MB of the best."""
     best = (float("inf"), float("inf"), 0.0)
+    cpus = []
     for _ in range(REPEAT):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = dt.datetime.now()
@@ -36,9 +39,10 @@ def measure(cmd: list[str]) -> tuple[float, float, float]:
         wall = (dt.datetime.now() - t0).total_seconds()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        cpus.append(cpu)
         if cpu < best[0]:
             best = (cpu, wall, after.ru_maxrss / 1024)
-    return best
+    return best[0], statistics.median(cpus), best[1], best[2]
 
 
 def main() -> None:
@@ -62,11 +66,11 @@ def main() -> None:
     }
     load = os.getloadavg()[0]
     print(f"measured {dt.date.today()}, {os.cpu_count()} CPUs, load average {load:.2f} at the start")
-    print("| command | CPU s | wall s | peak MB (largest child) |")
-    print("|---|---|---|---|")
+    print("| command | CPU s, best | CPU s, median | wall s | peak MB (largest child) |")
+    print("|---|---|---|---|---|")
     for name, cmd in cases.items():
-        cpu, wall, mb = measure(cmd)
-        print(f"| {name} | {cpu:.2f} | {wall:.2f} | {mb:.0f} |", flush=True)
+        cpu, median, wall, mb = measure(cmd)
+        print(f"| {name} | {cpu:.2f} | {median:.2f} | {wall:.2f} | {mb:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

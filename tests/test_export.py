@@ -50,6 +50,21 @@ def test_gauss_kruger_zone_for_shanxi():
     assert resolve_crs("gk6", (111.5, 37.0, 113.0, 38.5)).to_epsg() == 4508  # CGCS2000 6° GK, zone 19 (CM 111°E)
 
 
+@pytest.mark.parametrize("crs", ["gk3", "gk6", "EPSG:4490", "EPSG:32649"])
+def test_layers_projected_without_a_datum_search_land_where_proj_puts_them(run_dir, crs):
+    """Read as CGCS2000 to skip PROJ's search for a WGS84 → CGCS2000 shift, every vertex of every
+    layer lands exactly where PROJ's own transformation puts it; a CRS on another datum (UTM on
+    WGS84) is projected as it is."""
+    from waterplan.export import projected
+
+    for layer in ("counties", "network_edges", "network_nodes"):
+        gdf = _original(run_dir, layer)
+        target = resolve_crs(crs, tuple(gdf.total_bounds))
+        ours, proj = projected(gdf, target), gdf.to_crs(target)
+        assert ours.crs == target and ours.geometry.geom_equals_exact(proj.geometry, tolerance=1e-6).all(), layer
+        assert ours.drop(columns="geometry").equals(gdf.drop(columns="geometry"))
+
+
 def test_shapefile_keeps_every_field_readable(run_dir, tmp_path):
     out = export_run(run_dir, tmp_path / "ty_shp", fmt="shp", crs="EPSG:4490")
     legend = pd.read_csv(out / "fields.csv")

@@ -1289,6 +1289,18 @@ MUTATIONS = [
         "layer.bindTooltip(f.properties.tip, {sticky: true});",
         "",
     ),
+    (
+        "a layer read in the wrong CRS before it is projected",
+        "waterplan/export.py",
+        "gdf = gdf.set_crs(CGCS2000, allow_override=True)",
+        "gdf = gdf.set_crs(3857, allow_override=True)",
+    ),
+    (
+        "a layer read as CGCS2000 but not projected",
+        "waterplan/export.py",
+        "        gdf = gdf.set_crs(CGCS2000, allow_override=True)\n    return gdf.to_crs(crs)",
+        "        return gdf.set_crs(crs, allow_override=True)\n    return gdf.to_crs(crs)",
+    ),
 ]
 
 

@@ -46,6 +46,8 @@ __all__ = [
 ]
 
 FORMATS = ("gpkg", "shp", "geojson", "csv", "xlsx")
+#: the datums a layer is read in (WGS84) and the national one (CGCS2000) of the Gauss–Krüger zones
+WGS84, CGCS2000 = pyproj.CRS.from_epsg(4326), pyproj.CRS.from_epsg(4490)
 LAYER_FILES = {
     "counties": "counties.geojson",
     "network_edges": "network_edges.geojson",
@@ -191,6 +193,22 @@ def run_layers(G: nx.DiGraph, results: Results, *, scenario: str, period: int) -
     return {
         name: _rounded(g) for name, g in (("counties", counties), ("network_edges", edges), ("network_nodes", nodes))
     }
+
+
+def projected(gdf: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd.GeoDataFrame:
+    """``gdf`` in ``crs``. From WGS84 into a CRS on CGCS2000 (EPSG:4490, its Gauss–Krüger zones),
+    PROJ applies no shift between the two datums (its "ballpark" offset is zero: the same
+    coordinates) but searches its database for one, about 50 ms a layer: the WGS84 coordinates are
+    read as CGCS2000 and projected, the same numbers without the search.
+
+    >>> g = gpd.GeoDataFrame(geometry=gpd.points_from_xy([112.5], [37.8]), crs=4326)
+    >>> gk = resolve_crs("gk3", (112.0, 37.0, 113.0, 38.0))
+    >>> projected(g, gk).geometry.equals(g.to_crs(gk).geometry), projected(g, gk).crs == gk
+    (True, True)
+    """
+    if gdf.crs is not None and gdf.crs == WGS84 and crs.geodetic_crs is not None and crs.geodetic_crs == CGCS2000:
+        gdf = gdf.set_crs(CGCS2000, allow_override=True)
+    return gdf.to_crs(crs)
 
 
 def resolve_crs(crs: str, bounds: tuple[float, float, float, float] | None = None) -> pyproj.CRS:
@@ -401,7 +419,7 @@ def _read_run(run_dir: Path, crs: str) -> tuple[dict[str, gpd.GeoDataFrame], dic
     tables = {
         name: pd.read_csv(run_dir / f"{name}.csv", dtype={"county": str}) for name in RUN_TABLES[_run_kind(run_dir)]
     }
-    return {k: v.to_crs(target) for k, v in layers.items()}, tables, target
+    return {k: projected(v, target) for k, v in layers.items()}, tables, target
 
 
 def export_run(

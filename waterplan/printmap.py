@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 from matplotlib_scalebar.scalebar import ScaleBar
 
 from ._errors import InputError, Problem
-from .export import LAYER_FILES, resolve_crs
+from .export import LAYER_FILES, projected, resolve_crs
 from .i18n import tr
 from .outputs import check_output_file, write_file
 from .palette import CHOROPLETHS, CLASS_BOUNDS, class_labels
@@ -120,7 +120,7 @@ def _read_layers(run_dir: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd
     edges = gpd.read_file(run_dir / LAYER_FILES["network_edges"])
     nodes = gpd.read_file(run_dir / LAYER_FILES["network_nodes"])
     crs = resolve_crs("gk3", tuple(counties.total_bounds))
-    return counties.to_crs(crs), edges.to_crs(crs), nodes.to_crs(crs), crs
+    return projected(counties, crs), projected(edges, crs), projected(nodes, crs), crs
 
 
 def _draw_layers(
