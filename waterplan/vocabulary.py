@@ -19,7 +19,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from .i18n import tr
@@ -71,16 +71,22 @@ def split_names(raw: object) -> list[str]:
 
 def _spellings(sectors: Mapping[str, Any]) -> dict[str, str]:
     """Every accepted spelling (normalised) → the sector's key, for the sectors of ``sectors``
-    (a scenario's sectors, or :data:`SECTOR_NAMES`)."""
+    (a scenario's sectors, or :data:`SECTOR_NAMES`); made once for each set of sectors and their
+    own Chinese names (a network names a sector on every line; read it, do not change it)."""
+    return _spellings_of(tuple((str(key), getattr(sectors[key], "name_zh", None)) for key in sectors))
+
+
+@lru_cache(maxsize=64)
+def _spellings_of(sectors: tuple[tuple[str, str | None], ...]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for key in sectors:
+    keys = {key for key, _own in sectors}
+    for key, own in sectors:
         zh, en = SECTOR_NAMES.get(key, (key, key))
-        own = getattr(sectors[key], "name_zh", None)
         for spelling in (key, en, zh, own):
             if spelling:
                 out.setdefault(_normal(spelling), key)
     for word, key in SECTOR_SYNONYMS.items():
-        if key in sectors:
+        if key in keys:
             out.setdefault(_normal(word), key)
     return out
 
