@@ -91,6 +91,21 @@ def test_conversion_moves_polygons_by_the_gcj_offset():
     assert 0.001 < x0 - first[0] < 0.01 and 0.0001 < y0 - first[1] < 0.01
 
 
+def test_a_point_converts_to_the_same_place_whatever_is_converted_with_it():
+    """A province's outlines are converted at once: each point is iterated until its own step is
+    below the tolerance, so it lands where it lands when converted alone (to the last bit), and a
+    county loaded with others has the outline it has loaded alone."""
+    lng = np.array([112.55, 121.531541859215, 87.6, 126.6, 130.0])
+    lat = np.array([37.87, 31.17530398364597, 43.8, 45.75, 10.0])  # (the last outside China: no offset)
+    together = gcj02_to_wgs84(lng, lat)
+    for i in range(len(lng)):
+        alone = gcj02_to_wgs84(lng[i], lat[i])
+        assert (float(alone[0]), float(alone[1])) == (together[0][i], together[1][i])
+        assert abs(wgs84_to_gcj02(*alone)[0] - lng[i]) < 1e-9 and abs(wgs84_to_gcj02(*alone)[1] - lat[i]) < 1e-9
+    with_others = load_counties(city="太原市").set_index("adcode").loc["140121", "geometry"]
+    assert with_others.equals_exact(load_counties(["140121"]).geometry.iloc[0], 0.0)
+
+
 def test_every_shanxi_county_loads():
     gdf = load_counties(province="山西省")
     assert len(gdf) == 117

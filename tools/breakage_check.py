@@ -1316,8 +1316,14 @@ MUTATIONS = [
     (
         "a county's outline read without removing the GCJ-02 offset",
         "waterplan/boundaries.py",
-        "return _geometry_gcj02_to_wgs84(shapely.from_geojson(text))",
-        "return shapely.from_geojson(text)",
+        "return tuple(_geometry_gcj02_to_wgs84(gcj)) if len(paths) else ()",
+        "return tuple(gcj) if len(paths) else ()",
+    ),
+    (
+        "only the first of the points given converted from GCJ-02",
+        "waterplan/boundaries.py",
+        "active = np.arange(w_lng.size)",
+        "active = np.arange(w_lng.size)[:1]",
     ),
 ]
 

