@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import waterplan.engine as E
-from waterplan.engine import Tiered, first_worse, new_highs, pass_model
+from waterplan.engine import Tiered, decisive, new_highs, pass_model, worse_at
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
@@ -26,10 +26,12 @@ EPS = np.array([1e-9, 1e-9])
 
 
 def _first(reduced, value, low, high, nonbasic=None):
+    """The first tier a move of a nonbasic entry betters (None: none), as the proof reads it: what
+    the reduced costs decide (:func:`decisive`), then which way each entry may move (:func:`worse_at`)."""
     reduced = np.asarray(reduced, dtype=float)
-    nonbasic = np.ones(len(reduced), dtype=bool) if nonbasic is None else np.asarray(nonbasic)
-    return first_worse(reduced, np.asarray(value, float), np.asarray(low, float), np.asarray(high, float),
-                       nonbasic, EPS)  # fmt: skip
+    entries = np.arange(len(reduced)) if nonbasic is None else np.flatnonzero(nonbasic)
+    return worse_at(entries, *decisive(reduced[entries], EPS), np.asarray(value, float), np.asarray(low, float),
+                    np.asarray(high, float))  # fmt: skip
 
 
 def test_a_move_that_betters_a_later_tier_is_found():

@@ -13,6 +13,7 @@ import json
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -113,7 +114,9 @@ def gcj02_to_wgs84(lng: object, lat: object, *, tol: float = 1e-10) -> tuple[np.
     return w_lng.reshape(g_lng.shape), w_lat.reshape(g_lat.shape)
 
 
-def _geometry_gcj02_to_wgs84(geom: shapely.Geometry) -> shapely.Geometry:
+def _geometry_gcj02_to_wgs84(geom: Any) -> Any:
+    """A geometry, or an array of them, with the GCJ-02 offset removed from every point."""
+
     def conv(coords: np.ndarray) -> np.ndarray:
         lng, lat = gcj02_to_wgs84(coords[:, 0], coords[:, 1])
         return np.column_stack([lng, lat])

@@ -401,18 +401,6 @@ def worse_at(
     return int(first[better].min()) if better.any() else None
 
 
-def first_worse(
-    reduced: np.ndarray, value: np.ndarray, low: np.ndarray, high: np.ndarray, nonbasic: np.ndarray, eps: np.ndarray
-) -> int | None:
-    """The first tier (column of ``reduced``) made better by moving a nonbasic entry off its bound.
-
-    ``reduced`` holds, per entry (a column or a row's activity) and tier, the change of the tier per
-    unit move of the entry; ``value``, ``low``, ``high`` the entry's value and bounds. The entry's
-    first tier with a change above ``eps`` must get worse (:func:`worse_at`); None: no entry's does."""
-    entries = np.flatnonzero(nonbasic)
-    return worse_at(entries, *decisive(reduced[entries], eps), value, low, high)
-
-
 @dataclass
 class Tiered:
     """The tiers of one LP already passed to ``h``: names, cost vectors, and how to solve them.
