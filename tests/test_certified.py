@@ -320,3 +320,160 @@ def test_a_period_proved_by_its_first_solve_holds_no_tier():
     proved._aim = lambda k, probe, what, first: (seen.append(proved.held_hi.copy()), real(k, probe, what, first))[1]
     proved.solve_x("random LP")
     assert proved.counts["solved"] > 1 and np.isfinite(seen[-1]).any()
+
+
+def _period(tiered, bounds):
+    """A next period of ``tiered``'s LP with new bounds (as a myopic month sets them): its answer,
+    its tiers' optima, and whether it was read at the last basis without a solve."""
+    lb, ub, rlo, rhi = (np.asarray(b, dtype=float).copy() for b in bounds)
+    n, m = len(lb), len(rlo)
+    tiered.h.changeColsBounds(n, np.arange(n, dtype=np.int32), lb, ub)
+    tiered.h.changeRowsBounds(m, np.arange(m, dtype=np.int32), rlo, rhi)
+    tiered.bounds = (lb, ub, rlo, rhi)
+    before = tiered.counts["solved"]
+    x, out = tiered.solve_x("a period")
+    return x, out, tiered.counts["solved"] == before
+
+
+def _staged(bounds, arrays, costs):
+    """The stage loop's optima of the same LP (held at 1e-9: :func:`_exact`)."""
+    _x, want = _tiered(bounds, arrays, costs, certify=False).solve_x("random LP")
+    return want
+
+
+def test_a_period_the_last_basis_still_proves_is_read_there_without_a_solve(monkeypatch):
+    """Demands moved by up to 2 %: where the basis the last period ended with stays within its
+    bounds, the period's answer is read there (no solve); it is HiGHS's own point at that basis
+    (HiGHS, run there, makes no iteration and lands on it) and every tier is the stage loop's."""
+    _exact(monkeypatch)
+    bounds, arrays, costs = _random_lp(5)
+    proved = _tiered(bounds, arrays, costs, certify=True)
+    proved.solve_x("random LP")
+    rng = np.random.default_rng(0)
+    read = 0
+    for _t in range(30):
+        lb, ub, rlo, rhi = (b.copy() for b in bounds)
+        f = 1.0 + rng.uniform(-0.02, 0.02, len(rlo))
+        moved = (lb, ub, rlo * f, rhi * f)
+        x, got, unmoved = _period(proved, moved)
+        want = _staged(moved, arrays, costs)
+        for k in range(5):
+            assert got[f"t{k}"] == pytest.approx(want[f"t{k}"], rel=1e-6, abs=1e-6), (k, unmoved)
+        if unmoved:
+            read += 1
+            checked_run = proved.h.run()
+            assert checked_run == highspy.HighsStatus.kOk
+            assert proved.h.getInfoValue("simplex_iteration_count")[1] == 0
+            assert np.allclose(proved.h.getSolution().col_value, x, rtol=1e-9, atol=1e-9)
+            lo, hi = np.concatenate([moved[0], moved[2]]), np.concatenate([moved[1], moved[3]])
+            act = np.concatenate([x, np.bincount(arrays[0], arrays[2] * x[arrays[1]], minlength=len(rlo))])
+            assert (act >= lo - 1e-9).all() and (act <= hi + 1e-9).all()
+    assert 5 <= read < 30, read
+
+
+def test_a_basis_the_new_bounds_leave_is_solved_from(monkeypatch):
+    """A supply cut to a tenth: the last basis's basic values fall outside their bounds, so the
+    period is solved (from that basis), and its answer is the stage loop's."""
+    _exact(monkeypatch)
+    bounds, arrays, costs = _random_lp(5)
+    proved = _tiered(bounds, arrays, costs, certify=True)
+    proved.solve_x("random LP")
+    lb, ub, rlo, rhi = (b.copy() for b in bounds)
+    rhi[:4] *= 0.1  # (the random LP's first four rows are its sources)
+    _x, got, unmoved = _period(proved, (lb, ub, rlo, rhi))
+    assert not unmoved
+    want = _staged((lb, ub, rlo, rhi), arrays, costs)
+    for k in range(5):
+        assert got[f"t{k}"] == pytest.approx(want[f"t{k}"], rel=1e-6, abs=1e-6)
+
+
+def test_a_basis_still_within_its_bounds_but_no_longer_optimal_is_refused(monkeypatch):
+    """A flow held at zero in one period and let go in the next: the last basis still holds every
+    bound (the flow stays at zero, nonbasic), but a move of that flow betters a tier; the proof
+    refuses the basis, the period is solved, and its answer is the stage loop's."""
+    _exact(monkeypatch)
+    bounds, arrays, costs = _random_lp(5)
+    lb, ub, rlo, rhi = (b.copy() for b in bounds)
+    first = _tiered(bounds, arrays, costs, certify=True)
+    x0, _out = first.solve_x("random LP")
+    n_flow = len(lb) - 5
+    j = int(np.argmax(x0[:n_flow]))  # the flow the answer uses most
+    held = ub.copy()
+    held[j] = 0.0
+    proved = _tiered((lb, held, rlo, rhi), arrays, costs, certify=True)
+    proved.solve_x("random LP")
+    feasible = []
+    real = proved._basic_solution
+    monkeypatch.setattr(proved, "_basic_solution", lambda kept: (feasible.append(real(kept)), feasible[-1])[1])
+    x, got, unmoved = _period(proved, (lb, ub, rlo, rhi))
+    assert feasible and feasible[0] is not None and feasible[0][j] == 0.0  # still within its bounds
+    assert not unmoved and x[j] > 0.0
+    want = _staged((lb, ub, rlo, rhi), arrays, costs)
+    for k in range(5):
+        assert got[f"t{k}"] == pytest.approx(want[f"t{k}"], rel=1e-6, abs=1e-6)
+
+
+def test_tries_at_the_last_basis_thin_out_where_they_rarely_hold(monkeypatch):
+    """Where the last basis never holds, it is tried while the recent share that held stays at
+    UNMOVED_SHARE or above, then once in UNMOVED_EVERY periods."""
+    bounds, arrays, costs = _random_lp(5)
+    proved = _tiered(bounds, arrays, costs, certify=True)
+    proved.solve_x("random LP")
+    tries = []
+    monkeypatch.setattr(proved, "_basic_solution", lambda kept: tries.append(1))  # (never holds)
+    for _t in range(40):
+        _period(proved, bounds)
+    share, n = 1.0, 0
+    while share >= E.UNMOVED_SHARE:
+        share, n = 0.75 * share, n + 1
+    assert len(tries) == n + (40 - n) // E.UNMOVED_EVERY, (len(tries), n)
+
+
+def test_a_myopic_months_model_solves_without_cost_perturbation(generated, tmp_path):
+    """The month's model starts from the basis the month before ended with: HiGHS's dual simplex
+    runs there without perturbing the costs (MONTH_OPTIONS; 117 counties: 2.1 against 1.5 ms of
+    HiGHS a month), and the months still give the stage loop's answer (tests above)."""
+    import importlib
+
+    myopic = importlib.import_module("waterplan.monthly.myopic")
+    from waterplan.monthly import solve_monthly
+
+    sc, G = generated(tmp_path, 10, False)
+    seen = []
+    real = myopic.months_built
+
+    def spy(*a, **k):
+        out = real(*a, **k)
+        seen.append(out[1].getOptionValue("dual_simplex_cost_perturbation_multiplier"))
+        return out
+
+    myopic.months_built = spy
+    try:
+        solve_monthly(G, sc, mode="myopic", years=1, start_year=1971)
+    finally:
+        myopic.months_built = real
+    assert seen and all(v in (0.0, (highspy.HighsStatus.kOk, 0.0)) for v in seen), seen
+
+
+def test_a_source_cut_below_what_the_last_basis_draws_from_it_is_solved_again(monkeypatch):
+    """Only a source's capacity moves, to just below what the last answer draws from it (its row
+    basic: the source had room): every column of the last basis still holds its bounds, the row
+    does not, so the period is solved; the new answer keeps within the cut."""
+    _exact(monkeypatch)
+    bounds, arrays, costs = _random_lp(5)
+    proved = _tiered(bounds, arrays, costs, certify=True)
+    x0, _out = proved.solve_x("random LP")
+    rows, cols, vals = arrays
+    act = np.bincount(rows, vals * x0[cols], minlength=len(bounds[2]))
+    _st, basic = proved.h.getBasicVariables()
+    room = [r for r in range(4) if -(r + 1) in set(np.asarray(basic).tolist()) and 0 < act[r] < bounds[3][r] - 1e-6]
+    assert room, "no source with room in the last answer"
+    r = room[0]
+    lb, ub, rlo, rhi = (b.copy() for b in bounds)
+    rhi[r] = 0.99 * act[r]
+    x, got, unmoved = _period(proved, (lb, ub, rlo, rhi))
+    assert not unmoved
+    assert np.bincount(rows, vals * x[cols], minlength=len(rlo))[r] <= rhi[r] + 1e-7
+    want = _staged((lb, ub, rlo, rhi), arrays, costs)
+    for k in range(5):
+        assert got[f"t{k}"] == pytest.approx(want[f"t{k}"], rel=1e-6, abs=1e-6)

@@ -1325,6 +1325,48 @@ MUTATIONS = [
         "active = np.arange(w_lng.size)",
         "active = np.arange(w_lng.size)[:1]",
     ),
+    (
+        "a period read at the last basis without checking its basic values' bounds",
+        "waterplan/engine.py",
+        "            if not ((got >= low - UNMOVED_TOLERANCE * (1.0 + np.abs(low))).all()",
+        "            if False and not ((got >= low - UNMOVED_TOLERANCE * (1.0 + np.abs(low))).all()",
+    ),
+    (
+        "a period read at the last basis without the proof of its tiers",
+        "waterplan/engine.py",
+        "        held = x is not None and kept is not None and self._certified(0, None, x, {}, basic=kept.basic) >= K",
+        "        held = x is not None and kept is not None",
+    ),
+    (
+        "a nonbasic row's activity left out of the basis solve's right-hand side",
+        "waterplan/engine.py",
+        "        rhs[kept.nb_rows] += rn",
+        "        rhs[kept.nb_rows] -= rn",
+    ),
+    (
+        "a nonbasic entry read at the other bound than the one it sat at",
+        "waterplan/engine.py",
+        "        upper = np.abs(value - low) > np.abs(high - value)\n        nb = np.flatnonzero(nonbasic)",
+        "        upper = np.abs(value - low) < np.abs(high - value)\n        nb = np.flatnonzero(nonbasic)",
+    ),
+    (
+        "a basic row's activity read with the wrong sign",
+        "waterplan/engine.py",
+        "        xb, rb = v[kept.at_cols], -v[kept.at_rows]",
+        "        xb, rb = v[kept.at_cols], v[kept.at_rows]",
+    ),
+    (
+        "the kept basis tried however rarely it holds",
+        "waterplan/engine.py",
+        "        if share[0] < UNMOVED_SHARE and share[1] < UNMOVED_EVERY:",
+        "        if False:",
+    ),
+    (
+        "the myopic month's model keeps HiGHS's cost perturbation",
+        "waterplan/monthly/myopic.py",
+        'MONTH_OPTIONS: dict[str, float] = {"dual_simplex_cost_perturbation_multiplier": 0.0}',
+        'MONTH_OPTIONS: dict[str, float] = {"dual_simplex_cost_perturbation_multiplier": 1.0}',
+    ),
 ]
 
 
