@@ -12,7 +12,7 @@ read the solution vector — and nothing else. Then the engine (not recording) a
 in turn, three times each, and the best time of each is kept.
 
 The plain loop runs twice: with HiGHS's defaults and with the options the engine gives the month's
-model (``MONTH_OPTIONS`` of ``waterplan.monthly.myopic``); the ratios are to the first. Printed: ms
+model (``WARM_OPTIONS`` of ``waterplan.engine``); the ratios are to the first. Printed: ms
 per month of the whole month for the engine (bounds prepared and passed, HiGHS, the results read
 and booked) and for the plain loop, their ratio, the engine's setup time (template and model
 built) and the process's peak memory. Each size runs in its own process.
@@ -90,7 +90,7 @@ def one_size(counties: int) -> dict:
         cols, rows = np.arange(n, dtype=np.int32), np.arange(m, dtype=np.int32)
         changed = [np.flatnonzero(mo["value"] != prev["value"]) for prev, mo in itertools.pairwise(months)]
         col_of = np.repeat(np.arange(n), np.diff(months[0]["start"]))
-        month_options = getattr(myopic, "MONTH_OPTIONS", {})
+        month_options = getattr(importlib.import_module("waterplan.engine"), "WARM_OPTIONS", {})
 
         def plain_loop(options: dict) -> tuple[float, list[float]]:
             h = highspy.Highs()

@@ -431,7 +431,7 @@ def test_tries_at_the_last_basis_thin_out_where_they_rarely_hold(monkeypatch):
 
 def test_a_myopic_months_model_solves_without_cost_perturbation(generated, tmp_path):
     """The month's model starts from the basis the month before ended with: HiGHS's dual simplex
-    runs there without perturbing the costs (MONTH_OPTIONS; 117 counties: 2.1 against 1.5 ms of
+    runs there without perturbing the costs (WARM_OPTIONS; 117 counties: 2.1 against 1.5 ms of
     HiGHS a month), and the months still give the stage loop's answer (tests above)."""
     import importlib
 

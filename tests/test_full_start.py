@@ -221,3 +221,29 @@ def test_the_manifest_says_how_the_lp_was_solved(network, monkeypatch, shipped_r
     assert monthly_manifest(myopic)["lp_method"] == "simplex, month by month (warm-started)"
     run, _out = shipped_run("taiyuan-2030")
     assert run.manifest["lp_method"] == "stage by stage"
+
+
+def test_the_horizon_started_from_the_myopic_answer_runs_without_cost_perturbation(network):
+    """From the start, HiGHS's dual simplex runs without perturbing the costs (WARM_OPTIONS: 38,972
+    instead of 94,124 iterations at 117 × 720); a cold solve keeps HiGHS's default."""
+    from waterplan.engine import WARM_OPTIONS
+
+    def option(h, name):
+        got = h.getOptionValue(name)  # ((status, value) in some highspy versions)
+        return got[1] if isinstance(got, tuple) else got
+
+    G2, tpl, per, inflow, lp = _horizon(network)
+    start = F._myopic_start(G2, tpl, per, inflow, lp)
+    nc = len(lp.col_lb)
+    for given, want in ((start, WARM_OPTIONS), (None, {})):
+        h = new_highs("simplex")
+        default = {k: option(h, k) for k in WARM_OPTIONS}
+        pass_model(h, np.zeros(nc), lp.col_lb, lp.col_ub, lp.row_lo, lp.row_hi, lp.rows, lp.cols, lp.vals)
+        tiered = F._tiered(G2, tpl, lp, h, len(per.months), "weighted", None)
+        tiered.start = given
+        tiered.solve("the horizon")
+        assert tiered.started == (given is not None)
+        for name, value in WARM_OPTIONS.items():
+            got = option(h, name)
+            assert got == (value if name in want else default[name]), (name, got)
+    assert WARM_OPTIONS == {"dual_simplex_cost_perturbation_multiplier": 0.0}

@@ -1364,8 +1364,14 @@ MUTATIONS = [
     (
         "the myopic month's model keeps HiGHS's cost perturbation",
         "waterplan/monthly/myopic.py",
-        'MONTH_OPTIONS: dict[str, float] = {"dual_simplex_cost_perturbation_multiplier": 0.0}',
-        'MONTH_OPTIONS: dict[str, float] = {"dual_simplex_cost_perturbation_multiplier": 1.0}',
+        "    for option, value in WARM_OPTIONS.items():  # (a month starts from the basis the month before ended with)",
+        "    for option, value in {}.items():  # (a month starts from the basis the month before ended with)",
+    ),
+    (
+        "the horizon started from the myopic run keeps HiGHS's cost perturbation",
+        "waterplan/engine.py",
+        '        self.h.setOptionValue("solver", "simplex")\n        for option, value in WARM_OPTIONS.items():\n            checked(self.h.setOptionValue(option, value), f"HiGHS option {option}")\n        self.started = True',
+        '        self.h.setOptionValue("solver", "simplex")\n        self.started = True',
     ),
 ]
 

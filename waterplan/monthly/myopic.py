@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InfeasibleError
-from ..engine import Tiered, checked, new_highs, numbers, pass_model
+from ..engine import WARM_OPTIONS, Tiered, checked, new_highs, numbers, pass_model
 from ..i18n import tr
 from ..progress import progress_bar
 from ..scenario import Scenario
@@ -32,11 +32,6 @@ from .results import MonthlyResult, available_by_source, collect
 __all__ = ["myopic"]
 
 _ERROR = highspy.HighsStatus.kError
-#: HiGHS's options for the month's model: no cost perturbation in the dual simplex. A month starts
-#: from the basis the month before ended with, a few iterations away; perturbing the first solve's
-#: costs (weights spanning many orders) costs iterations (117 counties: 2.1 against 1.5 ms of HiGHS a
-#: month). Whatever path HiGHS takes, the answer is proven from the basis it ends with.
-MONTH_OPTIONS: dict[str, float] = {"dual_simplex_cost_perturbation_multiplier": 0.0}
 
 
 def _plan_share(per: Periods, t: int) -> float:
@@ -129,7 +124,7 @@ def months_built(
     rows = np.concatenate([tpl.rows, block.rows, floors])
     cols = np.concatenate([tpl.cols, block.cols, loop.slack])
     h = new_highs()
-    for option, value in MONTH_OPTIONS.items():
+    for option, value in WARM_OPTIONS.items():  # (a month starts from the basis the month before ended with)
         checked(h.setOptionValue(option, value), f"HiGHS option {option}")
     # passed with month 0's bounds; the loop sets each month's (month 0's again) before it is solved
     pass_model(h, np.zeros(loop.n_cols), loop.lo, loop.hi, loop.rlo, loop.rhi, rows, cols, vals)
