@@ -9,7 +9,9 @@ by a row whose upper bound becomes its optimum plus :func:`~waterplan.objective.
 (the rows exist from the start, unbounded, so a month of the myopic run only changes bounds).
 Given the model's matrix and bounds (the monthly runs), the stages are not solved one by one:
 a first solve aims at every tier, and the tiers are proven at their optima from its basis
-(:meth:`Tiered._certified`); a stage is solved only where the proof stops.
+(:meth:`Tiered._certified`); a stage is solved only where the proof stops. A later period (a
+myopic month) whose new bounds leave the last basis within its bounds is read at that basis and
+proven there, without a solve (:meth:`Tiered._unmoved`).
 In **weighted** mode the tiers are folded into one objective with weights derived from the
 data (:func:`tier_weights`); the equity rule cannot be ranked exactly that way and is refused.
 """
