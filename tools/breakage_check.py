@@ -1364,13 +1364,13 @@ MUTATIONS = [
     (
         "the myopic month's model keeps HiGHS's cost perturbation",
         "waterplan/monthly/myopic.py",
-        "    for option, value in WARM_OPTIONS.items():  # (a month starts from the basis the month before ended with)",
-        "    for option, value in {}.items():  # (a month starts from the basis the month before ended with)",
+        "    warm_options(h)  # (a month starts from the basis the month before ended with)",
+        "    pass  # (a month starts from the basis the month before ended with)",
     ),
     (
         "the horizon started from the myopic run keeps HiGHS's cost perturbation",
         "waterplan/engine.py",
-        '        self.h.setOptionValue("solver", "simplex")\n        for option, value in WARM_OPTIONS.items():\n            checked(self.h.setOptionValue(option, value), f"HiGHS option {option}")\n        self.started = True',
+        '        self.h.setOptionValue("solver", "simplex")\n        warm_options(self.h)\n        self.started = True',
         '        self.h.setOptionValue("solver", "simplex")\n        self.started = True',
     ),
 ]

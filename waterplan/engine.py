@@ -52,6 +52,19 @@ SIMPLEX_CHOOSE, SIMPLEX_PRIMAL = 0, 4
 #: with and the horizon solved to HiGHS's optimum.
 WARM_OPTIONS: dict[str, float] = {"dual_simplex_cost_perturbation_multiplier": 0.0}
 
+
+def warm_options(h: highspy.Highs) -> None:
+    """Give ``h`` the options of a solve that starts near its optimum (WARM_OPTIONS)."""
+    for option, value in WARM_OPTIONS.items():
+        checked(h.setOptionValue(option, value), f"HiGHS option {option}")
+
+
+def _basic_entries(basic: np.ndarray, n: int) -> np.ndarray:
+    """Each basis position's entry (HiGHS's basic variables: a column's index, or −1 − a row's; the
+    entries number the ``n`` columns, then the rows)."""
+    return np.where(basic >= 0, basic, n - 1 - basic)
+
+
 __all__ = [
     "PulpLp",
     "Tiered",
@@ -773,7 +786,7 @@ class Tiered:
         n, nh = len(self.fixed_cost), len(self.fix_rows)
         m0 = len(value) - n - nh
         at = basic >= 0
-        entry = np.where(at, basic, n - 1 - basic)  # each basic position's entry (rows after the columns)
+        entry = _basic_entries(basic, n)
         nonbasic = np.ones(len(value), dtype=bool)
         nonbasic[entry] = False
         if nonbasic[n + m0 :].any():
@@ -968,10 +981,8 @@ class Tiered:
         last = self.last_decided
         if last is not None and last[0] is reduced and np.array_equal(last[1], eps):
             return last[2]
-        at = basic >= 0  # the basis's positions holding a column (the others hold a row)
         nonbasic = np.ones(len(reduced), dtype=bool)
-        nonbasic[basic[at]] = False
-        nonbasic[n - 1 - basic[~at]] = False
+        nonbasic[_basic_entries(basic, n)] = False
         entries = np.flatnonzero(nonbasic)
         decided = (entries, *decisive(reduced[entries], eps))
         self.last_decided = (reduced, eps, decided)
@@ -1026,8 +1037,7 @@ class Tiered:
             self.h.clearSolver()
             return
         self.h.setOptionValue("solver", "simplex")
-        for option, value in WARM_OPTIONS.items():
-            checked(self.h.setOptionValue(option, value), f"HiGHS option {option}")
+        warm_options(self.h)
         self.started = True
 
     def _run(self, what: str) -> None:

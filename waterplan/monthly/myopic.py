@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InfeasibleError
-from ..engine import WARM_OPTIONS, Tiered, checked, new_highs, numbers, pass_model
+from ..engine import Tiered, checked, new_highs, numbers, pass_model, warm_options
 from ..i18n import tr
 from ..progress import progress_bar
 from ..scenario import Scenario
@@ -124,8 +124,7 @@ def months_built(
     rows = np.concatenate([tpl.rows, block.rows, floors])
     cols = np.concatenate([tpl.cols, block.cols, loop.slack])
     h = new_highs()
-    for option, value in WARM_OPTIONS.items():  # (a month starts from the basis the month before ended with)
-        checked(h.setOptionValue(option, value), f"HiGHS option {option}")
+    warm_options(h)  # (a month starts from the basis the month before ended with)
     # passed with month 0's bounds; the loop sets each month's (month 0's again) before it is solved
     pass_model(h, np.zeros(loop.n_cols), loop.lo, loop.hi, loop.rlo, loop.rhi, rows, cols, vals)
     tiered = _tiers(tpl, h, G, loop.slack, loop.n_cols,
