@@ -234,3 +234,44 @@ def test_the_clusters_loggers_are_silent_while_it_runs_and_set_back_after(monthl
     assert {n: logging.getLogger(n).level for n in names} == before
     # (heard again: not left silent by this ensemble or by any before it in this process)
     assert all(logging.getLogger(n).isEnabledFor(logging.CRITICAL) for n in names)
+
+
+def test_a_ctrl_c_a_finaliser_swallowed_still_stops_the_ensemble(monthly, tmp_path, scheduler):
+    """Ctrl-C while Python is in a finaliser (a Dask future's, released as members come in): the
+    KeyboardInterrupt is swallowed there, yet the ensemble stops after the member being written,
+    keeps it, and sets Ctrl-C's handler back."""
+    import contextlib
+    import signal
+
+    def on_member(_m, _error):
+        with contextlib.suppress(KeyboardInterrupt):  # as a finaliser does: it goes no further
+            signal.raise_signal(signal.SIGINT)
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # (as at a terminal)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_ensemble(monthly, tmp_path / "ens", realisations=3, seed=5, scheduler=scheduler, on_member=on_member)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)
+    written = list((tmp_path / "ens" / "parts" / "guarantee").rglob("*.parquet"))
+    assert len(written) == 1 and (tmp_path / "ens" / "ensemble.json").is_file()
+
+
+def test_an_ensemble_without_guarantee_targets_has_no_chance_of_missing_one(case, tmp_path, scheduler):
+    """No guarantee targets (each member's target column empty): the report is written without a
+    warning, and no probability of missing a target is made up."""
+    scenario = case(
+        nodes=[node("S", "intake", source_kind="surface", available=100, available_unit=W)],
+        edges=[edge("e", "S", f"county:{A}", sectors="domestic,agriculture")],
+        demands=[(A, "domestic", 40, W), (A, "agriculture", 55, W)],
+        sectors=SECTORS,
+        extra={"time": {"years": 2, "start_year": 2001}},
+    )
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (whatever the command line says of warnings)
+        out = run_ensemble(scenario, tmp_path / "ens", realisations=2, seed=1, scheduler=scheduler)
+    summary = pd.read_csv(out / "guarantee_summary.csv")
+    assert len(summary) == 2 and summary["p_miss_target"].isna().all() and (summary["members"] == 2).all()

@@ -1373,6 +1373,36 @@ MUTATIONS = [
         '        self.h.setOptionValue("solver", "simplex")\n        warm_options(self.h)\n        self.started = True',
         '        self.h.setOptionValue("solver", "simplex")\n        self.started = True',
     ),
+    (
+        "an ensemble runs on after a Ctrl-C a finaliser swallowed",
+        "waterplan/ensemble.py",
+        "            if interrupted():  # (a Ctrl-C that a finaliser swallowed)",
+        "            if False:  # (a Ctrl-C that a finaliser swallowed)",
+    ),
+    (
+        "a Ctrl-C during an ensemble not kept",
+        "waterplan/ensemble.py",
+        "        seen.set()\n        signal.default_int_handler(signum, frame)",
+        "        signal.default_int_handler(signum, frame)",
+    ),
+    (
+        "an ensemble leaves its own Ctrl-C handler behind",
+        "waterplan/ensemble.py",
+        "        signal.signal(signal.SIGINT, signal.default_int_handler)\n\n\ndef _clusters",
+        "        pass\n\n\ndef _clusters",
+    ),
+    (
+        "a cluster a Ctrl-C stopped as it started is closed again at exit",
+        "waterplan/ensemble.py",
+        "        cluster.shutdown_on_close = False",
+        "        pass",
+    ),
+    (
+        "an ensemble's report compares a member with a missing guarantee target",
+        "waterplan/ensemble.py",
+        'missed = g.assign(missed=g["years_fully_supplied"] < target.fillna(-np.inf) - 1e-12)',
+        'missed = g.assign(missed=g["years_fully_supplied"] < g["target_years"] - 1e-12)',
+    ),
 ]
 
 

@@ -21,6 +21,7 @@ import contextlib
 import json
 import logging
 import re
+import signal
 import threading
 import time
 import traceback
@@ -240,9 +241,9 @@ def run_ensemble(
     t0 = time.perf_counter()
     try:
         if todo:
-            with _cluster_quiet():
+            with _cluster_quiet(), _ctrl_c_kept() as interrupted:
                 _on_dask(scenario, out, todo, failures, workers=workers, scheduler=scheduler, progress=progress,
-                         on_member=on_member, connect_timeout=connect_timeout)  # fmt: skip
+                         on_member=on_member, connect_timeout=connect_timeout, interrupted=interrupted)  # fmt: skip
     finally:  # an interrupted ensemble keeps what it has: the same command resumes it
         _write_failures(out, failures)
         _write_meta(out, {**meta, "failed": len(failures), "seconds": time.perf_counter() - t0})
@@ -276,15 +277,18 @@ def _on_dask(
     progress: bool,
     on_member: Callable[[Member, str | None], None] | None,
     connect_timeout: float = 20.0,
+    interrupted: Callable[[], bool] = lambda: False,
 ) -> None:
     """Run the members on a local cluster (or ``scheduler``), writing each as it finishes and
-    keeping the failures in ``failures`` (a member whose worker was lost is one of them)."""
+    keeping the failures in ``failures`` (a member whose worker was lost is one of them); stop
+    after the member being written once ``interrupted()`` says a Ctrl-C came."""
     from distributed import LocalCluster, as_completed
 
     from .progress import progress_bar
 
     cluster: Any = None
     client: Any = None
+    before = _clusters()
     try:  # (a Ctrl-C while the cluster starts stops what has started)
         cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                       dashboard_address=":0")  # fmt: skip
@@ -307,9 +311,11 @@ def _on_dask(
             if on_member:
                 on_member(m, result if isinstance(result, str) else None)
             bar.update(1)
+            if interrupted():  # (a Ctrl-C that a finaliser swallowed)
+                raise KeyboardInterrupt
         bar.close()
     except KeyboardInterrupt:  # stop now: the workers are stopped, not waited for
-        _stop_now(client, cluster)
+        _stop_now(client, [c for c in _clusters() if c not in before])
         raise
     except BaseException:
         _close(client, cluster)
@@ -339,9 +345,43 @@ def _cluster_quiet() -> Iterator[None]:
             lg.setLevel(level)
 
 
-def _stop_now(client: Any, cluster: Any) -> None:
-    """Close the client and the local cluster within seconds, and kill any worker process still
-    running: an interrupted ensemble exits now (what was written stays, to resume)."""
+@contextlib.contextmanager
+def _ctrl_c_kept() -> Iterator[Callable[[], bool]]:
+    """A Ctrl-C while the members run is raised where Python is, as always, and also kept: where
+    Python is may be a finaliser (a Dask future's, released as the members come in), which swallows
+    the KeyboardInterrupt, and the members would run on to the end. The members' loop asks the
+    function this yields after each member. Only where Ctrl-C raises KeyboardInterrupt (Python's
+    own handler, in the main thread); the handler is set back after."""
+    seen = threading.Event()
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield seen.is_set
+        return
+
+    def kept(signum: int, frame: Any) -> None:
+        seen.set()
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, kept)
+    try:
+        yield seen.is_set
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _clusters() -> list[Any]:
+    """The Dask clusters of this process, one still starting included."""
+    from distributed.deploy.spec import SpecCluster
+
+    return list(SpecCluster._instances)
+
+
+def _stop_now(client: Any, clusters: list[Any]) -> None:
+    """Close the client and the local ``clusters`` (one a Ctrl-C stopped as it started included)
+    within seconds, and kill any worker process still running: an interrupted ensemble exits now
+    (what was written stays, to resume)."""
     import multiprocessing
 
     # the workers first: left running, they would log tracebacks about the scheduler gone
@@ -349,10 +389,12 @@ def _stop_now(client: Any, cluster: Any) -> None:
         with contextlib.suppress(Exception):
             child.kill()
             child.join(timeout=3)
-    for thing in (client, cluster):  # (what the cluster says of its workers killed: not heard, _cluster_quiet)
+    for thing in (client, *clusters):  # (what the cluster says of its workers killed: not heard, _cluster_quiet)
         if thing is not None:
             with contextlib.suppress(Exception):
                 thing.close(timeout=3)
+    for cluster in clusters:  # one stopped as it started cannot close: Dask must not try again at exit
+        cluster.shutdown_on_close = False
 
 
 def _close(client: Any, cluster: Any) -> None:
@@ -499,8 +541,9 @@ def ensemble_report(out: str | Path) -> pd.DataFrame:
         # a share of years: its interval stays within [0, 1] (the normal approximation would not)
         summary["years_fully_supplied_ci95_lo"] = (summary["years_fully_supplied_mean"] - half).clip(lower=0.0)
         summary["years_fully_supplied_ci95_hi"] = (summary["years_fully_supplied_mean"] + half).clip(upper=1.0)
-        missed = g.assign(missed=g["years_fully_supplied"] < g["target_years"] - 1e-12)
-        prob = missed[g["target_years"].notna()].groupby(["variant", "county", "sector"])["missed"].mean()
+        target = pd.to_numeric(g["target_years"])  # (None where a sector has no target: no figure)
+        missed = g.assign(missed=g["years_fully_supplied"] < target.fillna(-np.inf) - 1e-12)
+        prob = missed[target.notna()].groupby(["variant", "county", "sector"])["missed"].mean()
         keys = list(zip(summary["variant"], summary["county"], summary["sector"], strict=True))
         summary["p_miss_target"] = [prob.get(k) for k in keys]
         ci = [wilson(p, n) for p, n in zip(summary["p_miss_target"], summary["members"], strict=True)]
