@@ -293,3 +293,32 @@ def test_gbk_spells_units_and_counts_what_it_cannot_hold():
     out, replaced = _as_gbk(gdf)
     assert list(out["a"]) == ["万m3/年", "≥ 90%—“引黄”", "雪人?"] and replaced == 1
     assert list(out["n"]) == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "valid"),
+    [
+        ("layers", [], "a file ending in .gpkg or .xlsx"),  # no ending, no --format: which format?
+        ("ty.gpkg", ["--format", "xlsx"], "a file name ending in .xlsx"),  # a workbook named .gpkg
+        ("ty.xlsx", ["--format", "gpkg"], "a file name ending in .gpkg"),  # a GeoPackage named .xlsx
+        ("ty.gpkg", ["--format", "shp"], "a folder for --format shp"),  # a folder named .gpkg
+    ],
+)
+def test_an_output_named_for_another_format_is_one_message(run_dir, tmp_path, name, args, valid):
+    """A file whose name ends as another format's would open in no program: refused before any work,
+    naming --out, its value and what would be valid; nothing written."""
+    result = runner.invoke(app, ["--lang", "en", "export", str(run_dir), "--out", str(tmp_path / name), *args])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert "--out" in result.output and name in result.output and valid in result.output, result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_format_follows_the_outputs_ending(run_dir, tmp_path):
+    """No --format: .xlsx writes a workbook, .gpkg (any case) a GeoPackage."""
+    import openpyxl
+
+    result = runner.invoke(app, ["--lang", "en", "export", str(run_dir), "--out", str(tmp_path / "ty.xlsx")])
+    assert result.exit_code == 0 and "(xlsx," in result.output, result.output
+    assert "counties" in openpyxl.load_workbook(tmp_path / "ty.xlsx", read_only=True).sheetnames
+    out = export_run(run_dir, tmp_path / "ty.GPKG")
+    assert gpd.read_file(out, layer="counties").shape[0] > 0

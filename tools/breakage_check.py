@@ -1403,6 +1403,24 @@ MUTATIONS = [
         'missed = g.assign(missed=g["years_fully_supplied"] < target.fillna(-np.inf) - 1e-12)',
         'missed = g.assign(missed=g["years_fully_supplied"] < g["target_years"] - 1e-12)',
     ),
+    (
+        "an export with neither --format nor a file's ending written as a GeoPackage",
+        "waterplan/export.py",
+        "        if by_name is None:\n            raise",
+        '        if by_name is None:\n            return "gpkg"\n            raise',
+    ),
+    (
+        "a file format written under another format's ending",
+        "waterplan/export.py",
+        "    if fmt in FILE_FORMATS.values() and by_name != fmt:",
+        "    if False:",
+    ),
+    (
+        "a folder format written under a file format's ending",
+        "waterplan/export.py",
+        "    if fmt not in FILE_FORMATS.values() and by_name is not None:",
+        "    if False:",
+    ),
 ]
 
 

@@ -562,7 +562,10 @@ def export(
     out_path: Annotated[
         Path, typer.Option("--out", "-o", help="Output file (gpkg, xlsx) or folder (shp, geojson, csv).")
     ],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.gpkg,
+    fmt: Annotated[
+        Format | None,
+        typer.Option("--format", "-f", help="Output format (default: as --out ends, .gpkg or .xlsx)."),
+    ] = None,
     crs: Annotated[
         str,
         typer.Option(
@@ -579,14 +582,15 @@ def export(
 
     GeoPackage and Shapefile come with a QGIS style (.qml) for the coverage choropleth; Shapefile field names are cut to 10 characters (see fields.csv beside them). The output is written completely or not at all.
     """  # noqa: E501
-    from .export import export_run
+    from .export import export_format, export_run
 
     try:
-        path = export_run(run_dir, out_path, fmt=Format(fmt).value, crs=crs, force=force, encoding=encoding)
+        chosen = export_format(out_path, None if fmt is None else Format(fmt).value)
+        path = export_run(run_dir, out_path, fmt=chosen, crs=crs, force=force, encoding=encoding)
     except WaterplanError as exc:
         _fail(exc)
         return
-    out.print(tr("Wrote {path} ({format}, {crs}).", path=path, format=Format(fmt).value, crs=crs))
+    out.print(tr("Wrote {path} ({format}, {crs}).", path=path, format=chosen, crs=crs))
 
 
 @app.command("network")

@@ -46,6 +46,8 @@ __all__ = [
 ]
 
 FORMATS = ("gpkg", "shp", "geojson", "csv", "xlsx")
+#: the formats written as one file, by the ending of the file's name (the others write a folder)
+FILE_FORMATS = {".gpkg": "gpkg", ".xlsx": "xlsx"}
 #: the datums a layer is read in (WGS84) and the national one (CGCS2000) of the Gauss–Krüger zones
 WGS84, CGCS2000 = pyproj.CRS.from_epsg(4326), pyproj.CRS.from_epsg(4490)
 LAYER_FILES = {
@@ -422,8 +424,31 @@ def _read_run(run_dir: Path, crs: str) -> tuple[dict[str, gpd.GeoDataFrame], dic
     return {k: projected(v, target) for k, v in layers.items()}, tables, target
 
 
+def export_format(out: Path, fmt: str | None) -> str:
+    """The format of an export to ``out``: ``fmt``, or, not given, the one the name's ending says
+    (.gpkg, .xlsx). A file's name ends as its format's does, a folder's as no file format's: a
+    GeoPackage named ``.xlsx`` (or a workbook named ``.gpkg``) would open in no program."""
+    by_name = FILE_FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        if by_name is None:
+            raise InputError(Problem("<command line>", "--out", str(out),
+                                     tr("a file ending in .gpkg or .xlsx, or a folder with --format shp, geojson or "
+                                        "csv")))  # fmt: skip
+        return by_name
+    if fmt not in FORMATS:
+        raise InputError(Problem("<command line>", "--format", fmt, tr("one of {0}", ", ".join(FORMATS))))
+    if fmt in FILE_FORMATS.values() and by_name != fmt:
+        raise InputError(Problem("<command line>", "--out", str(out),
+                                 tr("a file name ending in .{format} (--format {format})", format=fmt)))  # fmt: skip
+    if fmt not in FILE_FORMATS.values() and by_name is not None:
+        raise InputError(Problem("<command line>", "--out", str(out),
+                                 tr("a folder for --format {format}, its name not ending in {suffix}", format=fmt,
+                                    suffix=out.suffix)))  # fmt: skip
+    return fmt
+
+
 def export_run(
-    run_dir: str | Path, out: str | Path, *, fmt: str = "gpkg", crs: str = "EPSG:4326", force: bool = False,
+    run_dir: str | Path, out: str | Path, *, fmt: str | None = None, crs: str = "EPSG:4326", force: bool = False,
     encoding: str = "UTF-8",
 ) -> Path:  # fmt: skip
     """Export a run folder's layers and tables.
@@ -435,7 +460,8 @@ def export_run(
     out
         The output: a file for ``gpkg`` and ``xlsx``, a folder for ``shp``, ``geojson`` and ``csv``.
     fmt
-        One of :data:`FORMATS`.
+        One of :data:`FORMATS`; None (default): the one ``out``'s ending says, ``.gpkg`` or
+        ``.xlsx`` (a file format's name must end as the format's does, see :func:`export_format`).
     crs
         Target coordinate system (see :func:`resolve_crs`).
     force
@@ -452,8 +478,7 @@ def export_run(
         ``out``.
     """
     run_dir, out = Path(run_dir), Path(out)
-    if fmt not in FORMATS:
-        raise InputError(Problem("<command line>", "--format", fmt, tr("one of {0}", ", ".join(FORMATS))))
+    fmt = export_format(out, fmt)
     encoding = encoding.upper().replace("UTF8", "UTF-8")
     if encoding not in ("UTF-8", "GBK") or (encoding == "GBK" and fmt != "shp"):
         raise InputError(Problem("<command line>", "--encoding", encoding, tr("UTF-8, or GBK with --format shp")))
