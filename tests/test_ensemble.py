@@ -222,7 +222,7 @@ def test_the_clusters_loggers_are_silent_while_it_runs_and_set_back_after(monthl
 
     import distributed  # noqa: F401  (its loggers, with the levels its import gives them)
 
-    names = ("distributed", "distributed.client", "tornado", "tornado.application")
+    names = ("distributed", "distributed.client", "tornado", "tornado.application", "asyncio")
     before = {n: logging.getLogger(n).level for n in names}
     during: dict[str, bool] = {}
 
@@ -275,3 +275,21 @@ def test_an_ensemble_without_guarantee_targets_has_no_chance_of_missing_one(case
         out = run_ensemble(scenario, tmp_path / "ens", realisations=2, seed=1, scheduler=scheduler)
     summary = pd.read_csv(out / "guarantee_summary.csv")
     assert len(summary) == 2 and summary["p_miss_target"].isna().all() and (summary["members"] == 2).all()
+
+
+def test_after_a_ctrl_c_the_clusters_loggers_stay_silent():
+    """A cluster stopped by Ctrl-C as it started goes on failing in its event loop's thread after
+    the ensemble has ended: what it logs then is not heard either."""
+    import logging
+
+    from waterplan.ensemble import _cluster_quiet
+
+    loggers = [logging.getLogger(n) for n in ("distributed", "tornado", "asyncio")]
+    levels = [lg.level for lg in loggers]
+    try:
+        with pytest.raises(KeyboardInterrupt), _cluster_quiet():
+            raise KeyboardInterrupt
+        assert not any(lg.isEnabledFor(logging.CRITICAL) for lg in loggers)
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)

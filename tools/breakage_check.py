@@ -1421,6 +1421,18 @@ MUTATIONS = [
         "    if fmt not in FILE_FORMATS.values() and by_name is not None:",
         "    if False:",
     ),
+    (
+        "the cluster's loggers heard again after a Ctrl-C, while it winds down",
+        "waterplan/ensemble.py",
+        "    except KeyboardInterrupt:\n        interrupted = True\n        raise",
+        "    except KeyboardInterrupt:\n        raise",
+    ),
+    (
+        "asyncio's logger heard while the members run",
+        "waterplan/ensemble.py",
+        '    names = ("distributed", "tornado", "asyncio")',
+        '    names = ("distributed", "tornado")',
+    ),
 ]
 
 

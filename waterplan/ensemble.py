@@ -325,24 +325,32 @@ def _on_dask(
 
 @contextlib.contextmanager
 def _cluster_quiet() -> Iterator[None]:
-    """Dask's and tornado's loggers silent while the members run, their levels set back after: what
-    the cluster says of itself (its addresses, workers joining, and, when a Ctrl-C reaches the
-    workers before this process, its workers lost and tracebacks from its event loop) is not the
-    planner's; a member that fails is reported with the members."""
+    """Dask's, tornado's and asyncio's loggers silent while the members run, their levels set back
+    after: what the cluster says of itself (its addresses, workers joining, and, when a Ctrl-C
+    reaches the workers before this process, its workers lost and tracebacks from its event loop)
+    is not the planner's; a member that fails is reported with the members. After a Ctrl-C they
+    stay silent: a cluster stopped as it started goes on failing in its event loop's thread after
+    this call has ended (a command's process ends with it; a notebook's keeps them silent)."""
     import distributed  # noqa: F401  (its import sets its loggers' levels: before they are read)
 
-    loggers = [logging.getLogger(name) for name in ("distributed", "tornado")]
+    names = ("distributed", "tornado", "asyncio")
+    loggers = [logging.getLogger(name) for name in names]
     for name, lg in list(logging.root.manager.loggerDict.items()):  # (those with a level of their own)
-        if isinstance(lg, logging.Logger) and name.startswith(("distributed.", "tornado.")) and lg.level:
+        if isinstance(lg, logging.Logger) and name.startswith(tuple(f"{n}." for n in names)) and lg.level:
             loggers.append(lg)
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.CRITICAL + 1)
+    interrupted = False
     try:
         yield
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        for lg, level in zip(loggers, levels, strict=True):
-            lg.setLevel(level)
+        if not interrupted:
+            for lg, level in zip(loggers, levels, strict=True):
+                lg.setLevel(level)
 
 
 @contextlib.contextmanager
@@ -382,19 +390,26 @@ def _stop_now(client: Any, clusters: list[Any]) -> None:
     """Close the client and the local ``clusters`` (one a Ctrl-C stopped as it started included)
     within seconds, and kill any worker process still running: an interrupted ensemble exits now
     (what was written stays, to resume)."""
-    import multiprocessing
-
     # the workers first: left running, they would log tracebacks about the scheduler gone
-    for child in multiprocessing.active_children():
-        with contextlib.suppress(Exception):
-            child.kill()
-            child.join(timeout=3)
+    _kill_workers()
     for thing in (client, *clusters):  # (what the cluster says of its workers killed: not heard, _cluster_quiet)
         if thing is not None:
             with contextlib.suppress(Exception):
                 thing.close(timeout=3)
-    for cluster in clusters:  # one stopped as it started cannot close: Dask must not try again at exit
-        cluster.shutdown_on_close = False
+    for cluster in clusters:  # one stopped as it started cannot close: Dask must not try again at exit,
+        cluster.shutdown_on_close = False  # and its event loop, still starting workers, is stopped
+        with contextlib.suppress(Exception):
+            cluster._loop_runner.stop()
+    _kill_workers()  # (one started meanwhile would print a traceback as this process ends)
+
+
+def _kill_workers() -> None:
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        with contextlib.suppress(Exception):
+            child.kill()
+            child.join(timeout=3)
 
 
 def _close(client: Any, cluster: Any) -> None:
