@@ -34,9 +34,11 @@ from .results import Results
 from .styles import QML_MARK, layer_styles, store_styles, write_qml
 
 __all__ = [
+    "FILE_FORMATS",
     "FORMATS",
     "LAYER_FILES",
     "SHP_FIELDS",
+    "export_format",
     "export_run",
     "layer_styles",
     "resolve_crs",
