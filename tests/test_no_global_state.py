@@ -99,3 +99,16 @@ def test_chinese_text_in_a_users_own_plot_with_one_call():
     assert dict(matplotlib.rcParams) == before
     with pytest.warns(UserWarning, match="missing from font"):  # (the default font has no Chinese)
         draw()
+
+
+def test_no_solver_banner_from_the_models_solved_through_pulp():
+    """Conflicts explained and carrying capacity solve through PuLP's HiGHS, which makes its own
+    models: the process's first prints no banner either (``waterplan explain`` printed it first)."""
+    code = """
+import pulp
+from waterplan.engine import get_solver
+p = pulp.LpProblem("p", pulp.LpMinimize); x = pulp.LpVariable("x", 0, 1); p += x
+p.solve(get_solver("highs")); print("solved")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "solved\n", out.stdout

@@ -1433,6 +1433,12 @@ MUTATIONS = [
         '    names = ("distributed", "tornado", "asyncio")',
         '    names = ("distributed", "tornado")',
     ),
+    (
+        "HiGHS's banner printed by the first model PuLP makes",
+        "waterplan/engine.py",
+        "            new_highs()  # (PuLP makes its own models",
+        "            pass  # (PuLP makes its own models",
+    ),
 ]
 
 
