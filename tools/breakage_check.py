@@ -1436,8 +1436,8 @@ MUTATIONS = [
     (
         "HiGHS's banner printed by the first model PuLP makes",
         "waterplan/engine.py",
-        "            new_highs()  # (PuLP makes its own models",
-        "            pass  # (PuLP makes its own models",
+        '            if not _made["highs"]:  # (PuLP makes its own models',
+        "            if False:  # (PuLP makes its own models",
     ),
 ]
 

@@ -91,7 +91,8 @@ def get_solver(name: str = "highs", *, msg: bool = False, time_limit: float | No
     if name == "highs":
         solver = pulp.HiGHS(msg=msg, timeLimit=time_limit)
         if solver.available():
-            new_highs()  # (PuLP makes its own models: the process's first, and its banner, made here)
+            if not _made["highs"]:  # (PuLP makes its own models: the process's first, and its banner, here)
+                new_highs()
             return solver
         log.warning("HiGHS (highspy) is not available; falling back to CBC")
         name = "cbc"
